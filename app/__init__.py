@@ -1,0 +1,1 @@
+"""modality-proxy: an OpenAI-compatible proxy that fixes `modalities` per OpenRouter model."""

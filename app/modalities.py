@@ -1,0 +1,120 @@
+"""The modality policy: what `modalities` to send upstream for one request to one model.
+
+OpenRouter routes a chat request only to endpoints whose output modalities equal the requested ones,
+so the value that works depends on the model. `decide` is a pure function of the request's value and
+the model's catalog entry; everything around it (parsing, catalog lookup, forwarding) is I/O.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from app.settings import OnUnsupported
+
+CHAT_MODALITIES: Final = frozenset({"text", "image", "audio"})
+ROUTER_PREFIX: Final = "openrouter/"
+
+
+class Action(StrEnum):
+    UNCHANGED = "unchanged"  # forward the original bytes
+    REWRITE = "rewritten"  # set `modalities` to `Decision.modalities`
+    DROP = "dropped"  # remove the `modalities` field
+    REJECT = "rejected"  # answer 400 locally: the model cannot produce what was asked
+    INVALID = "invalid"  # answer 400 locally: `modalities` is malformed
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    reason: str
+    modalities: tuple[str, ...] = ()  # the value to send, for REWRITE only
+
+    def header(self, field_present: bool) -> str:
+        """The `X-Modalities` value: what was sent upstream, or `unchanged` / `none`."""
+        if self.action is Action.REWRITE:
+            return ",".join(self.modalities)
+        if self.action is Action.UNCHANGED and field_present:
+            return "unchanged"
+        return "none"
+
+
+class _Missing:
+    """Marks a request without a `modalities` field (distinct from `null` or `[]`)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+
+
+def decide(
+    requested: object,
+    model_id: str,
+    outputs: Sequence[str] | None,
+    on_unsupported: OnUnsupported,
+) -> Decision:
+    """Decide what to send for `requested` (the raw JSON value, or `MISSING`).
+
+    `outputs` is the model's `architecture.output_modalities` in catalog order, or None when the
+    model is unknown. Unknown and router models (`openrouter/*`, which route by the requested
+    modalities themselves) keep the request as it is; so does a request without the field.
+    """
+    if requested is MISSING:
+        return Decision(Action.UNCHANGED, "the request has no modalities field")
+    wanted = _as_modality_list(requested)
+    if wanted is None:
+        return Decision(Action.INVALID, "`modalities` must be a list of strings")
+    if not wanted:
+        return Decision(Action.DROP, "an empty modalities list means the default (text)")
+    if outputs is None:
+        return Decision(Action.UNCHANGED, f"{model_id} is not in the catalog")
+    if model_id.startswith(ROUTER_PREFIX):
+        return Decision(Action.UNCHANGED, f"{model_id} routes by the requested modalities itself")
+    return _match(frozenset(wanted), model_id, outputs, on_unsupported)
+
+
+def _match(
+    wanted: frozenset[str], model_id: str, outputs: Sequence[str], on_unsupported: OnUnsupported
+) -> Decision:
+    chat_outputs = tuple(m for m in outputs if m in CHAT_MODALITIES)
+    if wanted == frozenset(chat_outputs):
+        return Decision(Action.UNCHANGED, f"{model_id} outputs exactly what was asked")
+    shared = wanted.intersection(chat_outputs)
+    if shared == {"text"}:
+        return Decision(
+            Action.DROP, f"{model_id} shares only text with the request; text is the default"
+        )
+    if shared:
+        return Decision(
+            Action.REWRITE, f"{model_id} outputs {_words(chat_outputs)}", modalities=chat_outputs
+        )
+    return _unsupported(wanted, model_id, outputs, on_unsupported)
+
+
+def _unsupported(
+    wanted: frozenset[str], model_id: str, outputs: Sequence[str], on_unsupported: OnUnsupported
+) -> Decision:
+    if on_unsupported is OnUnsupported.DROP:
+        return Decision(Action.DROP, f"{model_id} cannot output {_words(wanted)}; dropped")
+    if on_unsupported is OnUnsupported.PASSTHROUGH:
+        return Decision(Action.UNCHANGED, f"{model_id} cannot output {_words(wanted)}; passed on")
+    asked = ",".join(sorted(wanted))
+    return Decision(
+        Action.REJECT,
+        f"Model {model_id} outputs {_words(outputs)}, not {_words(wanted)}. "
+        f"List the models that do with GET /v1/models?output_modalities={asked}",
+    )
+
+
+def _as_modality_list(value: object) -> list[str] | None:
+    """The value as a list of strings, or None when it is anything else."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
+def _words(modalities: Sequence[str] | frozenset[str]) -> str:
+    names = list(modalities) if isinstance(modalities, Sequence) else sorted(modalities)
+    return " and ".join(names) if names else "nothing a chat request can return"

@@ -1,0 +1,179 @@
+"""Keeping the merged catalog fresh: the background refresh loop and on-demand refreshes."""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+
+import httpx2
+from cachetools import TTLCache
+
+from app.catalog import Catalog, CatalogError, Model, merge
+from app.parse_worker import ParseWorker
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# `all` lists every model; the plain list is queried too because a query can omit models that
+# another returns, and so is each output modality seen (image-only models hide from the default).
+FIRST_QUERIES: tuple[str | None, ...] = ("all", None)
+ALWAYS_QUERIED_MODALITIES = frozenset({"text", "image", "audio"})
+MAX_PAGES = 100
+FIRST_RETRY_SECONDS = 1.0
+
+
+class CatalogRefresher:
+    """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
+    model it does not know. `current` is None until the first load succeeds."""
+
+    def __init__(self, client: httpx2.AsyncClient, settings: Settings) -> None:
+        self.current: Catalog | None = None
+        self._client = client
+        self._settings = settings
+        self._inflight: asyncio.Task[Catalog] | None = None
+        self._running: asyncio.Task[None] | None = None
+        self._last_miss_refresh = -float("inf")
+        self._unknown: TTLCache[str, bool] = TTLCache(
+            maxsize=4096, ttl=settings.proxy_unknown_model_refresh_seconds
+        )
+
+    def start(self) -> None:
+        """Run the refresh loop in the background until `aclose`."""
+        self._running = asyncio.create_task(self.run(), name="catalog-refresher")
+
+    async def aclose(self) -> None:
+        """Stop the refresh loop and any refresh under way, and wait until they have stopped."""
+        tasks = [task for task in (self._running, self._inflight) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def run(self) -> None:
+        """Refresh forever: every interval after a success, with exponential backoff (capped at
+        the interval) after a failure, which keeps the last good catalog."""
+        failures = 0
+        while True:
+            try:
+                await self.refresh()
+                failures = 0
+            except Exception as error:  # any failure: keep the last good catalog, retry later
+                failures += 1
+                logger.warning("catalog refresh failed (attempt %d): %s", failures, error)
+            await asyncio.sleep(self._delay_after(failures))
+
+    def _delay_after(self, failures: int) -> float:
+        interval = self._settings.proxy_catalog_refresh_seconds
+        return (
+            interval if failures == 0 else min(interval, FIRST_RETRY_SECONDS * 2 ** (failures - 1))
+        )
+
+    async def refresh(self) -> Catalog:
+        """Load a new catalog and swap it in. Concurrent callers share one load (single flight)."""
+        if self._inflight is None:
+            self._inflight = asyncio.create_task(self._load_and_swap())
+            self._inflight.add_done_callback(self._forget_inflight)
+        return await asyncio.shield(self._inflight)
+
+    def _forget_inflight(self, task: asyncio.Task[Catalog]) -> None:
+        self._inflight = None
+        if not task.cancelled():
+            task.exception()  # retrieved here, so a caller that gave up causes no warning
+
+    async def find(self, model_id: str) -> Model | None:
+        """The catalog record of `model_id`, or None. A model the catalog does not know triggers
+        at most one refresh per `proxy_unknown_model_refresh_seconds` (misses that arrive while a
+        refresh runs wait for it, up to `proxy_unknown_model_wait_seconds`); the negative answer
+        is cached as long. Before the first load, every model is unknown and nothing waits."""
+        catalog = self.current
+        if catalog is None:
+            return None
+        model = catalog.lookup(model_id)
+        if model is not None or model_id in self._unknown or not self._may_refresh_for_miss():
+            return model
+        with contextlib.suppress(Exception):  # the refresh loop logs failures
+            async with asyncio.timeout(self._settings.proxy_unknown_model_wait_seconds):
+                catalog = await self.refresh()
+        model = catalog.lookup(model_id)
+        if model is None:
+            self._unknown[model_id] = True
+        return model
+
+    def _may_refresh_for_miss(self) -> bool:
+        if self._inflight is not None:
+            return True  # joining a refresh already under way costs nothing
+        now = time.monotonic()
+        if now - self._last_miss_refresh < self._settings.proxy_unknown_model_refresh_seconds:
+            return False
+        self._last_miss_refresh = now
+        return True
+
+    async def _load_and_swap(self) -> Catalog:
+        catalog = await self._load()
+        self.current = catalog
+        logger.info("catalog loaded: %d models", len(catalog.models))
+        return catalog
+
+    async def _load(self) -> Catalog:
+        """Query every listing and merge them. A query that fails never shrinks the catalog:
+        the previous catalog's models are kept then. Raises CatalogError when all fail."""
+        previous = self.current
+        async with ParseWorker() as worker:
+            first = await self._fetch_each(worker, FIRST_QUERIES)
+            seen = _modalities(first, previous) | ALWAYS_QUERIED_MODALITIES
+            results = first + await self._fetch_each(worker, sorted(seen))
+        listings = [result for result in results if not isinstance(result, BaseException)]
+        if not listings:
+            raise CatalogError(f"every catalog query failed, the first with: {results[0]}")
+        if len(listings) < len(results) and previous is not None:
+            listings.append(list(previous.models))
+        return Catalog(tuple(merge(listings)))
+
+    async def _fetch_each(
+        self, worker: ParseWorker, queries: Iterable[str | None]
+    ) -> list[list[Model] | BaseException]:
+        tasks = [self._fetch_listing(worker, query) for query in queries]
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _fetch_listing(
+        self, worker: ParseWorker, output_modalities: str | None
+    ) -> list[Model]:
+        """Every page of `GET /models?output_modalities=...`, following `links.next`."""
+        params = {"output_modalities": output_modalities} if output_modalities else {}
+        url = httpx2.URL(f"{self._settings.openrouter_base_url}/models", params=params)
+        models: list[Model] = []
+        for _ in range(MAX_PAGES):
+            response = await self._client.get(
+                url, headers=self._auth_headers(), timeout=self._timeout()
+            )
+            response.raise_for_status()
+            page = await worker.parse(response.content)
+            models += page.models
+            if page.next_url is None:
+                return models
+            url = _same_origin(response.url, response.url.join(page.next_url))
+        raise CatalogError(f"more than {MAX_PAGES} pages of models at {url}")
+
+    def _auth_headers(self) -> dict[str, str]:
+        key = self._settings.openrouter_api_key
+        return {"Authorization": f"Bearer {key.get_secret_value()}"} if key else {}
+
+    def _timeout(self) -> float:
+        return self._settings.proxy_catalog_timeout_seconds
+
+
+def _modalities(
+    results: Sequence[list[Model] | BaseException], previous: Catalog | None
+) -> set[str]:
+    seen = previous.output_modalities_seen() if previous else set()
+    for result in results:
+        if not isinstance(result, BaseException):
+            seen.update(modality for model in result for modality in model.output_modalities)
+    return seen
+
+
+def _same_origin(base: httpx2.URL, target: httpx2.URL) -> httpx2.URL:
+    """`links.next` must stay on the upstream host: the key is sent there too."""
+    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+        raise CatalogError(f"links.next points away from the upstream host: {target}")
+    return target

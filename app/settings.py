@@ -1,0 +1,43 @@
+"""Configuration, read from environment variables (never at import time: see `create_app`)."""
+
+from enum import StrEnum
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OnUnsupported(StrEnum):
+    """What to do with a request whose `modalities` the model cannot produce at all."""
+
+    REJECT = "reject"  # answer 400 without calling upstream
+    DROP = "drop"  # remove `modalities` and let the model answer in text
+    PASSTHROUGH = "passthrough"  # forward as sent; upstream answers its own error
+
+
+class Settings(BaseSettings):
+    """Every knob of the proxy. Field `foo_bar` is read from the variable `FOO_BAR`."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    openrouter_api_key: SecretStr | None = None
+
+    proxy_host: str = "127.0.0.1"
+    proxy_port: int = Field(default=8080, ge=0, le=65535)
+    proxy_on_unsupported: OnUnsupported = OnUnsupported.REJECT
+
+    proxy_catalog_refresh_seconds: float = Field(default=300.0, gt=0)
+    proxy_unknown_model_refresh_seconds: float = Field(default=30.0, ge=0)
+    proxy_unknown_model_wait_seconds: float = Field(default=5.0, ge=0)
+
+    proxy_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    proxy_read_timeout_seconds: float = Field(default=600.0, gt=0)
+    proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
+    proxy_max_connections: int = Field(default=1000, gt=0)
+
+    @field_validator("openrouter_base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("OPENROUTER_BASE_URL must start with http:// or https://")
+        return value.rstrip("/")

@@ -1,0 +1,72 @@
+"""Shared fixtures: the fake OpenRouter and the proxy, each under a real uvicorn on 127.0.0.1."""
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import httpx2
+import pytest
+
+from app.main import create_app
+from app.settings import Settings
+from tests.fake_openrouter import FakeOpenRouter
+from tests.servers import serve
+
+READY_DEADLINE = 15.0
+
+ProxyFactory = Callable[..., AbstractContextManager[str]]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def fake() -> FakeOpenRouter:
+    return FakeOpenRouter()
+
+
+@pytest.fixture
+def fake_url(fake: FakeOpenRouter) -> Iterator[str]:
+    with serve(fake.app) as url:
+        yield url
+
+
+def proxy_settings(upstream_url: str, **overrides: Any) -> Settings:
+    """Settings for a proxy in front of `upstream_url` (a server root, without /api/v1)."""
+    return Settings(openrouter_base_url=f"{upstream_url}/api/v1", **overrides)
+
+
+@contextmanager
+def running_proxy(settings: Settings, *, ready: bool = True) -> Iterator[str]:
+    """The proxy under uvicorn; with `ready`, wait until /readyz says the catalog is loaded."""
+    with serve(create_app(settings)) as url:
+        if ready:
+            wait_until_ready(url)
+        yield url
+
+
+def wait_until_ready(url: str) -> None:
+    deadline = time.monotonic() + READY_DEADLINE
+    while httpx2.get(f"{url}/readyz").status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the proxy at {url} did not load its catalog in time")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def start_proxy(fake_url: str) -> ProxyFactory:
+    """Start a proxy in front of the fake, with settings overridden by keyword."""
+
+    def start(*, ready: bool = True, **overrides: Any) -> AbstractContextManager[str]:
+        return running_proxy(proxy_settings(fake_url, **overrides), ready=ready)
+
+    return start
+
+
+@pytest.fixture
+def proxy_url(start_proxy: ProxyFactory) -> Iterator[str]:
+    with start_proxy() as url:
+        yield url

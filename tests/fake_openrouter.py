@@ -1,0 +1,288 @@
+"""A fake OpenRouter (``/api/v1``) for tests: a plain Starlette app meant to run under uvicorn.
+
+It reproduces the OpenRouter behaviour recorded in the team's ``openrouter/API.md`` that the
+proxy depends on: the catalog's output-modality filter and pagination, chat's exact-match
+output-modality routing with the captured 404 body, OpenRouter's error envelope, and SSE
+streaming with keep-alive comments and mid-stream errors. Special ``test/*`` model ids (not
+listed in the catalog) trigger failure modes: ``test/error-429``, ``test/error-402``,
+``test/slow``, ``test/stream-forever`` and ``test/stream-error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+DATA_DIR = Path(__file__).parent / "data"
+CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
+PROCESSING = b": OPENROUTER PROCESSING\n\n"  # OpenRouter's SSE keep-alive comment
+USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+# A real 1x1 RGBA PNG, so clients that decode the returned image get valid bytes.
+PNG_B64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
+    "60e6kgAAAABJRU5ErkJggg=="
+)
+IMAGE = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}}
+# Test-only text models: resolvable on chat but never listed by GET /models.
+TEST_MODELS = ("test/slow", "test/stream-forever", "test/stream-error")
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# As captured from OpenRouter when `modalities` does not match the model's outputs.
+MODALITY_404_METADATA = {
+    "routing_funnel": [{"step": "Initial Endpoints", "endpoint_count": 1}],
+    "failed_routing_step": "Filter by Model Output Modalities",
+}
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def load_snapshot(name: str = "models-all-2026-08-19.json") -> list[dict[str, Any]]:
+    """Return the ``data`` list of the catalog snapshot ``DATA_DIR / name``."""
+    models: list[dict[str, Any]] = json.loads((DATA_DIR / name).read_bytes())["data"]
+    return models
+
+
+@dataclass
+class ReceivedRequest:
+    """One request as the fake received it; header names are lower-cased."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def error(
+    status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    """OpenRouter's error envelope; before generation starts the HTTP status equals ``code``."""
+    return JSONResponse({"error": {"message": message, "code": status, **extra}}, status, headers)
+
+
+def outputs(model: dict[str, Any]) -> set[str]:
+    """A model's output modalities as a set: their order varies between models."""
+    return set(model["architecture"]["output_modalities"])
+
+
+def listed(model: dict[str, Any], wanted: str | None) -> bool:
+    """Whether GET /models?output_modalities=`wanted` lists `model` (absent means "text")."""
+    if wanted == "all":
+        return True
+    return bool({v.strip() for v in (wanted or "text").split(",")} & outputs(model))
+
+
+def sse(payload: dict[str, Any] | str) -> bytes:
+    """One SSE ``data:`` event."""
+    return f"data: {payload if isinstance(payload, str) else json.dumps(payload)}\n\n".encode()
+
+
+def chunk(base: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    """A ``chat.completion.chunk`` with one choice; `finish` also fills native_finish_reason."""
+    native = {"stop": "STOP"}.get(finish or "", finish)
+    choice = {"index": 0, "delta": delta, "finish_reason": finish, "native_finish_reason": native}
+    return {**base, "object": "chat.completion.chunk", "choices": [choice]}
+
+
+async def completion_chunks(
+    base: dict[str, Any], text: str, image: bool
+) -> AsyncGenerator[bytes, None]:
+    """A normal stream: keep-alive, role, text in 3 pieces, image, stop + usage, [DONE]."""
+    yield PROCESSING
+    yield sse(chunk(base, {"role": "assistant", "content": ""}))
+    third = len(text) // 3
+    for piece in (text[:third], text[third : 2 * third], text[2 * third :]):
+        if piece:
+            yield sse(chunk(base, {"content": piece}))
+    if image:
+        yield sse(chunk(base, {"images": [IMAGE]}))
+    yield sse({**chunk(base, {}, "stop"), "usage": USAGE})
+    yield sse("[DONE]")
+
+
+async def forever_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
+    """One chunk, then keep-alive comments every 50 ms until the client goes away."""
+    yield sse(chunk(base, {"role": "assistant", "content": "Hello"}))
+    while True:
+        await asyncio.sleep(0.05)
+        yield PROCESSING
+
+
+async def error_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
+    """Two content chunks, then an error chunk inside the 200, as OpenRouter does mid-stream."""
+    yield sse(chunk(base, {"role": "assistant", "content": "Hello "}))
+    yield sse(chunk(base, {"content": "from"}))
+    metadata = {"error_type": "provider_error"}
+    failure = {"code": 502, "message": "Provider returned error", "metadata": metadata}
+    yield sse({"error": failure, **chunk(base, {"content": ""}, "error")})
+    yield sse("[DONE]")
+
+
+class FakeOpenRouter:
+    """State and behaviour of the fake; ``.app`` is the Starlette app, routes under /api/v1.
+
+    Tests may read ``requests`` (every request received, in order, recorded before handling)
+    and ``stream_cancelled`` (set when a streamed body is closed before it finished, i.e. the
+    client went away), and set ``fail_models_queries`` (``output_modalities`` values, "" for
+    none, for which GET /models answers 500) and ``page_size`` (forces GET /models to paginate
+    with that many items per page, so clients must follow ``links.next``).
+    """
+
+    def __init__(self, models: list[dict[str, Any]] | None = None) -> None:
+        self.models = load_snapshot() if models is None else models
+        self._by_id = {m["id"]: m for m in self.models}
+        for test_id in TEST_MODELS:
+            self._by_id[test_id] = {"id": test_id, "architecture": {"output_modalities": ["text"]}}
+        self.requests: list[ReceivedRequest] = []
+        self.stream_cancelled = threading.Event()
+        self.fail_models_queries: set[str] = set()
+        self.page_size: int | None = None
+        self.app = Starlette(
+            routes=[
+                Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
+                Route("/api/v1/chat/completions", self._recorded(self.chat), methods=["POST"]),
+                Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
+                # Recorded too, so a request sent to a wrong path shows up in `requests`.
+                Route("/{rest:path}", self._recorded(self.not_found), methods=ALL_METHODS),
+            ]
+        )
+
+    def add_model(self, model: dict[str, Any]) -> None:
+        """List `model` from now on, as a model added upstream after a client's last refresh."""
+        self.models.append(model)
+        self._by_id[model["id"]] = model
+
+    def _recorded(self, handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            url, body = request.url, await request.body()
+            headers = dict(request.headers)  # Starlette already lower-cases the names
+            self.requests.append(
+                ReceivedRequest(request.method, url.path, url.query, headers, body)
+            )
+            return await handler(request)
+
+        return endpoint
+
+    def lookup(self, model_id: str) -> dict[str, Any] | None:
+        """Resolve like OpenRouter: exact id, else the id before a ``:variant`` suffix; a ``~``
+        alias then resolves to the model named by its ``alias_target.slug`` when known."""
+        model = self._by_id.get(model_id) or self._by_id.get(model_id.partition(":")[0])
+        if model is not None and "alias_target" in model:
+            model = self._by_id.get(model["alias_target"]["slug"], model)
+        return model
+
+    async def list_models(self, request: Request) -> Response:
+        """GET /models: filter by ``output_modalities``; paginate with offset/limit/page_size."""
+        query = request.query_params
+        wanted = query.get("output_modalities")
+        if (wanted or "") in self.fail_models_queries:
+            return error(500, "Internal Server Error")
+        matching = [m for m in self.models if listed(m, wanted)]
+        page, next_url = matching, None
+        if "offset" in query or "limit" in query or self.page_size is not None:
+            try:
+                offset = max(int(query.get("offset", "0")), 0)
+                size = int(query.get("limit") or self.page_size or 500)
+            except ValueError:
+                return error(400, "offset and limit must be integers")
+            size = min(max(size, 1), 1000)  # OpenRouter caps limit at 1000
+            page = matching[offset : offset + size]
+            if offset + size < len(matching):
+                params = {**query, "offset": str(offset + size), "limit": str(size)}
+                next_url = str(request.url.replace(query=urlencode(params)))
+        body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
+        return JSONResponse(body)
+
+    async def chat(self, request: Request) -> Response:
+        """POST /chat/completions: auth, special test models, lookup, modality routing, answer."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return error(401, "No auth credentials found")
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            return error(400, "Request body must be a JSON object with a string 'model'")
+        model_id: str = body["model"]
+        if model_id == "test/error-429":
+            return error(429, "Rate limit exceeded", {"Retry-After": "7"})
+        if model_id == "test/error-402":
+            return error(402, "Insufficient credits")
+        if model_id == "test/slow":
+            await asyncio.sleep(5)  # longer than any timeout the tests configure
+        model = self.lookup(model_id)
+        if model is None:
+            availability = {"code": "model_not_found", "retryable": False}
+            return error(400, f"{model_id} is not a valid model ID", availability=availability)
+        served = outputs(model) & CHAT_MODALITIES
+        if not served:  # embeddings, video, speech...: no chat endpoint at all
+            return error(404, f"No endpoints found for {model_id}.")
+        requested = body.get("modalities")
+        if requested is None:
+            # No modality filter applies: text, or an image from an image-only model.
+            want = {"image"} if served == {"image"} else {"text"}
+        elif not isinstance(requested, list) or not all(isinstance(m, str) for m in requested):
+            return error(400, "'modalities' must be a list of strings")
+        elif set(requested) != served:
+            # OpenRouter keeps only endpoints whose outputs equal the request exactly.
+            message = "No endpoints found that support the requested output modalities: "
+            return error(404, message + ", ".join(requested), metadata=MODALITY_404_METADATA)
+        else:
+            want = served
+        text = f"Hello from {model['id']}" if "text" in want else ""
+        base = {
+            "id": f"gen-{uuid.uuid4().hex}",
+            "created": int(time.time()),
+            "model": model["id"],
+            "provider": "FakeProvider",
+        }
+        if body.get("stream") is True:
+            if model_id == "test/stream-forever":
+                chunks = forever_chunks(base)
+            elif model_id == "test/stream-error":
+                chunks = error_chunks(base)
+            else:
+                chunks = completion_chunks(base, text, "image" in want)
+            return StreamingResponse(self._watched(chunks), media_type="text/event-stream")
+        message_body: dict[str, Any] = {"role": "assistant", "content": text}
+        if "image" in want:
+            message_body["images"] = [IMAGE]
+        choice = {"index": 0, "finish_reason": "stop", "native_finish_reason": "STOP"}
+        completion = {**base, "object": "chat.completion", "usage": USAGE}
+        return JSONResponse({**completion, "choices": [{**choice, "message": message_body}]})
+
+    async def _watched(self, chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+        """Relay `chunks` one body message each; set ``stream_cancelled`` unless they all went."""
+        finished = False
+        try:
+            async with aclosing(chunks):
+                async for piece in chunks:
+                    yield piece
+            finished = True
+        finally:
+            if not finished:
+                self.stream_cancelled.set()
+
+    async def echo(self, request: Request) -> Response:
+        """Any other /api/v1 path: 200 echo of what arrived, to check passthrough forwarding."""
+        body = (await request.body()).decode("utf-8", "replace")
+        echo = {"method": request.method, "path": request.url.path, "query": request.url.query}
+        return JSONResponse({"echo": {**echo, "body": body}})
+
+    async def not_found(self, request: Request) -> Response:
+        """Outside /api/v1 nothing exists."""
+        return error(404, f"Not found: {request.url.path}")

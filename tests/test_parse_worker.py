@@ -1,0 +1,33 @@
+"""Parsing pages in the child process gives what parsing in-process gives, errors included."""
+
+import asyncio
+
+import pytest
+
+from app.catalog import CatalogError, parse_page
+from app.parse_worker import ParseWorker
+from tests.fake_openrouter import DATA_DIR
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_child_parses_like_the_parent() -> None:
+    body = (DATA_DIR / "models-all-2026-08-19.json").read_bytes()
+    async with ParseWorker() as worker:
+        pages = await asyncio.gather(worker.parse(body), worker.parse(body))
+    assert pages[0] == pages[1] == parse_page(body)
+
+
+async def test_a_bad_page_raises_and_the_child_goes_on() -> None:
+    async with ParseWorker() as worker:
+        with pytest.raises(CatalogError, match="not JSON"):
+            await worker.parse(b"<html>")
+        page = await worker.parse(b'{"data": [{"id": "a/b"}]}')
+    assert [m.id for m in page.models] == ["a/b"]
+
+
+async def test_a_dead_child_is_a_catalog_error() -> None:
+    async with ParseWorker() as worker:
+        worker._process.kill()  # type: ignore[union-attr]
+        with pytest.raises(CatalogError, match="worker failed"):
+            await worker.parse(b'{"data": []}')

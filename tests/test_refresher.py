@@ -1,0 +1,181 @@
+"""The refresher against the fake OpenRouter app, in-process through httpx's ASGI transport."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx2
+import orjson
+import pytest
+
+from app.catalog import CatalogError
+from app.refresher import CatalogRefresher
+from app.settings import Settings
+from tests.fake_openrouter import FakeOpenRouter, outputs
+
+pytestmark = pytest.mark.anyio
+
+BASE = "http://openrouter.test/api/v1"
+FLUX = "black-forest-labs/flux.2-pro"
+MakeRefresher = Callable[..., CatalogRefresher]
+
+
+@pytest.fixture
+async def make_refresher(fake: FakeOpenRouter) -> AsyncIterator[MakeRefresher]:
+    clients: list[httpx2.AsyncClient] = []
+    refreshers: list[CatalogRefresher] = []
+
+    def make(
+        transport: httpx2.AsyncBaseTransport | None = None, **overrides: Any
+    ) -> CatalogRefresher:
+        client = httpx2.AsyncClient(transport=transport or httpx2.ASGITransport(app=fake.app))
+        clients.append(client)
+        refreshers.append(CatalogRefresher(client, Settings(openrouter_base_url=BASE, **overrides)))
+        return refreshers[-1]
+
+    yield make
+    for refresher in refreshers:
+        await refresher.aclose()
+    for client in clients:
+        await client.aclose()
+
+
+def model_queries(fake: FakeOpenRouter) -> list[str]:
+    return [r.query for r in fake.requests if r.path == "/api/v1/models"]
+
+
+async def test_refresh_merges_every_listing(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = make_refresher(openrouter_api_key="sk-test")
+    catalog = await refresher.refresh()
+    assert refresher.current is catalog
+    assert len(catalog.models) == 549
+    assert catalog.lookup(FLUX) is not None
+    queries = model_queries(fake)
+    assert queries[:2] == ["output_modalities=all", ""]
+    assert {"output_modalities=image", "output_modalities=embeddings"} <= set(queries)
+    assert {r.headers["authorization"] for r in fake.requests} == {"Bearer sk-test"}
+
+
+async def test_a_failed_query_does_not_lose_models(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    fake.fail_models_queries = {"all", ""}
+    catalog = await make_refresher().refresh()
+    # With no modality seen yet, text, image and audio are queried, one by one.
+    expected = {m["id"] for m in fake.models if {"text", "image", "audio"} & set(outputs(m))}
+    assert {m.id for m in catalog.models} == expected
+
+
+async def test_a_partial_refresh_keeps_the_previous_models(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = make_refresher()
+    await refresher.refresh()
+    fake.models[:] = [m for m in fake.models if m["id"] != FLUX]
+    fake.fail_models_queries = {"text"}
+    assert (await refresher.refresh()).lookup(FLUX) is not None
+    fake.fail_models_queries = set()
+    assert (await refresher.refresh()).lookup(FLUX) is None  # a full refresh may remove models
+
+
+async def test_when_every_query_fails_the_last_good_catalog_stays(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = make_refresher()
+    good = await refresher.refresh()
+    fake.fail_models_queries = {
+        "",
+        "all",
+        "text",
+        "image",
+        "audio",
+        "embeddings",
+        "video",
+        "speech",
+        "transcription",
+        "rerank",
+    }
+    with pytest.raises(CatalogError, match="every catalog query failed"):
+        await refresher.refresh()
+    assert refresher.current is good
+
+
+async def test_pagination_follows_links_next(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    fake.page_size = 100
+    catalog = await make_refresher().refresh()
+    assert len(catalog.models) == 549
+    assert "output_modalities=all&offset=500&limit=100" in model_queries(fake)
+
+
+async def test_links_next_to_another_host_is_refused(make_refresher: MakeRefresher) -> None:
+    hosts: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        hosts.append(request.url.host)
+        links = {"next": "https://elsewhere.test/api/v1/models?offset=1"}
+        return httpx2.Response(200, content=orjson.dumps({"data": [], "links": links}))
+
+    with pytest.raises(CatalogError):
+        await make_refresher(httpx2.MockTransport(handler)).refresh()
+    assert set(hosts) == {"openrouter.test"}
+
+
+async def test_concurrent_refreshes_share_one_load(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = make_refresher()
+    first, second = await asyncio.gather(refresher.refresh(), refresher.refresh())
+    assert first is second
+    assert model_queries(fake).count("output_modalities=all") == 1
+
+
+async def test_find_before_the_first_load_answers_at_once(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    assert await make_refresher().find(FLUX) is None
+    assert fake.requests == []
+
+
+async def test_an_unknown_model_triggers_one_refresh_per_window(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = make_refresher()
+    await refresher.refresh()
+    loads = model_queries(fake).count("output_modalities=all")
+    misses = await asyncio.gather(*(refresher.find(f"new/model-{i % 2}") for i in range(10)))
+    assert misses == [None] * 10
+    assert model_queries(fake).count("output_modalities=all") == loads + 1
+    fake.add_model({"id": "new/model-2", "architecture": {"output_modalities": ["image"]}})
+    assert await refresher.find("new/model-2") is None  # the window of 30 s has not passed
+
+
+async def test_a_model_added_upstream_is_found_by_the_refresh_it_triggers(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = make_refresher(proxy_unknown_model_refresh_seconds=0)
+    await refresher.refresh()
+    fake.add_model({"id": "new/model", "architecture": {"output_modalities": ["image"]}})
+    found = await refresher.find("new/model:free")
+    assert found is not None
+    assert found.output_modalities == ("image",)
+
+
+async def test_run_loads_then_keeps_refreshing(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = make_refresher(proxy_catalog_refresh_seconds=0.01)
+    refresher.start()
+    while model_queries(fake).count("output_modalities=all") < 3:
+        await asyncio.sleep(0.01)
+    assert refresher.current is not None
+
+
+@pytest.mark.parametrize(("failures", "delay"), [(0, 300), (1, 1), (2, 2), (5, 16), (20, 300)])
+async def test_retry_backs_off_up_to_the_interval(
+    make_refresher: MakeRefresher, failures: int, delay: float
+) -> None:
+    assert make_refresher()._delay_after(failures) == delay
