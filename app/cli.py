@@ -9,6 +9,14 @@ import uvicorn
 from app.main import create_app
 from app.settings import Settings
 
+# Relayed answers carry upstream's own Date and Server headers: uvicorn adds none of its own.
+SERVER_OPTIONS: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "server_header": False,
+    "date_header": False,
+}
+
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", help="Address to listen on. [env: PROXY_HOST; default: 127.0.0.1]")
@@ -24,8 +32,7 @@ def main(host: str | None, port: int | None) -> None:
         create_app(settings),
         host=settings.proxy_host,
         port=settings.proxy_port,
-        loop="uvloop",
-        http="httptools",
+        **SERVER_OPTIONS,
         access_log=False,  # one line per chat request comes from app.routes, without secrets
         log_level="info",
     )

@@ -8,6 +8,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from app.cli import SERVER_OPTIONS
 from app.main import create_app
 from app.settings import Settings
 from tests.fake_openrouter import FakeOpenRouter
@@ -42,7 +43,7 @@ def proxy_settings(upstream_url: str, **overrides: Any) -> Settings:
 @contextmanager
 def running_proxy(settings: Settings, *, ready: bool = True) -> Iterator[str]:
     """The proxy under uvicorn; with `ready`, wait until /readyz says the catalog is loaded."""
-    with serve(create_app(settings)) as url:
+    with serve(create_app(settings), **SERVER_OPTIONS) as url:
         if ready:
             wait_until_ready(url)
         yield url

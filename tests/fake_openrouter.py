@@ -150,6 +150,7 @@ class FakeOpenRouter:
         self.stream_cancelled = threading.Event()
         self.fail_models_queries: set[str] = set()
         self.page_size: int | None = None
+        self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.app = Starlette(
             routes=[
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
@@ -223,7 +224,7 @@ class FakeOpenRouter:
         if model_id == "test/error-402":
             return error(402, "Insufficient credits")
         if model_id == "test/slow":
-            await asyncio.sleep(5)  # longer than any timeout the tests configure
+            await asyncio.sleep(self.slow_seconds)
         model = self.lookup(model_id)
         if model is None:
             availability = {"code": "model_not_found", "retryable": False}

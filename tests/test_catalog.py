@@ -1,4 +1,4 @@
-"""Catalog records, page parsing, merging and lookup, on hand-made entries and the real snapshots."""
+"""Catalog records, page parsing, merging and lookup: hand-made entries and the real snapshots."""
 
 from typing import Any
 

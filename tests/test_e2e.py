@@ -1,0 +1,324 @@
+"""End to end: the real `openai` SDK and raw HTTP -> the proxy under uvicorn -> the fake OpenRouter.
+
+Every server here is real and on 127.0.0.1. The first tests are the cases that started the project:
+each fails straight against the fake and works through the proxy.
+"""
+
+import socket
+from typing import Any
+
+import httpx2
+import openai
+import orjson
+import pytest
+from openai.types.chat import ChatCompletionMessageParam
+
+from tests.conftest import ProxyFactory
+from tests.fake_openrouter import FakeOpenRouter, ReceivedRequest
+
+FIXED_BY_THE_PROXY = [
+    ("black-forest-labs/flux.2-pro", ["image", "text"], "image"),
+    ("black-forest-labs/flux.2-max", ["image", "text"], "image"),
+    ("black-forest-labs/flux.2-klein-4b", ["image", "text"], "image"),
+    ("google/gemini-2.5-flash-image", ["image"], "image,text"),
+    ("google/gemini-3.1-flash-image-preview", ["image"], "image,text"),
+]
+PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
+
+
+def sdk(base_url: str, **options: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key="sk-or-test", max_retries=0, **options)
+
+
+def chat_requests(fake: FakeOpenRouter) -> list[ReceivedRequest]:
+    return [r for r in fake.requests if r.path == "/api/v1/chat/completions"]
+
+
+def raw_get(base_url: str, path: str) -> tuple[int, bytes]:
+    """GET `path` exactly as written, over a plain socket; the status and body of the answer."""
+    url = httpx2.URL(base_url)
+    with socket.create_connection((url.host, url.port or 80), timeout=5) as connection:
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = b"".join(iter(lambda: connection.recv(65536), b""))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def images_of(extra: dict[str, Any] | None) -> list[Any]:
+    images: list[Any] = (extra or {}).get("images", [])
+    return images
+
+
+@pytest.mark.parametrize(("model", "modalities", "sent"), FIXED_BY_THE_PROXY)
+def test_image_models_fail_directly_and_work_through_the_proxy(
+    fake: FakeOpenRouter,
+    fake_url: str,
+    proxy_url: str,
+    model: str,
+    modalities: list[str],
+    sent: str,
+) -> None:
+    extra = {"modalities": modalities}
+    with pytest.raises(openai.NotFoundError, match="No endpoints found that support"):
+        sdk(f"{fake_url}/api/v1").chat.completions.create(
+            model=model, messages=PROMPT, extra_body=extra
+        )
+
+    raw = sdk(f"{proxy_url}/v1").chat.completions.with_raw_response.create(
+        model=model, messages=PROMPT, extra_body=extra
+    )
+    assert raw.headers["x-modalities"] == sent
+    [image] = images_of(raw.parse().choices[0].message.model_extra)
+    assert image["image_url"]["url"].startswith("data:image/png;base64,")
+    assert orjson.loads(chat_requests(fake)[-1].body)["modalities"] == sent.split(",")
+
+
+@pytest.mark.parametrize(("model", "modalities", "sent"), FIXED_BY_THE_PROXY[::2])
+def test_image_models_stream_through_the_proxy(
+    proxy_url: str, model: str, modalities: list[str], sent: str
+) -> None:
+    stream = sdk(f"{proxy_url}/v1").chat.completions.create(
+        model=model, messages=PROMPT, stream=True, extra_body={"modalities": modalities}
+    )
+    chunks = list(stream)
+    images = [image for c in chunks for image in images_of(c.choices[0].delta.model_extra)]
+    assert len(images) == 1
+    assert chunks[-1].usage is not None
+
+
+def test_a_text_model_asked_for_images_and_text_answers_text(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    raw = sdk(f"{proxy_url}/v1").chat.completions.with_raw_response.create(
+        model="openai/gpt-5", messages=PROMPT, extra_body={"modalities": ["image", "text"]}
+    )
+    assert raw.headers["x-modalities"] == "none"
+    assert raw.parse().choices[0].message.content == "Hello from openai/gpt-5"
+    assert "modalities" not in orjson.loads(chat_requests(fake)[-1].body)
+
+
+def test_an_impossible_request_is_rejected_without_calling_upstream(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk(f"{proxy_url}/v1").chat.completions.create(
+            model="openai/gpt-5", messages=PROMPT, extra_body={"modalities": ["image"]}
+        )
+    error = caught.value
+    assert error.code == "modalities_rejected"
+    assert "openai/gpt-5 outputs text" in error.message
+    assert "/v1/models?output_modalities=image" in error.message
+    assert error.response.headers["x-modalities"] == "none"
+    assert chat_requests(fake) == []
+
+
+@pytest.mark.parametrize(
+    ("model", "modalities"),
+    [("black-forest-labs/flux.2-pro", ["image"]), ("nobody/unknown-model", ["image", "text"])],
+)
+def test_what_needs_no_rewrite_goes_upstream_byte_for_byte(
+    fake: FakeOpenRouter, proxy_url: str, model: str, modalities: list[str]
+) -> None:
+    body = b'{ "model" : "%s",\n "modalities": %s, "messages": [], "x": 1.50 }' % (
+        model.encode(),
+        orjson.dumps(modalities),
+    )
+    response = httpx2.post(
+        f"{proxy_url}/v1/chat/completions", content=body, headers={"Authorization": "Bearer k"}
+    )
+    assert response.headers["x-modalities"] == "unchanged"
+    assert chat_requests(fake)[-1].body == body
+
+
+@pytest.mark.parametrize("model", ["test/error-429", "test/error-402", "nobody/unknown-model"])
+def test_upstream_errors_reach_the_client_unchanged(
+    fake_url: str, proxy_url: str, model: str
+) -> None:
+    def ask(base: str) -> httpx2.Response:
+        body = {"model": model, "messages": PROMPT}
+        return httpx2.post(
+            f"{base}/chat/completions", json=body, headers={"Authorization": "Bearer k"}
+        )
+
+    direct, proxied = ask(f"{fake_url}/api/v1"), ask(f"{proxy_url}/v1")
+    assert proxied.status_code == direct.status_code >= 400
+    assert proxied.headers.get("retry-after") == direct.headers.get("retry-after")
+    assert orjson.loads(proxied.content)["error"] == orjson.loads(direct.content)["error"]
+
+
+def test_sse_is_relayed_as_it_came_keep_alives_and_errors_included(proxy_url: str) -> None:
+    body = {"model": "test/stream-error", "messages": PROMPT, "stream": True}
+    with httpx2.stream(
+        "POST", f"{proxy_url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        text = response.read().decode()
+    events = [event for event in text.split("\n\n") if event]
+    error_chunk = orjson.loads(events[-2].removeprefix("data: "))
+    assert error_chunk["choices"][0]["finish_reason"] == "error"
+    assert error_chunk["error"]["message"] == "Provider returned error"
+    assert events[-1] == "data: [DONE]"
+
+    with pytest.raises(openai.APIError, match="Provider returned error"):
+        list(sdk(f"{proxy_url}/v1").chat.completions.create(**body))  # type: ignore[call-overload]
+
+
+def test_a_client_that_goes_away_closes_the_upstream_stream(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    body = {"model": "test/stream-forever", "messages": PROMPT, "stream": True}
+    with httpx2.stream(
+        "POST", f"{proxy_url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
+    ) as response:
+        first = next(response.iter_raw())
+        assert first.startswith(b"data: ")
+    assert fake.stream_cancelled.wait(timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "not valid JSON"),
+        (b"{bad", "not valid JSON"),
+        (b'{"model": "a/b", "x": "\xff\xfe"}', "not valid JSON"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'"text"', "must be a JSON object"),
+        (b'{"model": 42}', "`model` must be a string"),
+        (b'{"model": "openai/gpt-5", "modalities": "image"}', "list of strings"),
+    ],
+)
+def test_bad_bodies_get_openai_errors_and_never_reach_upstream(
+    fake: FakeOpenRouter, proxy_url: str, body: bytes, message: str
+) -> None:
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert message in error["message"]
+    assert error["type"] == "invalid_request_error"
+    assert isinstance(error["code"], str)
+    assert chat_requests(fake) == []
+
+
+def test_models_lists_the_merged_catalog_image_only_models_included(proxy_url: str) -> None:
+    models = {model.id for model in sdk(f"{proxy_url}/v1").models.list()}
+    assert len(models) == 549
+    assert {"black-forest-labs/flux.2-pro", "openai/gpt-5"} <= models
+
+
+def test_openrouters_own_paths_work_under_api_v1(fake: FakeOpenRouter, proxy_url: str) -> None:
+    client = sdk(f"{proxy_url}/api/v1")
+    completion = client.chat.completions.create(
+        model="black-forest-labs/flux.2-pro",
+        messages=PROMPT,
+        extra_body={"modalities": ["image", "text"]},
+    )
+    assert images_of(completion.choices[0].message.model_extra)
+    assert len(client.models.list().data) == 549
+
+
+def test_other_paths_are_forwarded_as_they_are(fake: FakeOpenRouter, proxy_url: str) -> None:
+    response = httpx2.post(
+        f"{proxy_url}/v1/generation/abc?id=1&x=%2F",
+        content=b"payload",
+        headers={
+            "Authorization": "Bearer client",
+            "Connection": "x-hop",
+            "X-Hop": "1",
+            "X-Keep": "2",
+        },
+    )
+    assert response.json()["echo"] == {
+        "method": "POST",
+        "path": "/api/v1/generation/abc",
+        "query": "id=1&x=%2F",
+        "body": "payload",
+    }
+    received = fake.requests[-1].headers
+    assert received["authorization"] == "Bearer client"
+    assert received["x-keep"] == "2"
+    assert "x-hop" not in received
+
+
+@pytest.mark.parametrize("path", ["/v1/../models", "/v1/%2e%2e/secret", "/api/v1/a/%2E/b"])
+def test_dot_segments_are_refused(fake: FakeOpenRouter, proxy_url: str, path: str) -> None:
+    status, body = raw_get(proxy_url, path)  # an HTTP client would remove the dots itself
+    assert status == 400
+    assert orjson.loads(body)["error"]["code"] == "invalid_path"
+    assert [r for r in fake.requests if r.path != "/api/v1/models"] == []
+
+
+def test_unknown_routes_answer_openai_errors(proxy_url: str) -> None:
+    response = httpx2.get(f"{proxy_url}/nowhere")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_server_key_is_used_when_the_client_sends_none(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory
+) -> None:
+    with start_proxy(openrouter_api_key="sk-or-server") as url:
+        httpx2.post(
+            f"{url}/v1/chat/completions", json={"model": "openai/gpt-5", "messages": PROMPT}
+        )
+        httpx2.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "openai/gpt-5", "messages": PROMPT},
+            headers={"Authorization": "Bearer sk-or-client"},
+        )
+    keys = [r.headers["authorization"] for r in chat_requests(fake)]
+    assert keys == ["Bearer sk-or-server", "Bearer sk-or-client"]
+
+
+def test_unreachable_upstream_is_a_502() -> None:
+    from tests.conftest import proxy_settings, running_proxy
+
+    with running_proxy(proxy_settings("http://127.0.0.1:9"), ready=False) as url:
+        response = httpx2.post(
+            f"{url}/v1/chat/completions", json={"model": "a/b", "modalities": []}
+        )
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "upstream_unavailable"
+    assert response.headers["x-modalities"] == "none"
+
+
+def test_a_slow_upstream_is_a_504(start_proxy: ProxyFactory) -> None:
+    with start_proxy(proxy_read_timeout_seconds=0.2) as url:
+        response = httpx2.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "test/slow"},
+            headers={"Authorization": "Bearer k"},
+        )
+    assert response.status_code == 504
+    assert response.json()["error"]["code"] == "upstream_timeout"
+
+
+def test_requests_are_served_before_the_catalog_loads(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory
+) -> None:
+    fake.fail_models_queries = {"", "all", "text", "image", "audio"}
+    with start_proxy(ready=False) as url:
+        assert httpx2.get(f"{url}/readyz").status_code == 503
+        response = httpx2.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "black-forest-labs/flux.2-pro", "modalities": ["image", "text"]},
+            headers={"Authorization": "Bearer k"},
+        )
+    assert response.headers["x-modalities"] == "unchanged"
+    assert response.status_code == 404  # what OpenRouter says, passed on
+
+
+def test_a_model_added_upstream_is_fixed_on_first_use(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory
+) -> None:
+    with start_proxy() as url:
+        fake.add_model({"id": "new/painter", "architecture": {"output_modalities": ["image"]}})
+        completion = sdk(f"{url}/v1").chat.completions.create(
+            model="new/painter", messages=PROMPT, extra_body={"modalities": ["image", "text"]}
+        )
+    assert images_of(completion.choices[0].message.model_extra)
+
+
+def test_models_with_a_query_is_answered_by_upstream(fake: FakeOpenRouter, proxy_url: str) -> None:
+    response = httpx2.get(f"{proxy_url}/v1/models?output_modalities=image")
+    assert len(response.json()["data"]) == 45
+    assert fake.requests[-1].query == "output_modalities=image"

@@ -1,0 +1,46 @@
+"""Settings come from environment variables, with the documented defaults."""
+
+import pytest
+from pydantic import ValidationError
+
+from app.settings import OnUnsupported, Settings
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPENROUTER_BASE_URL", "OPENROUTER_API_KEY", "PROXY_HOST", "PROXY_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.openrouter_base_url == "https://openrouter.ai/api/v1"
+    assert settings.openrouter_api_key is None
+    assert (settings.proxy_host, settings.proxy_port) == ("127.0.0.1", 8080)
+    assert settings.proxy_catalog_refresh_seconds == 300
+    assert settings.proxy_on_unsupported is OnUnsupported.REJECT
+
+
+def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "http://127.0.0.1:9000/api/v1/")
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-secret")
+    monkeypatch.setenv("PROXY_PORT", "9001")
+    monkeypatch.setenv("PROXY_ON_UNSUPPORTED", "drop")
+    settings = Settings()
+    assert settings.openrouter_base_url == "http://127.0.0.1:9000/api/v1"
+    assert settings.openrouter_api_key is not None
+    assert settings.openrouter_api_key.get_secret_value() == "sk-or-secret"
+    assert "sk-or-secret" not in repr(settings)
+    assert settings.proxy_port == 9001
+    assert settings.proxy_on_unsupported is OnUnsupported.DROP
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PROXY_ON_UNSUPPORTED", "sometimes"),
+        ("OPENROUTER_BASE_URL", "openrouter.ai/api/v1"),
+        ("PROXY_PORT", "70000"),
+        ("PROXY_CATALOG_REFRESH_SECONDS", "0"),
+    ],
+)
+def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name.lower()):
+        Settings()
