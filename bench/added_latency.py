@@ -18,7 +18,11 @@ from contextlib import contextmanager
 
 import httpx2
 
-FAKE = "import uvicorn; from tests.fake_openrouter import FakeOpenRouter; uvicorn.run(FakeOpenRouter().app, host='127.0.0.1', port={port}, log_level='warning', loop='uvloop', http='httptools')"
+FAKE = (
+    "import uvicorn; from tests.fake_openrouter import FakeOpenRouter; "
+    "uvicorn.run(FakeOpenRouter().app, host='127.0.0.1', port={port}, log_level='warning', "
+    "loop='uvloop', http='httptools')"
+)
 CASES = {
     "rewrite (flux, image+text -> image)": {
         "model": "black-forest-labs/flux.2-pro",
@@ -39,7 +43,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def process(command: list[str], ready_url: str, env: dict[str, str] | None = None) -> Iterator[None]:
+def process(
+    command: list[str], ready_url: str, env: dict[str, str] | None = None
+) -> Iterator[None]:
     child = subprocess.Popen(command, env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + 30
