@@ -23,7 +23,7 @@ FAKE = (
     "uvicorn.run(FakeOpenRouter().app, host='127.0.0.1', port={port}, log_level='warning', "
     "loop='uvloop', http='httptools')"
 )
-CASES = {
+CASES: dict[str, dict[str, object]] = {
     "rewrite (flux, image+text -> image)": {
         "model": "black-forest-labs/flux.2-pro",
         "modalities": ["image", "text"],
