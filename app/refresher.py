@@ -143,23 +143,29 @@ class CatalogRefresher:
         url = httpx2.URL(f"{self._settings.openrouter_base_url}/models", params=params)
         models: list[Model] = []
         for _ in range(MAX_PAGES):
-            response = await self._client.get(
-                url, headers=self._auth_headers(), timeout=self._timeout()
-            )
-            response.raise_for_status()
-            page = await worker.parse(response.content)
+            body = await self._download(url)
+            page = await worker.parse(body)
             models += page.models
             if page.next_url is None:
                 return models
-            url = _same_origin(response.url, response.url.join(page.next_url))
+            url = _same_origin(url, url.join(page.next_url))
         raise CatalogError(f"more than {MAX_PAGES} pages of models at {url}")
+
+    async def _download(self, url: httpx2.URL) -> bytes:
+        """The body of a 200 answer; raises httpx2.HTTPStatusError for any other status."""
+        chunks = []
+        headers, timeout = self._auth_headers(), self._settings.proxy_catalog_timeout_seconds
+        async with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                # A megabyte already buffered would be read in one go: let relayed streams in.
+                await asyncio.sleep(0)
+        return b"".join(chunks)
 
     def _auth_headers(self) -> dict[str, str]:
         key = self._settings.openrouter_api_key
         return {"Authorization": f"Bearer {key.get_secret_value()}"} if key else {}
-
-    def _timeout(self) -> float:
-        return self._settings.proxy_catalog_timeout_seconds
 
 
 def _modalities(
