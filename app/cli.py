@@ -15,6 +15,7 @@ SERVER_OPTIONS: dict[str, Any] = {
     "http": "httptools",
     "server_header": False,
     "date_header": False,
+    "proxy_headers": False,  # nothing reads the client's address; skip rewriting it
 }
 
 

@@ -6,12 +6,13 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 
-import httpx2
 from cachetools import TTLCache
+from yarl import URL
 
 from app.catalog import Catalog, CatalogError, Model, merge
 from app.parse_worker import ParseWorker
 from app.settings import Settings
+from app.upstream import Upstream
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ class CatalogRefresher:
     """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
     model it does not know. `current` is None until the first load succeeds."""
 
-    def __init__(self, client: httpx2.AsyncClient, settings: Settings) -> None:
+    def __init__(self, upstream: Upstream, settings: Settings) -> None:
         self.current: Catalog | None = None
-        self._client = client
+        self._upstream = upstream
         self._settings = settings
         self._inflight: asyncio.Task[Catalog] | None = None
         self._running: asyncio.Task[None] | None = None
@@ -139,33 +140,18 @@ class CatalogRefresher:
         self, worker: ParseWorker, output_modalities: str | None
     ) -> list[Model]:
         """Every page of `GET /models?output_modalities=...`, following `links.next`."""
-        params = {"output_modalities": output_modalities} if output_modalities else {}
-        url = httpx2.URL(f"{self._settings.openrouter_base_url}/models", params=params)
+        url = URL(f"{self._settings.openrouter_base_url}/models")
+        if output_modalities:
+            url = url.with_query(output_modalities=output_modalities)
         models: list[Model] = []
         for _ in range(MAX_PAGES):
-            body = await self._download(url)
+            body = await self._upstream.download(url)
             page = await worker.parse(body)
             models += page.models
             if page.next_url is None:
                 return models
-            url = _same_origin(url, url.join(page.next_url))
+            url = _same_origin(url, url.join(URL(page.next_url)))
         raise CatalogError(f"more than {MAX_PAGES} pages of models at {url}")
-
-    async def _download(self, url: httpx2.URL) -> bytes:
-        """The body of a 200 answer; raises httpx2.HTTPStatusError for any other status."""
-        chunks = []
-        headers, timeout = self._auth_headers(), self._settings.proxy_catalog_timeout_seconds
-        async with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
-            response.raise_for_status()
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-                # A megabyte already buffered would be read in one go: let relayed streams in.
-                await asyncio.sleep(0)
-        return b"".join(chunks)
-
-    def _auth_headers(self) -> dict[str, str]:
-        key = self._settings.openrouter_api_key
-        return {"Authorization": f"Bearer {key.get_secret_value()}"} if key else {}
 
 
 def _modalities(
@@ -178,8 +164,8 @@ def _modalities(
     return seen
 
 
-def _same_origin(base: httpx2.URL, target: httpx2.URL) -> httpx2.URL:
+def _same_origin(base: URL, target: URL) -> URL:
     """`links.next` must stay on the upstream host: the key is sent there too."""
-    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+    if target.origin() != base.origin():
         raise CatalogError(f"links.next points away from the upstream host: {target}")
     return target

@@ -1,14 +1,24 @@
-"""The upstream side: the pooled client, header filtering, error mapping, the relayed response."""
+"""The upstream side: the pooled HTTP client, header filtering, error mapping, the relayed response.
 
+This is the one module that knows the HTTP client library (aiohttp, chosen by measurement: see
+bench/README.md); everything else calls `Upstream`.
+"""
+
+import asyncio
 import logging
+import urllib.request
 from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Self
 from urllib.parse import unquote_to_bytes
 
+import aiohttp
 import anyio
-import httpx2
+from multidict import CIMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+from yarl import URL
 
 from app.errors import ProxyError, error_response
 from app.settings import Settings
@@ -23,20 +33,12 @@ HOP_BY_HOP = frozenset(
     b"transfer-encoding upgrade".split()
 )
 RECOMPUTED_ON_REQUEST = frozenset({b"host", b"content-length"})
+# aiohttp adds these unless told not to; the proxy sends only what the client sent.
+NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 
 
-def create_client(
-    settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
-) -> httpx2.AsyncClient:
-    """The one pooled client of the app's life. Redirects are not followed: they go back as is."""
-    timeout = httpx2.Timeout(
-        settings.proxy_read_timeout_seconds, connect=settings.proxy_connect_timeout_seconds
-    )
-    limits = httpx2.Limits(
-        max_connections=settings.proxy_max_connections,
-        max_keepalive_connections=settings.proxy_max_connections,
-    )
-    return httpx2.AsyncClient(timeout=timeout, limits=limits, transport=transport)
+class UpstreamError(Exception):
+    """A catalog download that failed: unreachable, timed out, or not a 200."""
 
 
 def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]], also: frozenset[bytes]) -> Headers:
@@ -52,14 +54,13 @@ def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]], also: frozenset[b
     return [(name, value) for name, value in headers if name.lower() not in drop]
 
 
-def request_headers(request: Request, settings: Settings) -> Headers:
-    """What goes upstream: the client's headers, its `Authorization` as it is, or the server's
-    key when the client sent none."""
-    headers = without_hop_by_hop(request.headers.raw, RECOMPUTED_ON_REQUEST)
-    key = settings.openrouter_api_key
-    if key is not None and "authorization" not in request.headers:
-        headers.append((b"authorization", b"Bearer " + key.get_secret_value().encode()))
-    return headers
+def egress_proxy(base_url: str) -> str | None:
+    """The HTTP proxy that the environment (`HTTPS_PROXY`, `NO_PROXY`, ...) sets for the upstream
+    URL, read once at start-up."""
+    url = URL(base_url)
+    if url.host is None or urllib.request.proxy_bypass(url.host):
+        return None
+    return urllib.request.getproxies().get(url.scheme)
 
 
 def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
@@ -69,20 +70,61 @@ def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
     """
     rest = raw_path[len(prefix) :]
     if any(unquote_to_bytes(segment) in (b".", b"..") for segment in rest.split(b"/")):
-        raise ProxyError(
-            400, "The request path must not contain '.' or '..' segments", "invalid_path"
-        )
+        message = "The request path must not contain '.' or '..' segments"
+        raise ProxyError(400, message, "invalid_path")
     return rest
 
 
 class Upstream:
-    """Forwards requests to the upstream API root fixed by settings: a path or header can change
-    the path under that root, never the host."""
+    """The pooled client of the app's life, fixed to the upstream API root of the settings: a
+    request path or header can change the path under that root, never the host.
 
-    def __init__(self, client: httpx2.AsyncClient, settings: Settings) -> None:
-        self._client = client
+    Use as an async context manager: the connection pool is opened on entry, closed on exit.
+    """
+
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._base = httpx2.URL(settings.openrouter_base_url)
+        self.base = settings.openrouter_base_url
+        self._session: aiohttp.ClientSession | None = None
+        self._egress_proxy = egress_proxy(self.base)
+        key = settings.openrouter_api_key
+        self._server_auth = f"Bearer {key.get_secret_value()}" if key else None
+
+    async def __aenter__(self) -> Self:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._settings.proxy_max_connections),
+            timeout=aiohttp.ClientTimeout(
+                sock_connect=self._settings.proxy_connect_timeout_seconds,
+                sock_read=self._settings.proxy_read_timeout_seconds,
+            ),
+            auto_decompress=False,  # bodies go back byte-for-byte, compressed or not
+            skip_auto_headers=NO_AUTO_HEADERS,
+            # trust_env would re-read the environment on every request: half the throughput.
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        assert self._session is not None, "use Upstream as an async context manager"
+        return self._session
+
+    def request_headers(self, request: Request) -> Headers:
+        """What goes upstream: the client's headers less hop-by-hop ones, its `Authorization` as
+        it is, or the server's key when the client sent none."""
+        headers = without_hop_by_hop(request.headers.raw, RECOMPUTED_ON_REQUEST)
+        if self._server_auth is not None and "authorization" not in request.headers:
+            headers.append((b"authorization", self._server_auth.encode()))
+        return headers
 
     async def forward(
         self,
@@ -93,25 +135,55 @@ class Upstream:
     ) -> Response:
         """Send `content` to `{base}/{path}` with the request's method, query and headers, and
         relay the answer as it comes. Unreachable upstream: 502; timeout: 504."""
-        query = request.scope["query_string"]
-        raw_path = self._base.raw_path.rstrip(b"/") + b"/" + path + (b"?" + query if query else b"")
-        outgoing = httpx2.Request(
-            request.method,
-            self._base.copy_with(raw_path=raw_path),
-            headers=request_headers(request, self._settings),
-            content=content,
+        query: bytes = request.scope["query_string"]
+        target = f"{self.base}/{path.decode('latin-1')}"
+        url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
+        headers = CIMultiDict(
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in self.request_headers(request)
         )
         try:
-            response = await self._client.send(outgoing, stream=True)
-        except httpx2.TimeoutException:
+            response = await self.session.request(
+                request.method,
+                url,
+                data=content,
+                headers=headers,
+                allow_redirects=False,
+                proxy=self._egress_proxy,
+            )
+        except TimeoutError:
             return _unavailable(
                 504, "OpenRouter did not answer in time", "upstream_timeout", extra_headers
             )
-        except httpx2.TransportError as error:
+        except aiohttp.ClientError as error:
             message = f"OpenRouter could not be reached ({type(error).__name__})"
             return _unavailable(502, message, "upstream_unavailable", extra_headers)
-        headers = without_hop_by_hop(response.headers.raw, frozenset())
-        return RelayResponse(response, headers + list(extra_headers))
+        headers_back = without_hop_by_hop(response.raw_headers, frozenset())
+        return RelayResponse(response, headers_back + list(extra_headers))
+
+    async def download(self, url: URL) -> bytes:
+        """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
+        read in chunks that yield to the event loop in between (a megabyte already buffered
+        would otherwise be read in one go). Raises UpstreamError."""
+        headers = {"Authorization": self._server_auth} if self._server_auth else {}
+        timeout = aiohttp.ClientTimeout(total=self._settings.proxy_catalog_timeout_seconds)
+        chunks = []
+        try:
+            async with self.session.get(
+                url,
+                headers=headers,
+                timeout=timeout,
+                auto_decompress=True,
+                proxy=self._egress_proxy,
+            ) as response:
+                if response.status != 200:
+                    raise UpstreamError(f"GET {url} answered {response.status}")
+                async for chunk in response.content.iter_any():
+                    chunks.append(chunk)
+                    await asyncio.sleep(0)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise UpstreamError(f"GET {url} failed: {type(error).__name__}") from None
+        return b"".join(chunks)
 
 
 def _unavailable(
@@ -129,11 +201,12 @@ class RelayResponse(Response):
     the client disconnects (noticed by listening for `http.disconnect`, not at the next write).
     """
 
-    def __init__(self, upstream: httpx2.Response, headers: Headers) -> None:
+    def __init__(self, upstream: aiohttp.ClientResponse, headers: Headers) -> None:
         self.upstream = upstream
-        self.status_code = upstream.status_code
+        self.status_code = upstream.status
         self.raw_headers = headers
         self.background = None
+        self._finished = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -142,19 +215,25 @@ class RelayResponse(Response):
                 await self._relay(send)
                 group.cancel_scope.cancel()
         finally:
-            with anyio.CancelScope(shield=True):
-                await self.upstream.aclose()
+            if self._finished:
+                self.upstream.release()  # the connection goes back to the pool
+            else:
+                self.upstream.close()  # the connection is dropped: upstream sees the cancel
 
     async def _relay(self, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
+        start = {
+            "type": "http.response.start",
+            "status": self.status_code,
+            "headers": self.raw_headers,
+        }
+        await send(start)
         try:
-            async for chunk in self.upstream.aiter_raw():
+            async for chunk in self.upstream.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except httpx2.HTTPError as error:
+        except (aiohttp.ClientError, TimeoutError) as error:
             logger.warning("upstream failed mid-response: %s", type(error).__name__)
             raise
+        self._finished = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 

@@ -14,13 +14,13 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 
-import httpx2
 import uvloop
 
 from app.catalog import Page, parse_page
 from app.parse_worker import ParseWorker
 from app.refresher import CatalogRefresher
 from app.settings import Settings
+from app.upstream import Upstream
 from bench.added_latency import FAKE, free_port, process
 
 Parser = Callable[[ParseWorker, bytes], Awaitable[Page]]
@@ -45,8 +45,9 @@ async def worst_lags(base_url: str, parser: Parser, refreshes: int) -> list[floa
     """The worst wake-up delay of a 1 ms sleeper during each of `refreshes` refreshes."""
     ParseWorker.parse = parser  # type: ignore[method-assign,assignment]
     lags: list[float] = []
-    async with httpx2.AsyncClient() as client:
-        refresher = CatalogRefresher(client, Settings(openrouter_base_url=base_url))
+    settings = Settings(openrouter_base_url=base_url)
+    async with Upstream(settings) as upstream:
+        refresher = CatalogRefresher(upstream, settings)
         for _ in range(refreshes):
             done = asyncio.Event()
             probe = asyncio.create_task(_probe(done))

@@ -1,44 +1,43 @@
 """The refresher against the fake OpenRouter app, in-process through httpx's ASGI transport."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
-import httpx2
-import orjson
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from app.catalog import CatalogError
 from app.refresher import CatalogRefresher
-from app.settings import Settings
+from app.upstream import Upstream
+from tests.conftest import proxy_settings
 from tests.fake_openrouter import FakeOpenRouter, outputs
+from tests.servers import serve
 
 pytestmark = pytest.mark.anyio
 
-BASE = "http://openrouter.test/api/v1"
 FLUX = "black-forest-labs/flux.2-pro"
-MakeRefresher = Callable[..., CatalogRefresher]
+MakeRefresher = Callable[..., Awaitable[CatalogRefresher]]
 
 
 @pytest.fixture
-async def make_refresher(fake: FakeOpenRouter) -> AsyncIterator[MakeRefresher]:
-    clients: list[httpx2.AsyncClient] = []
-    refreshers: list[CatalogRefresher] = []
+async def make_refresher(fake_url: str) -> AsyncIterator[MakeRefresher]:
+    """Refreshers in front of the fake OpenRouter (or `upstream_url`), closed after the test."""
+    async with contextlib.AsyncExitStack() as stack:
 
-    def make(
-        transport: httpx2.AsyncBaseTransport | None = None, **overrides: Any
-    ) -> CatalogRefresher:
-        client = httpx2.AsyncClient(transport=transport or httpx2.ASGITransport(app=fake.app))
-        clients.append(client)
-        refreshers.append(CatalogRefresher(client, Settings(openrouter_base_url=BASE, **overrides)))
-        return refreshers[-1]
+        async def make(upstream_url: str = fake_url, **overrides: Any) -> CatalogRefresher:
+            settings = proxy_settings(upstream_url, **overrides)
+            upstream = await stack.enter_async_context(Upstream(settings))
+            refresher = CatalogRefresher(upstream, settings)
+            stack.push_async_callback(refresher.aclose)
+            return refresher
 
-    yield make
-    for refresher in refreshers:
-        await refresher.aclose()
-    for client in clients:
-        await client.aclose()
+        yield make
 
 
 def model_queries(fake: FakeOpenRouter) -> list[str]:
@@ -48,7 +47,7 @@ def model_queries(fake: FakeOpenRouter) -> list[str]:
 async def test_refresh_merges_every_listing(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    refresher = make_refresher(openrouter_api_key="sk-test")
+    refresher = await make_refresher(openrouter_api_key="sk-test")
     catalog = await refresher.refresh()
     assert refresher.current is catalog
     assert len(catalog.models) == 549
@@ -63,7 +62,7 @@ async def test_a_failed_query_does_not_lose_models(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
     fake.fail_models_queries = {"all", ""}
-    catalog = await make_refresher().refresh()
+    catalog = await (await make_refresher()).refresh()
     # With no modality seen yet, text, image and audio are queried, one by one.
     expected = {m["id"] for m in fake.models if {"text", "image", "audio"} & set(outputs(m))}
     assert {m.id for m in catalog.models} == expected
@@ -72,7 +71,7 @@ async def test_a_failed_query_does_not_lose_models(
 async def test_a_partial_refresh_keeps_the_previous_models(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    refresher = make_refresher()
+    refresher = await make_refresher()
     await refresher.refresh()
     fake.models[:] = [m for m in fake.models if m["id"] != FLUX]
     fake.fail_models_queries = {"text"}
@@ -84,7 +83,7 @@ async def test_a_partial_refresh_keeps_the_previous_models(
 async def test_when_every_query_fails_the_last_good_catalog_stays(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    refresher = make_refresher()
+    refresher = await make_refresher()
     good = await refresher.refresh()
     fake.fail_models_queries = {
         "",
@@ -107,7 +106,7 @@ async def test_pagination_follows_links_next(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
     fake.page_size = 100
-    catalog = await make_refresher().refresh()
+    catalog = await (await make_refresher()).refresh()
     assert len(catalog.models) == 549
     assert "output_modalities=all&offset=500&limit=100" in model_queries(fake)
 
@@ -115,20 +114,22 @@ async def test_pagination_follows_links_next(
 async def test_links_next_to_another_host_is_refused(make_refresher: MakeRefresher) -> None:
     hosts: list[str] = []
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        hosts.append(request.url.host)
-        links = {"next": "https://elsewhere.test/api/v1/models?offset=1"}
-        return httpx2.Response(200, content=orjson.dumps({"data": [], "links": links}))
+    async def models(request: Request) -> Response:
+        hosts.append(request.url.hostname or "")
+        links = {"next": "http://elsewhere.test/api/v1/models?offset=1"}
+        return JSONResponse({"data": [], "links": links})
 
-    with pytest.raises(CatalogError):
-        await make_refresher(httpx2.MockTransport(handler)).refresh()
-    assert set(hosts) == {"openrouter.test"}
+    with serve(Starlette(routes=[Route("/api/v1/models", models)])) as url:
+        refresher = await make_refresher(url)
+        with pytest.raises(CatalogError):
+            await refresher.refresh()
+    assert set(hosts) == {"127.0.0.1"}
 
 
 async def test_concurrent_refreshes_share_one_load(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    refresher = make_refresher()
+    refresher = await make_refresher()
     first, second = await asyncio.gather(refresher.refresh(), refresher.refresh())
     assert first is second
     assert model_queries(fake).count("output_modalities=all") == 1
@@ -137,14 +138,14 @@ async def test_concurrent_refreshes_share_one_load(
 async def test_find_before_the_first_load_answers_at_once(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    assert await make_refresher().find(FLUX) is None
+    assert await (await make_refresher()).find(FLUX) is None
     assert fake.requests == []
 
 
 async def test_an_unknown_model_triggers_one_refresh_per_window(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    refresher = make_refresher()
+    refresher = await make_refresher()
     await refresher.refresh()
     loads = model_queries(fake).count("output_modalities=all")
     misses = await asyncio.gather(*(refresher.find(f"new/model-{i % 2}") for i in range(10)))
@@ -157,7 +158,7 @@ async def test_an_unknown_model_triggers_one_refresh_per_window(
 async def test_a_model_added_upstream_is_found_by_the_refresh_it_triggers(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    refresher = make_refresher(proxy_unknown_model_refresh_seconds=0)
+    refresher = await make_refresher(proxy_unknown_model_refresh_seconds=0)
     await refresher.refresh()
     fake.add_model({"id": "new/model", "architecture": {"output_modalities": ["image"]}})
     found = await refresher.find("new/model:free")
@@ -168,7 +169,7 @@ async def test_a_model_added_upstream_is_found_by_the_refresh_it_triggers(
 async def test_run_loads_then_keeps_refreshing(
     fake: FakeOpenRouter, make_refresher: MakeRefresher
 ) -> None:
-    refresher = make_refresher(proxy_catalog_refresh_seconds=0.01)
+    refresher = await make_refresher(proxy_catalog_refresh_seconds=0.01)
     refresher.start()
     with anyio.fail_after(10):
         # The fake only records requests; polling them is the one way to see the loop advance.
@@ -181,4 +182,4 @@ async def test_run_loads_then_keeps_refreshing(
 async def test_retry_backs_off_up_to_the_interval(
     make_refresher: MakeRefresher, failures: int, delay: float
 ) -> None:
-    assert make_refresher()._delay_after(failures) == delay
+    assert (await make_refresher())._delay_after(failures) == delay
