@@ -1,6 +1,7 @@
 """Configuration, read from environment variables (never at import time: see `create_app`)."""
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,8 @@ class Settings(BaseSettings):
 
     proxy_host: str = "127.0.0.1"
     proxy_port: int = Field(default=8080, ge=0, le=65535)
+    proxy_workers: int = Field(default=1, ge=1)
+    proxy_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     proxy_on_unsupported: OnUnsupported = OnUnsupported.REJECT
 
     proxy_catalog_refresh_seconds: float = Field(default=300.0, gt=0)
@@ -34,6 +37,11 @@ class Settings(BaseSettings):
     proxy_read_timeout_seconds: float = Field(default=600.0, gt=0)
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
+
+    @field_validator("proxy_log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("openrouter_base_url")
     @classmethod

@@ -1,14 +1,21 @@
-"""The console script and `python -m app` start a real proxy."""
+"""The console script and `python -m app` start a real proxy, with one worker or several."""
 
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx2
+import pytest
+from click.testing import CliRunner
 
 from app.cli import main
+from tests.fake_openrouter import FakeOpenRouter
+
+START_DEADLINE = 20.0
 
 
 def free_port() -> int:
@@ -18,32 +25,52 @@ def free_port() -> int:
         return port
 
 
-def test_python_dash_m_app_serves_on_the_given_port(fake_url: str) -> None:
+@contextmanager
+def command_line_proxy(fake_url: str, *options: str) -> Iterator[tuple[str, list[bytes]]]:
+    """`python -m app --port P *options` in front of the fake; yields its URL and, once it has
+    stopped, its log lines (in the list)."""
     port = free_port()
     environment = {**os.environ, "OPENROUTER_BASE_URL": f"{fake_url}/api/v1"}
-    command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *options]
+    log: list[bytes] = []
     with subprocess.Popen(command, env=environment, stderr=subprocess.PIPE) as process:
         try:
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                try:
-                    if httpx2.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                        break
-                except httpx2.ConnectError:
-                    pass
-                time.sleep(0.05)
-            assert httpx2.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "ok"}
-            assert httpx2.get(f"http://127.0.0.1:{port}/readyz").json()["models"] == 549
+            yield f"http://127.0.0.1:{port}", log
         finally:
             process.terminate()
-            _, log = process.communicate(timeout=10)
-    assert b"catalog loaded: 549 models" in log
+            log += process.communicate(timeout=20)[1].splitlines()
+
+
+def wait_for(condition: str, check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + START_DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {condition}")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_python_dash_m_app_serves_with_each_worker_loading_the_catalog_once(
+    fake: FakeOpenRouter, fake_url: str, workers: int
+) -> None:
+    def loads() -> int:
+        return sum(1 for r in fake.requests if r.query == "output_modalities=all")
+
+    with command_line_proxy(fake_url, "--workers", str(workers)) as (url, log):
+        wait_for("the proxy to be ready", lambda: httpx2.get(f"{url}/readyz").status_code == 200)
+        wait_for(f"{workers} catalog loads", lambda: loads() == workers)
+        assert httpx2.get(f"{url}/healthz").json() == {"status": "ok"}
+        assert httpx2.get(f"{url}/readyz").json()["models"] == 549
+    assert loads() == workers  # one load per worker, none more
+    assert sum(b"catalog loaded: 549 models" in line for line in log) == workers
 
 
 def test_help_lists_the_options() -> None:
-    from click.testing import CliRunner
-
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    assert "--host" in result.output
-    assert "--port" in result.output
+    for option in ("--host", "--port", "--workers"):
+        assert option in result.output
