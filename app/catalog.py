@@ -82,13 +82,11 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def merge(listings: Iterable[Iterable[Model]]) -> list[Model]:
-    """The union of several listings by id, in first-seen order; the first record of an id wins."""
-    merged: dict[str, Model] = {}
-    for listing in listings:
-        for model in listing:
-            merged.setdefault(model.id, model)
-    return list(merged.values())
+def merge_into(merged: dict[str, Model], listing: Iterable[Model]) -> None:
+    """Add `listing` to the union `merged` (by id, in first-seen order): the first record of an
+    id wins, so a later listing never replaces or removes a model."""
+    for model in listing:
+        merged.setdefault(model.id, model)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from cachetools import TTLCache
 from yarl import URL
 
-from app.catalog import Catalog, CatalogError, Model, merge
+from app.catalog import Catalog, CatalogError, Model, merge_into
 from app.parse_worker import ParseWorker
 from app.settings import Settings
 from app.upstream import Upstream
@@ -116,25 +116,41 @@ class CatalogRefresher:
         return catalog
 
     async def _load(self) -> Catalog:
-        """Query every listing and merge them. A query that fails never shrinks the catalog:
-        the previous catalog's models are kept then. Raises CatalogError when all fail."""
+        """Query every listing, one at a time, and merge them by id as they come (so that one
+        listing at a time is in memory, not eleven). A query that fails never shrinks the
+        catalog: the previous catalog's models are kept then. Raises CatalogError when all fail."""
         previous = self.current
+        merged: dict[str, Model] = {}
         async with ParseWorker() as worker:
-            first = await self._fetch_each(worker, FIRST_QUERIES)
-            seen = _modalities(first, previous) | ALWAYS_QUERIED_MODALITIES
-            results = first + await self._fetch_each(worker, sorted(seen))
-        listings = [result for result in results if not isinstance(result, BaseException)]
-        if not listings:
-            raise CatalogError(f"every catalog query failed, the first with: {results[0]}")
-        if len(listings) < len(results) and previous is not None:
-            listings.append(list(previous.models))
-        return Catalog(tuple(merge(listings)))
+            failures = await self._merge_listings(worker, FIRST_QUERIES, merged)
+            later = self._modality_queries(merged.values(), previous)
+            failures += await self._merge_listings(worker, later, merged)
+        if not merged:
+            raise CatalogError(f"every catalog query failed, the first with: {failures[0]}")
+        if failures and previous is not None:
+            merge_into(merged, previous.models)
+        return Catalog(tuple(merged.values()))
 
-    async def _fetch_each(
-        self, worker: ParseWorker, queries: Iterable[str | None]
-    ) -> list[list[Model] | BaseException]:
-        tasks = [self._fetch_listing(worker, query) for query in queries]
-        return await asyncio.gather(*tasks, return_exceptions=True)
+    async def _merge_listings(
+        self, worker: ParseWorker, queries: Iterable[str | None], merged: dict[str, Model]
+    ) -> list[Exception]:
+        """Fetch each listing into `merged` (the first record of an id wins); the failures."""
+        failures: list[Exception] = []
+        for query in queries:
+            try:
+                listing = await self._fetch_listing(worker, query)
+            except Exception as error:  # any failure: this listing is missing
+                failures.append(error)
+                continue
+            merge_into(merged, listing)
+        return failures
+
+    @staticmethod
+    def _modality_queries(models: Iterable[Model], previous: Catalog | None) -> list[str]:
+        """One query per output modality seen, now or in the previous catalog."""
+        seen = previous.output_modalities_seen() if previous else set()
+        seen.update(modality for model in models for modality in model.output_modalities)
+        return sorted(seen | ALWAYS_QUERIED_MODALITIES)
 
     async def _fetch_listing(
         self, worker: ParseWorker, output_modalities: str | None
@@ -152,16 +168,6 @@ class CatalogRefresher:
                 return models
             url = _same_origin(url, url.join(URL(page.next_url)))
         raise CatalogError(f"more than {MAX_PAGES} pages of models at {url}")
-
-
-def _modalities(
-    results: Sequence[list[Model] | BaseException], previous: Catalog | None
-) -> set[str]:
-    seen = previous.output_modalities_seen() if previous else set()
-    for result in results:
-        if not isinstance(result, BaseException):
-            seen.update(modality for model in result for modality in model.output_modalities)
-    return seen
 
 
 def _same_origin(base: URL, target: URL) -> URL:

@@ -5,7 +5,7 @@ from typing import Any
 import orjson
 import pytest
 
-from app.catalog import Catalog, CatalogError, Model, merge, parse_page
+from app.catalog import Catalog, CatalogError, Model, merge_into, parse_page
 from tests.fake_openrouter import DATA_DIR
 
 
@@ -70,10 +70,10 @@ def test_parse_page_rejects_what_is_not_a_listing(body: bytes) -> None:
 
 
 def test_merge_is_the_union_in_first_seen_order_first_record_winning() -> None:
-    first = [Model("a/x", ("text",)), Model("a/y", ("text",))]
-    second = [Model("a/y", ("image",)), Model("a/z", ("image",))]
-    merged = merge([first, second])
-    assert [(m.id, m.output_modalities) for m in merged] == [
+    merged: dict[str, Model] = {}
+    merge_into(merged, [Model("a/x", ("text",)), Model("a/y", ("text",))])
+    merge_into(merged, [Model("a/y", ("image",)), Model("a/z", ("image",))])
+    assert [(m.id, m.output_modalities) for m in merged.values()] == [
         ("a/x", ("text",)),
         ("a/y", ("text",)),
         ("a/z", ("image",)),
@@ -129,7 +129,6 @@ def test_default_snapshot_hides_image_only_models() -> None:
     default = snapshot("models-default-2026-08-19.json")
     assert len(default.models) == 414
     assert default.lookup("black-forest-labs/flux.2-pro") is None
-    merged = Catalog(
-        tuple(merge([default.models, snapshot("models-image-2026-08-19.DERIVED.json").models]))
-    )
-    assert merged.lookup("black-forest-labs/flux.2-pro") is not None
+    union = {model.id: model for model in default.models}
+    merge_into(union, snapshot("models-image-2026-08-19.DERIVED.json").models)
+    assert Catalog(tuple(union.values())).lookup("black-forest-labs/flux.2-pro") is not None
