@@ -4,6 +4,9 @@ A `GET /models` page is about a megabyte of JSON; orjson parses it in ~3 ms whil
 so a thread would stall the event loop just as much. The child (`python -m app.parse_worker`)
 imports only `app.catalog` and lives for one refresh. Frames on its stdin and stdout are a 4-byte
 big-endian length followed by the payload: a page in, a pickled `Page` or `CatalogError` out.
+The eleven listings of a refresh repeat the same models, so the child answers each model once:
+a page comes back with only the models that no earlier page of this worker had, which spares
+the event loop unpickling (and the heap holding) ten copies of the catalog.
 """
 
 import asyncio
@@ -58,7 +61,8 @@ class ParseWorker:
                 await process.wait()
 
     async def parse(self, body: bytes) -> Page:
-        """Parse one page in the child. Raises CatalogError for a bad page or a dead child."""
+        """Parse one page in the child: its models that no earlier page had, and its next link.
+        Raises CatalogError for a bad page or a dead child."""
         assert self._process is not None, "use ParseWorker as an async context manager"
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None
@@ -79,13 +83,18 @@ class ParseWorker:
 
 def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     """The child's loop: parse each page framed on `stdin` until it closes."""
+    answered: set[str] = set()
     while header := stdin.read(_LENGTH.size):
         (size,) = _LENGTH.unpack(header)
         result: Page | CatalogError
         try:
-            result = parse_page(stdin.read(size))
+            page = parse_page(stdin.read(size))
         except CatalogError as error:
             result = error
+        else:
+            new = [model for model in page.models if model.id not in answered]
+            answered.update(model.id for model in new)
+            result = Page(new, page.next_url)
         payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.write(_LENGTH.pack(len(payload)) + payload)
         stdout.flush()

@@ -8,7 +8,6 @@ difference. Usage: `python -m bench.added_latency [--requests N]`.
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx2
+
+from tests.servers import free_port
 
 FAKE = (
     "import uvicorn; from tests.fake_openrouter import FakeOpenRouter; "
@@ -33,13 +34,6 @@ CASES: dict[str, dict[str, object]] = {
         "modalities": ["image", "text"],
     },
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -21,7 +21,8 @@ from app.parse_worker import ParseWorker
 from app.refresher import CatalogRefresher
 from app.settings import Settings
 from app.upstream import Upstream
-from bench.added_latency import FAKE, free_port, process
+from bench.added_latency import FAKE, process
+from tests.servers import free_port
 
 Parser = Callable[[ParseWorker, bytes], Awaitable[Page]]
 

@@ -16,6 +16,14 @@ START_DEADLINE = 10.0  # seconds to wait for uvicorn to start serving
 STOP_DEADLINE = 15.0  # seconds to wait for the server thread to end after should_exit
 
 
+def free_port() -> int:
+    """A loopback port that was free a moment ago (for servers that bind it themselves)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @contextmanager
 def serve(app: ASGIApp, **config: Any) -> Iterator[str]:
     """Run `app` under uvicorn on 127.0.0.1 in a daemon thread; yield "http://127.0.0.1:PORT".

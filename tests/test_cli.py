@@ -1,7 +1,6 @@
 """The console script and `python -m app` start a real proxy, with one worker or several."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,9 @@ from click.testing import CliRunner
 
 from app.cli import main
 from tests.fake_openrouter import FakeOpenRouter
+from tests.servers import free_port
 
 START_DEADLINE = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -1,6 +1,5 @@
 """Parsing pages in the child process gives what parsing in-process gives, errors included."""
 
-import asyncio
 
 import pytest
 
@@ -11,11 +10,16 @@ from tests.fake_openrouter import DATA_DIR
 pytestmark = pytest.mark.anyio
 
 
-async def test_child_parses_like_the_parent() -> None:
-    body = (DATA_DIR / "models-all-2026-08-19.json").read_bytes()
+async def test_child_parses_like_the_parent_answering_each_model_once() -> None:
+    every = (DATA_DIR / "models-all-2026-08-19.json").read_bytes()
+    images = (DATA_DIR / "models-image-2026-08-19.DERIVED.json").read_bytes()
     async with ParseWorker() as worker:
-        pages = await asyncio.gather(worker.parse(body), worker.parse(body))
-    assert pages[0] == pages[1] == parse_page(body)
+        first, second = await worker.parse(images), await worker.parse(every)
+        again = await worker.parse(every)
+    assert first == parse_page(images)
+    image_ids = {model.id for model in first.models}
+    assert second.models == [m for m in parse_page(every).models if m.id not in image_ids]
+    assert again.models == []
 
 
 async def test_a_bad_page_raises_and_the_child_goes_on() -> None:

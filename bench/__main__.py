@@ -1,0 +1,177 @@
+"""`python -m bench`: the proxy against its upstream asked directly, and against nginx, in one run.
+
+Starts on 127.0.0.1 a stand-in upstream (nginx, or `bench.stand_in`), nginx `proxy_pass` in front
+of it as a reference, the proxy in front of it, and for streams a streaming stand-in with its own
+proxy; loads each in turn; prints a table of every figure with its ratios to the baselines; and
+writes the same, with the machine's facts and the raw measurements, to bench/results/latest.json.
+About 4 minutes with the defaults, under 2 with `--quick`.
+"""
+
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from bench import load, upstreams
+from bench.report import machine, micro_table, table, write_json
+from bench.run import Options, Results, run
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+NOTES = [
+    "direct: the stand-in upstream asked directly; its CPU and RSS figures are the stand-in's own "
+    "(nginx: its one worker).",
+    "nginx pp: nginx proxy_pass over kept-alive upstream connections, in front of the same "
+    "stand-in; CPU and RSS of its one worker only.",
+    "proxy: `python -m app` of the work tree (see machine.git_commit), with default settings but "
+    "one worker and the upstream's URL; it logs its line per chat request to a file. CPU and RSS "
+    "are that process's: its catalog parse child runs once at start-up (the periodic refresh is "
+    "pushed past the run) and is not counted.",
+    "CPU per 1k: user+system CPU of that one server process during the measured load, per 1,000 "
+    "answered requests (or streamed chunks).",
+    "SSE: the streaming stand-in is always the Python one; chunk delay is receive time minus the "
+    "send time carried in each chunk; TTFB is request written to first response byte.",
+    "Everything (servers and load generator) shares the machine's cores.",
+]
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--quick", is_flag=True, help="Smoke test: 2 s loads and 50-chunk streams.")
+@click.option(
+    "--seconds",
+    type=click.IntRange(1, 60),
+    help="Seconds of each measured load.  [default: 5, or 2 with --quick]",
+)
+@click.option(
+    "--warmup",
+    type=click.IntRange(0, 60),
+    default=1,
+    show_default=True,
+    help="Seconds of unmeasured load before each measured one.",
+)
+@click.option(
+    "--upstream",
+    type=click.Choice(["auto", "nginx", "python"]),
+    default="auto",
+    show_default=True,
+    help="The stand-in upstream: auto is nginx when it is on PATH, else the Python one.",
+)
+@click.option(
+    "--tool",
+    type=click.Choice(["auto", *load.TOOLS]),
+    default="auto",
+    show_default=True,
+    help="The load generator: auto is wrk, else hey, else the Python client.",
+)
+@click.option(
+    "--streams",
+    type=click.IntRange(1, 2000),
+    default=256,
+    show_default=True,
+    help="Concurrent SSE streams.",
+)
+@click.option(
+    "--chunks",
+    type=click.IntRange(1),
+    help="Chunks per stream.  [default: 200, or 50 with --quick]",
+)
+@click.option(
+    "--interval-ms",
+    type=click.FloatRange(0.1),
+    default=5.0,
+    show_default=True,
+    help="Milliseconds between a stream's chunks.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=RESULTS,
+    show_default=True,
+    help="Where to write the JSON results.",
+)
+def main(
+    quick: bool,
+    seconds: int | None,
+    warmup: int,
+    upstream: Literal["auto", "nginx", "python"],
+    tool: load.Tool | Literal["auto"],
+    streams: int,
+    chunks: int | None,
+    interval_ms: float,
+    output: Path,
+) -> None:
+    """Benchmark the proxy against direct requests and nginx proxy_pass, all on 127.0.0.1."""
+    nginx = upstreams.nginx_path()
+    if upstream == "nginx" and nginx is None:
+        raise click.UsageError("--upstream nginx: nginx is not on PATH")
+    try:
+        chosen_tool = load.pick_tool(tool)
+    except LookupError as missing:
+        raise click.UsageError(f"--tool {tool}: {missing}") from None
+    options = Options(
+        seconds=seconds or (2 if quick else 5),
+        warmup_seconds=warmup,
+        upstream="nginx" if upstream != "python" and nginx is not None else "python",
+        tool=chosen_tool,
+        nginx=nginx,
+        streams=streams,
+        chunks=chunks or (50 if quick else 200),
+        interval_ms=interval_ms,
+    )
+    date = datetime.now(UTC)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="modality-bench-") as workdir:
+        results = run(options, Path(workdir), lambda line: click.echo(line, err=True))
+    document = _document(options, results, date, time.monotonic() - started)
+    click.echo()
+    click.echo(table(results.rows))
+    click.echo()
+    click.echo(micro_table(results.micro_baseline, results.micro, results.added_p50_us))
+    click.echo()
+    for note in [*NOTES, f"Tools: {'; '.join(f'{k}: {v}' for k, v in document['tools'].items())}"]:
+        click.echo(f"- {note}")
+    for warning in results.warnings:
+        click.echo(f"WARNING: {warning}", err=True)
+    write_json(output, document)
+    click.echo(f"\nWritten to {output} ({document['elapsed_seconds']:.0f} s in all)")
+
+
+def _document(options: Options, results: Results, date: datetime, elapsed: float) -> dict[str, Any]:
+    """Everything printed, plus what it depends on and the raw measurements, for latest.json."""
+    nginx = upstreams.nginx_version(options.nginx) if options.nginx else None
+    stand_in = "bench.stand_in (asyncio + httptools on uvloop)"
+    return {
+        "date": date.isoformat(timespec="seconds"),
+        "command": " ".join(["python -m bench", *sys.argv[1:]]),
+        "elapsed_seconds": round(elapsed, 1),
+        "machine": machine(),
+        "tools": {
+            "load": load.describe(options.tool),
+            "upstream": f"{nginx} return 200" if options.upstream == "nginx" else stand_in,
+            "reference": f"{nginx} proxy_pass" if nginx else None,
+            "streams": f"{stand_in}; client: python asyncio + httptools",
+        },
+        "settings": {key: value for key, value in asdict(options).items() if key != "nginx"},
+        "notes": NOTES,
+        "figures": [row.as_json() for row in results.rows],
+        "micro": {
+            "unit": "ns per call, best of 5 timeit runs",
+            "baseline": asdict(results.micro_baseline),
+            "timings": [asdict(timing) for timing in results.micro],
+            "proxy_added_p50_us": results.added_p50_us,
+        },
+        "warnings": results.warnings,
+        "raw": {
+            "loads": [measured.as_json() for measured in results.loads],
+            "streams": [measured.as_json() for measured in results.streams],
+            "peak_rss_mib": results.peak_rss_mib,
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()
