@@ -4,7 +4,9 @@ Every server here is real and on 127.0.0.1. The first tests are the cases that s
 each fails straight against the fake and works through the proxy.
 """
 
+import contextlib
 import socket
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -13,7 +15,7 @@ import orjson
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
-from tests.conftest import ProxyFactory
+from tests.conftest import ProxyFactory, proxy_settings, running_proxy
 from tests.fake_openrouter import FakeOpenRouter, ReceivedRequest
 
 FIXED_BY_THE_PROXY = [
@@ -26,8 +28,19 @@ FIXED_BY_THE_PROXY = [
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 
 
-def sdk(base_url: str, **options: Any) -> openai.OpenAI:
-    return openai.OpenAI(base_url=base_url, api_key="sk-or-test", max_retries=0, **options)
+Sdk = Callable[[str], openai.OpenAI]
+
+
+@pytest.fixture
+def sdk() -> Iterator[Sdk]:
+    """Makes `openai` clients for a base URL; closes them after the test."""
+    with contextlib.ExitStack() as clients:
+
+        def make(base_url: str) -> openai.OpenAI:
+            client = openai.OpenAI(base_url=base_url, api_key="sk-or-test", max_retries=0)
+            return clients.enter_context(client)
+
+        yield make
 
 
 def chat_requests(fake: FakeOpenRouter) -> list[ReceivedRequest]:
@@ -57,6 +70,7 @@ def test_image_models_fail_directly_and_work_through_the_proxy(
     model: str,
     modalities: list[str],
     sent: str,
+    sdk: Sdk,
 ) -> None:
     extra = {"modalities": modalities}
     with pytest.raises(openai.NotFoundError, match="No endpoints found that support"):
@@ -75,7 +89,11 @@ def test_image_models_fail_directly_and_work_through_the_proxy(
 
 @pytest.mark.parametrize(("model", "modalities", "sent"), FIXED_BY_THE_PROXY[::2])
 def test_image_models_stream_through_the_proxy(
-    proxy_url: str, model: str, modalities: list[str], sent: str
+    proxy_url: str,
+    model: str,
+    modalities: list[str],
+    sent: str,
+    sdk: Sdk,
 ) -> None:
     stream = sdk(f"{proxy_url}/v1").chat.completions.create(
         model=model, messages=PROMPT, stream=True, extra_body={"modalities": modalities}
@@ -87,7 +105,9 @@ def test_image_models_stream_through_the_proxy(
 
 
 def test_a_text_model_asked_for_images_and_text_answers_text(
-    fake: FakeOpenRouter, proxy_url: str
+    fake: FakeOpenRouter,
+    proxy_url: str,
+    sdk: Sdk,
 ) -> None:
     raw = sdk(f"{proxy_url}/v1").chat.completions.with_raw_response.create(
         model="openai/gpt-5", messages=PROMPT, extra_body={"modalities": ["image", "text"]}
@@ -98,7 +118,9 @@ def test_a_text_model_asked_for_images_and_text_answers_text(
 
 
 def test_an_impossible_request_is_rejected_without_calling_upstream(
-    fake: FakeOpenRouter, proxy_url: str
+    fake: FakeOpenRouter,
+    proxy_url: str,
+    sdk: Sdk,
 ) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         sdk(f"{proxy_url}/v1").chat.completions.create(
@@ -146,7 +168,9 @@ def test_upstream_errors_reach_the_client_unchanged(
     assert orjson.loads(proxied.content)["error"] == orjson.loads(direct.content)["error"]
 
 
-def test_sse_is_relayed_as_it_came_keep_alives_and_errors_included(proxy_url: str) -> None:
+def test_sse_is_relayed_as_it_came_keep_alives_and_errors_included(
+    proxy_url: str, sdk: Sdk
+) -> None:
     body = {"model": "test/stream-error", "messages": PROMPT, "stream": True}
     with httpx2.stream(
         "POST", f"{proxy_url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
@@ -199,13 +223,17 @@ def test_bad_bodies_get_openai_errors_and_never_reach_upstream(
     assert chat_requests(fake) == []
 
 
-def test_models_lists_the_merged_catalog_image_only_models_included(proxy_url: str) -> None:
+def test_models_lists_the_merged_catalog_image_only_models_included(
+    proxy_url: str, sdk: Sdk
+) -> None:
     models = {model.id for model in sdk(f"{proxy_url}/v1").models.list()}
     assert len(models) == 549
     assert {"black-forest-labs/flux.2-pro", "openai/gpt-5"} <= models
 
 
-def test_openrouters_own_paths_work_under_api_v1(fake: FakeOpenRouter, proxy_url: str) -> None:
+def test_openrouters_own_paths_work_under_api_v1(
+    fake: FakeOpenRouter, proxy_url: str, sdk: Sdk
+) -> None:
     client = sdk(f"{proxy_url}/api/v1")
     completion = client.chat.completions.create(
         model="black-forest-labs/flux.2-pro",
@@ -270,8 +298,6 @@ def test_the_server_key_is_used_when_the_client_sends_none(
 
 
 def test_unreachable_upstream_is_a_502() -> None:
-    from tests.conftest import proxy_settings, running_proxy
-
     with running_proxy(proxy_settings("http://127.0.0.1:9"), ready=False) as url:
         response = httpx2.post(
             f"{url}/v1/chat/completions", json={"model": "a/b", "modalities": []}
@@ -308,7 +334,9 @@ def test_requests_are_served_before_the_catalog_loads(
 
 
 def test_a_model_added_upstream_is_fixed_on_first_use(
-    fake: FakeOpenRouter, start_proxy: ProxyFactory
+    fake: FakeOpenRouter,
+    start_proxy: ProxyFactory,
+    sdk: Sdk,
 ) -> None:
     with start_proxy() as url:
         fake.add_model({"id": "new/painter", "architecture": {"output_modalities": ["image"]}})

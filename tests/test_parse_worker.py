@@ -1,6 +1,5 @@
 """Parsing pages in the child process gives what parsing in-process gives, errors included."""
 
-
 import pytest
 
 from app.catalog import CatalogError, parse_page
