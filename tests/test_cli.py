@@ -42,11 +42,8 @@ def command_line_proxy(fake_url: str, *options: str) -> Iterator[tuple[str, list
 def wait_for(condition: str, check: Callable[[], bool]) -> None:
     deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except httpx2.TransportError:
-            pass
+        if check():
+            return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {condition}")
 

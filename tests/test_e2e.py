@@ -25,6 +25,7 @@ FIXED_BY_THE_PROXY = [
     ("google/gemini-2.5-flash-image", ["image"], "image,text"),
     ("google/gemini-3.1-flash-image-preview", ["image"], "image,text"),
 ]
+AUTH = {"Authorization": "Bearer k"}
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 
 
@@ -45,6 +46,14 @@ def sdk() -> Iterator[Sdk]:
 
 def chat_requests(fake: FakeOpenRouter) -> list[ReceivedRequest]:
     return [r for r in fake.requests if r.path == "/api/v1/chat/completions"]
+
+
+@contextlib.contextmanager
+def stream_chat(proxy_url: str, body: dict[str, Any]) -> Iterator[httpx2.Response]:
+    """A chat request to the proxy whose answer is read as it comes."""
+    url = f"{proxy_url}/v1/chat/completions"
+    with httpx2.stream("POST", url, json=body, headers=AUTH) as response:
+        yield response
 
 
 def raw_get(base_url: str, path: str) -> tuple[int, bytes]:
@@ -145,9 +154,7 @@ def test_what_needs_no_rewrite_goes_upstream_byte_for_byte(
         model.encode(),
         orjson.dumps(modalities),
     )
-    response = httpx2.post(
-        f"{proxy_url}/v1/chat/completions", content=body, headers={"Authorization": "Bearer k"}
-    )
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
     assert response.headers["x-modalities"] == "unchanged"
     assert chat_requests(fake)[-1].body == body
 
@@ -158,9 +165,7 @@ def test_upstream_errors_reach_the_client_unchanged(
 ) -> None:
     def ask(base: str) -> httpx2.Response:
         body = {"model": model, "messages": PROMPT}
-        return httpx2.post(
-            f"{base}/chat/completions", json=body, headers={"Authorization": "Bearer k"}
-        )
+        return httpx2.post(f"{base}/chat/completions", json=body, headers=AUTH)
 
     direct, proxied = ask(f"{fake_url}/api/v1"), ask(f"{proxy_url}/v1")
     assert proxied.status_code == direct.status_code >= 400
@@ -172,9 +177,7 @@ def test_sse_is_relayed_as_it_came_keep_alives_and_errors_included(
     proxy_url: str, sdk: Sdk
 ) -> None:
     body = {"model": "test/stream-error", "messages": PROMPT, "stream": True}
-    with httpx2.stream(
-        "POST", f"{proxy_url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
-    ) as response:
+    with stream_chat(proxy_url, body) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         text = response.read().decode()
     events = [event for event in text.split("\n\n") if event]
@@ -191,9 +194,7 @@ def test_a_client_that_goes_away_closes_the_upstream_stream(
     fake: FakeOpenRouter, proxy_url: str
 ) -> None:
     body = {"model": "test/stream-forever", "messages": PROMPT, "stream": True}
-    with httpx2.stream(
-        "POST", f"{proxy_url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
-    ) as response:
+    with stream_chat(proxy_url, body) as response:
         first = next(response.iter_raw())
         assert first.startswith(b"data: ")
     assert fake.stream_cancelled.wait(timeout=5)
@@ -312,7 +313,7 @@ def test_a_slow_upstream_is_a_504(start_proxy: ProxyFactory) -> None:
         response = httpx2.post(
             f"{url}/v1/chat/completions",
             json={"model": "test/slow"},
-            headers={"Authorization": "Bearer k"},
+            headers=AUTH,
         )
     assert response.status_code == 504
     assert response.json()["error"]["code"] == "upstream_timeout"
@@ -327,7 +328,7 @@ def test_requests_are_served_before_the_catalog_loads(
         response = httpx2.post(
             f"{url}/v1/chat/completions",
             json={"model": "black-forest-labs/flux.2-pro", "modalities": ["image", "text"]},
-            headers={"Authorization": "Bearer k"},
+            headers=AUTH,
         )
     assert response.headers["x-modalities"] == "unchanged"
     assert response.status_code == 404  # what OpenRouter says, passed on
