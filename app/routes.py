@@ -64,7 +64,7 @@ async def chat_completions(request: Request) -> Response:
         return refusal.response({"X-Modalities": sent})
     content = body if decision.action is Action.UNCHANGED else _rewritten(payload, decision)
     headers = [(b"x-modalities", sent.encode())]
-    return await proxy.upstream.forward(request, b"chat/completions", content, headers)
+    return proxy.upstream.forward(request, b"chat/completions", content, headers)
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -107,7 +107,7 @@ async def list_models(request: Request) -> Response:
 async def forward_as_is(request: Request) -> Response:
     """Any other `/v1/{path}`: forwarded to `{base}/{path}` unchanged."""
     path = _path_after_prefix(request)
-    return await services(request).upstream.forward(request, path, await request.body())
+    return services(request).upstream.forward(request, path, await request.body())
 
 
 def _path_after_prefix(request: Request) -> bytes:

@@ -5,9 +5,10 @@ bench/README.md); everything else calls `Upstream`.
 """
 
 import asyncio
+import functools
 import logging
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -126,15 +127,15 @@ class Upstream:
             headers.append((b"authorization", self._server_auth.encode()))
         return headers
 
-    async def forward(
+    def forward(
         self,
         request: Request,
         path: bytes,
         content: bytes,
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
     ) -> Response:
-        """Send `content` to `{base}/{path}` with the request's method, query and headers, and
-        relay the answer as it comes. Unreachable upstream: 502; timeout: 504."""
+        """A response that, when served, sends `content` to `{base}/{path}` with the request's
+        method, query and headers, and relays the answer (see `RelayResponse`)."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -142,24 +143,16 @@ class Upstream:
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in self.request_headers(request)
         )
-        try:
-            response = await self.session.request(
-                request.method,
-                url,
-                data=content,
-                headers=headers,
-                allow_redirects=False,
-                proxy=self._egress_proxy,
-            )
-        except TimeoutError:
-            return _unavailable(
-                504, "OpenRouter did not answer in time", "upstream_timeout", extra_headers
-            )
-        except aiohttp.ClientError as error:
-            message = f"OpenRouter could not be reached ({type(error).__name__})"
-            return _unavailable(502, message, "upstream_unavailable", extra_headers)
-        headers_back = without_hop_by_hop(response.raw_headers, frozenset())
-        return RelayResponse(response, headers_back + list(extra_headers))
+        exchange = functools.partial(
+            self.session.request,
+            request.method,
+            url,
+            data=content,
+            headers=headers,
+            allow_redirects=False,
+            proxy=self._egress_proxy,
+        )
+        return RelayResponse(exchange, list(extra_headers))
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
@@ -186,54 +179,65 @@ class Upstream:
         return b"".join(chunks)
 
 
-def _unavailable(
-    status: int, message: str, code: str, headers: Sequence[tuple[bytes, bytes]]
-) -> Response:
+def _unavailable(error: Exception, headers: Headers) -> Response:
+    """The 504 (timeout) or 502 (anything else) for an upstream that did not answer."""
+    if isinstance(error, TimeoutError):
+        status, message, code = 504, "OpenRouter did not answer in time", "upstream_timeout"
+    else:
+        status, code = 502, "upstream_unavailable"
+        message = f"OpenRouter could not be reached ({type(error).__name__})"
     response = error_response(status, f"{message}; try again later", code, "upstream_error")
     response.raw_headers.extend(headers)
     return response
 
 
 class RelayResponse(Response):
-    """Streams an upstream response to the client byte-for-byte, chunk by chunk as it arrives.
+    """Sends a request upstream when served, and streams the answer back byte-for-byte, chunk
+    by chunk as it arrives; 504 when upstream times out, 502 when it cannot be reached.
 
-    It owns the upstream response and closes it when done, when relaying fails, and at once when
-    the client disconnects (noticed by listening for `http.disconnect`, not at the next write).
+    The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
+    away, while upstream is still at work or mid-stream, cancels the upstream request at once
+    (its connection is closed, so upstream sees it too).
     """
 
-    def __init__(self, upstream: aiohttp.ClientResponse, headers: Headers) -> None:
-        self.upstream = upstream
-        self.status_code = upstream.status
-        self.raw_headers = headers
+    def __init__(
+        self, exchange: Callable[[], Awaitable[aiohttp.ClientResponse]], extra_headers: Headers
+    ) -> None:
+        self._exchange = exchange
+        self._extra_headers = extra_headers
         self.background = None
-        self._finished = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
-                await self._relay(send)
-                group.cancel_scope.cancel()
-        finally:
-            if self._finished:
-                self.upstream.release()  # the connection goes back to the pool
-            else:
-                self.upstream.close()  # the connection is dropped: upstream sees the cancel
+        async with anyio.create_task_group() as group:
+            group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+            await self._serve(scope, receive, send)
+            group.cancel_scope.cancel()
 
-    async def _relay(self, send: Send) -> None:
-        start = {
-            "type": "http.response.start",
-            "status": self.status_code,
-            "headers": self.raw_headers,
-        }
-        await send(start)
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            async for chunk in self.upstream.content.iter_any():
+            upstream = await self._exchange()
+        except (TimeoutError, aiohttp.ClientError) as error:
+            await _unavailable(error, self._extra_headers)(scope, receive, send)
+            return
+        finished = False
+        try:
+            await self._relay(upstream, send)
+            finished = True
+        finally:
+            if finished:
+                upstream.release()  # the connection goes back to the pool
+            else:
+                upstream.close()  # the connection is dropped: upstream sees the cancel
+
+    async def _relay(self, upstream: aiohttp.ClientResponse, send: Send) -> None:
+        headers = without_hop_by_hop(upstream.raw_headers, frozenset()) + self._extra_headers
+        await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+        try:
+            async for chunk in upstream.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except (aiohttp.ClientError, TimeoutError) as error:
             logger.warning("upstream failed mid-response: %s", type(error).__name__)
             raise
-        self._finished = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 

@@ -134,9 +134,10 @@ async def error_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
 class FakeOpenRouter:
     """State and behaviour of the fake; ``.app`` is the Starlette app, routes under /api/v1.
 
-    Tests may read ``requests`` (every request received, in order, recorded before handling)
-    and ``stream_cancelled`` (set when a streamed body is closed before it finished, i.e. the
-    client went away), and set ``fail_models_queries`` (``output_modalities`` values, "" for
+    Tests may read ``requests`` (every request received, in order, recorded before handling),
+    ``stream_cancelled`` (set when a streamed body is closed before it finished, i.e. the
+    client went away) and ``request_abandoned`` (set when a ``test/slow`` client went away
+    before the answer), and set ``fail_models_queries`` (``output_modalities`` values, "" for
     none, for which GET /models answers 500) and ``page_size`` (forces GET /models to paginate
     with that many items per page, so clients must follow ``links.next``).
     """
@@ -151,6 +152,7 @@ class FakeOpenRouter:
         self.fail_models_queries: set[str] = set()
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
+        self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.app = Starlette(
             routes=[
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
@@ -223,8 +225,9 @@ class FakeOpenRouter:
             return error(429, "Rate limit exceeded", {"Retry-After": "7"})
         if model_id == "test/error-402":
             return error(402, "Insufficient credits")
-        if model_id == "test/slow":
-            await asyncio.sleep(self.slow_seconds)
+        if model_id == "test/slow" and await self._abandoned_within(request, self.slow_seconds):
+            self.request_abandoned.set()
+            return error(499, "Client closed the request")
         model = self.lookup(model_id)
         if model is None:
             availability = {"code": "model_not_found", "retryable": False}
@@ -265,6 +268,16 @@ class FakeOpenRouter:
         choice = {"index": 0, "finish_reason": "stop", "native_finish_reason": "STOP"}
         completion = {**base, "object": "chat.completion", "usage": USAGE}
         return JSONResponse({**completion, "choices": [{**choice, "message": message_body}]})
+
+    @staticmethod
+    async def _abandoned_within(request: Request, seconds: float) -> bool:
+        """Wait `seconds`, like a slow generation; True as soon as the client goes away."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if await request.is_disconnected():
+                return True
+            await asyncio.sleep(0.01)
+        return False
 
     async def _watched(self, chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
         """Relay `chunks` one body message each; set ``stream_cancelled`` unless they all went."""

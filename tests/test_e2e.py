@@ -351,3 +351,17 @@ def test_models_with_a_query_is_answered_by_upstream(fake: FakeOpenRouter, proxy
     response = httpx2.get(f"{proxy_url}/v1/models?output_modalities=image")
     assert len(response.json()["data"]) == 45
     assert fake.requests[-1].query == "output_modalities=image"
+
+
+def test_a_client_that_goes_away_before_the_answer_cancels_the_upstream_request(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    fake.slow_seconds = 5.0  # a slow generation; without the cancel the fake would finish it
+    with pytest.raises(httpx2.ReadTimeout):
+        httpx2.post(
+            f"{proxy_url}/v1/chat/completions",
+            json={"model": "test/slow", "messages": PROMPT},
+            headers=AUTH,
+            timeout=0.3,
+        )
+    assert fake.request_abandoned.wait(timeout=3)

@@ -7,7 +7,7 @@ from app.upstream import Upstream
 from tests.conftest import ProxyFactory
 
 
-async def failing_forward(*args: object, **kwargs: object) -> None:
+def failing_forward(*args: object, **kwargs: object) -> None:
     raise RuntimeError("a bug, not a network failure")
 
 
