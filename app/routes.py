@@ -14,8 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.catalog import listing_of
 from app.errors import ProxyError
 from app.modalities import MISSING, Action, Decision, decide
+from app.model_filters import ModelFilter
 from app.refresher import CatalogRefresher
 from app.settings import Settings
 from app.upstream import Upstream, upstream_path
@@ -96,12 +98,34 @@ def _rewritten(payload: dict[str, Any], decision: Decision) -> bytes:
 
 
 async def list_models(request: Request) -> Response:
-    """The merged catalog (image-only models included) in OpenRouter's shape. A query with
-    parameters, or one before the first catalog load, goes upstream as it is."""
+    """The merged catalog (image-only models included) in OpenRouter's shape, filtered by the
+    query (see `app.model_filters`). Before the first catalog load, upstream answers."""
     catalog = services(request).catalog.current
-    if request.url.query or catalog is None:
+    if catalog is None:
         return await forward_as_is(request)
-    return Response(catalog.listing, media_type="application/json")
+    if not request.query_params:
+        return Response(catalog.listing, media_type="application/json")
+    try:
+        wanted = ModelFilter.from_query(request.query_params)
+    except ValueError as error:
+        return ProxyError(400, str(error), "invalid_filter").response()
+    found = [model for model in catalog.models if wanted.accepts(model)]
+    return Response(listing_of(found), media_type="application/json")
+
+
+async def get_model(request: Request) -> Response:
+    """One model, as OpenRouter lists it; `:variant` suffixes and `~` aliases resolve as they do
+    for chat. 404 for a model the catalog does not have, 503 before the first catalog load."""
+    model_id = f"{request.path_params['author']}/{request.path_params['slug']}"
+    catalog = services(request).catalog
+    if catalog.current is None:
+        message = "The model catalog is still loading; try again in a few seconds"
+        return ProxyError(503, message, "catalog_loading", "server_error").response()
+    model = await catalog.find(model_id)
+    if model is None:
+        message = f"No model {model_id!r}; search with GET /v1/models?q=..."
+        return ProxyError(404, message, "model_not_found").response()
+    return Response(model.raw, media_type="application/json")
 
 
 async def forward_as_is(request: Request) -> Response:
@@ -137,6 +161,7 @@ def routes() -> list[BaseRoute]:
         for route in (
             Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
             Route(f"{prefix}/models", list_models, methods=["GET"]),
+            Route(f"{prefix}/models/{{author}}/{{slug}}", get_model, methods=["GET"]),
             Route(f"{prefix}/{{path:path}}", forward_as_is, methods=ALL_METHODS),
         )
     ]

@@ -347,10 +347,45 @@ def test_a_model_added_upstream_is_fixed_on_first_use(
     assert images_of(completion.choices[0].message.model_extra)
 
 
-def test_models_with_a_query_is_answered_by_upstream(fake: FakeOpenRouter, proxy_url: str) -> None:
-    response = httpx2.get(f"{proxy_url}/v1/models?output_modalities=image")
-    assert len(response.json()["data"]) == 45
-    assert fake.requests[-1].query == "output_modalities=image"
+def test_models_answers_which_models_output_image_and_text(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    response = httpx2.get(f"{proxy_url}/v1/models?output_modalities=image,text&match=exact")
+    listing = response.json()
+    assert listing["total_count"] == len(listing["data"]) == 11
+    assert "google/gemini-2.5-flash-image" in {model["id"] for model in listing["data"]}
+    assert listing["links"] == {"next": None}
+    assert fake.requests[-1].path == "/api/v1/models"  # the catalog's load, nothing since
+
+
+def test_a_malformed_filter_is_a_400(proxy_url: str) -> None:
+    response = httpx2.get(f"{proxy_url}/api/v1/models?match=sometimes")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_filter"
+
+
+@pytest.mark.parametrize(
+    ("path", "model_id"),
+    [
+        ("black-forest-labs/flux.2-pro", "black-forest-labs/flux.2-pro"),
+        ("google/gemini-2.5-flash-image:free", "google/gemini-2.5-flash-image"),
+        ("~x-ai/grok-latest", "x-ai/grok-4.6"),
+        ("%7Ex-ai/grok-latest", "x-ai/grok-4.6"),
+    ],
+)
+def test_one_model_by_id_variant_or_alias(proxy_url: str, path: str, model_id: str) -> None:
+    response = httpx2.get(f"{proxy_url}/v1/models/{path}")
+    assert response.json()["id"] == model_id
+
+
+def test_one_model_through_the_sdk_and_an_unknown_one(proxy_url: str, sdk: Sdk) -> None:
+    client = sdk(f"{proxy_url}/v1")
+    assert (
+        client.models.retrieve("black-forest-labs/flux.2-max").id == "black-forest-labs/flux.2-max"
+    )
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.models.retrieve("nobody/nothing")
+    assert caught.value.code == "model_not_found"
 
 
 def test_a_client_that_goes_away_before_the_answer_cancels_the_upstream_request(
