@@ -100,7 +100,8 @@ class Catalog:
     """An immutable snapshot of the merged catalog; the refresher swaps whole snapshots."""
 
     models: tuple[Model, ...]
-    loaded_at: float = field(default_factory=time.time)
+    loaded_at: float = field(default_factory=time.time)  # seconds since the epoch
+    source: str = "live"  # or "snapshot": loaded from PROXY_CATALOG_SNAPSHOT at start-up
     _index: Mapping[str, Model] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

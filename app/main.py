@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with contextlib.AsyncExitStack() as stack:
             upstream = await stack.enter_async_context(Upstream(settings))
             refresher = CatalogRefresher(upstream, settings)
+            await refresher.load_snapshot()
             refresher.start()
             stack.push_async_callback(refresher.aclose)
             yield {"services": Services(settings, upstream, refresher)}

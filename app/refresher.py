@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from cachetools import TTLCache
 from yarl import URL
 
+from app import snapshot
 from app.catalog import Catalog, CatalogError, Model, merge_into
 from app.parse_worker import ParseWorker
 from app.settings import Settings
@@ -109,11 +110,29 @@ class CatalogRefresher:
         self._last_miss_refresh = now
         return True
 
+    async def load_snapshot(self) -> None:
+        """Start from the snapshot of `proxy_catalog_snapshot`, if there is a good one."""
+        path = self._settings.proxy_catalog_snapshot
+        if path is not None and self.current is None:
+            self.current = await asyncio.to_thread(snapshot.load, path)
+            if self.current is not None:
+                logger.info("catalog snapshot loaded: %d models", len(self.current.models))
+
     async def _load_and_swap(self) -> Catalog:
         catalog = await self._load()
         self.current = catalog
         logger.info("catalog loaded: %d models", len(catalog.models))
+        await self._save_snapshot(catalog)
         return catalog
+
+    async def _save_snapshot(self, catalog: Catalog) -> None:
+        path = self._settings.proxy_catalog_snapshot
+        if path is None:
+            return
+        try:
+            await asyncio.to_thread(snapshot.save, path, catalog)
+        except OSError as error:  # the live catalog serves on; the next refresh tries again
+            logger.warning("could not write the catalog snapshot to %s: %s", path, error)
 
     async def _load(self) -> Catalog:
         """Query every listing, one at a time, and merge them by id as they come (so that one

@@ -6,6 +6,7 @@ only changes the host.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,11 +147,21 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready once a catalog is loaded (503 before): until then no `modalities` can be fixed."""
-    catalog = services(request).catalog.current
+    """Ready while a catalog is loaded (from OpenRouter or a snapshot) and younger than
+    `proxy_catalog_max_age_seconds`: 503 before the first load and once it is too old."""
+    proxy = services(request)
+    catalog = proxy.catalog.current
     if catalog is None:
         return JSONResponse({"status": "loading catalog"}, status_code=503)
-    return JSONResponse({"status": "ok", "models": len(catalog.models)})
+    age = time.time() - catalog.loaded_at
+    too_old = age > proxy.settings.proxy_catalog_max_age_seconds
+    body = {
+        "status": "catalog too old" if too_old else "ok",
+        "models": len(catalog.models),
+        "source": catalog.source,
+        "age_seconds": round(age, 1),
+    }
+    return JSONResponse(body, status_code=503 if too_old else 200)
 
 
 def routes() -> list[BaseRoute]:

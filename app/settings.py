@@ -1,6 +1,7 @@
 """Configuration, read from environment variables (never at import time: see `create_app`)."""
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     proxy_on_unsupported: OnUnsupported = OnUnsupported.REJECT
 
     proxy_catalog_refresh_seconds: float = Field(default=300.0, gt=0)
+    proxy_catalog_snapshot: Path | None = None
+    proxy_catalog_max_age_seconds: float = Field(default=86400.0, gt=0)
     proxy_unknown_model_refresh_seconds: float = Field(default=30.0, ge=0)
     proxy_unknown_model_wait_seconds: float = Field(default=5.0, ge=0)
 

@@ -5,8 +5,11 @@ each fails straight against the fake and works through the proxy.
 """
 
 import contextlib
+import os
 import socket
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -16,7 +19,7 @@ import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
 from tests.conftest import ProxyFactory, proxy_settings, running_proxy
-from tests.fake_openrouter import FakeOpenRouter, ReceivedRequest
+from tests.fake_openrouter import DATA_DIR, FakeOpenRouter, ReceivedRequest
 
 FIXED_BY_THE_PROXY = [
     ("black-forest-labs/flux.2-pro", ["image", "text"], "image"),
@@ -26,6 +29,20 @@ FIXED_BY_THE_PROXY = [
     ("google/gemini-3.1-flash-image-preview", ["image"], "image,text"),
 ]
 AUTH = {"Authorization": "Bearer k"}
+# Every `output_modalities` value the proxy queries (and "" for none): failing them all takes
+# OpenRouter's catalog down.
+MODALITY_QUERIES = (
+    "",
+    "all",
+    "text",
+    "image",
+    "audio",
+    "embeddings",
+    "video",
+    "speech",
+    "transcription",
+    "rerank",
+)
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 
 
@@ -322,7 +339,7 @@ def test_a_slow_upstream_is_a_504(start_proxy: ProxyFactory) -> None:
 def test_requests_are_served_before_the_catalog_loads(
     fake: FakeOpenRouter, start_proxy: ProxyFactory
 ) -> None:
-    fake.fail_models_queries = {"", "all", "text", "image", "audio"}
+    fake.fail_models_queries = set(MODALITY_QUERIES)
     with start_proxy(ready=False) as url:
         assert httpx2.get(f"{url}/readyz").status_code == 503
         response = httpx2.post(
@@ -400,3 +417,50 @@ def test_a_client_that_goes_away_before_the_answer_cancels_the_upstream_request(
             timeout=0.3,
         )
     assert fake.request_abandoned.wait(timeout=3)
+
+
+def test_every_refresh_writes_a_snapshot_and_a_cold_start_uses_it(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "catalog.json"
+    with start_proxy(proxy_catalog_snapshot=path) as url:
+        assert httpx2.get(f"{url}/readyz").json()["source"] == "live"
+    assert len(orjson.loads(path.read_bytes())["data"]) == 549
+
+    fake.fail_models_queries = set(MODALITY_QUERIES)  # OpenRouter's catalog is down
+    with start_proxy(ready=False, proxy_catalog_snapshot=path) as url:
+        ready = httpx2.get(f"{url}/readyz")
+        response = httpx2.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "black-forest-labs/flux.2-pro", "modalities": ["image", "text"]},
+            headers=AUTH,
+        )
+    assert ready.status_code == 200
+    assert ready.json()["source"] == "snapshot"
+    assert response.status_code == 200
+    assert response.headers["x-modalities"] == "image"
+
+
+def test_a_catalog_older_than_the_limit_is_not_ready(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_bytes((DATA_DIR / "models-all-2026-08-19.json").read_bytes())
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(path, (two_days_ago, two_days_ago))
+    fake.fail_models_queries = set(MODALITY_QUERIES)
+    with start_proxy(ready=False, proxy_catalog_snapshot=path) as url:
+        ready = httpx2.get(f"{url}/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "catalog too old"
+    assert ready.json()["age_seconds"] > 86400
+
+
+def test_a_corrupt_snapshot_does_not_stop_the_proxy(
+    start_proxy: ProxyFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_bytes(b"{corrupt")
+    with start_proxy(proxy_catalog_snapshot=path) as url:
+        assert httpx2.get(f"{url}/readyz").json()["source"] == "live"
+    assert len(orjson.loads(path.read_bytes())["data"]) == 549  # replaced by a good one

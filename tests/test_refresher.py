@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -16,7 +17,7 @@ from app.catalog import CatalogError
 from app.refresher import CatalogRefresher
 from app.upstream import Upstream
 from tests.conftest import proxy_settings
-from tests.fake_openrouter import FakeOpenRouter, outputs
+from tests.fake_openrouter import DATA_DIR, FakeOpenRouter, outputs
 from tests.servers import serve
 
 pytestmark = pytest.mark.anyio
@@ -183,3 +184,25 @@ async def test_retry_backs_off_up_to_the_interval(
     make_refresher: MakeRefresher, failures: int, delay: float
 ) -> None:
     assert (await make_refresher())._delay_after(failures) == delay
+
+
+async def test_a_snapshot_that_cannot_be_written_does_not_fail_the_refresh(
+    make_refresher: MakeRefresher, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    refresher = await make_refresher(proxy_catalog_snapshot=tmp_path / "missing" / "c.json")
+    catalog = await refresher.refresh()
+    assert refresher.current is catalog
+    assert "could not write the catalog snapshot" in caplog.text
+
+
+async def test_a_snapshot_is_loaded_before_the_first_refresh(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher, tmp_path: Path
+) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_bytes((DATA_DIR / "models-image-2026-08-19.DERIVED.json").read_bytes())
+    refresher = await make_refresher(proxy_catalog_snapshot=path)
+    await refresher.load_snapshot()
+    assert refresher.current is not None
+    assert (refresher.current.source, len(refresher.current.models)) == ("snapshot", 45)
+    assert fake.requests == []
+    assert len((await refresher.refresh()).models) == 549  # then the live catalog replaces it
