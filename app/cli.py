@@ -1,13 +1,19 @@
-"""The `modality-proxy` command: serve the proxy under uvicorn (uvloop + httptools)."""
+"""The `modality-proxy` command: serve the proxy (the default), or look into the catalog."""
 
 import copy
 import os
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+import orjson
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from app import catalog_views
+from app.catalog import Catalog, CatalogError, listing_of
+from app.model_filters import Match, ModelFilter
 from app.settings import Settings
 
 # Relayed answers carry upstream's own Date and Server headers: uvicorn adds none of its own.
@@ -18,6 +24,7 @@ SERVER_OPTIONS: dict[str, Any] = {
     "date_header": False,
     "proxy_headers": False,  # nothing reads the client's address; skip rewriting it
 }
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def logging_config(level: str) -> dict[str, Any]:
@@ -27,12 +34,39 @@ def logging_config(level: str) -> dict[str, Any]:
     return config
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--host", help="Address to listen on. [env: PROXY_HOST; default: 127.0.0.1]")
-@click.option("--port", type=int, help="Port to listen on. [env: PROXY_PORT; default: 8080]")
-@click.option("--workers", type=int, help="Worker processes. [env: PROXY_WORKERS; default: 1]")
-def main(host: str | None, port: int | None, workers: int | None) -> None:
-    """Run the proxy. Other settings come from environment variables (see the README)."""
+def server_options(command: Command) -> Command:
+    """--host, --port and --workers, for `modality-proxy` alone and `modality-proxy serve`."""
+    for option in reversed(
+        [
+            click.option(
+                "--host", help="Address to listen on. [env: PROXY_HOST; default: 127.0.0.1]"
+            ),
+            click.option("--port", type=int, help="Port. [env: PROXY_PORT; default: 8080]"),
+            click.option("--workers", type=int, help="Processes. [env: PROXY_WORKERS; default: 1]"),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@server_options
+@click.pass_context
+def main(context: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the proxy (the default: `serve`), or look into the model catalog. Settings come from
+    environment variables (see the README)."""
+    if context.invoked_subcommand is None:
+        serve_proxy(host, port, workers)
+
+
+@main.command()
+@server_options
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the proxy."""
+    serve_proxy(host, port, workers)
+
+
+def serve_proxy(host: str | None, port: int | None, workers: int | None) -> None:
     # Workers are separate processes that read their settings from the environment: options go
     # there too, so that every worker sees the same settings.
     options = {"PROXY_HOST": host, "PROXY_PORT": port, "PROXY_WORKERS": workers}
@@ -48,3 +82,60 @@ def main(host: str | None, port: int | None, workers: int | None) -> None:
         access_log=False,  # one line per chat request comes from app.routes, without secrets
         **SERVER_OPTIONS,
     )
+
+
+catalog_option = click.option(
+    "--catalog",
+    "catalog_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the catalog from this file (a GET /models answer or a proxy snapshot) "
+    "instead of fetching it from OPENROUTER_BASE_URL.",
+)
+
+
+@main.command()
+@click.option("--output", "outputs", help="Output modalities, comma-separated (or `all`).")
+@click.option("--input", "inputs", help="Input modalities, comma-separated.")
+@click.option(
+    "--match", type=click.Choice([m.value for m in Match]), default="any", show_default=True
+)
+@click.option("--params", help="Supported parameters the models must all have, comma-separated.")
+@click.option("--q", "text", help="Case-insensitive substring of the id or name.")
+@click.option("--json", "as_json", is_flag=True, help="Print OpenRouter's JSON shape instead.")
+@catalog_option
+def models(
+    outputs: str | None,
+    inputs: str | None,
+    match: str,
+    params: str | None,
+    text: str | None,
+    as_json: bool,
+    catalog_file: Path | None,
+) -> None:
+    """List the models, filtered as GET /v1/models filters them."""
+    query = {"output_modalities": outputs, "input_modalities": inputs, "match": match}
+    query |= {"supported_parameters": params, "q": text}
+    wanted = ModelFilter.from_query({k: v for k, v in query.items() if v is not None})
+    found = [model for model in _catalog(catalog_file).models if wanted.accepts(model)]
+    if as_json:
+        click.echo(orjson.dumps(orjson.loads(listing_of(found)), option=orjson.OPT_INDENT_2))
+    else:
+        click.echo(catalog_views.table(found))
+        click.echo(f"{len(found)} models", err=True)
+
+
+@main.command()
+@click.argument("model")
+@click.option("--modalities", help="What the request asks for, comma-separated; omit for none.")
+@catalog_option
+def explain(model: str, modalities: str | None, catalog_file: Path | None) -> None:
+    """Say what the proxy would send upstream for a chat request to MODEL, and why."""
+    asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
+    click.echo(catalog_views.explain(_catalog(catalog_file), model, asked, Settings()))
+
+
+def _catalog(file: Path | None) -> Catalog:
+    try:
+        return catalog_views.load_catalog(Settings(), file)
+    except (CatalogError, OSError) as error:
+        raise click.ClickException(f"could not load the catalog: {error}") from None

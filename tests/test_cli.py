@@ -7,13 +7,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx2
+import orjson
 import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from tests.fake_openrouter import FakeOpenRouter
+from tests.fake_openrouter import DATA_DIR, FakeOpenRouter
 from tests.servers import free_port
 
 START_DEADLINE = 20.0
@@ -66,8 +68,86 @@ def test_python_dash_m_app_serves_with_each_worker_loading_the_catalog_once(
     assert loaded() == workers
 
 
-def test_help_lists_the_options() -> None:
-    result = CliRunner().invoke(main, ["--help"])
+@pytest.mark.parametrize("arguments", [["--help"], ["serve", "--help"]])
+def test_help_lists_the_options(arguments: list[str]) -> None:
+    result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0
     for option in ("--host", "--port", "--workers"):
         assert option in result.output
+
+
+SNAPSHOT = str(DATA_DIR / "models-all-2026-08-19.json")
+
+
+def run_cli(*arguments: str, upstream: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m app *arguments`, as a user runs it; upstream sets OPENROUTER_BASE_URL."""
+    environment = dict(os.environ)
+    if upstream is not None:
+        environment["OPENROUTER_BASE_URL"] = f"{upstream}/api/v1"
+    command = [sys.executable, "-m", "app", *arguments]
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
+
+
+def test_models_lists_the_image_and_text_models_as_a_table() -> None:
+    done = run_cli("models", "--output", "image,text", "--match", "exact", "--catalog", SNAPSHOT)
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split() == ["id", "outputs", "inputs", "context", "price"]
+    assert len(rows) == 11
+    gemini = next(row for row in rows if row.startswith("google/gemini-2.5-flash-image "))
+    assert gemini.split()[1:4] == ["image,text", "image,text", "32,768"]
+    assert "$0.3 in / $2.5 out per M; image out $30 per M" in gemini
+    assert "11 models" in done.stderr
+
+
+def test_models_as_json_from_the_live_catalog(fake_url: str) -> None:
+    done = run_cli("models", "--q", "FLUX.2", "--json", upstream=fake_url)
+    assert done.returncode == 0, done.stderr
+    listing = orjson.loads(done.stdout)
+    assert listing["total_count"] == 4
+    assert {model["id"] for model in listing["data"]} == {
+        "black-forest-labs/flux.2-pro",
+        "black-forest-labs/flux.2-max",
+        "black-forest-labs/flux.2-flex",
+        "black-forest-labs/flux.2-klein-4b",
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "modalities", "says"),
+    [
+        (
+            "black-forest-labs/flux.2-pro",
+            "image,text",
+            ["rewritten", "set to ['image']", "X-Modalities: image"],
+        ),
+        ("openai/gpt-5", "image", ["rejected", "answers 400", "output_modalities=image"]),
+        ("openai/gpt-5", "image,text", ["dropped", "X-Modalities: none"]),
+        ("nobody/new-model", "image", ["not in the catalog", "unchanged"]),
+    ],
+)
+def test_explain_says_what_would_be_sent_and_why(
+    model: str, modalities: str, says: list[str]
+) -> None:
+    done = run_cli("explain", model, "--modalities", modalities, "--catalog", SNAPSHOT)
+    assert done.returncode == 0, done.stderr
+    for words in says:
+        assert words in done.stdout
+
+
+def test_explain_reads_the_live_catalog(fake_url: str) -> None:
+    done = run_cli(
+        "explain", "google/gemini-2.5-flash-image:free", "--modalities", "image", upstream=fake_url
+    )
+    assert done.returncode == 0, done.stderr
+    assert "is google/gemini-2.5-flash-image in the catalog" in done.stdout
+    assert "set to ['image', 'text']" in done.stdout
+
+
+def test_an_unusable_catalog_file_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "catalog.json"
+    broken.write_text("<html>")
+    done = run_cli("models", "--catalog", str(broken))
+    assert done.returncode == 1
+    assert "could not load the catalog: models page is not JSON" in done.stderr
+    assert "Traceback" not in done.stderr
