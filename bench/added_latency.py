@@ -17,10 +17,10 @@ from contextlib import contextmanager
 
 import httpx2
 
-from tests.servers import free_port
+from app.local_server import free_port
 
 FAKE = (
-    "import uvicorn; from tests.fake_openrouter import FakeOpenRouter; "
+    "import uvicorn; from app.emulator import FakeOpenRouter; "
     "uvicorn.run(FakeOpenRouter().app, host='127.0.0.1', port={port}, log_level='warning', "
     "loop='uvloop', http='httptools')"
 )

@@ -17,11 +17,11 @@ from pathlib import Path
 import click
 import orjson
 
+from app.local_server import free_port
 from bench import load
 from bench.fixtures import AUTHORIZATION, CHAT_PATH, REPO, write_fixtures
 from bench.report import machine
 from bench.upstreams import Service, nginx_path, nginx_stand_in, python_stand_in, run_process
-from tests.servers import free_port
 
 UVICORN = ("-m", "uvicorn", "--loop", "uvloop", "--http", "httptools", "--no-access-log")
 GRANIAN = ("-m", "granian", "--interface", "asgi", "--loop", "uvloop")

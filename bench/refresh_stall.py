@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable
 import uvloop
 
 from app.catalog import Page, parse_page
+from app.local_server import free_port
 from app.parse_worker import ParseWorker
 from app.refresher import CatalogRefresher
 from app.settings import Settings
 from app.upstream import Upstream
 from bench.added_latency import FAKE, process
-from tests.servers import free_port
 
 Parser = Callable[[ParseWorker, bytes], Awaitable[Page]]
 

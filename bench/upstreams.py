@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx2
 
+from app.local_server import free_port
 from bench.fixtures import CHAT_PATH, MODELS_PATH, REPO, Fixtures
 from bench.procstat import children
-from tests.servers import free_port
 
 START_DEADLINE = 30.0  # seconds; the proxy loads its catalog (11 listings) before it is ready
 STOP_DEADLINE = 10.0

@@ -9,10 +9,10 @@ import httpx2
 import pytest
 
 from app.cli import SERVER_OPTIONS
+from app.emulator import FakeOpenRouter
+from app.local_server import serve
 from app.main import create_app
 from app.settings import Settings
-from tests.fake_openrouter import FakeOpenRouter
-from tests.servers import serve
 
 READY_DEADLINE = 15.0
 

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from app.catalog import Catalog, CatalogError, Model, merge_into, parse_page
-from tests.fake_openrouter import DATA_DIR
+from app.emulator import DATA_DIR
 
 
 def entry(model_id: str, outputs: list[str], **extra: Any) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from tests.fake_openrouter import DATA_DIR, FakeOpenRouter
-from tests.servers import free_port
+from app.emulator import DATA_DIR, FakeOpenRouter
+from app.local_server import free_port
 
 START_DEADLINE = 20.0
 

@@ -18,8 +18,8 @@ import orjson
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
+from app.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
 from tests.conftest import ProxyFactory, proxy_settings, running_proxy
-from tests.fake_openrouter import DATA_DIR, FakeOpenRouter, ReceivedRequest
 
 FIXED_BY_THE_PROXY = [
     ("black-forest-labs/flux.2-pro", ["image", "text"], "image"),

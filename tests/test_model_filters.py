@@ -1,10 +1,10 @@
-"""`GET /v1/models` filters on the real 549-model snapshot (counts from tests/data/SOURCES.md)."""
+"""`GET /v1/models` filters on the real 549-model snapshot (counts from app/data/SOURCES.md)."""
 
 import pytest
 
 from app.catalog import Catalog, Model, parse_page
+from app.emulator import DATA_DIR
 from app.model_filters import Match, ModelFilter
-from tests.fake_openrouter import DATA_DIR
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 import pytest
 
 from app.catalog import CatalogError, parse_page
+from app.emulator import DATA_DIR
 from app.parse_worker import ParseWorker
-from tests.fake_openrouter import DATA_DIR
 
 pytestmark = pytest.mark.anyio
 

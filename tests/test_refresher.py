@@ -14,11 +14,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.catalog import CatalogError
+from app.emulator import DATA_DIR, FakeOpenRouter, outputs
+from app.local_server import serve
 from app.refresher import CatalogRefresher
 from app.upstream import Upstream
 from tests.conftest import proxy_settings
-from tests.fake_openrouter import DATA_DIR, FakeOpenRouter, outputs
-from tests.servers import serve
 
 pytestmark = pytest.mark.anyio
 

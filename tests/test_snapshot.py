@@ -7,7 +7,7 @@ import pytest
 
 from app import snapshot
 from app.catalog import Catalog, parse_page
-from tests.fake_openrouter import DATA_DIR
+from app.emulator import DATA_DIR
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Run ASGI apps under real uvicorn on a loopback port, for tests that need real sockets."""
+"""Run ASGI apps under real uvicorn on a loopback port in a thread: for the demo, and for
+tests that need real sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A fake OpenRouter (``/api/v1``) for tests: a plain Starlette app meant to run under uvicorn.
+"""A fake OpenRouter (``/api/v1``) for tests and the demo: a Starlette app to run under uvicorn.
 
 It reproduces the OpenRouter behaviour recorded in the team's ``openrouter/API.md`` that the
 proxy depends on: the catalog's output-modality filter and pagination, chat's exact-match

@@ -9,8 +9,8 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.fake_openrouter import FakeOpenRouter, load_snapshot
-from tests.servers import serve
+from app.emulator import FakeOpenRouter, load_snapshot
+from app.local_server import serve
 
 AUTH = {"Authorization": "Bearer sk-test"}
 FLUX = "black-forest-labs/flux.2-pro"
