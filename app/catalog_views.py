@@ -31,8 +31,12 @@ async def _fetch(settings: Settings) -> Catalog:
 
 def table(models: Sequence[Model]) -> str:
     """One aligned line per model: id, outputs, inputs, context length and price."""
-    rows = [COLUMNS, *(_row(model) for model in models)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(COLUMNS))]
+    return aligned([COLUMNS, *(_row(model) for model in models)])
+
+
+def aligned(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as text in aligned columns, the first row being the header."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows

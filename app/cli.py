@@ -11,19 +11,12 @@ import orjson
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from app import catalog_views
+from app import catalog_views, demo
 from app.catalog import Catalog, CatalogError, listing_of
+from app.main import SERVER_OPTIONS
 from app.model_filters import Match, ModelFilter
 from app.settings import Settings
 
-# Relayed answers carry upstream's own Date and Server headers: uvicorn adds none of its own.
-SERVER_OPTIONS: dict[str, Any] = {
-    "loop": "uvloop",
-    "http": "httptools",
-    "server_header": False,
-    "date_header": False,
-    "proxy_headers": False,  # nothing reads the client's address; skip rewriting it
-}
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
@@ -132,6 +125,13 @@ def explain(model: str, modalities: str | None, catalog_file: Path | None) -> No
     """Say what the proxy would send upstream for a chat request to MODEL, and why."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
     click.echo(catalog_views.explain(_catalog(catalog_file), model, asked, Settings()))
+
+
+@main.command(name="demo")
+def demo_command() -> None:
+    """See the proxy fix the requests that fail on OpenRouter: an emulated OpenRouter (no key
+    needed) asked straight and through the proxy, side by side."""
+    click.echo(catalog_views.aligned([demo.COLUMNS, *demo.run()]))
 
 
 def _catalog(file: Path | None) -> Catalog:

@@ -3,6 +3,7 @@
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -16,6 +17,16 @@ from app.settings import Settings
 from app.upstream import Upstream
 
 logger = logging.getLogger(__name__)
+
+# How uvicorn runs the proxy. Relayed answers carry upstream's own Date and Server headers, so
+# uvicorn adds none of its own.
+SERVER_OPTIONS: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "server_header": False,
+    "date_header": False,
+    "proxy_headers": False,  # nothing reads the client's address; skip rewriting it
+}
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -8,10 +8,9 @@ from typing import Any
 import httpx2
 import pytest
 
-from app.cli import SERVER_OPTIONS
 from app.emulator import FakeOpenRouter
 from app.local_server import serve
-from app.main import create_app
+from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
 
 READY_DEADLINE = 15.0

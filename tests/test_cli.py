@@ -151,3 +151,21 @@ def test_an_unusable_catalog_file_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "could not load the catalog: models page is not JSON" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_demo_shows_the_failures_and_the_fixes() -> None:
+    done = run_cli("demo")
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split()[:2] == ["model", "asked"]
+    expected = {
+        "black-forest-labs/flux.2-pro": ("200, 1 image", "image"),
+        "google/gemini-2.5-flash-image": ("200, 1 image", "image,text"),
+        "openai/gpt-5": ("200, text", "none (dropped)"),
+    }
+    assert len(rows) == len(expected)
+    for row in rows:
+        through, sent = expected[row.split()[0]]
+        assert "404: No endpoints found that support" in row  # straight to OpenRouter
+        assert through in row
+        assert row.rstrip().endswith(sent)
