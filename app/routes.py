@@ -45,13 +45,13 @@ def services(request: Request) -> Services:
 
 async def chat_completions(request: Request) -> Response:
     """Forward a chat request with `modalities` fixed for its model (see `app.modalities`)."""
-    body = await request.body()
+    proxy = services(request)
     try:
+        body = await read_body(request, proxy.settings.proxy_max_body_bytes)
         payload = parse_json_object(body)
         model_id = _model_id(payload)
     except ProxyError as bad_request:
         return bad_request.response({"X-Modalities": "none"})
-    proxy = services(request)
     model = await proxy.catalog.find(model_id) if model_id else None
     requested = payload.get("modalities", MISSING)
     decision = decide(
@@ -68,6 +68,26 @@ async def chat_completions(request: Request) -> Response:
     content = body if decision.action is Action.UNCHANGED else _rewritten(payload, decision)
     headers = [(b"x-modalities", sent.encode())]
     return proxy.upstream.forward(request, b"chat/completions", content, headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body; ProxyError (413) as soon as it is known to exceed `limit` bytes, from
+    its Content-Length or while it arrives, so an oversized body is never read whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ProxyError:
+    message = f"The request body is larger than the proxy accepts ({limit:,} bytes)"
+    return ProxyError(413, message, "request_too_large")
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -131,8 +151,9 @@ async def get_model(request: Request) -> Response:
 
 async def forward_as_is(request: Request) -> Response:
     """Any other `/v1/{path}`: forwarded to `{base}/{path}` unchanged."""
-    path = _path_after_prefix(request)
-    return services(request).upstream.forward(request, path, await request.body())
+    proxy = services(request)
+    body = await read_body(request, proxy.settings.proxy_max_body_bytes)
+    return proxy.upstream.forward(request, _path_after_prefix(request), body)
 
 
 def _path_after_prefix(request: Request) -> bytes:

@@ -464,3 +464,23 @@ def test_a_corrupt_snapshot_does_not_stop_the_proxy(
     with start_proxy(proxy_catalog_snapshot=path) as url:
         assert httpx2.get(f"{url}/readyz").json()["source"] == "live"
     assert len(orjson.loads(path.read_bytes())["data"]) == 549  # replaced by a good one
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/api/v1/embeddings"])
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_body_over_the_limit_is_a_413_and_never_forwarded(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, path: str, chunked: bool
+) -> None:
+    fits = orjson.dumps({"model": "openai/gpt-5", "messages": PROMPT})
+    body = orjson.dumps({"model": "openai/gpt-5", "messages": PROMPT, "pad": "x" * 2000})
+
+    def pieces() -> Iterator[bytes]:  # no Content-Length: the body arrives chunked
+        yield from (body[i : i + 500] for i in range(0, len(body), 500))
+
+    with start_proxy(proxy_max_body_bytes=1000) as url:
+        response = httpx2.post(f"{url}{path}", content=pieces() if chunked else body, headers=AUTH)
+        small = httpx2.post(f"{url}{path}", content=fits, headers=AUTH)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+    assert small.status_code == 200
+    assert [r.body for r in fake.requests if r.method == "POST"] == [fits]
