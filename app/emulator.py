@@ -137,7 +137,8 @@ class FakeOpenRouter:
     Tests may read ``requests`` (every request received, in order, recorded before handling),
     ``stream_cancelled`` (set when a streamed body is closed before it finished, i.e. the
     client went away) and ``request_abandoned`` (set when a ``test/slow`` client went away
-    before the answer), and set ``fail_models_queries`` (``output_modalities`` values, "" for
+    before the answer), and set ``catalog_down`` (every GET /models answers 500),
+    ``fail_models_queries`` (``output_modalities`` values, "" for
     none, for which GET /models answers 500) and ``page_size`` (forces GET /models to paginate
     with that many items per page, so clients must follow ``links.next``).
     """
@@ -150,6 +151,7 @@ class FakeOpenRouter:
         self.requests: list[ReceivedRequest] = []
         self.stream_cancelled = threading.Event()
         self.fail_models_queries: set[str] = set()
+        self.catalog_down = False  # every GET /models answers 500
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
@@ -191,7 +193,7 @@ class FakeOpenRouter:
         """GET /models: filter by ``output_modalities``; paginate with offset/limit/page_size."""
         query = request.query_params
         wanted = query.get("output_modalities")
-        if (wanted or "") in self.fail_models_queries:
+        if self.catalog_down or (wanted or "") in self.fail_models_queries:
             return error(500, "Internal Server Error")
         matching = [m for m in self.models if listed(m, wanted)]
         page, next_url = matching, None

@@ -29,20 +29,6 @@ FIXED_BY_THE_PROXY = [
     ("google/gemini-3.1-flash-image-preview", ["image"], "image,text"),
 ]
 AUTH = {"Authorization": "Bearer k"}
-# Every `output_modalities` value the proxy queries (and "" for none): failing them all takes
-# OpenRouter's catalog down.
-MODALITY_QUERIES = (
-    "",
-    "all",
-    "text",
-    "image",
-    "audio",
-    "embeddings",
-    "video",
-    "speech",
-    "transcription",
-    "rerank",
-)
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 
 
@@ -339,7 +325,7 @@ def test_a_slow_upstream_is_a_504(start_proxy: ProxyFactory) -> None:
 def test_requests_are_served_before_the_catalog_loads(
     fake: FakeOpenRouter, start_proxy: ProxyFactory
 ) -> None:
-    fake.fail_models_queries = set(MODALITY_QUERIES)
+    fake.catalog_down = True
     with start_proxy(ready=False) as url:
         assert httpx2.get(f"{url}/readyz").status_code == 503
         response = httpx2.post(
@@ -427,7 +413,7 @@ def test_every_refresh_writes_a_snapshot_and_a_cold_start_uses_it(
         assert httpx2.get(f"{url}/readyz").json()["source"] == "live"
     assert len(orjson.loads(path.read_bytes())["data"]) == 549
 
-    fake.fail_models_queries = set(MODALITY_QUERIES)  # OpenRouter's catalog is down
+    fake.catalog_down = True  # OpenRouter's catalog is down
     with start_proxy(ready=False, proxy_catalog_snapshot=path) as url:
         ready = httpx2.get(f"{url}/readyz")
         response = httpx2.post(
@@ -448,7 +434,7 @@ def test_a_catalog_older_than_the_limit_is_not_ready(
     path.write_bytes((DATA_DIR / "models-all-2026-08-19.json").read_bytes())
     two_days_ago = time.time() - 2 * 86400
     os.utime(path, (two_days_ago, two_days_ago))
-    fake.fail_models_queries = set(MODALITY_QUERIES)
+    fake.catalog_down = True
     with start_proxy(ready=False, proxy_catalog_snapshot=path) as url:
         ready = httpx2.get(f"{url}/readyz")
     assert ready.status_code == 503

@@ -86,18 +86,7 @@ async def test_when_every_query_fails_the_last_good_catalog_stays(
 ) -> None:
     refresher = await make_refresher()
     good = await refresher.refresh()
-    fake.fail_models_queries = {
-        "",
-        "all",
-        "text",
-        "image",
-        "audio",
-        "embeddings",
-        "video",
-        "speech",
-        "transcription",
-        "rerank",
-    }
+    fake.catalog_down = True
     with pytest.raises(CatalogError, match="every catalog query failed"):
         await refresher.refresh()
     assert refresher.current is good
