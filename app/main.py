@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await refresher.load_snapshot()
             refresher.start()
             stack.push_async_callback(refresher.aclose)
-            yield {"services": Services(settings, upstream, refresher)}
+            services = Services(settings, upstream, refresher, settings.gateway_keys())
+            yield {"services": services}
 
     return Starlette(
         routes=routes(),

@@ -5,8 +5,10 @@ Every `/v1` route is also served under `/api/v1`, so a client configured with Op
 only changes the host.
 """
 
+import hmac
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,7 @@ class Services:
     settings: Settings
     upstream: Upstream
     catalog: CatalogRefresher
+    client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
 
 
 def services(request: Request) -> Services:
@@ -185,16 +188,40 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body, status_code=503 if too_old else 200)
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def gateway_guard(endpoint: Endpoint) -> Endpoint:
+    """In gateway mode, `endpoint` answers only requests bearing one of the client keys; 401 in
+    OpenAI format otherwise. The comparison takes the same time whatever key is presented."""
+
+    async def guarded(request: Request) -> Response:
+        keys = services(request).client_keys
+        if keys and not _bears_one_of(request, keys):
+            message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
+            return ProxyError(401, message, "invalid_api_key").response()
+        return await endpoint(request)
+
+    return guarded
+
+
+def _bears_one_of(request: Request, keys: tuple[bytes, ...]) -> bool:
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    token = presented.strip().encode()
+    matches = [hmac.compare_digest(token, key) for key in keys]  # no early exit: constant time
+    return scheme.lower() == "bearer" and any(matches)
+
+
 def routes() -> list[BaseRoute]:
     """Every route of the proxy, in matching order."""
     api = [
-        route
+        Route(f"{prefix}{path}", gateway_guard(endpoint), methods=methods)
         for prefix in API_PREFIXES
-        for route in (
-            Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
-            Route(f"{prefix}/models", list_models, methods=["GET"]),
-            Route(f"{prefix}/models/{{author}}/{{slug}}", get_model, methods=["GET"]),
-            Route(f"{prefix}/{{path:path}}", forward_as_is, methods=ALL_METHODS),
+        for path, endpoint, methods in (
+            ("/chat/completions", chat_completions, ["POST"]),
+            ("/models", list_models, ["GET"]),
+            ("/models/{author}/{slug}", get_model, ["GET"]),
+            ("/{path:path}", forward_as_is, ALL_METHODS),
         )
     ]
     return [*api, Route("/healthz", healthz), Route("/readyz", readyz)]

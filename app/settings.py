@@ -4,7 +4,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,9 @@ class Settings(BaseSettings):
 
     openrouter_base_url: str = "https://openrouter.ai/api/v1"
     openrouter_api_key: SecretStr | None = None
+    # Gateway mode: clients must present one of these keys, and OpenRouter sees only ours.
+    proxy_api_keys: SecretStr | None = None  # comma-separated
+    proxy_api_keys_file: Path | None = None  # one key per line
 
     proxy_host: str = "127.0.0.1"
     proxy_port: int = Field(default=8080, ge=0, le=65535)
@@ -41,6 +44,20 @@ class Settings(BaseSettings):
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # base64 images are big
+
+    @model_validator(mode="after")
+    def _gateway_needs_a_key_of_its_own(self) -> "Settings":
+        if (self.proxy_api_keys or self.proxy_api_keys_file) and not self.openrouter_api_key:
+            raise ValueError("PROXY_API_KEYS needs OPENROUTER_API_KEY: the key the proxy sends")
+        return self
+
+    def gateway_keys(self) -> tuple[bytes, ...]:
+        """The client keys of gateway mode (empty: relay mode), from PROXY_API_KEYS and the
+        lines of PROXY_API_KEYS_FILE. Reads the file: call it once, at start-up."""
+        listed = self.proxy_api_keys.get_secret_value().split(",") if self.proxy_api_keys else []
+        if self.proxy_api_keys_file is not None:
+            listed += self.proxy_api_keys_file.read_text().splitlines()
+        return tuple(key.strip().encode() for key in listed if key.strip())
 
     @field_validator("proxy_log_level", mode="before")
     @classmethod

@@ -90,6 +90,11 @@ class Upstream:
         self._egress_proxy = egress_proxy(self.base)
         key = settings.openrouter_api_key
         self._server_auth = f"Bearer {key.get_secret_value()}" if key else None
+        # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
+        gateway = settings.proxy_api_keys or settings.proxy_api_keys_file
+        self._not_forwarded = (
+            RECOMPUTED_ON_REQUEST | {b"authorization"} if gateway else RECOMPUTED_ON_REQUEST
+        )
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(
@@ -120,10 +125,10 @@ class Upstream:
         return self._session
 
     def request_headers(self, request: Request) -> Headers:
-        """What goes upstream: the client's headers less hop-by-hop ones, its `Authorization` as
-        it is, or the server's key when the client sent none."""
-        headers = without_hop_by_hop(request.headers.raw, RECOMPUTED_ON_REQUEST)
-        if self._server_auth is not None and "authorization" not in request.headers:
+        """What goes upstream: the client's headers less hop-by-hop ones, with its
+        `Authorization` (in gateway mode: not), or else the server's key."""
+        headers = without_hop_by_hop(request.headers.raw, self._not_forwarded)
+        if self._server_auth and all(name != b"authorization" for name, _ in headers):
             headers.append((b"authorization", self._server_auth.encode()))
         return headers
 

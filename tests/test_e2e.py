@@ -470,3 +470,38 @@ def test_a_body_over_the_limit_is_a_413_and_never_forwarded(
     assert response.json()["error"]["code"] == "request_too_large"
     assert small.status_code == 200
     assert [r.body for r in fake.requests if r.method == "POST"] == [fits]
+
+
+@pytest.mark.parametrize("keys_from", ["variable", "file"])
+def test_gateway_mode_checks_client_keys_and_sends_only_its_own(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, tmp_path: Path, keys_from: str
+) -> None:
+    keys_file = tmp_path / "keys"
+    keys_file.write_text("client-one\n\nclient-two\n")
+    where = (
+        {"proxy_api_keys": "client-one, client-two"}
+        if keys_from == "variable"
+        else {"proxy_api_keys_file": keys_file}
+    )
+    body = {"model": "openai/gpt-5", "messages": PROMPT}
+    with start_proxy(openrouter_api_key="sk-or-server", **where) as url:
+        refused = [
+            httpx2.post(f"{url}/v1/chat/completions", json=body, headers=headers)
+            for headers in (
+                {},
+                {"Authorization": "Bearer client-three"},
+                {"Authorization": "client-two"},
+            )
+        ]
+        listing = httpx2.get(f"{url}/api/v1/models")
+        accepted = httpx2.post(
+            f"{url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer client-two"}
+        )
+        healthy = httpx2.get(f"{url}/healthz")
+    assert [r.status_code for r in refused] == [401, 401, 401]
+    assert refused[0].json()["error"]["code"] == "invalid_api_key"
+    assert "client-" not in refused[1].text
+    assert listing.status_code == 401
+    assert accepted.status_code == 200
+    assert healthy.status_code == 200
+    assert [r.headers["authorization"] for r in chat_requests(fake)] == ["Bearer sk-or-server"]

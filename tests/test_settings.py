@@ -1,5 +1,7 @@
 """Settings come from environment variables, with the documented defaults."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -44,3 +46,26 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, valu
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.lower()):
         Settings()
+
+
+def test_gateway_mode_needs_the_proxys_own_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.setenv("PROXY_API_KEYS", "client-one")
+    with pytest.raises(ValidationError, match="PROXY_API_KEYS needs OPENROUTER_API_KEY"):
+        Settings()
+
+
+def test_gateway_keys_come_from_the_variable_and_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text(" two \n\nthree\n")
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-server")
+    monkeypatch.setenv("PROXY_API_KEYS", "key-one,,")
+    monkeypatch.setenv("PROXY_API_KEYS_FILE", str(keys))
+    settings = Settings()
+    assert settings.gateway_keys() == (b"key-one", b"two", b"three")
+    assert "key-one" not in repr(settings)
+    monkeypatch.delenv("PROXY_API_KEYS")
+    monkeypatch.delenv("PROXY_API_KEYS_FILE")
+    assert Settings().gateway_keys() == ()
