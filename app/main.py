@@ -7,11 +7,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import ProxyError, error_response
 from app.refresher import CatalogRefresher
+from app.request_ids import RequestIds
 from app.routes import Services, routes
 from app.settings import Settings
 from app.upstream import Upstream
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=routes(),
+        middleware=[Middleware(RequestIds)],
         lifespan=lifespan,
         exception_handlers={
             ProxyError: _proxy_error,

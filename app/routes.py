@@ -64,7 +64,13 @@ async def chat_completions(request: Request) -> Response:
         proxy.settings.proxy_on_unsupported,
     )
     sent = decision.header(field_present=requested is not MISSING)
-    logger.info("chat model=%s decision=%s sent=%s", model_id, decision.action, sent)
+    logger.info(
+        "chat request_id=%s model=%s decision=%s sent=%s",
+        request.state.request_id,
+        model_id,
+        decision.action,
+        sent,
+    )
     if decision.action in (Action.INVALID, Action.REJECT):
         refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")
         return refusal.response({"X-Modalities": sent})

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from app import request_ids
 from app.errors import ProxyError, error_response
 from app.settings import Settings
 
@@ -92,9 +93,9 @@ class Upstream:
         self._server_auth = f"Bearer {key.get_secret_value()}" if key else None
         # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
         gateway = settings.proxy_api_keys or settings.proxy_api_keys_file
-        self._not_forwarded = (
-            RECOMPUTED_ON_REQUEST | {b"authorization"} if gateway else RECOMPUTED_ON_REQUEST
-        )
+        # The request id replaces the client's X-Request-Id (see app.request_ids).
+        not_forwarded = RECOMPUTED_ON_REQUEST | {request_ids.HEADER}
+        self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(
@@ -130,6 +131,7 @@ class Upstream:
         headers = without_hop_by_hop(request.headers.raw, self._not_forwarded)
         if self._server_auth and all(name != b"authorization" for name, _ in headers):
             headers.append((b"authorization", self._server_auth.encode()))
+        headers.append((request_ids.HEADER, request.state.request_id.encode()))
         return headers
 
     def forward(

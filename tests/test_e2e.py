@@ -6,6 +6,7 @@ each fails straight against the fake and works through the proxy.
 
 import contextlib
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -505,3 +506,27 @@ def test_gateway_mode_checks_client_keys_and_sends_only_its_own(
     assert accepted.status_code == 200
     assert healthy.status_code == 200
     assert [r.headers["authorization"] for r in chat_requests(fake)] == ["Bearer sk-or-server"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("trace-0af7:651916cd.43dd", True), (None, False), ("two words", False), ("x" * 129, False)],
+)
+def test_a_request_id_goes_upstream_and_back(
+    fake: FakeOpenRouter, proxy_url: str, sent: str | None, kept: bool
+) -> None:
+    headers = {**AUTH, **({"X-Request-Id": sent} if sent else {})}
+    body = {"model": "openai/gpt-5", "messages": PROMPT}
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=headers)
+    request_id = response.headers["x-request-id"]
+    assert request_id == sent if kept else re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert chat_requests(fake)[-1].headers["x-request-id"] == request_id
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/v1/chat/completions"), ("GET", "/nowhere")]
+)
+def test_local_errors_carry_the_request_id_too(proxy_url: str, method: str, path: str) -> None:
+    response = httpx2.request(method, f"{proxy_url}{path}", headers={"X-Request-Id": "mine"})
+    assert response.status_code >= 400
+    assert response.headers["x-request-id"] == "mine"
