@@ -2,6 +2,8 @@
 
 import copy
 import os
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,12 +67,17 @@ def serve_proxy(host: str | None, port: int | None, workers: int | None) -> None
     options = {"PROXY_HOST": host, "PROXY_PORT": port, "PROXY_WORKERS": workers}
     os.environ.update({name: str(value) for name, value in options.items() if value is not None})
     settings = Settings()
+    # uvicorn handles SIGTERM (stops accepting, lets requests in flight finish), then raises it
+    # again for the handler that was there before it: this one makes that an exit with status 0.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=settings.proxy_host,
         port=settings.proxy_port,
         workers=settings.proxy_workers,
+        # SIGTERM: stop accepting, let requests and streams in flight finish for this long.
+        timeout_graceful_shutdown=settings.proxy_shutdown_grace_seconds,
         log_config=logging_config(settings.proxy_log_level),
         access_log=False,  # one line per chat request comes from app.routes, without secrets
         **SERVER_OPTIONS,

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     proxy_read_timeout_seconds: float = Field(default=600.0, gt=0)
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
+    proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
     proxy_max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # base64 images are big
 
     @model_validator(mode="after")

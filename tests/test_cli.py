@@ -1,12 +1,15 @@
 """The console script and `python -m app` start a real proxy, with one worker or several."""
 
+import concurrent.futures
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
@@ -21,10 +24,16 @@ from app.local_server import free_port
 START_DEADLINE = 20.0
 
 
+@dataclass
+class CommandLineProxy:
+    url: str
+    log: list[bytes]  # grows as the proxy logs
+    process: "subprocess.Popen[bytes]"
+
+
 @contextmanager
-def command_line_proxy(fake_url: str, *options: str) -> Iterator[tuple[str, list[bytes]]]:
-    """`python -m app --port P *options` in front of the fake; yields its URL and its log lines
-    (the list grows as the proxy logs)."""
+def command_line_proxy(fake_url: str, *options: str) -> Iterator[CommandLineProxy]:
+    """`python -m app --port P *options` in front of the fake, stopped (SIGTERM) on exit."""
     port = free_port()
     environment = {**os.environ, "OPENROUTER_BASE_URL": f"{fake_url}/api/v1"}
     command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *options]
@@ -34,7 +43,7 @@ def command_line_proxy(fake_url: str, *options: str) -> Iterator[tuple[str, list
         reader = threading.Thread(target=log.extend, args=(process.stderr,), daemon=True)
         reader.start()
         try:
-            yield f"http://127.0.0.1:{port}", log
+            yield CommandLineProxy(f"http://127.0.0.1:{port}", log, process)
         finally:
             process.terminate()
             process.wait(timeout=20)
@@ -57,13 +66,16 @@ def test_python_dash_m_app_serves_with_each_worker_loading_the_catalog_once(
     def loads() -> int:
         return sum(1 for r in fake.requests if r.query == "output_modalities=all")
 
+    log: list[bytes] = []
+
     def loaded() -> int:
         return sum(b"catalog loaded: 549 models" in line for line in log)
 
-    with command_line_proxy(fake_url, "--workers", str(workers)) as (url, log):
+    with command_line_proxy(fake_url, "--workers", str(workers)) as proxy:
+        log = proxy.log
         wait_for(f"{workers} workers to load the catalog", lambda: loaded() == workers)
-        assert httpx2.get(f"{url}/healthz").json() == {"status": "ok"}
-        assert httpx2.get(f"{url}/readyz").json()["models"] == 549
+        assert httpx2.get(f"{proxy.url}/healthz").json() == {"status": "ok"}
+        assert httpx2.get(f"{proxy.url}/readyz").json()["models"] == 549
     assert loads() == workers  # one load per worker, none more
     assert loaded() == workers
 
@@ -169,3 +181,27 @@ def test_demo_shows_the_failures_and_the_fixes() -> None:
         assert "404: No endpoints found that support" in row  # straight to OpenRouter
         assert through in row
         assert row.rstrip().endswith(sent)
+
+
+def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
+    fake: FakeOpenRouter, fake_url: str
+) -> None:
+    def slow_request_arrived() -> bool:
+        return any(r.path.endswith("/chat/completions") for r in fake.requests)
+
+    with command_line_proxy(fake_url) as proxy:
+        wait_for(
+            "the catalog to load", lambda: any(b"catalog loaded" in line for line in proxy.log)
+        )
+        with concurrent.futures.ThreadPoolExecutor() as pool:
+            answer = pool.submit(
+                httpx2.post,
+                f"{proxy.url}/v1/chat/completions",
+                json={"model": "test/slow"},
+                headers={"Authorization": "Bearer k"},
+                timeout=10,
+            )
+            wait_for("the slow request to reach upstream", slow_request_arrived)
+            proxy.process.send_signal(signal.SIGTERM)
+            assert answer.result().status_code == 200  # finished, not cut
+            assert proxy.process.wait(timeout=10) == 0
