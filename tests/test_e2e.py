@@ -60,11 +60,13 @@ def stream_chat(proxy_url: str, body: dict[str, Any]) -> Iterator[httpx2.Respons
         yield response
 
 
-def raw_get(base_url: str, path: str) -> tuple[int, bytes]:
-    """GET `path` exactly as written, over a plain socket; the status and body of the answer."""
+def raw_get(base_url: str, target: str, host: str = "x") -> tuple[int, bytes]:
+    """GET `target` (a path, or an absolute URL) exactly as written, with `host` as the Host
+    header, over a plain socket; the status and body of the answer."""
     url = httpx2.URL(base_url)
+    request = f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     with socket.create_connection((url.host, url.port or 80), timeout=5) as connection:
-        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        connection.sendall(request.encode())
         answer = b"".join(iter(lambda: connection.recv(65536), b""))
     head, _, body = answer.partition(b"\r\n\r\n")
     return int(head.split()[1]), body
@@ -530,3 +532,22 @@ def test_local_errors_carry_the_request_id_too(proxy_url: str, method: str, path
     response = httpx2.request(method, f"{proxy_url}{path}", headers={"X-Request-Id": "mine"})
     assert response.status_code >= 400
     assert response.headers["x-request-id"] == "mine"
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "reaches"),
+    [
+        ("http://elsewhere.test/v1/credits", "elsewhere.test", "/api/v1/credits"),
+        ("/v1/credits", "elsewhere.test:443", "/api/v1/credits"),
+        ("/v1/http://elsewhere.test/credits", "x", "/api/v1/http://elsewhere.test/credits"),
+        ("/v1/%2F%2Felsewhere.test/credits", "x", "/api/v1///elsewhere.test/credits"),
+        ("/v1/@elsewhere.test/credits", "x", "/api/v1/@elsewhere.test/credits"),
+    ],
+)
+def test_no_path_or_host_header_leads_anywhere_but_the_upstream(
+    fake: FakeOpenRouter, proxy_url: str, target: str, host: str, reaches: str
+) -> None:
+    status, body = raw_get(proxy_url, target, host)
+    assert status == 200  # the fake's echo: another host would have been a 502
+    assert orjson.loads(body)["echo"]["path"] == reaches
+    assert fake.requests[-1].path == reaches
