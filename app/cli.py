@@ -23,9 +23,21 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def logging_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging config plus the proxy's own loggers (`app.*`), for every worker."""
+    """uvicorn's logging config plus the proxy's own loggers (`app.*`), for every worker; the
+    per-request lines of `app.access` are bare JSON, one object a line."""
     config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_lines"] = {"format": "%(message)s"}
+    config["handlers"]["json_lines"] = {
+        "formatter": "json_lines",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
     config["loggers"]["app"] = {"handlers": ["default"], "level": level, "propagate": False}
+    config["loggers"]["app.access"] = {
+        "handlers": ["json_lines"],
+        "level": level,
+        "propagate": False,
+    }
     return config
 
 

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import ProxyError, error_response
+from app.observability import Metrics, Observe
 from app.refresher import CatalogRefresher
-from app.request_ids import RequestIds
 from app.routes import Services, routes
 from app.settings import Settings
 from app.upstream import Upstream
@@ -35,21 +35,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the proxy; settings default to the environment's. Resources (the upstream
     connection pool, the catalog refresher) live in the lifespan."""
     settings = settings or Settings()
+    metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
         async with contextlib.AsyncExitStack() as stack:
             upstream = await stack.enter_async_context(Upstream(settings))
             refresher = CatalogRefresher(upstream, settings)
+            metrics.catalog.source = refresher
             await refresher.load_snapshot()
             refresher.start()
             stack.push_async_callback(refresher.aclose)
-            services = Services(settings, upstream, refresher, settings.gateway_keys())
+            services = Services(settings, upstream, refresher, metrics, settings.gateway_keys())
             yield {"services": services}
 
     return Starlette(
         routes=routes(),
-        middleware=[Middleware(RequestIds)],
+        middleware=[Middleware(Observe, metrics=metrics)],
         lifespan=lifespan,
         exception_handlers={
             ProxyError: _proxy_error,

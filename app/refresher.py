@@ -31,6 +31,7 @@ class CatalogRefresher:
 
     def __init__(self, upstream: Upstream, settings: Settings) -> None:
         self.current: Catalog | None = None
+        self.refresh_failures = 0  # since start-up, for the metrics
         self._upstream = upstream
         self._settings = settings
         self._inflight: asyncio.Task[Catalog] | None = None
@@ -61,6 +62,7 @@ class CatalogRefresher:
                 failures = 0
             except Exception as error:  # any failure: keep the last good catalog, retry later
                 failures += 1
+                self.refresh_failures += 1
                 logger.warning("catalog refresh failed (attempt %d): %s", failures, error)
             await asyncio.sleep(self._delay_after(failures))
 

@@ -6,13 +6,13 @@ only changes the host.
 """
 
 import hmac
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -21,11 +21,10 @@ from app.catalog import listing_of
 from app.errors import ProxyError
 from app.modalities import MISSING, Action, Decision, decide
 from app.model_filters import ModelFilter
+from app.observability import Metrics, Note
 from app.refresher import CatalogRefresher
 from app.settings import Settings
 from app.upstream import Upstream, upstream_path
-
-logger = logging.getLogger(__name__)
 
 API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
@@ -38,6 +37,7 @@ class Services:
     settings: Settings
     upstream: Upstream
     catalog: CatalogRefresher
+    metrics: Metrics
     client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
 
 
@@ -64,13 +64,8 @@ async def chat_completions(request: Request) -> Response:
         proxy.settings.proxy_on_unsupported,
     )
     sent = decision.header(field_present=requested is not MISSING)
-    logger.info(
-        "chat request_id=%s model=%s decision=%s sent=%s",
-        request.state.request_id,
-        model_id,
-        decision.action,
-        sent,
-    )
+    note: Note = request.state.note
+    note.model, note.decision = (model.id if model else "unknown"), decision.action
     if decision.action in (Action.INVALID, Action.REJECT):
         refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")
         return refusal.response({"X-Modalities": sent})
@@ -194,14 +189,21 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body, status_code=503 if too_old else 200)
 
 
+async def metrics(request: Request) -> Response:
+    """The process's Prometheus metrics."""
+    return Response(services(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def gateway_guard(endpoint: Endpoint) -> Endpoint:
-    """In gateway mode, `endpoint` answers only requests bearing one of the client keys; 401 in
-    OpenAI format otherwise. The comparison takes the same time whatever key is presented."""
+def api_endpoint(route: str, endpoint: Endpoint) -> Endpoint:
+    """`endpoint`, named `route` in the metrics and logs; in gateway mode it answers only
+    requests bearing one of the client keys (401 in OpenAI format otherwise), compared in a
+    time that does not depend on the key presented."""
 
     async def guarded(request: Request) -> Response:
+        request.state.note.route = route
         keys = services(request).client_keys
         if keys and not _bears_one_of(request, keys):
             message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
@@ -221,13 +223,14 @@ def _bears_one_of(request: Request, keys: tuple[bytes, ...]) -> bool:
 def routes() -> list[BaseRoute]:
     """Every route of the proxy, in matching order."""
     api = [
-        Route(f"{prefix}{path}", gateway_guard(endpoint), methods=methods)
+        Route(f"{prefix}{path}", api_endpoint(name, endpoint), methods=methods)
         for prefix in API_PREFIXES
-        for path, endpoint, methods in (
-            ("/chat/completions", chat_completions, ["POST"]),
-            ("/models", list_models, ["GET"]),
-            ("/models/{author}/{slug}", get_model, ["GET"]),
-            ("/{path:path}", forward_as_is, ALL_METHODS),
+        for path, name, endpoint, methods in (
+            ("/chat/completions", "chat", chat_completions, ["POST"]),
+            ("/models", "models", list_models, ["GET"]),
+            ("/models/{author}/{slug}", "model", get_model, ["GET"]),
+            ("/{path:path}", "forward", forward_as_is, ALL_METHODS),
         )
     ]
-    return [*api, Route("/healthz", healthz), Route("/readyz", readyz)]
+    probes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]
+    return [*api, *probes]

@@ -7,6 +7,7 @@ bench/README.md); everything else calls `Upstream`.
 import asyncio
 import functools
 import logging
+import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
@@ -21,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from app import request_ids
+from app import observability
 from app.errors import ProxyError, error_response
 from app.settings import Settings
 
@@ -93,8 +94,8 @@ class Upstream:
         self._server_auth = f"Bearer {key.get_secret_value()}" if key else None
         # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
         gateway = settings.proxy_api_keys or settings.proxy_api_keys_file
-        # The request id replaces the client's X-Request-Id (see app.request_ids).
-        not_forwarded = RECOMPUTED_ON_REQUEST | {request_ids.HEADER}
+        # The request id replaces the client's X-Request-Id (see app.observability).
+        not_forwarded = RECOMPUTED_ON_REQUEST | {observability.HEADER}
         self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
 
     async def __aenter__(self) -> Self:
@@ -131,7 +132,7 @@ class Upstream:
         headers = without_hop_by_hop(request.headers.raw, self._not_forwarded)
         if self._server_auth and all(name != b"authorization" for name, _ in headers):
             headers.append((b"authorization", self._server_auth.encode()))
-        headers.append((request_ids.HEADER, request.state.request_id.encode()))
+        headers.append((observability.HEADER, request.state.note.request_id.encode()))
         return headers
 
     def forward(
@@ -221,11 +222,15 @@ class RelayResponse(Response):
             group.cancel_scope.cancel()
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        note: observability.Note = scope["state"]["note"]
+        sent_at = time.perf_counter()
         try:
             upstream = await self._exchange()
         except (TimeoutError, aiohttp.ClientError) as error:
             await _unavailable(error, self._extra_headers)(scope, receive, send)
             return
+        note.upstream_seconds = time.perf_counter() - sent_at
+        note.stream = upstream.content_type == "text/event-stream"
         finished = False
         try:
             await self._relay(upstream, send)
