@@ -5,13 +5,11 @@ started this project straight to the emulator and through the proxy, and tabulat
 answered and what `modalities` reached the emulator.
 """
 
-import time
-
 import httpx2
 import orjson
 
 from app.emulator import FakeOpenRouter
-from app.local_server import serve
+from app.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
 
@@ -21,7 +19,6 @@ CASES = (
     ("openai/gpt-5", ["image", "text"]),
 )
 COLUMNS = ("model", "asked", "straight", "through the proxy", "modalities sent upstream")
-READY_DEADLINE = 30.0
 
 
 def run() -> list[tuple[str, ...]]:
@@ -31,7 +28,7 @@ def run() -> list[tuple[str, ...]]:
     with serve(emulator.app) as emulator_url:
         settings = Settings(openrouter_base_url=f"{emulator_url}/api/v1", openrouter_api_key=None)
         with serve(create_app(settings), **SERVER_OPTIONS) as proxy_url:
-            _wait_until_ready(proxy_url)
+            wait_until_ready(proxy_url)
             return [
                 _case(emulator, f"{emulator_url}/api/v1", f"{proxy_url}/v1", model, asked)
                 for model, asked in CASES
@@ -62,11 +59,3 @@ def _status(response: httpx2.Response) -> str:
         return f"{response.status_code}, {len(images)} image" if images else "200, text"
     message = response.json()["error"]["message"]
     return f"{response.status_code}: {message[:40]}..." if len(message) > 40 else message
-
-
-def _wait_until_ready(url: str) -> None:
-    deadline = time.monotonic() + READY_DEADLINE
-    while httpx2.get(f"{url}/readyz").status_code != 200:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the proxy did not load the emulated catalog in time")
-        time.sleep(0.05)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx2
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -23,6 +24,16 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def wait_until_ready(url: str, deadline_seconds: float = 30.0) -> None:
+    """Wait until the proxy at `url` answers 200 on /readyz (its catalog is loaded); raise
+    RuntimeError past the deadline."""
+    deadline = time.monotonic() + deadline_seconds
+    while httpx2.get(f"{url}/readyz").status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the proxy at {url} did not load its catalog in time")
+        time.sleep(0.02)
 
 
 @contextmanager

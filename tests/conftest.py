@@ -1,15 +1,13 @@
 """Shared fixtures: the fake OpenRouter and the proxy, each under a real uvicorn on 127.0.0.1."""
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-import httpx2
 import pytest
 
 from app.emulator import FakeOpenRouter
-from app.local_server import serve
+from app.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
 
@@ -44,16 +42,8 @@ def running_proxy(settings: Settings, *, ready: bool = True) -> Iterator[str]:
     """The proxy under uvicorn; with `ready`, wait until /readyz says the catalog is loaded."""
     with serve(create_app(settings), **SERVER_OPTIONS) as url:
         if ready:
-            wait_until_ready(url)
+            wait_until_ready(url, READY_DEADLINE)
         yield url
-
-
-def wait_until_ready(url: str) -> None:
-    deadline = time.monotonic() + READY_DEADLINE
-    while httpx2.get(f"{url}/readyz").status_code != 200:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the proxy at {url} did not load its catalog in time")
-        time.sleep(0.02)
 
 
 @pytest.fixture

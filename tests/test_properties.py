@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.emulator import FakeOpenRouter
-from app.local_server import serve
+from app.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
-from tests.conftest import proxy_settings, wait_until_ready
+from tests.conftest import proxy_settings
 
 Servers = tuple[FakeOpenRouter, httpx2.Client]
 RUNS = settings(
