@@ -58,4 +58,5 @@ def _status(response: httpx2.Response) -> str:
         images = response.json()["choices"][0]["message"].get("images", [])
         return f"{response.status_code}, {len(images)} image" if images else "200, text"
     message = response.json()["error"]["message"]
-    return f"{response.status_code}: {message[:40]}..." if len(message) > 40 else message
+    shown = f"{message[:40]}..." if len(message) > 40 else message
+    return f"{response.status_code}: {shown}"

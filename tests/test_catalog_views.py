@@ -1,5 +1,6 @@
 """The catalog for people, in-process: the models table, prices, explanations, the demo."""
 
+import httpx2
 import orjson
 import pytest
 
@@ -87,3 +88,12 @@ def test_demo_rows() -> None:
 
 def test_a_catalog_from_parse_page_has_the_live_source() -> None:
     assert Catalog(tuple(parse_page(SNAPSHOT.read_bytes()).models)).source == "live"
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [("Rate limited", "429: Rate limited"), ("x" * 41, "429: " + "x" * 40 + "...")],
+)
+def test_demo_errors_show_their_status_whatever_their_length(message: str, shown: str) -> None:
+    answer = httpx2.Response(429, json={"error": {"message": message, "code": 429}})
+    assert demo._status(answer) == shown
