@@ -5,7 +5,8 @@ proxy depends on: the catalog's output-modality filter and pagination, chat's ex
 output-modality routing with the captured 404 body, OpenRouter's error envelope, and SSE
 streaming with keep-alive comments and mid-stream errors. Special ``test/*`` model ids (not
 listed in the catalog) trigger failure modes: ``test/error-429``, ``test/error-402``,
-``test/slow``, ``test/stream-forever`` and ``test/stream-error``.
+``test/slow``, ``test/stream-forever``, ``test/stream-stall``, ``test/stream-error``, and
+``test/reset`` and ``test/stream-reset`` (the connection dropped mid-answer).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 DATA_DIR = Path(__file__).parent / "data"
 CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
@@ -38,7 +40,14 @@ PNG_B64 = (
 )
 IMAGE = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_B64}"}}
 # Test-only text models: resolvable on chat but never listed by GET /models.
-TEST_MODELS = ("test/slow", "test/stream-forever", "test/stream-error")
+TEST_MODELS = (
+    "test/slow",
+    "test/stream-forever",
+    "test/stream-stall",
+    "test/stream-error",
+    "test/reset",
+    "test/stream-reset",
+)
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # As captured from OpenRouter when `modalities` does not match the model's outputs.
 MODALITY_404_METADATA = {
@@ -121,6 +130,12 @@ async def forever_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
         yield PROCESSING
 
 
+async def stall_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
+    """One chunk, then silence until the client goes away (an upstream that hangs mid-stream)."""
+    yield sse(chunk(base, {"role": "assistant", "content": "Hello"}))
+    await asyncio.Event().wait()
+
+
 async def error_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
     """Two content chunks, then an error chunk inside the 200, as OpenRouter does mid-stream."""
     yield sse(chunk(base, {"role": "assistant", "content": "Hello "}))
@@ -131,6 +146,40 @@ async def error_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
     yield sse("[DONE]")
 
 
+STREAMS = {
+    "test/stream-forever": forever_chunks,
+    "test/stream-stall": stall_chunks,
+    "test/stream-error": error_chunks,
+}
+
+
+class Dropped(Response):
+    """An answer whose connection drops partway: the status, headers and `sent` go out, then the
+    app returns with the body unfinished, and uvicorn closes the connection."""
+
+    def __init__(self, headers: list[tuple[bytes, bytes]], sent: bytes) -> None:
+        self.status_code = 200
+        self.raw_headers = headers
+        self.sent = sent
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.sent, "more_body": True})
+
+
+def dropped(model_id: str, base: dict[str, Any]) -> Dropped:
+    """`test/stream-reset`: two SSE events, then the drop; `test/reset`: a JSON answer cut at a
+    tenth of its announced Content-Length."""
+    if model_id == "test/stream-reset":
+        events = sse(chunk(base, {"role": "assistant", "content": "Hello "})) + sse(
+            chunk(base, {"content": "from"})
+        )
+        return Dropped([(b"content-type", b"text/event-stream")], events)
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"1000")]
+    return Dropped(headers, json.dumps({"id": base["id"]}).encode()[:-1] + b', "choices": [')
+
+
 class FakeOpenRouter:
     """State and behaviour of the fake; ``.app`` is the Starlette app, routes under /api/v1.
 
@@ -138,6 +187,7 @@ class FakeOpenRouter:
     ``stream_cancelled`` (set when a streamed body is closed before it finished, i.e. the
     client went away) and ``request_abandoned`` (set when a ``test/slow`` client went away
     before the answer), and set ``catalog_down`` (every GET /models answers 500),
+    ``catalog_garbage`` (bytes every GET /models answers with a 200),
     ``fail_models_queries`` (``output_modalities`` values, "" for
     none, for which GET /models answers 500) and ``page_size`` (forces GET /models to paginate
     with that many items per page, so clients must follow ``links.next``).
@@ -152,6 +202,7 @@ class FakeOpenRouter:
         self.stream_cancelled = threading.Event()
         self.fail_models_queries: set[str] = set()
         self.catalog_down = False  # every GET /models answers 500
+        self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
@@ -195,6 +246,8 @@ class FakeOpenRouter:
         wanted = query.get("output_modalities")
         if self.catalog_down or (wanted or "") in self.fail_models_queries:
             return error(500, "Internal Server Error")
+        if self.catalog_garbage is not None:
+            return Response(self.catalog_garbage, media_type="application/json")
         matching = [m for m in self.models if listed(m, wanted)]
         page, next_url = matching, None
         if "offset" in query or "limit" in query or self.page_size is not None:
@@ -256,13 +309,11 @@ class FakeOpenRouter:
             "model": model["id"],
             "provider": "FakeProvider",
         }
+        if model_id in ("test/reset", "test/stream-reset"):
+            return dropped(model_id, base)
         if body.get("stream") is True:
-            if model_id == "test/stream-forever":
-                chunks = forever_chunks(base)
-            elif model_id == "test/stream-error":
-                chunks = error_chunks(base)
-            else:
-                chunks = completion_chunks(base, text, "image" in want)
+            stream = STREAMS.get(model_id)
+            chunks = stream(base) if stream else completion_chunks(base, text, "image" in want)
             return StreamingResponse(self._watched(chunks), media_type="text/event-stream")
         message_body: dict[str, Any] = {"role": "assistant", "content": text}
         if "image" in want:

@@ -37,8 +37,9 @@ def wait_until_ready(url: str, deadline_seconds: float = 30.0) -> None:
 
 
 @contextmanager
-def serve(app: ASGIApp, **config: Any) -> Iterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1 in a daemon thread; yield "http://127.0.0.1:PORT".
+def serve(app: ASGIApp, port: int = 0, **config: Any) -> Iterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1:`port` (0: any free port) in a daemon thread; yield
+    "http://127.0.0.1:PORT".
 
     Defaults: loop="uvloop", http="httptools", lifespan="on", log_level="warning" and
     timeout_graceful_shutdown=5 (so a stream left open cannot hang shutdown); `config`
@@ -49,7 +50,7 @@ def serve(app: ASGIApp, **config: Any) -> Iterator[str]:
     # no race between picking a free port and listening on it.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     options: dict[str, Any] = {
         "loop": "uvloop",

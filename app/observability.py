@@ -42,6 +42,7 @@ class Note:
     upstream_seconds: float | None = None  # until upstream's response headers
     first_byte_seconds: float | None = None  # until the first body byte went to the client
     bytes_out: int = 0
+    failure: str = ""  # why an answer already under way was cut short
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -68,6 +69,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.cut_short = Counter(
+            "modality_proxy_answers_cut_short",
+            "Answers that upstream broke off after they had started, by failure.",
+            ["route", "failure"],
+            registry=self.registry,
+        )
         self.streams_in_flight = Gauge(
             "modality_proxy_streams_in_flight", "SSE streams being relayed.", registry=self.registry
         )
@@ -79,6 +86,8 @@ class Metrics:
             self.upstream_seconds.labels(note.route).observe(note.upstream_seconds)
         if note.stream and note.first_byte_seconds is not None:
             self.stream_first_byte_seconds.observe(note.first_byte_seconds)
+        if note.failure:
+            self.cut_short.labels(note.route, note.failure).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -166,6 +175,7 @@ def _log_line(note: Note, scope: Scope) -> str:
         "upstream_seconds": note.upstream_seconds,
         "first_byte_seconds": note.first_byte_seconds,
         "bytes_out": note.bytes_out,
+        "failure": note.failure,
     }
     return orjson.dumps(line).decode()
 

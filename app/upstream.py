@@ -16,6 +16,7 @@ from urllib.parse import unquote_to_bytes
 
 import aiohttp
 import anyio
+import orjson
 from multidict import CIMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
@@ -187,16 +188,33 @@ class Upstream:
         return b"".join(chunks)
 
 
+def _failure_code(error: Exception) -> str:
+    return "upstream_timeout" if isinstance(error, TimeoutError) else "upstream_unavailable"
+
+
 def _unavailable(error: Exception, headers: Headers) -> Response:
     """The 504 (timeout) or 502 (anything else) for an upstream that did not answer."""
     if isinstance(error, TimeoutError):
-        status, message, code = 504, "OpenRouter did not answer in time", "upstream_timeout"
+        status, message = 504, "OpenRouter did not answer in time"
     else:
-        status, code = 502, "upstream_unavailable"
-        message = f"OpenRouter could not be reached ({type(error).__name__})"
+        status, message = 502, f"OpenRouter could not be reached ({type(error).__name__})"
+    code = _failure_code(error)
     response = error_response(status, f"{message}; try again later", code, "upstream_error")
     response.raw_headers.extend(headers)
     return response
+
+
+def _sse_error(error: Exception) -> bytes:
+    """The last event of a stream that upstream broke off: OpenRouter's mid-stream error chunk
+    (an `error` beside a choice whose finish_reason is "error"), which SDKs raise as an error."""
+    if isinstance(error, TimeoutError):
+        status, message = 504, "OpenRouter stopped sending mid-stream (timed out)"
+    else:
+        status, message = 502, f"OpenRouter broke off the stream ({type(error).__name__})"
+    failure = {"code": status, "message": message, "type": "upstream_error"}
+    choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error"}
+    event = {"object": "chat.completion.chunk", "choices": [choice], "error": failure}
+    return b"data: " + orjson.dumps(event) + b"\n\n"
 
 
 class RelayResponse(Response):
@@ -233,24 +251,35 @@ class RelayResponse(Response):
         note.stream = upstream.content_type == "text/event-stream"
         finished = False
         try:
-            await self._relay(upstream, send)
-            finished = True
+            finished = await self._relay(upstream, note, send)
         finally:
             if finished:
                 upstream.release()  # the connection goes back to the pool
             else:
                 upstream.close()  # the connection is dropped: upstream sees the cancel
 
-    async def _relay(self, upstream: aiohttp.ClientResponse, send: Send) -> None:
+    async def _relay(
+        self, upstream: aiohttp.ClientResponse, note: observability.Note, send: Send
+    ) -> bool:
+        """Relay the answer; True when all of it went. When upstream fails mid-response, an SSE
+        stream that stopped between two events ends with an error event (clients raise it, as
+        for OpenRouter's own mid-stream errors); any other answer is left incomplete, so that
+        the server closes the connection and the client sees it cut, not a shorter body."""
         headers = without_hop_by_hop(upstream.raw_headers, frozenset()) + self._extra_headers
         await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+        last = b"\n\n"
         try:
             async for chunk in upstream.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                last = chunk
         except (aiohttp.ClientError, TimeoutError) as error:
+            note.failure = _failure_code(error)
             logger.warning("upstream failed mid-response: %s", type(error).__name__)
-            raise
+            if note.stream and last.endswith((b"\n\n", b"\r\n\r\n")):
+                await send({"type": "http.response.body", "body": _sse_error(error)})
+            return False
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return True
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
