@@ -1,6 +1,5 @@
 """The `modality-proxy` command: serve the proxy (the default), or look into the catalog."""
 
-import copy
 import os
 import signal
 import sys
@@ -11,7 +10,6 @@ from typing import Any, TypeVar
 import click
 import orjson
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
 from app import catalog_views, demo
 from app.catalog import Catalog, CatalogError, listing_of
@@ -23,22 +21,33 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def logging_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging config plus the proxy's own loggers (`app.*`), for every worker; the
-    per-request lines of `app.access` are bare JSON, one object a line."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["json_lines"] = {"format": "%(message)s"}
-    config["handlers"]["json_lines"] = {
-        "formatter": "json_lines",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stderr",
+    """Logging for the server and every worker: each line one JSON object. uvicorn's lines and
+    the proxy's own (`app.*`) carry time, level, logger and message (and the traceback, if
+    any); the per-request lines of `app.access` are the object the proxy builds (see
+    app.observability), written as they are."""
+    to_stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    quiet = {"level": level, "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            },
+            "bare": {"format": "%(message)s"},
+        },
+        "handlers": {
+            "json": {**to_stderr, "formatter": "json"},
+            "bare": {**to_stderr, "formatter": "bare"},
+        },
+        "loggers": {
+            "uvicorn": {**quiet, "handlers": ["json"]},
+            "app": {**quiet, "handlers": ["json"]},
+            "app.access": {**quiet, "handlers": ["bare"]},
+        },
     }
-    config["loggers"]["app"] = {"handlers": ["default"], "level": level, "propagate": False}
-    config["loggers"]["app.access"] = {
-        "handlers": ["json_lines"],
-        "level": level,
-        "propagate": False,
-    }
-    return config
 
 
 def server_options(command: Command) -> Command:

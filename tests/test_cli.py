@@ -205,3 +205,8 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
             proxy.process.send_signal(signal.SIGTERM)
             assert answer.result().status_code == 200  # finished, not cut
             assert proxy.process.wait(timeout=10) == 0
+    # Every line, uvicorn's own from start to shutdown included, is one JSON object.
+    lines = [orjson.loads(line) for line in proxy.log]
+    server_lines = {line["message"] for line in lines if line.get("logger") == "uvicorn.error"}
+    assert {"Application startup complete.", "Shutting down"} <= server_lines
+    assert all(line.get("level") or line.get("request_id") for line in lines)

@@ -1,9 +1,6 @@
 """Faults end to end: upstream breaking off answers, stalling, serving garbage, going away and
 coming back. The proxy answers clear errors, never hangs, and recovers by itself."""
 
-import time
-from collections.abc import Callable
-
 import httpx2
 import openai
 import pytest
@@ -12,19 +9,11 @@ from openai.types.chat import ChatCompletionMessageParam
 from app.emulator import FakeOpenRouter
 from app.local_server import free_port, serve
 from tests.conftest import ProxyFactory, proxy_settings, running_proxy
+from tests.test_cli import wait_for
 from tests.test_observability import metric
 
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 AUTH = {"Authorization": "Bearer k"}
-DEADLINE = 15.0
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    """Poll `condition` until it holds; fail the test after DEADLINE seconds."""
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def client(proxy_url: str) -> openai.OpenAI:
@@ -94,13 +83,13 @@ def test_garbage_on_models_keeps_the_last_good_catalog_until_upstream_is_sane(
             text = httpx2.get(f"{url}/metrics").text
             return metric(text, "modality_proxy_catalog_refresh_failures_total")
 
-        wait_for(lambda: failures() >= 2, "two failed refreshes")
+        wait_for("two failed refreshes", lambda: failures() >= 2)
         assert httpx2.get(f"{url}/readyz").status_code == 200
         assert len(httpx2.get(f"{url}/v1/models").json()["data"]) == 549
 
         fake.catalog_garbage = None
         fake.add_model({"id": "new/model", "architecture": {"output_modalities": ["image"]}})
-        wait_for(lambda: httpx2.get(f"{url}/v1/models/new/model").status_code == 200, "recovery")
+        wait_for("recovery", lambda: httpx2.get(f"{url}/v1/models/new/model").status_code == 200)
 
 
 def test_the_proxy_recovers_by_itself_when_upstream_comes_back(fake: FakeOpenRouter) -> None:
@@ -112,7 +101,7 @@ def test_the_proxy_recovers_by_itself_when_upstream_comes_back(fake: FakeOpenRou
         assert down.status_code == 502
         assert httpx2.get(f"{url}/readyz").status_code == 503
         with serve(fake.app, port=port):
-            wait_for(lambda: httpx2.get(f"{url}/readyz").status_code == 200, "a live catalog")
+            wait_for("a live catalog", lambda: httpx2.get(f"{url}/readyz").status_code == 200)
             up = httpx2.post(f"{url}/v1/chat/completions", json=flux, headers=AUTH)
     assert up.status_code == 200
     assert up.headers["x-modalities"] == "image"
