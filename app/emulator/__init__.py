@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
 PROCESSING = b": OPENROUTER PROCESSING\n\n"  # OpenRouter's SSE keep-alive comment
 USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
