@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import ProxyError, error_response
+from app.image_models import ImageModels
 from app.observability import Metrics, Observe
 from app.refresher import CatalogRefresher
-from app.routes import Services, routes
+from app.routes import routes
+from app.services import Services
 from app.settings import Settings
 from app.upstream import Upstream
 
@@ -46,7 +48,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await refresher.load_snapshot()
             refresher.start()
             stack.push_async_callback(refresher.aclose)
-            services = Services(settings, upstream, refresher, metrics, settings.gateway_keys())
+            image_models = ImageModels(upstream, settings.proxy_catalog_refresh_seconds)
+            services = Services(
+                settings, upstream, refresher, metrics, image_models, settings.gateway_keys()
+            )
             yield {"services": services}
 
     return Starlette(

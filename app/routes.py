@@ -8,7 +8,6 @@ only changes the host.
 import hmac
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -17,33 +16,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.bodies import parse_json_object, read_body
 from app.catalog import listing_of
 from app.errors import ProxyError
+from app.image_routes import image_edits, image_generations
 from app.modalities import MISSING, Action, Decision, decide
 from app.model_filters import ModelFilter
-from app.observability import Metrics, Note
-from app.refresher import CatalogRefresher
-from app.settings import Settings
-from app.upstream import Upstream, upstream_path
+from app.observability import Note
+from app.services import services
+from app.upstream import upstream_path
 
 API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the handlers need; built and owned by the app's lifespan."""
-
-    settings: Settings
-    upstream: Upstream
-    catalog: CatalogRefresher
-    metrics: Metrics
-    client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
-
-
-def services(request: Request) -> Services:
-    found: Services = request.state.services
-    return found
 
 
 async def chat_completions(request: Request) -> Response:
@@ -72,39 +56,6 @@ async def chat_completions(request: Request) -> Response:
     content = body if decision.action is Action.UNCHANGED else _rewritten(payload, decision)
     headers = [(b"x-modalities", sent.encode())]
     return proxy.upstream.forward(request, b"chat/completions", content, headers)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body; ProxyError (413) as soon as it is known to exceed `limit` bytes, from
-    its Content-Length or while it arrives, so an oversized body is never read whole."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> ProxyError:
-    message = f"The request body is larger than the proxy accepts ({limit:,} bytes)"
-    return ProxyError(413, message, "request_too_large")
-
-
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object; ProxyError (400) for anything else (bad JSON, not UTF-8, empty,
-    an array or a scalar)."""
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        message = f"The request body is not valid JSON: {error}"
-        raise ProxyError(400, message, "invalid_json") from None
-    if not isinstance(payload, dict):
-        raise ProxyError(400, "The request body must be a JSON object", "invalid_json")
-    return payload
 
 
 def _model_id(payload: dict[str, Any]) -> str | None:
@@ -229,6 +180,8 @@ def routes() -> list[BaseRoute]:
             ("/chat/completions", "chat", chat_completions, ["POST"]),
             ("/models", "models", list_models, ["GET"]),
             ("/models/{author}/{slug}", "model", get_model, ["GET"]),
+            ("/images/generations", "images", image_generations, ["POST"]),
+            ("/images/edits", "images", image_edits, ["POST"]),
             ("/{path:path}", "forward", forward_as_is, ALL_METHODS),
         )
     ]

@@ -10,6 +10,7 @@ import logging
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -23,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from app import observability
+from app import observability, sse
 from app.errors import ProxyError, error_response
 from app.settings import Settings
 
@@ -39,6 +40,21 @@ HOP_BY_HOP = frozenset(
 RECOMPUTED_ON_REQUEST = frozenset({b"host", b"content-length"})
 # aiohttp adds these unless told not to; the proxy sends only what the client sent.
 NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+
+
+@dataclass(frozen=True)
+class Reshape:
+    """How to change a 200 answer before it reaches the client: `whole` maps the whole body (read
+    into memory; a ValueError becomes a 502), `each_event` maps each SSE event of a stream as it
+    completes. The answer goes out as `content_type`."""
+
+    content_type: bytes
+    whole: Callable[[bytes], bytes] | None = None
+    each_event: Callable[[bytes], bytes] | None = None
+
+
+# Picks the Reshape for an answer by its content type (None: relay it as it came).
+Reshaper = Callable[[str], Reshape | None]
 
 
 class UpstreamError(Exception):
@@ -142,9 +158,12 @@ class Upstream:
         path: bytes,
         content: bytes,
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
+        reshaper: Reshaper | None = None,
     ) -> Response:
         """A response that, when served, sends `content` to `{base}/{path}` with the request's
-        method, query and headers, and relays the answer (see `RelayResponse`)."""
+        method, query and headers, and relays the answer (see `RelayResponse`). With a
+        `reshaper`, `content` is JSON that the proxy made, and the answer comes uncompressed, to
+        be reshaped."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -152,6 +171,9 @@ class Upstream:
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in self.request_headers(request)
         )
+        if reshaper is not None:
+            headers.popall("Accept-Encoding", None)
+            headers["Content-Type"] = "application/json"
         exchange = functools.partial(
             self.session.request,
             request.method,
@@ -161,7 +183,7 @@ class Upstream:
             allow_redirects=False,
             proxy=self._egress_proxy,
         )
-        return RelayResponse(exchange, list(extra_headers))
+        return RelayResponse(exchange, list(extra_headers), reshaper)
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
@@ -227,10 +249,14 @@ class RelayResponse(Response):
     """
 
     def __init__(
-        self, exchange: Callable[[], Awaitable[aiohttp.ClientResponse]], extra_headers: Headers
+        self,
+        exchange: Callable[[], Awaitable[aiohttp.ClientResponse]],
+        extra_headers: Headers,
+        reshaper: Reshaper | None = None,
     ) -> None:
         self._exchange = exchange
         self._extra_headers = extra_headers
+        self._reshaper = reshaper
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -250,28 +276,52 @@ class RelayResponse(Response):
         note.upstream_seconds = time.perf_counter() - sent_at
         note.stream = upstream.content_type == "text/event-stream"
         finished = False
+        reshape = self._reshape_for(upstream)
         try:
-            finished = await self._relay(upstream, note, send)
+            if reshape is not None and reshape.whole is not None:
+                finished = await self._relay_whole(upstream, reshape, scope, receive, send)
+            else:
+                finished = await self._relay(upstream, note, send, reshape)
         finally:
             if finished:
                 upstream.release()  # the connection goes back to the pool
             else:
                 upstream.close()  # the connection is dropped: upstream sees the cancel
 
+    def _reshape_for(self, upstream: aiohttp.ClientResponse) -> Reshape | None:
+        if self._reshaper is None or upstream.status != 200:
+            return None  # errors go back as upstream sent them
+        return self._reshaper(upstream.content_type)
+
+    def _answer_headers(self, upstream: aiohttp.ClientResponse, reshape: Reshape | None) -> Headers:
+        if reshape is None:
+            return without_hop_by_hop(upstream.raw_headers, frozenset()) + self._extra_headers
+        changed = frozenset({b"content-length", b"content-type", b"content-encoding"})
+        headers = without_hop_by_hop(upstream.raw_headers, changed) + self._extra_headers
+        return [*headers, (b"content-type", reshape.content_type)]
+
     async def _relay(
-        self, upstream: aiohttp.ClientResponse, note: observability.Note, send: Send
+        self,
+        upstream: aiohttp.ClientResponse,
+        note: observability.Note,
+        send: Send,
+        reshape: Reshape | None,
     ) -> bool:
-        """Relay the answer; True when all of it went. When upstream fails mid-response, an SSE
-        stream that stopped between two events ends with an error event (clients raise it, as
-        for OpenRouter's own mid-stream errors); any other answer is left incomplete, so that
-        the server closes the connection and the client sees it cut, not a shorter body."""
-        headers = without_hop_by_hop(upstream.raw_headers, frozenset()) + self._extra_headers
-        await send({"type": "http.response.start", "status": upstream.status, "headers": headers})
+        """Relay the answer (each SSE event mapped, if `reshape` says so); True when all of it
+        went. When upstream fails mid-response, an SSE stream that stopped between two events
+        ends with an error event (clients raise it, as for OpenRouter's own mid-stream errors);
+        any other answer is left incomplete, so that the server closes the connection and the
+        client sees it cut, not a shorter body."""
+        start = {"type": "http.response.start", "status": upstream.status}
+        await send({**start, "headers": self._answer_headers(upstream, reshape)})
+        events = sse.EventSplitter() if reshape and reshape.each_event else None
         last = b"\n\n"
         try:
             async for chunk in upstream.content.iter_any():
+                if events is not None and reshape and reshape.each_event:
+                    chunk = b"".join(map(reshape.each_event, events.feed(chunk)))
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                last = chunk
+                last = chunk or last
         except (aiohttp.ClientError, TimeoutError) as error:
             note.failure = _failure_code(error)
             logger.warning("upstream failed mid-response: %s", type(error).__name__)
@@ -279,6 +329,33 @@ class RelayResponse(Response):
                 await send({"type": "http.response.body", "body": _sse_error(error)})
             return False
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return True
+
+    async def _relay_whole(
+        self,
+        upstream: aiohttp.ClientResponse,
+        reshape: Reshape,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> bool:
+        """Read the whole answer, map it, and send the result; 502 if it cannot be mapped."""
+        assert reshape.whole is not None
+        try:
+            body = reshape.whole(await upstream.read())
+        except (aiohttp.ClientError, TimeoutError) as error:
+            await _unavailable(error, self._extra_headers)(scope, receive, send)
+            return False
+        # Any of these means an answer of another shape than the documented one.
+        except (ValueError, LookupError, TypeError, AttributeError) as error:
+            message = f"OpenRouter's answer could not be translated: {error}"
+            failed = error_response(502, message, "upstream_bad_answer", "upstream_error")
+            failed.raw_headers.extend(self._extra_headers)
+            await failed(scope, receive, send)
+            return True
+        headers = [*self._answer_headers(upstream, reshape), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         return True
 
 

@@ -29,6 +29,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from app.emulator.images import IMAGES_ONLY, FakeImagesApi
+
 DATA_DIR = Path(__file__).parent.parent / "data"
 CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
 PROCESSING = b": OPENROUTER PROCESSING\n\n"  # OpenRouter's SSE keep-alive comment
@@ -206,10 +208,13 @@ class FakeOpenRouter:
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
+        self.images = FakeImagesApi(self.models, PNG_B64)
         self.app = Starlette(
             routes=[
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
                 Route("/api/v1/chat/completions", self._recorded(self.chat), methods=["POST"]),
+                Route("/api/v1/images/models", self._recorded(self.images.list_models)),
+                Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
                 # Recorded too, so a request sent to a wrong path shows up in `requests`.
                 Route("/{rest:path}", self._recorded(self.not_found), methods=ALL_METHODS),
@@ -287,6 +292,11 @@ class FakeOpenRouter:
         if model is None:
             availability = {"code": "model_not_found", "retryable": False}
             return error(400, f"{model_id} is not a valid model ID", availability=availability)
+        if model["id"] in IMAGES_ONLY:
+            message = f"{model['id']} is an image generation model and cannot be used with the "
+            return error(
+                404, message + "chat/completions endpoint. Use the /api/v1/images endpoint instead."
+            )
         served = outputs(model) & CHAT_MODALITIES
         if not served:  # embeddings, video, speech...: no chat endpoint at all
             return error(404, f"No endpoints found for {model_id}.")

@@ -1,0 +1,40 @@
+"""Server-sent events, split out of a byte stream that arrives in arbitrary pieces."""
+
+from collections.abc import Iterator
+
+import orjson
+
+
+class EventSplitter:
+    """Feed it chunks as they come; it yields each complete event (the bytes before a blank
+    line, without it), keeping an unfinished one until the rest arrives. Lines end in `\n` or
+    `\r\n` (OpenRouter and OpenAI send `\n`); a lone `\r` is not taken as a line end."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []  # of the unfinished event: joined once it is complete
+        self._tail = b""  # the last 3 bytes seen, for a separator split between two chunks
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        seen = self._tail + chunk
+        self._tail = seen[-3:]
+        self._pieces.append(chunk)
+        if b"\n\n" not in seen and b"\n\r\n" not in seen:
+            return  # a multi-megabyte event in many chunks is joined once, not once a chunk
+        text = b"".join(self._pieces).replace(b"\r\n", b"\n")
+        *events, rest = text.split(b"\n\n")
+        self._pieces = [rest] if rest else []
+        yield from (event for event in events if event)
+
+
+def data_of(event: bytes) -> bytes | None:
+    """The `data:` of one event (its lines joined by newlines), None if it has none."""
+    lines = [line[5:].removeprefix(b" ") for line in event.split(b"\n") if line[:5] == b"data:"]
+    return b"\n".join(lines) if lines else None
+
+
+def event(payload: object) -> bytes:
+    """One `data:` event holding `payload` as JSON."""
+    return b"data: " + orjson.dumps(payload) + b"\n\n"
+
+
+DONE = b"data: [DONE]\n\n"
