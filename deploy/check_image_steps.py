@@ -64,13 +64,7 @@ def build_wheels(builder: Stage, scratch: Path) -> Path:
     this machine's pip settings (its index and its cache, as the cache mount does)."""
     source, wheels = scratch / "src", scratch / "wheels"
     for copy in builder.arguments("COPY"):
-        *sources, target = copy.split()
-        into_directory = target.endswith("/") or len(sources) > 1
-        for name in sources:
-            _copy(
-                REPO / name,
-                source / target / Path(name).name if into_directory else source / target,
-            )
+        _copy_instruction(copy, source)
     for command in pip_commands(builder, wheels):
         _step("builder: pip " + " ".join(command), [sys.executable, "-m", "pip", *command], source)
     return wheels
@@ -146,8 +140,19 @@ def _image_environment(stage: Stage) -> dict[str, str]:
     return kept | stage.environment()
 
 
+def _copy_instruction(arguments: str, workdir: Path) -> None:
+    """COPY from the repository into `workdir` (the stage's WORKDIR): several sources, or a
+    target ending in `/`, go into the target directory; a single one becomes the target."""
+    *sources, target = arguments.split()
+    into_directory = target.endswith("/") or len(sources) > 1
+    for name in sources:
+        _copy(
+            REPO / name, workdir / target / Path(name).name if into_directory else workdir / target
+        )
+
+
 def _copy(source: Path, target: Path) -> None:
-    """As COPY does: a file to `target`, a directory's contents into `target`."""
+    """A file to `target`, or a directory's contents into `target`, as COPY does."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))

@@ -20,7 +20,8 @@ from deploy.check_image_steps import WHEELS_IN_IMAGE, StepFailed, pip_commands
 from deploy.dockerfile import DOCKERFILE, Stage, exec_form, stages
 
 REPO = DOCKERFILE.parent
-MANIFESTS = sorted((REPO / "deploy" / "k8s").glob("*.yaml"))
+K8S = REPO / "deploy" / "k8s"
+MANIFESTS = sorted(K8S.glob("*.yaml"))
 COMPOSE = REPO / "deploy" / "docker-compose.yml"
 KUBERNETES_VERSION = "1.30"  # the oldest we support: native sidecars are on by default since 1.29
 Manifest = dict[str, Any]
@@ -117,7 +118,7 @@ def test_every_manifest_is_valid_for_the_kubernetes_api(name: str, manifest: Man
     ],
 )
 def test_the_validator_rejects_a_broken_manifest(breakage: Any) -> None:
-    deployment = documents(REPO / "deploy" / "k8s" / "standalone.yaml")[0]
+    deployment = documents(K8S / "standalone.yaml")[0]
     breakage(deployment["spec"]["template"]["spec"]["containers"][0])
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
@@ -144,7 +145,7 @@ def test_the_proxy_is_configured_only_with_real_settings(pod: Manifest, proxy: M
 
 @pytest.mark.parametrize(("pod", "proxy"), proxy_containers())
 def test_keys_come_from_the_example_secret(pod: Manifest, proxy: Manifest) -> None:
-    secret = documents(REPO / "deploy" / "k8s" / "secret.example.yaml")[0]
+    secret = documents(K8S / "secret.example.yaml")[0]
     references = [v["valueFrom"]["secretKeyRef"] for v in proxy["env"] if "valueFrom" in v]
     volumes = [v["secret"] for v in pod.get("volumes", []) if "secret" in v]
     references += [{"name": v["secretName"], "key": i["key"]} for v in volumes for i in v["items"]]
@@ -173,8 +174,8 @@ def test_the_proxy_runs_locked_down(pod: Manifest, proxy: Manifest) -> None:
     assert context["runAsUser"] == int(final_stage().arguments("USER")[-1].split(":")[0])
     assert context["readOnlyRootFilesystem"] is True
     assert context["allowPrivilegeEscalation"] is False
-    assert proxy["resources"]["requests"]["memory"] == "96Mi"  # idle RSS is ~65 MiB
-    assert proxy["resources"]["limits"]["memory"] == "256Mi"
+    resources = proxy["resources"]
+    assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
 
 
 @pytest.mark.parametrize(("pod", "proxy"), proxy_containers())
@@ -189,7 +190,7 @@ def test_the_catalog_snapshot_is_written_to_a_writable_volume(
 
 
 def test_the_service_and_autoscaler_point_at_the_shared_proxy() -> None:
-    found = {manifest["kind"]: manifest for manifest in documents(MANIFESTS[-1])}
+    found = {manifest["kind"]: manifest for manifest in documents(K8S / "standalone.yaml")}
     labels = found["Deployment"]["spec"]["template"]["metadata"]["labels"]
     assert found["Service"]["spec"]["selector"].items() <= labels.items()
     assert found["Service"]["spec"]["ports"][0]["targetPort"] == "http"
