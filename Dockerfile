@@ -1,0 +1,28 @@
+# modality-proxy image: listens on 0.0.0.0:8080, runs as uid 10001 (see deploy/README.md).
+# The pip commands below are run for real, outside Docker, by `python -m deploy.check_image_steps`
+# (called from .ci/run): change them here and CI runs the new ones.
+
+FROM python:3.11-slim AS builder
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY app ./app
+# Wheels for the project and every dependency; the cache mount only speeds up rebuilds.
+RUN --mount=type=cache,target=/root/.cache/pip pip wheel --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# The wheels are bind-mounted, not copied, so they never become a layer of this image.
+RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
+    pip install --no-cache-dir --no-index --find-links /wheels modality-proxy
+# Numeric, so that Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin proxy
+USER 10001:10001
+ENV PROXY_HOST=0.0.0.0 \
+    PROXY_PORT=8080
+EXPOSE 8080
+# slim has no curl; urlopen raises (exit 1) on anything but a 2xx answer.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PROXY_PORT', '8080'), timeout=3)"]
+CMD ["modality-proxy"]
