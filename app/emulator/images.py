@@ -56,7 +56,8 @@ def listing_row(model: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeImagesApi:
-    """The Images API over the fake's catalog; `image_b64` is what every image holds."""
+    """The Images API over the fake's catalog; `image_b64` is what every image holds; with
+    `models_down`, GET /images/models answers 500."""
 
     def __init__(self, models: list[dict[str, Any]], image_b64: str) -> None:
         self.rows = {
@@ -66,8 +67,11 @@ class FakeImagesApi:
             and model["id"] not in CHAT_ONLY
         }
         self.image_b64 = image_b64
+        self.models_down = False
 
     async def list_models(self, request: Request) -> Response:
+        if self.models_down:
+            return _error(500, "Internal Server Error")
         return JSONResponse({"data": list(self.rows.values())})
 
     async def generate(self, request: Request) -> Response:
