@@ -11,8 +11,10 @@ import orjson
 import pytest
 
 from app.emulator import PNG_B64, FakeOpenRouter, ReceivedRequest
+from tests.conftest import ProxyFactory
 
 PNG = base64.b64decode(PNG_B64)
+AUTH = {"Authorization": "Bearer sk-or-test"}
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def test_openai_fields_go_as_they_are_to_a_model_that_takes_them(
 
 def test_user_is_not_sent_and_the_answer_says_so(proxy_url: str) -> None:
     body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square", "user": "u-1"}
-    answer = httpx2.post(f"{proxy_url}/v1/images/generations", json=body)
+    answer = httpx2.post(f"{proxy_url}/v1/images/generations", json=body, headers=AUTH)
     assert answer.status_code == 200
     assert answer.headers["x-dropped-parameters"] == "user"
 
@@ -116,7 +118,7 @@ def test_a_field_the_model_cannot_take_is_a_400_naming_it(
     fake: FakeOpenRouter, proxy_url: str, extra: dict[str, str], field: str
 ) -> None:
     body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square", **extra}
-    answer = httpx2.post(f"{proxy_url}/v1/images/generations", json=body)
+    answer = httpx2.post(f"{proxy_url}/v1/images/generations", json=body, headers=AUTH)
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["code"] == f"unsupported_{field}"
@@ -202,3 +204,88 @@ def test_a_model_only_chat_serves_is_asked_through_chat(
     assert chat["messages"] == [
         {"role": "user", "content": [{"type": "text", "text": "A red square"}]}
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"prompt": "A red square"}, "invalid_model"),
+        ({"model": "nobody/nothing", "prompt": "A red square"}, "model_not_found"),
+        ({"model": "black-forest-labs/flux.2-pro"}, "unsupported_prompt"),
+    ],
+)
+def test_requests_the_proxy_can_tell_are_wrong_never_reach_upstream(
+    fake: FakeOpenRouter, proxy_url: str, body: dict[str, str], code: str
+) -> None:
+    answer = httpx2.post(f"{proxy_url}/v1/images/generations", json=body, headers=AUTH)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == code
+    assert not sent_to(fake, "images")
+
+
+@pytest.mark.parametrize(
+    ("files", "data", "content"),
+    [
+        (None, {"model": "openai/gpt-image-1", "prompt": "Blue"}, None),  # not multipart
+        ({"other": ("a.png", PNG, "image/png")}, {"model": "openai/gpt-image-1"}, None),
+        (None, None, b"--x\r\nnot a form"),
+    ],
+)
+def test_an_edit_that_is_not_openais_form_is_a_400(
+    fake: FakeOpenRouter,
+    proxy_url: str,
+    files: dict[str, tuple[str, bytes, str]] | None,
+    data: dict[str, str] | None,
+    content: bytes | None,
+) -> None:
+    url = f"{proxy_url}/v1/images/edits"
+    if content is not None:
+        headers = {"Content-Type": "multipart/form-data; boundary=x"}
+        answer = httpx2.post(url, content=content, headers=headers)
+    elif files is None:
+        answer = httpx2.post(url, data=data)
+    else:
+        answer = httpx2.post(url, files=files, data=data)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_form"
+    assert not sent_to(fake, "images")
+
+
+def test_an_edit_over_the_body_limit_is_a_413(start_proxy: ProxyFactory) -> None:
+    with start_proxy(proxy_max_body_bytes=1000) as url:
+        files = {"image": ("a.png", bytes(5000), "image/png")}
+        answer = httpx2.post(f"{url}/v1/images/edits", files=files, data={"prompt": "x"})
+    assert answer.status_code == 413
+
+
+def test_upstream_errors_come_back_as_upstream_sent_them(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square", "seed": 2}
+    url = f"{proxy_url}/v1/images/generations"
+    assert (
+        httpx2.post(url, json=body, headers=AUTH).status_code == 200
+    )  # the proxy has the model list now
+    seed = {"type": "enum", "values": [1]}
+    fake.images.rows["black-forest-labs/flux.2-pro"]["supported_parameters"]["seed"] = seed
+    # The proxy's copy of the list says any seed; upstream's says otherwise and answers 400.
+    answer = httpx2.post(url, json=body, headers=AUTH)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": {"code": 400, "message": "'seed' must be one of [1]"}}
+
+
+def test_the_images_api_unreachable_is_a_502(fake: FakeOpenRouter, proxy_url: str) -> None:
+    fake.images.models_down = True
+    body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
+    answer = httpx2.post(f"{proxy_url}/v1/images/generations", json=body, headers=AUTH)
+    assert answer.status_code == 502
+    assert answer.json()["error"]["code"] == "upstream_unavailable"
+
+
+def test_a_chat_answer_without_an_image_is_a_502(fake: FakeOpenRouter, proxy_url: str) -> None:
+    fake.images.rows.pop("black-forest-labs/flux.2-pro")  # now reached through chat
+    fake.chat_without_images = True
+    body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
+    answer = httpx2.post(f"{proxy_url}/v1/images/generations", json=body, headers=AUTH)
+    assert answer.status_code == 502
+    assert answer.json()["error"]["code"] == "upstream_bad_answer"

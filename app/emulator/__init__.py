@@ -204,6 +204,7 @@ class FakeOpenRouter:
         self.stream_cancelled = threading.Event()
         self.fail_models_queries: set[str] = set()
         self.catalog_down = False  # every GET /models answers 500
+        self.chat_without_images = False  # image models answer chat with text alone
         self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
@@ -326,7 +327,7 @@ class FakeOpenRouter:
             chunks = stream(base) if stream else completion_chunks(base, text, "image" in want)
             return StreamingResponse(self._watched(chunks), media_type="text/event-stream")
         message_body: dict[str, Any] = {"role": "assistant", "content": text}
-        if "image" in want:
+        if "image" in want and not self.chat_without_images:
             message_body["images"] = [IMAGE]
         choice = {"index": 0, "finish_reason": "stop", "native_finish_reason": "STOP"}
         completion = {**base, "object": "chat.completion", "usage": USAGE}

@@ -76,6 +76,8 @@ class FakeImagesApi:
 
     async def generate(self, request: Request) -> Response:
         """POST /images: check the fields against the model's descriptors, answer n images."""
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "No auth credentials found")
         body = json.loads(await request.body())
         row = self.rows.get(body.get("model", ""))
         if row is None:
