@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     proxy_unknown_model_wait_seconds: float = Field(default=5.0, ge=0)
 
     proxy_connect_timeout_seconds: float = Field(default=10.0, gt=0)
-    proxy_read_timeout_seconds: float = Field(default=600.0, gt=0)
+    proxy_first_byte_timeout_seconds: float = Field(default=600.0, gt=0)
+    proxy_read_timeout_seconds: float = Field(default=600.0, gt=0)  # the gap between two pieces
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)

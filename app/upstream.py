@@ -9,7 +9,7 @@ import functools
 import logging
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -51,6 +51,14 @@ class Reshape:
     content_type: bytes
     whole: Callable[[bytes], bytes] | None = None
     each_event: Callable[[bytes], bytes] | None = None
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for upstream's answer to start, and then for each next piece of it."""
+
+    first_byte: float
+    idle: float
 
 
 # Picks the Reshape for an answer by its content type (None: relay it as it came).
@@ -118,9 +126,9 @@ class Upstream:
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self._settings.proxy_max_connections),
+            # The first byte and the gaps after it have timeouts of their own (RelayResponse).
             timeout=aiohttp.ClientTimeout(
-                sock_connect=self._settings.proxy_connect_timeout_seconds,
-                sock_read=self._settings.proxy_read_timeout_seconds,
+                sock_connect=self._settings.proxy_connect_timeout_seconds
             ),
             auto_decompress=False,  # bodies go back byte-for-byte, compressed or not
             skip_auto_headers=NO_AUTO_HEADERS,
@@ -183,7 +191,11 @@ class Upstream:
             allow_redirects=False,
             proxy=self._egress_proxy,
         )
-        return RelayResponse(exchange, list(extra_headers), reshaper)
+        timeouts = Timeouts(
+            self._settings.proxy_first_byte_timeout_seconds,
+            self._settings.proxy_read_timeout_seconds,
+        )
+        return RelayResponse(exchange, timeouts, list(extra_headers), reshaper)
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
@@ -251,10 +263,12 @@ class RelayResponse(Response):
     def __init__(
         self,
         exchange: Callable[[], Awaitable[aiohttp.ClientResponse]],
+        timeouts: Timeouts,
         extra_headers: Headers,
         reshaper: Reshaper | None = None,
     ) -> None:
         self._exchange = exchange
+        self._timeouts = timeouts
         self._extra_headers = extra_headers
         self._reshaper = reshaper
         self.background = None
@@ -269,7 +283,8 @@ class RelayResponse(Response):
         note: observability.Note = scope["state"]["note"]
         sent_at = time.perf_counter()
         try:
-            upstream = await self._exchange()
+            async with asyncio.timeout(self._timeouts.first_byte):
+                upstream = await self._exchange()
         except (TimeoutError, aiohttp.ClientError) as error:
             await _unavailable(error, self._extra_headers)(scope, receive, send)
             return
@@ -317,7 +332,7 @@ class RelayResponse(Response):
         events = sse.EventSplitter() if reshape and reshape.each_event else None
         last = b"\n\n"
         try:
-            async for chunk in upstream.content.iter_any():
+            async for chunk in _pieces(upstream, self._timeouts.idle):
                 if events is not None and reshape and reshape.each_event:
                     chunk = b"".join(map(reshape.each_event, events.feed(chunk)))
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -342,7 +357,8 @@ class RelayResponse(Response):
         """Read the whole answer, map it, and send the result; 502 if it cannot be mapped."""
         assert reshape.whole is not None
         try:
-            body = reshape.whole(await upstream.read())
+            pieces = [piece async for piece in _pieces(upstream, self._timeouts.idle)]
+            body = reshape.whole(b"".join(pieces))
         except (aiohttp.ClientError, TimeoutError) as error:
             await _unavailable(error, self._extra_headers)(scope, receive, send)
             return False
@@ -357,6 +373,16 @@ class RelayResponse(Response):
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         return True
+
+
+async def _pieces(upstream: aiohttp.ClientResponse, idle: float) -> AsyncIterator[bytes]:
+    """The answer's body as it arrives; TimeoutError when nothing comes for `idle` seconds."""
+    while True:
+        async with asyncio.timeout(idle):
+            piece = await upstream.content.readany()
+        if not piece:
+            return
+        yield piece
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:

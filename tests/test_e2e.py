@@ -314,15 +314,27 @@ def test_unreachable_upstream_is_a_502() -> None:
     assert response.headers["x-modalities"] == "none"
 
 
-def test_a_slow_upstream_is_a_504(start_proxy: ProxyFactory) -> None:
-    with start_proxy(proxy_read_timeout_seconds=0.2) as url:
+@pytest.mark.parametrize(
+    ("timeouts", "status"),
+    [
+        ({"proxy_first_byte_timeout_seconds": 0.2}, 504),
+        # The gap between pieces of an answer does not bound the wait for its start.
+        ({"proxy_first_byte_timeout_seconds": 10, "proxy_read_timeout_seconds": 0.2}, 200),
+    ],
+)
+def test_a_slow_upstream_is_a_504_after_the_first_byte_timeout(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, timeouts: dict[str, float], status: int
+) -> None:
+    fake.slow_seconds = 0.5
+    with start_proxy(**timeouts) as url:
         response = httpx2.post(
             f"{url}/v1/chat/completions",
             json={"model": "test/slow"},
             headers=AUTH,
         )
-    assert response.status_code == 504
-    assert response.json()["error"]["code"] == "upstream_timeout"
+    assert response.status_code == status
+    if status == 504:
+        assert response.json()["error"]["code"] == "upstream_timeout"
 
 
 def test_requests_are_served_before_the_catalog_loads(
