@@ -11,7 +11,7 @@ import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 from urllib.parse import unquote_to_bytes
 
 import aiohttp
@@ -43,6 +43,16 @@ NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 
 class UpstreamError(Exception):
     """A catalog download that failed: unreachable, timed out, or not a 200."""
+
+
+class Collector(Protocol):
+    """Turns a streamed (SSE) answer into one answer for a client that did not ask to stream."""
+
+    def feed(self, piece: bytes) -> None: ...
+
+    def result(self) -> tuple[int, bytes]:
+        """The status and JSON body of the answer, once the stream has ended."""
+        ...
 
 
 def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]], also: frozenset[bytes]) -> Headers:
@@ -142,15 +152,20 @@ class Upstream:
         path: bytes,
         content: bytes,
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
+        collector: Collector | None = None,
     ) -> Response:
         """A response that, when served, sends `content` to `{base}/{path}` with the request's
-        method, query and headers, and relays the answer (see `RelayResponse`)."""
+        method, query and headers, and relays the answer (see `RelayResponse`). With a
+        `collector`, a 200 SSE answer is fed to it and the client gets its result instead."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
+        # A collector reads the bytes, so they must come uncompressed.
+        unread = (b"accept-encoding",) if collector else ()
         headers = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in self.request_headers(request)
+            if name.lower() not in unread
         )
         exchange = functools.partial(
             self.session.request,
@@ -161,7 +176,7 @@ class Upstream:
             allow_redirects=False,
             proxy=self._egress_proxy,
         )
-        return RelayResponse(exchange, list(extra_headers))
+        return RelayResponse(exchange, list(extra_headers), collector)
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
@@ -192,9 +207,12 @@ def _failure_code(error: Exception) -> str:
     return "upstream_timeout" if isinstance(error, TimeoutError) else "upstream_unavailable"
 
 
-def _unavailable(error: Exception, headers: Headers) -> Response:
-    """The 504 (timeout) or 502 (anything else) for an upstream that did not answer."""
-    if isinstance(error, TimeoutError):
+def _unavailable(error: Exception, headers: Headers, mid_stream: bool = False) -> Response:
+    """The 504 (timeout) or 502 (anything else) for an upstream that did not answer, or that
+    broke off the stream (`mid_stream`) the proxy was reading to answer in one piece."""
+    if mid_stream:
+        status, message = _broken_off(error)
+    elif isinstance(error, TimeoutError):
         status, message = 504, "OpenRouter did not answer in time"
     else:
         status, message = 502, f"OpenRouter could not be reached ({type(error).__name__})"
@@ -204,13 +222,16 @@ def _unavailable(error: Exception, headers: Headers) -> Response:
     return response
 
 
+def _broken_off(error: Exception) -> tuple[int, str]:
+    if isinstance(error, TimeoutError):
+        return 504, "OpenRouter stopped sending mid-stream (timed out)"
+    return 502, f"OpenRouter broke off the stream ({type(error).__name__})"
+
+
 def _sse_error(error: Exception) -> bytes:
     """The last event of a stream that upstream broke off: OpenRouter's mid-stream error chunk
     (an `error` beside a choice whose finish_reason is "error"), which SDKs raise as an error."""
-    if isinstance(error, TimeoutError):
-        status, message = 504, "OpenRouter stopped sending mid-stream (timed out)"
-    else:
-        status, message = 502, f"OpenRouter broke off the stream ({type(error).__name__})"
+    status, message = _broken_off(error)
     failure = {"code": status, "message": message, "type": "upstream_error"}
     choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error"}
     event = {"object": "chat.completion.chunk", "choices": [choice], "error": failure}
@@ -221,16 +242,23 @@ class RelayResponse(Response):
     """Sends a request upstream when served, and streams the answer back byte-for-byte, chunk
     by chunk as it arrives; 504 when upstream times out, 502 when it cannot be reached.
 
+    With a `Collector`, a 200 SSE answer is read whole and the client gets the collector's
+    answer instead, or a 502 (504) when upstream breaks the stream off.
+
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request at once
     (its connection is closed, so upstream sees it too).
     """
 
     def __init__(
-        self, exchange: Callable[[], Awaitable[aiohttp.ClientResponse]], extra_headers: Headers
+        self,
+        exchange: Callable[[], Awaitable[aiohttp.ClientResponse]],
+        extra_headers: Headers,
+        collector: Collector | None = None,
     ) -> None:
         self._exchange = exchange
         self._extra_headers = extra_headers
+        self._collector = collector
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -251,12 +279,33 @@ class RelayResponse(Response):
         note.stream = upstream.content_type == "text/event-stream"
         finished = False
         try:
-            finished = await self._relay(upstream, note, send)
+            if self._collector and note.stream and upstream.status == 200:
+                note.stream = False  # the client gets one answer
+                answer = await self._collect(upstream, self._collector, note)
+                finished = not note.failure  # the stream was read to its end
+                await answer(scope, receive, send)
+            else:
+                finished = await self._relay(upstream, note, send)
         finally:
             if finished:
                 upstream.release()  # the connection goes back to the pool
             else:
                 upstream.close()  # the connection is dropped: upstream sees the cancel
+
+    async def _collect(
+        self, upstream: aiohttp.ClientResponse, collector: Collector, note: observability.Note
+    ) -> Response:
+        """The collector's answer to the whole stream; 502 or 504 when upstream fails first."""
+        try:
+            async for chunk in upstream.content.iter_any():
+                collector.feed(chunk)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            note.failure = _failure_code(error)
+            return _unavailable(error, self._extra_headers, mid_stream=True)
+        status, body = collector.result()
+        answer = Response(body, status, media_type="application/json")
+        answer.raw_headers.extend(self._extra_headers)
+        return answer
 
     async def _relay(
         self, upstream: aiohttp.ClientResponse, note: observability.Note, send: Send
