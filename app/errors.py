@@ -27,5 +27,10 @@ def error_response(
     kind: str = "invalid_request_error",
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    body = orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
+    body = error_body(message, code, kind)
     return Response(body, status, headers, media_type="application/json")
+
+
+def error_body(message: str, code: str, kind: str = "invalid_request_error") -> bytes:
+    """The JSON of an OpenAI-format error."""
+    return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})

@@ -37,6 +37,8 @@ class Note:
     route: str = "other"  # chat, models, model, forward, probe
     model: str = ""
     decision: str = ""  # the policy's action, for chat
+    dropped: str = ""  # the parameters removed before forwarding, comma-separated
+    assembled: bool = False  # a non-streamed answer assembled from an upstream stream (audio)
     status: int = 0
     stream: bool = False
     upstream_seconds: float | None = None  # until upstream's response headers
@@ -169,6 +171,8 @@ def _log_line(note: Note, scope: Scope) -> str:
         "route": note.route,
         "model": note.model,
         "decision": note.decision,
+        "dropped": note.dropped,
+        "assembled": note.assembled,
         "status": note.status,
         "stream": note.stream,
         "seconds": round(time.perf_counter() - note.started, 6),

@@ -10,19 +10,20 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.audio import AudioCollector
 from app.bodies import parse_json_object, read_body
 from app.catalog import listing_of
 from app.errors import ProxyError
 from app.image_routes import image_edits, image_generations
-from app.modalities import MISSING, Action, Decision, decide
+from app.modalities import MISSING, Action, decide
 from app.model_filters import ModelFilter
 from app.observability import Note
+from app.outgoing import make_plan
 from app.services import services
 from app.upstream import upstream_path
 
@@ -53,9 +54,16 @@ async def chat_completions(request: Request) -> Response:
     if decision.action in (Action.INVALID, Action.REJECT):
         refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")
         return refusal.response({"X-Modalities": sent})
-    content = body if decision.action is Action.UNCHANGED else _rewritten(payload, decision)
+    plan = make_plan(payload, decision, model, proxy.settings.proxy_drop_tools_for_image_models)
     headers = [(b"x-modalities", sent.encode())]
-    return proxy.upstream.forward(request, b"chat/completions", content, headers)
+    if plan.dropped:
+        headers.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
+    note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
+    content = plan.body(body, payload)
+    collector = AudioCollector() if plan.assemble else None
+    return proxy.upstream.forward(
+        request, b"chat/completions", content, headers, collector=collector
+    )
 
 
 def _model_id(payload: dict[str, Any]) -> str | None:
@@ -63,14 +71,6 @@ def _model_id(payload: dict[str, Any]) -> str | None:
     if model_id is not None and not isinstance(model_id, str):
         raise ProxyError(400, "`model` must be a string", "invalid_model")
     return model_id
-
-
-def _rewritten(payload: dict[str, Any], decision: Decision) -> bytes:
-    if decision.action is Action.REWRITE:
-        payload["modalities"] = list(decision.modalities)
-    else:
-        payload.pop("modalities", None)
-    return orjson.dumps(payload)
 
 
 async def list_models(request: Request) -> Response:

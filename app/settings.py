@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     proxy_workers: int = Field(default=1, ge=1)
     proxy_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     proxy_on_unsupported: OnUnsupported = OnUnsupported.REJECT
+    # Drop tools, tool_choice and parallel_tool_calls for image models that do not take tools.
+    proxy_drop_tools_for_image_models: bool = True
 
     proxy_catalog_refresh_seconds: float = Field(default=300.0, gt=0)
     proxy_catalog_snapshot: Path | None = None

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 from urllib.parse import unquote_to_bytes
 
 import aiohttp
@@ -67,6 +67,16 @@ Reshaper = Callable[[str], Reshape | None]
 
 class UpstreamError(Exception):
     """A catalog download that failed: unreachable, timed out, or not a 200."""
+
+
+class Collector(Protocol):
+    """Turns a streamed (SSE) answer into one answer for a client that did not ask to stream."""
+
+    def feed(self, piece: bytes) -> None: ...
+
+    def result(self) -> tuple[int, bytes]:
+        """The status and JSON body of the answer, once the stream has ended."""
+        ...
 
 
 def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]], also: frozenset[bytes]) -> Headers:
@@ -167,11 +177,13 @@ class Upstream:
         content: bytes,
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
         reshaper: Reshaper | None = None,
+        collector: Collector | None = None,
     ) -> Response:
         """A response that, when served, sends `content` to `{base}/{path}` with the request's
         method, query and headers, and relays the answer (see `RelayResponse`). With a
         `reshaper`, `content` is JSON that the proxy made, and the answer comes uncompressed, to
-        be reshaped."""
+        be reshaped; with a `collector`, a 200 SSE answer is fed to it and the client gets its
+        result instead."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -179,8 +191,9 @@ class Upstream:
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in self.request_headers(request)
         )
+        if reshaper is not None or collector is not None:
+            headers.popall("Accept-Encoding", None)  # the proxy reads the answer: uncompressed
         if reshaper is not None:
-            headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = "application/json"
         exchange = functools.partial(
             self.session.request,
@@ -195,7 +208,7 @@ class Upstream:
             self._settings.proxy_first_byte_timeout_seconds,
             self._settings.proxy_read_timeout_seconds,
         )
-        return RelayResponse(exchange, timeouts, list(extra_headers), reshaper)
+        return RelayResponse(exchange, timeouts, list(extra_headers), reshaper, collector)
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
@@ -226,9 +239,12 @@ def _failure_code(error: Exception) -> str:
     return "upstream_timeout" if isinstance(error, TimeoutError) else "upstream_unavailable"
 
 
-def _unavailable(error: Exception, headers: Headers) -> Response:
-    """The 504 (timeout) or 502 (anything else) for an upstream that did not answer."""
-    if isinstance(error, TimeoutError):
+def _unavailable(error: Exception, headers: Headers, mid_stream: bool = False) -> Response:
+    """The 504 (timeout) or 502 (anything else) for an upstream that did not answer, or that
+    broke off the stream (`mid_stream`) the proxy was reading to answer in one piece."""
+    if mid_stream:
+        status, message = _broken_off(error)
+    elif isinstance(error, TimeoutError):
         status, message = 504, "OpenRouter did not answer in time"
     else:
         status, message = 502, f"OpenRouter could not be reached ({type(error).__name__})"
@@ -238,13 +254,16 @@ def _unavailable(error: Exception, headers: Headers) -> Response:
     return response
 
 
+def _broken_off(error: Exception) -> tuple[int, str]:
+    if isinstance(error, TimeoutError):
+        return 504, "OpenRouter stopped sending mid-stream (timed out)"
+    return 502, f"OpenRouter broke off the stream ({type(error).__name__})"
+
+
 def _sse_error(error: Exception) -> bytes:
     """The last event of a stream that upstream broke off: OpenRouter's mid-stream error chunk
     (an `error` beside a choice whose finish_reason is "error"), which SDKs raise as an error."""
-    if isinstance(error, TimeoutError):
-        status, message = 504, "OpenRouter stopped sending mid-stream (timed out)"
-    else:
-        status, message = 502, f"OpenRouter broke off the stream ({type(error).__name__})"
+    status, message = _broken_off(error)
     failure = {"code": status, "message": message, "type": "upstream_error"}
     choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error"}
     event = {"object": "chat.completion.chunk", "choices": [choice], "error": failure}
@@ -254,6 +273,9 @@ def _sse_error(error: Exception) -> bytes:
 class RelayResponse(Response):
     """Sends a request upstream when served, and streams the answer back byte-for-byte, chunk
     by chunk as it arrives; 504 when upstream times out, 502 when it cannot be reached.
+
+    With a `Collector`, a 200 SSE answer is read whole and the client gets the collector's
+    answer instead, or a 502 (504) when upstream breaks the stream off.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request at once
@@ -266,11 +288,13 @@ class RelayResponse(Response):
         timeouts: Timeouts,
         extra_headers: Headers,
         reshaper: Reshaper | None = None,
+        collector: Collector | None = None,
     ) -> None:
         self._exchange = exchange
         self._timeouts = timeouts
         self._extra_headers = extra_headers
         self._reshaper = reshaper
+        self._collector = collector
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -293,7 +317,12 @@ class RelayResponse(Response):
         finished = False
         reshape = self._reshape_for(upstream)
         try:
-            if reshape is not None and reshape.whole is not None:
+            if self._collector and note.stream and upstream.status == 200:
+                note.stream = False  # the client gets one answer
+                answer = await self._collect(upstream, self._collector, note)
+                finished = not note.failure  # the stream was read to its end
+                await answer(scope, receive, send)
+            elif reshape is not None and reshape.whole is not None:
                 finished = await self._relay_whole(upstream, reshape, scope, receive, send)
             else:
                 finished = await self._relay(upstream, note, send, reshape)
@@ -314,6 +343,21 @@ class RelayResponse(Response):
         changed = frozenset({b"content-length", b"content-type", b"content-encoding"})
         headers = without_hop_by_hop(upstream.raw_headers, changed) + self._extra_headers
         return [*headers, (b"content-type", reshape.content_type)]
+
+    async def _collect(
+        self, upstream: aiohttp.ClientResponse, collector: Collector, note: observability.Note
+    ) -> Response:
+        """The collector's answer to the whole stream; 502 or 504 when upstream fails first."""
+        try:
+            async for chunk in _pieces(upstream, self._timeouts.idle):
+                collector.feed(chunk)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            note.failure = _failure_code(error)
+            return _unavailable(error, self._extra_headers, mid_stream=True)
+        status, body = collector.result()
+        answer = Response(body, status, media_type="application/json")
+        answer.raw_headers.extend(self._extra_headers)
+        return answer
 
     async def _relay(
         self,

@@ -1,9 +1,10 @@
 """Shared fixtures: the fake OpenRouter and the proxy, each under a real uvicorn on 127.0.0.1."""
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
+import openai
 import pytest
 
 from app.emulator import FakeOpenRouter
@@ -14,6 +15,7 @@ from app.settings import Settings
 READY_DEADLINE = 15.0
 
 ProxyFactory = Callable[..., AbstractContextManager[str]]
+Sdk = Callable[[str], openai.OpenAI]
 
 
 @pytest.fixture
@@ -60,3 +62,15 @@ def start_proxy(fake_url: str) -> ProxyFactory:
 def proxy_url(start_proxy: ProxyFactory) -> Iterator[str]:
     with start_proxy() as url:
         yield url
+
+
+@pytest.fixture
+def sdk() -> Iterator[Sdk]:
+    """Makes `openai` clients for a base URL; closes them after the test."""
+    with ExitStack() as clients:
+
+        def make(base_url: str) -> openai.OpenAI:
+            client = openai.OpenAI(base_url=base_url, api_key="sk-or-test", max_retries=0)
+            return clients.enter_context(client)
+
+        yield make

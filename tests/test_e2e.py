@@ -9,7 +9,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
 from app.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
-from tests.conftest import ProxyFactory, proxy_settings, running_proxy
+from tests.conftest import ProxyFactory, Sdk, proxy_settings, running_proxy
 
 FIXED_BY_THE_PROXY = [
     ("black-forest-labs/flux.2-pro", ["image", "text"], "image"),
@@ -31,21 +31,6 @@ FIXED_BY_THE_PROXY = [
 ]
 AUTH = {"Authorization": "Bearer k"}
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
-
-
-Sdk = Callable[[str], openai.OpenAI]
-
-
-@pytest.fixture
-def sdk() -> Iterator[Sdk]:
-    """Makes `openai` clients for a base URL; closes them after the test."""
-    with contextlib.ExitStack() as clients:
-
-        def make(base_url: str) -> openai.OpenAI:
-            client = openai.OpenAI(base_url=base_url, api_key="sk-or-test", max_retries=0)
-            return clients.enter_context(client)
-
-        yield make
 
 
 def chat_requests(fake: FakeOpenRouter) -> list[ReceivedRequest]:

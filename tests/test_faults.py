@@ -64,6 +64,17 @@ def test_an_answer_that_upstream_cuts_short_is_cut_short_for_the_client(proxy_ur
     assert answer.choices[0].message.content == "Hello from openai/gpt-5"
 
 
+def test_audio_that_upstream_breaks_off_before_it_is_assembled_is_a_502(proxy_url: str) -> None:
+    body = {"model": "test/audio-reset", "modalities": ["text", "audio"], "messages": PROMPT}
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=AUTH)
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "upstream_unavailable"
+    assert "broke off the stream" in response.json()["error"]["message"]
+    metrics = httpx2.get(f"{proxy_url}/metrics").text
+    cut = {"route": "chat", "failure": "upstream_unavailable"}
+    assert metric(metrics, "modality_proxy_answers_cut_short_total", **cut) == 1
+
+
 GARBAGE = [
     pytest.param(b"<html>Bad gateway</html>", id="html"),
     pytest.param(b'{"data": [{"id": "a/b", "archi', id="truncated"),

@@ -64,7 +64,9 @@ def test_one_json_line_per_request_without_secrets(fake_url: str) -> None:
             "the catalog to load", lambda: any(b"catalog loaded" in line for line in proxy.log)
         )
         headers = {**AUTH, "X-Request-Id": "trace-42"}
-        httpx2.post(f"{proxy.url}/v1/chat/completions?key=q-secret", json=FLUX, headers=headers)
+        flux_with_tools = {**FLUX, "tools": []}
+        url = f"{proxy.url}/v1/chat/completions?key=q-secret"
+        httpx2.post(url, json=flux_with_tools, headers=headers)
 
         def logged() -> list[dict[str, object]]:
             lines = [orjson.loads(line) for line in proxy.log]
@@ -72,12 +74,13 @@ def test_one_json_line_per_request_without_secrets(fake_url: str) -> None:
 
         wait_for("the request's log line", lambda: bool(logged()))
     [line] = logged()
-    assert {
-        key: line[key] for key in ("route", "model", "decision", "status", "method", "path")
-    } == {
+    keys = ("route", "model", "decision", "dropped", "assembled", "status", "method", "path")
+    assert {key: line[key] for key in keys} == {
         "route": "chat",
         "model": "black-forest-labs/flux.2-pro",
         "decision": "rewritten",
+        "dropped": "tools",
+        "assembled": False,
         "status": 200,
         "method": "POST",
         "path": "/v1/chat/completions",

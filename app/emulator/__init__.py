@@ -5,13 +5,17 @@ proxy depends on: the catalog's output-modality filter and pagination, chat's ex
 output-modality routing with the captured 404 body, OpenRouter's error envelope, and SSE
 streaming with keep-alive comments and mid-stream errors. Special ``test/*`` model ids (not
 listed in the catalog) trigger failure modes: ``test/error-429``, ``test/error-402``,
-``test/slow``, ``test/stream-forever``, ``test/stream-stall``, ``test/stream-error``, and
-``test/reset`` and ``test/stream-reset`` (the connection dropped mid-answer).
+``test/slow``, ``test/stream-forever``, ``test/stream-stall``, ``test/stream-error``,
+``test/audio-error`` (an audio model that fails mid-stream), and ``test/reset``,
+``test/stream-reset`` and ``test/audio-reset`` (the connection dropped mid-answer). Audio models
+answer audio only streamed (see ``app.emulator.audio``); tools sent to a model whose
+``supported_parameters`` lack ``tools`` get OpenRouter's 404.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import threading
 import time
@@ -29,6 +33,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from app.emulator.audio import NEEDS_STREAM, audio_deltas
 from app.emulator.images import IMAGES_ONLY, FakeImagesApi
 
 DATA_DIR = Path(__file__).parent.parent / "data"
@@ -50,6 +55,8 @@ TEST_MODELS = (
     "test/reset",
     "test/stream-reset",
 )
+TEST_AUDIO_MODELS = ("test/audio-error", "test/audio-reset")  # likewise, text and audio out
+RESETS = ("test/reset", "test/stream-reset", "test/audio-reset")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # As captured from OpenRouter when `modalities` does not match the model's outputs.
 MODALITY_404_METADATA = {
@@ -109,15 +116,16 @@ def chunk(base: dict[str, Any], delta: dict[str, Any], finish: str | None = None
 
 
 async def completion_chunks(
-    base: dict[str, Any], text: str, image: bool
+    base: dict[str, Any], text: str, image: bool, audio: bool = False
 ) -> AsyncGenerator[bytes, None]:
-    """A normal stream: keep-alive, role, text in 3 pieces, image, stop + usage, [DONE]."""
+    """A normal stream: keep-alive, role, text in 3 pieces (with audio: the audio pieces, `text`
+    as their transcript), image, stop + usage, [DONE]."""
     yield PROCESSING
     yield sse(chunk(base, {"role": "assistant", "content": ""}))
     third = len(text) // 3
-    for piece in (text[:third], text[third : 2 * third], text[2 * third :]):
-        if piece:
-            yield sse(chunk(base, {"content": piece}))
+    pieces = (text[:third], text[third : 2 * third], text[2 * third :])
+    for delta in audio_deltas(text) if audio else [{"content": p} for p in pieces if p]:
+        yield sse(chunk(base, delta))
     if image:
         yield sse(chunk(base, {"images": [IMAGE]}))
     yield sse({**chunk(base, {}, "stop"), "usage": USAGE})
@@ -138,20 +146,27 @@ async def stall_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
     await asyncio.Event().wait()
 
 
-async def error_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:
-    """Two content chunks, then an error chunk inside the 200, as OpenRouter does mid-stream."""
-    yield sse(chunk(base, {"role": "assistant", "content": "Hello "}))
-    yield sse(chunk(base, {"content": "from"}))
+TEXT_BEFORE_ERROR = ({"role": "assistant", "content": "Hello "}, {"content": "from"})
+AUDIO_BEFORE_ERROR = ({"role": "assistant", "content": ""}, *audio_deltas("Hi")[:2])
+
+
+async def error_chunks(
+    base: dict[str, Any], deltas: tuple[dict[str, Any], ...] = TEXT_BEFORE_ERROR
+) -> AsyncGenerator[bytes, None]:
+    """Chunks of `deltas`, then an error chunk inside the 200, as OpenRouter does mid-stream."""
+    for delta in deltas:
+        yield sse(chunk(base, delta))
     metadata = {"error_type": "provider_error"}
     failure = {"code": 502, "message": "Provider returned error", "metadata": metadata}
     yield sse({"error": failure, **chunk(base, {"content": ""}, "error")})
     yield sse("[DONE]")
 
 
-STREAMS = {
+STREAMS: dict[str, Callable[[dict[str, Any]], AsyncGenerator[bytes, None]]] = {
     "test/stream-forever": forever_chunks,
     "test/stream-stall": stall_chunks,
     "test/stream-error": error_chunks,
+    "test/audio-error": functools.partial(error_chunks, deltas=AUDIO_BEFORE_ERROR),
 }
 
 
@@ -171,9 +186,9 @@ class Dropped(Response):
 
 
 def dropped(model_id: str, base: dict[str, Any]) -> Dropped:
-    """`test/stream-reset`: two SSE events, then the drop; `test/reset`: a JSON answer cut at a
-    tenth of its announced Content-Length."""
-    if model_id == "test/stream-reset":
+    """`test/stream-reset` and `test/audio-reset`: two SSE events, then the drop; `test/reset`: a
+    JSON answer cut at a tenth of its announced Content-Length."""
+    if model_id != "test/reset":
         events = sse(chunk(base, {"role": "assistant", "content": "Hello "})) + sse(
             chunk(base, {"content": "from"})
         )
@@ -200,6 +215,9 @@ class FakeOpenRouter:
         self._by_id = {m["id"]: m for m in self.models}
         for test_id in TEST_MODELS:
             self._by_id[test_id] = {"id": test_id, "architecture": {"output_modalities": ["text"]}}
+        audio = {"output_modalities": ["text", "audio"]}
+        for test_id in TEST_AUDIO_MODELS:
+            self._by_id[test_id] = {"id": test_id, "architecture": audio}
         self.requests: list[ReceivedRequest] = []
         self.stream_cancelled = threading.Event()
         self.fail_models_queries: set[str] = set()
@@ -313,6 +331,10 @@ class FakeOpenRouter:
             return error(404, message + ", ".join(requested), metadata=MODALITY_404_METADATA)
         else:
             want = served
+        if body.get("tools") and "tools" not in model.get("supported_parameters", []):
+            return error(404, "No endpoints found that support tool use")
+        if "audio" in want and body.get("stream") is not True:
+            return error(400, NEEDS_STREAM)
         text = f"Hello from {model['id']}" if "text" in want else ""
         base = {
             "id": f"gen-{uuid.uuid4().hex}",
@@ -320,11 +342,15 @@ class FakeOpenRouter:
             "model": model["id"],
             "provider": "FakeProvider",
         }
-        if model_id in ("test/reset", "test/stream-reset"):
+        if model_id in RESETS:
             return dropped(model_id, base)
         if body.get("stream") is True:
             stream = STREAMS.get(model_id)
-            chunks = stream(base) if stream else completion_chunks(base, text, "image" in want)
+            chunks = (
+                stream(base)
+                if stream
+                else completion_chunks(base, text, "image" in want, "audio" in want)
+            )
             return StreamingResponse(self._watched(chunks), media_type="text/event-stream")
         message_body: dict[str, Any] = {"role": "assistant", "content": text}
         if "image" in want and not self.chat_without_images:
