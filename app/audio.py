@@ -3,8 +3,8 @@
 OpenRouter produces audio only when streaming (see the team's `openrouter/API.md`), so the proxy
 asks upstream for a stream and answers the client the OpenAI SDK's non-streamed shape:
 `message.content`, `message.audio.{id, data, transcript, expires_at}`, `finish_reason`, `usage`.
-Everything here is pure: `SseEvents` splits bytes into events, `Completion` folds parsed chunks,
-`AudioCollector` joins both for the relay (`app.upstream.Collector`).
+Everything here is pure: `Completion` folds parsed chunks, `AudioCollector` feeds it the events
+of the stream (split by `app.sse`) for the relay (an `app.relay.Collector`).
 """
 
 import os
@@ -14,6 +14,7 @@ from typing import Any, Final, TypeVar
 
 import orjson
 
+from app import sse
 from app.errors import error_body
 
 AUDIO_TTL_SECONDS: Final = 3600  # expires_at when upstream gives none, as OpenAI's audio ids
@@ -22,45 +23,6 @@ PIECES: Final = frozenset({"content", "refusal", "reasoning", "data", "transcrip
 # Lists of items that each carry an `index`, merged item by item.
 INDEXED: Final = frozenset({"choices", "tool_calls"})
 Slot = TypeVar("Slot", dict[Any, Any], list[Any])
-
-
-class SseEvents:
-    """Splits an SSE byte stream, fed in pieces of any size, into the data of its events.
-
-    Comments and fields other than `data` are skipped; the data lines of one event are joined
-    with newlines. Each byte is scanned once, so a megabyte event fed in small pieces stays linear.
-    """
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._scanned = 0  # the buffer holds no newline before this offset
-        self._data: list[bytes] = []
-
-    def feed(self, piece: bytes) -> list[bytes]:
-        """The events that `piece` completes."""
-        buffer, events, start = self._buffer, [], 0
-        buffer += piece
-        while (end := buffer.find(b"\n", max(start, self._scanned))) != -1:
-            event = self._line(bytes(buffer[start:end]).removesuffix(b"\r"))
-            if event is not None:
-                events.append(event)
-            start = end + 1
-        del buffer[:start]
-        self._scanned = len(buffer)
-        return events
-
-    def finish(self) -> list[bytes]:
-        """The last event, when the stream ended without the blank line that closes it."""
-        return self.feed(b"\n\n")
-
-    def _line(self, line: bytes) -> bytes | None:
-        if not line:  # a blank line ends the event
-            data, self._data = self._data, []
-            return b"\n".join(data) if data else None
-        name, _, value = line.partition(b":")
-        if name == b"data":
-            self._data.append(value.removeprefix(b" "))
-        return None
 
 
 class _Text(list[str]):
@@ -164,7 +126,7 @@ class AudioCollector:
     def __init__(
         self, clock: Callable[[], float] = time.time, new_id: Callable[[], str] = new_audio_id
     ) -> None:
-        self._events = SseEvents()
+        self._events = sse.EventSplitter()
         self._completion = Completion()
         self._unreadable = False
         self._clock, self._new_id = clock, new_id
@@ -185,10 +147,11 @@ class AudioCollector:
 
     def _add(self, events: Iterable[bytes]) -> None:
         for event in events:
-            if event == b"[DONE]":
+            data = sse.data_of(event)
+            if data is None or data == b"[DONE]":
                 continue
             try:
-                chunk = orjson.loads(event)
+                chunk = orjson.loads(data)
             except orjson.JSONDecodeError:
                 chunk = None
             if isinstance(chunk, dict):

@@ -17,9 +17,10 @@ from app.catalog import Model
 from app.errors import ProxyError
 from app.images import ImageModel, ImageRequest
 from app.modalities import Action, decide
+from app.relay import Mapped, Reshape, Reshaper
 from app.services import Services, services
 from app.settings import OnUnsupported
-from app.upstream import Reshape, Reshaper, UpstreamError
+from app.upstream import UpstreamError
 
 GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
 FIND_IMAGE_MODELS = "pick one from GET /v1/models?output_modalities=image"
@@ -102,13 +103,13 @@ def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
         media_type = b"text/event-stream"
     elif checked.response_format == "url":
         steps.append(images.with_urls)
-    whole = _chained(steps) if steps else None
+    collected = Reshape(media_type, collect=lambda: Mapped(_chained(steps))) if steps else None
+    renamed = Reshape(media_type, each_event=images.as_edit_event) if kind == EDIT else None
 
     def reshape(content_type: str) -> Reshape | None:
         if content_type == "text/event-stream" and not through_chat:
-            renamed = Reshape(media_type, each_event=images.as_edit_event)
-            return renamed if kind == EDIT else None
-        return Reshape(media_type, whole=whole) if whole else None
+            return renamed
+        return collected
 
     return reshape
 

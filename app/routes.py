@@ -24,6 +24,7 @@ from app.modalities import MISSING, Action, decide
 from app.model_filters import ModelFilter
 from app.observability import Note
 from app.outgoing import make_plan
+from app.relay import Reshape
 from app.services import services
 from app.upstream import upstream_path
 
@@ -60,10 +61,13 @@ async def chat_completions(request: Request) -> Response:
         headers.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
     note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
     content = plan.body(body, payload)
-    collector = AudioCollector() if plan.assemble else None
-    return proxy.upstream.forward(
-        request, b"chat/completions", content, headers, collector=collector
-    )
+    reshaper = assembled_audio if plan.assemble else None
+    return proxy.upstream.forward(request, b"chat/completions", content, headers, reshaper)
+
+
+def assembled_audio(content_type: str) -> Reshape | None:
+    """A streamed answer assembled into one completion (see `app.audio`)."""
+    return Reshape(collect=AudioCollector) if content_type == "text/event-stream" else None
 
 
 def _model_id(payload: dict[str, Any]) -> str | None:

@@ -25,6 +25,12 @@ class EventSplitter:
         self._pieces = [rest] if rest else []
         yield from (event for event in events if event)
 
+    def finish(self) -> Iterator[bytes]:
+        """The last event, when the stream ended without the blank line that closes it."""
+        rest, self._pieces = b"".join(self._pieces).replace(b"\r\n", b"\n").strip(b"\n"), []
+        if rest:
+            yield rest
+
 
 def data_of(event: bytes) -> bytes | None:
     """The `data:` of one event (its lines joined by newlines), None if it has none."""

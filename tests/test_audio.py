@@ -6,43 +6,7 @@ from typing import Any
 import orjson
 import pytest
 
-from app.audio import AUDIO_TTL_SECONDS, AudioCollector, Completion, SseEvents, new_audio_id
-
-STREAM = (
-    b": OPENROUTER PROCESSING\n\n"
-    b'data: {"n": 1}\n\n'
-    b'data: {"n": 2}\r\n\r\n'
-    b"event: ignored\nid: 7\ndata: first\ndata: second\n\n"
-    b"data:tight\n\n"
-    b"data: [DONE]\n\n"
-)
-EVENTS = [b'{"n": 1}', b'{"n": 2}', b"first\nsecond", b"tight", b"[DONE]"]
-
-
-def events_of(pieces: list[bytes]) -> list[bytes]:
-    splitter = SseEvents()
-    return [event for piece in pieces for event in splitter.feed(piece)] + splitter.finish()
-
-
-@pytest.mark.parametrize("cut", range(len(STREAM) + 1))
-def test_events_do_not_depend_on_where_the_bytes_are_cut(cut: int) -> None:
-    assert events_of([STREAM[:cut], STREAM[cut:]]) == EVENTS
-
-
-@pytest.mark.parametrize(
-    ("pieces", "events"),
-    [
-        ([b"data: a\n\n"], [b"a"]),
-        ([b"data: a"], [b"a"]),  # the closing blank line never came
-        ([b"data: a\n"], [b"a"]),
-        ([b": keep-alive\n\n", b"\n\n"], []),
-        ([bytes([c]) for c in b"data: x\n\ndata: y\n\n"], [b"x", b"y"]),
-        ([b"data: " + b"A" * 100_000, b"A" * 100_000, b"\n\n"], [b"A" * 200_000]),
-        ([], []),
-    ],
-)
-def test_sse_events(pieces: list[bytes], events: list[bytes]) -> None:
-    assert events_of(pieces) == events
+from app.audio import AUDIO_TTL_SECONDS, AudioCollector, Completion, new_audio_id
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None, **top: Any) -> dict[str, Any]:

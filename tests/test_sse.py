@@ -44,3 +44,42 @@ def test_the_data_of_an_event(event: bytes, data: bytes | None) -> None:
 
 def test_an_event_of_json() -> None:
     assert sse.event({"a": [1]}) == b'data: {"a":[1]}\n\n'
+
+
+DATA_STREAM = (
+    b": OPENROUTER PROCESSING\n\n"
+    b'data: {"n": 1}\n\n'
+    b'data: {"n": 2}\r\n\r\n'
+    b"event: ignored\nid: 7\ndata: first\ndata: second\n\n"
+    b"data:tight\n\n"
+    b"data: [DONE]\n\n"
+)
+DATA = [b'{"n": 1}', b'{"n": 2}', b"first\nsecond", b"tight", b"[DONE]"]
+
+
+def events_of(pieces: list[bytes]) -> list[bytes]:
+    """The data of every event of `pieces`, the last one included if it was never closed."""
+    splitter = sse.EventSplitter()
+    events = [*(event for piece in pieces for event in splitter.feed(piece)), *splitter.finish()]
+    return [data for data in map(sse.data_of, events) if data is not None]
+
+
+@pytest.mark.parametrize("cut", range(len(DATA_STREAM) + 1))
+def test_event_data_does_not_depend_on_where_the_bytes_are_cut(cut: int) -> None:
+    assert events_of([DATA_STREAM[:cut], DATA_STREAM[cut:]]) == DATA
+
+
+@pytest.mark.parametrize(
+    ("pieces", "events"),
+    [
+        ([b"data: a\n\n"], [b"a"]),
+        ([b"data: a"], [b"a"]),  # the closing blank line never came
+        ([b"data: a\n"], [b"a"]),
+        ([b": keep-alive\n\n", b"\n\n"], []),
+        ([bytes([c]) for c in b"data: x\n\ndata: y\n\n"], [b"x", b"y"]),
+        ([b"data: " + b"A" * 100_000, b"A" * 100_000, b"\n\n"], [b"A" * 200_000]),
+        ([], []),
+    ],
+)
+def test_event_data(pieces: list[bytes], events: list[bytes]) -> None:
+    assert events_of(pieces) == events

@@ -3,7 +3,8 @@
 import pytest
 
 from app.errors import ProxyError
-from app.upstream import RECOMPUTED_ON_REQUEST, egress_proxy, upstream_path, without_hop_by_hop
+from app.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
+from app.upstream import egress_proxy, upstream_path
 
 
 def test_hop_by_hop_headers_and_those_connection_names_are_dropped() -> None:

@@ -1,0 +1,25 @@
+"""Headers that mean something for one connection only, and so never cross the proxy."""
+
+from collections.abc import Iterable
+
+Headers = list[tuple[bytes, bytes]]
+
+# Meaningful for one connection only (RFC 9110 7.6.1), plus the ones the client recomputes.
+HOP_BY_HOP = frozenset(
+    b"connection keep-alive proxy-authenticate proxy-authorization proxy-connection te trailer "
+    b"transfer-encoding upgrade".split()
+)
+RECOMPUTED_ON_REQUEST = frozenset({b"host", b"content-length"})
+
+
+def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]], also: frozenset[bytes]) -> Headers:
+    """`headers` less hop-by-hop ones, those the `Connection` header names, and `also`."""
+    headers = list(headers)
+    named = {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == b"connection"
+        for token in value.split(b",")
+    }
+    drop = HOP_BY_HOP | also | named
+    return [(name, value) for name, value in headers if name.lower() not in drop]

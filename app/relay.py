@@ -1,0 +1,256 @@
+"""The relayed answer: upstream's response streamed back to the client, or reshaped on the way.
+
+`RelayResponse` sends the request when it is served and relays the answer chunk by chunk. A
+`Reshaper` may change a 200 answer: map each SSE event as it streams, or collect the whole answer
+into another one (an image API answer from a chat completion, one audio completion from its
+stream). Errors of upstream go back as upstream sent them; upstream unreachable or silent is a
+502 or 504 in OpenAI's format; a stream that upstream breaks off ends with an error event.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import aiohttp
+import anyio
+import orjson
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from app import observability, sse
+from app.errors import error_body, error_response
+from app.headers import Headers, without_hop_by_hop
+
+logger = logging.getLogger(__name__)
+
+RESHAPED = frozenset({b"content-length", b"content-type", b"content-encoding"})
+
+
+class Collector(Protocol):
+    """Takes a whole answer, piece by piece, and makes the client's answer of it."""
+
+    def feed(self, piece: bytes) -> None: ...
+
+    def result(self) -> tuple[int, bytes]:
+        """The status and body of the client's answer, once all pieces are in."""
+        ...
+
+
+class Mapped:
+    """A Collector that applies a pure function to the whole body: 200 and what it returns, or
+    a 502 when the body has another shape than the function expects."""
+
+    def __init__(self, mapping: Callable[[bytes], bytes]) -> None:
+        self._mapping = mapping
+        self._pieces: list[bytes] = []
+
+    def feed(self, piece: bytes) -> None:
+        self._pieces.append(piece)
+
+    def result(self) -> tuple[int, bytes]:
+        body, self._pieces = b"".join(self._pieces), []
+        try:
+            return 200, self._mapping(body)
+        # Any of these means an answer of another shape than the documented one.
+        except (ValueError, LookupError, TypeError, AttributeError) as error:
+            message = f"OpenRouter's answer could not be translated: {error}"
+            return 502, error_body(message, "upstream_bad_answer", "upstream_error")
+
+
+@dataclass(frozen=True)
+class Reshape:
+    """How a 200 answer changes before it reaches the client, as `content_type`: collected whole
+    by a new `collect()`, whose result the client gets, or mapped event by event as it streams
+    (`each_event`, an SSE event without its blank line -> what to send instead)."""
+
+    content_type: bytes = b"application/json"
+    collect: Callable[[], Collector] | None = None
+    each_event: Callable[[bytes], bytes] | None = None
+
+
+# Picks the Reshape for a 200 answer by its content type (None: relay it as it came).
+Reshaper = Callable[[str], Reshape | None]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for upstream's answer to start, and then for each next piece of it."""
+
+    first_byte: float
+    idle: float
+
+
+class RelayResponse(Response):
+    """Sends a request upstream when served (`exchange`), and streams the answer back
+    byte-for-byte, chunk by chunk as it arrives, unless `reshaper` reshapes it.
+
+    The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
+    away, while upstream is still at work or mid-stream, cancels the upstream request at once
+    (its connection is closed, so upstream sees it too).
+    """
+
+    def __init__(
+        self,
+        exchange: Callable[[], Awaitable[aiohttp.ClientResponse]],
+        timeouts: Timeouts,
+        extra_headers: Headers,
+        reshaper: Reshaper | None = None,
+    ) -> None:
+        self._exchange = exchange
+        self._timeouts = timeouts
+        self._extra_headers = extra_headers
+        self._reshaper = reshaper
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+            await self._serve(scope, receive, send)
+            group.cancel_scope.cancel()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        note: observability.Note = scope["state"]["note"]
+        sent_at = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._timeouts.first_byte):
+                upstream = await self._exchange()
+        except (TimeoutError, aiohttp.ClientError) as error:
+            await _unavailable(error, self._extra_headers)(scope, receive, send)
+            return
+        note.upstream_seconds = time.perf_counter() - sent_at
+        note.stream = upstream.content_type == "text/event-stream"
+        reshape = self._reshape_for(upstream)
+        finished = False
+        try:
+            if reshape is not None and reshape.collect is not None:
+                note.stream = False  # the client gets one answer
+                answer = await self._collect(upstream, reshape, reshape.collect(), note)
+                finished = not note.failure  # the answer was read to its end
+                await answer(scope, receive, send)
+            else:
+                finished = await self._relay(upstream, note, send, reshape)
+        finally:
+            if finished:
+                upstream.release()  # the connection goes back to the pool
+            else:
+                upstream.close()  # the connection is dropped: upstream sees the cancel
+
+    def _reshape_for(self, upstream: aiohttp.ClientResponse) -> Reshape | None:
+        if self._reshaper is None or upstream.status != 200:
+            return None  # errors go back as upstream sent them
+        return self._reshaper(upstream.content_type)
+
+    def _answer_headers(self, upstream: aiohttp.ClientResponse, reshaped: bool) -> Headers:
+        """Upstream's headers (less those a reshaped body changes) and the proxy's own."""
+        dropped = RESHAPED if reshaped else frozenset()
+        return without_hop_by_hop(upstream.raw_headers, dropped) + self._extra_headers
+
+    async def _collect(
+        self,
+        upstream: aiohttp.ClientResponse,
+        reshape: Reshape,
+        collector: Collector,
+        note: observability.Note,
+    ) -> Response:
+        """The collector's answer to the whole of upstream's; 502 or 504 when upstream fails
+        before its end."""
+        try:
+            async for piece in _pieces(upstream, self._timeouts.idle):
+                collector.feed(piece)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            note.failure = _failure_code(error)
+            return _unavailable(error, self._extra_headers, mid_answer=True)
+        status, body = collector.result()
+        media_type = reshape.content_type.decode() if status == 200 else "application/json"
+        answer = Response(body, status, media_type=media_type)
+        answer.raw_headers.extend(self._answer_headers(upstream, reshaped=True))
+        return answer
+
+    async def _relay(
+        self,
+        upstream: aiohttp.ClientResponse,
+        note: observability.Note,
+        send: Send,
+        reshape: Reshape | None,
+    ) -> bool:
+        """Relay the answer (each SSE event mapped, if `reshape` says so); True when all of it
+        went. When upstream fails mid-response, an SSE stream that stopped between two events
+        ends with an error event (clients raise it, as for OpenRouter's own mid-stream errors);
+        any other answer is left incomplete, so that the server closes the connection and the
+        client sees it cut, not a shorter body."""
+        headers = self._answer_headers(upstream, reshaped=reshape is not None)
+        if reshape is not None:
+            headers.append((b"content-type", reshape.content_type))
+        start = {"type": "http.response.start", "status": upstream.status, "headers": headers}
+        await send(start)
+        each_event = reshape.each_event if reshape else None
+        events = sse.EventSplitter()
+        last = b"\n\n"
+        try:
+            async for piece in _pieces(upstream, self._timeouts.idle):
+                if each_event is not None:
+                    piece = b"".join(map(each_event, events.feed(piece)))
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+                last = piece or last
+        except (aiohttp.ClientError, TimeoutError) as error:
+            note.failure = _failure_code(error)
+            logger.warning("upstream failed mid-response: %s", type(error).__name__)
+            if note.stream and last.endswith((b"\n\n", b"\r\n\r\n")):
+                await send({"type": "http.response.body", "body": _sse_error(error)})
+            return False
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return True
+
+
+async def _pieces(upstream: aiohttp.ClientResponse, idle: float) -> AsyncIterator[bytes]:
+    """The answer's body as it arrives; TimeoutError when nothing comes for `idle` seconds."""
+    while True:
+        async with asyncio.timeout(idle):
+            piece = await upstream.content.readany()
+        if not piece:
+            return
+        yield piece
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()
+
+
+def _failure_code(error: Exception) -> str:
+    return "upstream_timeout" if isinstance(error, TimeoutError) else "upstream_unavailable"
+
+
+def _unavailable(error: Exception, headers: Headers, mid_answer: bool = False) -> Response:
+    """The 504 (timeout) or 502 (anything else) for an upstream that did not answer, or that
+    broke off (`mid_answer`) an answer the proxy was reading whole."""
+    if mid_answer:
+        status, message = _broken_off(error)
+    elif isinstance(error, TimeoutError):
+        status, message = 504, "OpenRouter did not answer in time"
+    else:
+        status, message = 502, f"OpenRouter could not be reached ({type(error).__name__})"
+    code = _failure_code(error)
+    response = error_response(status, f"{message}; try again later", code, "upstream_error")
+    response.raw_headers.extend(headers)
+    return response
+
+
+def _broken_off(error: Exception) -> tuple[int, str]:
+    if isinstance(error, TimeoutError):
+        return 504, "OpenRouter stopped sending mid-stream (timed out)"
+    return 502, f"OpenRouter broke off the stream ({type(error).__name__})"
+
+
+def _sse_error(error: Exception) -> bytes:
+    """The last event of a stream that upstream broke off: OpenRouter's mid-stream error chunk
+    (an `error` beside a choice whose finish_reason is "error"), which SDKs raise as an error."""
+    status, message = _broken_off(error)
+    failure = {"code": status, "message": message, "type": "upstream_error"}
+    choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error"}
+    event = {"object": "chat.completion.chunk", "choices": [choice], "error": failure}
+    return b"data: " + orjson.dumps(event) + b"\n\n"
