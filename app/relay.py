@@ -76,6 +76,21 @@ Reshaper = Callable[[str], Reshape | None]
 
 
 @dataclass(frozen=True)
+class Upstreamed:
+    """Upstream's response to relay, with the proxy's headers for the client and how to reshape
+    the answer."""
+
+    response: aiohttp.ClientResponse
+    extra_headers: Headers
+    reshaper: Reshaper | None = None
+
+
+# Sends the request (or requests: a retry happens here, before any byte reaches the client) and
+# gives upstream's response to relay, or an answer the proxy made instead.
+Exchange = Callable[[], Awaitable[Upstreamed | Response]]
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Seconds to wait for upstream's answer to start, and then for each next piece of it."""
 
@@ -85,24 +100,18 @@ class Timeouts:
 
 class RelayResponse(Response):
     """Sends a request upstream when served (`exchange`), and streams the answer back
-    byte-for-byte, chunk by chunk as it arrives, unless `reshaper` reshapes it.
+    byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it. `headers` go
+    on the proxy's own 502 and 504 answers.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request at once
     (its connection is closed, so upstream sees it too).
     """
 
-    def __init__(
-        self,
-        exchange: Callable[[], Awaitable[aiohttp.ClientResponse]],
-        timeouts: Timeouts,
-        extra_headers: Headers,
-        reshaper: Reshaper | None = None,
-    ) -> None:
+    def __init__(self, exchange: Exchange, timeouts: Timeouts, headers: Headers) -> None:
         self._exchange = exchange
         self._timeouts = timeouts
-        self._extra_headers = extra_headers
-        self._reshaper = reshaper
+        self._headers_on_error = headers
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -116,41 +125,35 @@ class RelayResponse(Response):
         sent_at = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeouts.first_byte):
-                upstream = await self._exchange()
+                exchanged = await self._exchange()
         except (TimeoutError, aiohttp.ClientError) as error:
-            await _unavailable(error, self._extra_headers)(scope, receive, send)
+            await _unavailable(error, self._headers_on_error)(scope, receive, send)
             return
+        if isinstance(exchanged, Response):
+            await exchanged(scope, receive, send)
+            return
+        upstream = exchanged.response
         note.upstream_seconds = time.perf_counter() - sent_at
         note.stream = upstream.content_type == "text/event-stream"
-        reshape = self._reshape_for(upstream)
+        reshape = _reshape_for(exchanged)
         finished = False
         try:
             if reshape is not None and reshape.collect is not None:
                 note.stream = False  # the client gets one answer
-                answer = await self._collect(upstream, reshape, reshape.collect(), note)
+                answer = await self._collect(exchanged, reshape, reshape.collect(), note)
                 finished = not note.failure  # the answer was read to its end
                 await answer(scope, receive, send)
             else:
-                finished = await self._relay(upstream, note, send, reshape)
+                finished = await self._relay(exchanged, note, send, reshape)
         finally:
             if finished:
                 upstream.release()  # the connection goes back to the pool
             else:
                 upstream.close()  # the connection is dropped: upstream sees the cancel
 
-    def _reshape_for(self, upstream: aiohttp.ClientResponse) -> Reshape | None:
-        if self._reshaper is None or upstream.status != 200:
-            return None  # errors go back as upstream sent them
-        return self._reshaper(upstream.content_type)
-
-    def _answer_headers(self, upstream: aiohttp.ClientResponse, reshaped: bool) -> Headers:
-        """Upstream's headers (less those a reshaped body changes) and the proxy's own."""
-        dropped = RESHAPED if reshaped else frozenset()
-        return without_hop_by_hop(upstream.raw_headers, dropped) + self._extra_headers
-
     async def _collect(
         self,
-        upstream: aiohttp.ClientResponse,
+        exchanged: Upstreamed,
         reshape: Reshape,
         collector: Collector,
         note: observability.Note,
@@ -158,20 +161,20 @@ class RelayResponse(Response):
         """The collector's answer to the whole of upstream's; 502 or 504 when upstream fails
         before its end."""
         try:
-            async for piece in _pieces(upstream, self._timeouts.idle):
+            async for piece in _pieces(exchanged.response, self._timeouts.idle):
                 collector.feed(piece)
         except (aiohttp.ClientError, TimeoutError) as error:
             note.failure = _failure_code(error)
-            return _unavailable(error, self._extra_headers, mid_answer=True)
+            return _unavailable(error, exchanged.extra_headers, mid_answer=True)
         status, body = collector.result()
         media_type = reshape.content_type.decode() if status == 200 else "application/json"
         answer = Response(body, status, media_type=media_type)
-        answer.raw_headers.extend(self._answer_headers(upstream, reshaped=True))
+        answer.raw_headers.extend(_answer_headers(exchanged, reshaped=True))
         return answer
 
     async def _relay(
         self,
-        upstream: aiohttp.ClientResponse,
+        exchanged: Upstreamed,
         note: observability.Note,
         send: Send,
         reshape: Reshape | None,
@@ -181,7 +184,8 @@ class RelayResponse(Response):
         ends with an error event (clients raise it, as for OpenRouter's own mid-stream errors);
         any other answer is left incomplete, so that the server closes the connection and the
         client sees it cut, not a shorter body."""
-        headers = self._answer_headers(upstream, reshaped=reshape is not None)
+        upstream = exchanged.response
+        headers = _answer_headers(exchanged, reshaped=reshape is not None)
         if reshape is not None:
             headers.append((b"content-type", reshape.content_type))
         start = {"type": "http.response.start", "status": upstream.status, "headers": headers}
@@ -203,6 +207,28 @@ class RelayResponse(Response):
             return False
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return True
+
+
+def _reshape_for(exchanged: Upstreamed) -> Reshape | None:
+    upstream = exchanged.response
+    if exchanged.reshaper is None or upstream.status != 200:
+        return None  # errors go back as upstream sent them
+    return exchanged.reshaper(upstream.content_type)
+
+
+def _answer_headers(exchanged: Upstreamed, reshaped: bool) -> Headers:
+    """Upstream's headers (less those a reshaped body changes) and the proxy's own."""
+    dropped = RESHAPED if reshaped else frozenset()
+    return without_hop_by_hop(exchanged.response.raw_headers, dropped) + exchanged.extra_headers
+
+
+def relayed_as_read(upstream: aiohttp.ClientResponse, body: bytes, headers: Headers) -> Response:
+    """An answer of upstream's that the proxy has read whole (to look into it), sent on as it
+    came, with the proxy's `headers`."""
+    kept = without_hop_by_hop(upstream.raw_headers, frozenset({b"content-length"}))
+    answer = Response(body, upstream.status)
+    answer.raw_headers = [*kept, (b"content-length", b"%d" % len(body)), *headers]
+    return answer
 
 
 async def _pieces(upstream: aiohttp.ClientResponse, idle: float) -> AsyncIterator[bytes]:

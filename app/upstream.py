@@ -5,10 +5,9 @@ With `app.relay` (the relayed answer), the only module that knows the HTTP clien
 """
 
 import asyncio
-import functools
 import logging
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -22,7 +21,7 @@ from yarl import URL
 from app import observability
 from app.errors import ProxyError
 from app.headers import RECOMPUTED_ON_REQUEST, Headers, without_hop_by_hop
-from app.relay import RelayResponse, Reshaper, Timeouts
+from app.relay import Exchange, RelayResponse, Reshaper, Timeouts, Upstreamed
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -121,10 +120,31 @@ class Upstream:
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
         reshaper: Reshaper | None = None,
     ) -> Response:
-        """A response that, when served, sends `content` to `{base}/{path}` with the request's
-        method, query and headers, and relays the answer (see `RelayResponse`). With a
-        `reshaper`, `content` is JSON that the proxy made, and the answer comes uncompressed, to
-        be reshaped."""
+        """A response that, when served, sends `content` to `{base}/{path}` (see `send`) and
+        relays the answer (see `RelayResponse`), reshaped by `reshaper` if given."""
+        headers = list(extra_headers)
+
+        async def exchange() -> Upstreamed:
+            sent = await self.send(request, path, content, proxy_made=reshaper is not None)
+            return Upstreamed(sent, headers, reshaper)
+
+        return self.relay(exchange, headers)
+
+    def relay(self, exchange: Exchange, headers: Headers) -> Response:
+        """A response that runs `exchange` when served and relays what it gives; `headers` go on
+        the proxy's own 502 and 504 answers."""
+        timeouts = Timeouts(
+            self._settings.proxy_first_byte_timeout_seconds,
+            self._settings.proxy_read_timeout_seconds,
+        )
+        return RelayResponse(exchange, timeouts, headers)
+
+    def send(
+        self, request: Request, path: bytes, content: bytes, proxy_made: bool = False
+    ) -> Awaitable[aiohttp.ClientResponse]:
+        """Send `content` to `{base}/{path}` with the request's method, query and headers. With
+        `proxy_made`, `content` is JSON that the proxy made, and the answer is asked for
+        uncompressed, for the proxy to read."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -132,11 +152,10 @@ class Upstream:
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in self.request_headers(request)
         )
-        if reshaper is not None:
-            headers.popall("Accept-Encoding", None)  # the proxy reads the answer: uncompressed
+        if proxy_made:
+            headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = "application/json"
-        exchange = functools.partial(
-            self.session.request,
+        return self.session.request(
             request.method,
             url,
             data=content,
@@ -144,11 +163,6 @@ class Upstream:
             allow_redirects=False,
             proxy=self._egress_proxy,
         )
-        timeouts = Timeouts(
-            self._settings.proxy_first_byte_timeout_seconds,
-            self._settings.proxy_read_timeout_seconds,
-        )
-        return RelayResponse(exchange, timeouts, list(extra_headers), reshaper)
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
