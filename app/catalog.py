@@ -57,6 +57,17 @@ def parse_page(body: bytes) -> Page:
     return Page(models, _next_url(document.get("links")))
 
 
+def parse_model_answer(body: bytes) -> Model | None:
+    """The model of a `GET /model/{author}/{slug}` answer (`{"data": {...}}`, or the model
+    itself), None for another shape."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    entry = document.get("data", document) if isinstance(document, dict) else None
+    return _parse_model(entry)
+
+
 def _parse_model(entry: object) -> Model | None:
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         return None
@@ -114,6 +125,11 @@ class Catalog:
         if found is None and ":" in model_id:
             found = self._index.get(model_id.partition(":")[0])
         return found
+
+    def with_model(self, model: Model) -> "Catalog":
+        """This catalog with `model` added, or in place of the record of the same id."""
+        kept = tuple(known for known in self.models if known.id != model.id)
+        return Catalog((*kept, model), self.loaded_at, self.source)
 
     def output_modalities_seen(self) -> set[str]:
         return {modality for model in self.models for modality in model.output_modalities}

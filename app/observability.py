@@ -45,6 +45,7 @@ class Note:
     first_byte_seconds: float | None = None  # until the first body byte went to the client
     bytes_out: int = 0
     failure: str = ""  # why an answer already under way was cut short
+    retried: str = ""  # why the request was sent upstream a second time
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -180,6 +181,7 @@ def _log_line(note: Note, scope: Scope) -> str:
         "first_byte_seconds": note.first_byte_seconds,
         "bytes_out": note.bytes_out,
         "failure": note.failure,
+        "retried": note.retried,
     }
     return orjson.dumps(line).decode()
 

@@ -10,10 +10,10 @@ from cachetools import TTLCache
 from yarl import URL
 
 from app import snapshot
-from app.catalog import Catalog, CatalogError, Model, merge_into
+from app.catalog import Catalog, CatalogError, Model, merge_into, parse_model_answer
 from app.parse_worker import ParseWorker
 from app.settings import Settings
-from app.upstream import Upstream
+from app.upstream import Upstream, UpstreamError
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ class CatalogRefresher:
         self._last_miss_refresh = -float("inf")
         self._unknown: TTLCache[str, bool] = TTLCache(
             maxsize=4096, ttl=settings.proxy_unknown_model_refresh_seconds
+        )
+        self._relearning: dict[str, asyncio.Task[Model | None]] = {}
+        self._relearned: TTLCache[str, bool] = TTLCache(
+            maxsize=4096, ttl=settings.proxy_relearn_model_seconds
         )
 
     def start(self) -> None:
@@ -111,6 +115,35 @@ class CatalogRefresher:
             return False
         self._last_miss_refresh = now
         return True
+
+    async def relearn(self, model_id: str) -> Model | None:
+        """What upstream says of `model_id` now (`GET {base}/model/{author}/{slug}`, which
+        resolves aliases and variants), swapped into the catalog. For when upstream's own answer
+        shows the catalog wrong: the negative cache and the miss window do not apply, but one
+        model is looked up at most once per `proxy_relearn_model_seconds`; callers that come
+        meanwhile share the lookup under way, later ones get None, as when upstream does not
+        know the model or cannot be asked."""
+        task = self._relearning.get(model_id)
+        if task is None:
+            if model_id in self._relearned:
+                return None
+            self._relearned[model_id] = True
+            task = asyncio.create_task(self._look_up(model_id))
+            self._relearning[model_id] = task
+            task.add_done_callback(lambda _: self._relearning.pop(model_id, None))
+        return await asyncio.shield(task)
+
+    async def _look_up(self, model_id: str) -> Model | None:
+        url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}")
+        try:
+            model = parse_model_answer(await self._upstream.download(url))
+        except UpstreamError as error:
+            logger.info("could not look %s up again: %s", model_id, error)
+            return None
+        if model is not None and self.current is not None:
+            self.current = self.current.with_model(model)
+            self._unknown.pop(model_id, None)
+        return model
 
     async def load_snapshot(self) -> None:
         """Start from the snapshot of `proxy_catalog_snapshot`, if there is a good one."""

@@ -27,6 +27,7 @@ from app.headers import Headers, without_hop_by_hop
 logger = logging.getLogger(__name__)
 
 RESHAPED = frozenset({b"content-length", b"content-type", b"content-encoding"})
+UpstreamResponse = aiohttp.ClientResponse  # for modules that do not import aiohttp themselves
 
 
 class Collector(Protocol):

@@ -8,73 +8,23 @@ only changes the host.
 import hmac
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from app.audio import AudioCollector
-from app.bodies import parse_json_object, read_body
+from app.bodies import read_body
 from app.catalog import listing_of
+from app.chat import chat_completions
 from app.errors import ProxyError
 from app.image_routes import image_edits, image_generations
-from app.modalities import MISSING, Action, decide
 from app.model_filters import ModelFilter
-from app.observability import Note
-from app.outgoing import make_plan
-from app.relay import Reshape
 from app.services import services
 from app.upstream import upstream_path
 
 API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
-
-
-async def chat_completions(request: Request) -> Response:
-    """Forward a chat request with `modalities` fixed for its model (see `app.modalities`)."""
-    proxy = services(request)
-    try:
-        body = await read_body(request, proxy.settings.proxy_max_body_bytes)
-        payload = parse_json_object(body)
-        model_id = _model_id(payload)
-    except ProxyError as bad_request:
-        return bad_request.response({"X-Modalities": "none"})
-    model = await proxy.catalog.find(model_id) if model_id else None
-    requested = payload.get("modalities", MISSING)
-    decision = decide(
-        requested,
-        model_id or "",
-        model.output_modalities if model else None,
-        proxy.settings.proxy_on_unsupported,
-    )
-    sent = decision.header(field_present=requested is not MISSING)
-    note: Note = request.state.note
-    note.model, note.decision = (model.id if model else "unknown"), decision.action
-    if decision.action in (Action.INVALID, Action.REJECT):
-        refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")
-        return refusal.response({"X-Modalities": sent})
-    plan = make_plan(payload, decision, model, proxy.settings.proxy_drop_tools_for_image_models)
-    headers = [(b"x-modalities", sent.encode())]
-    if plan.dropped:
-        headers.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
-    note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
-    content = plan.body(body, payload)
-    reshaper = assembled_audio if plan.assemble else None
-    return proxy.upstream.forward(request, b"chat/completions", content, headers, reshaper)
-
-
-def assembled_audio(content_type: str) -> Reshape | None:
-    """A streamed answer assembled into one completion (see `app.audio`)."""
-    return Reshape(collect=AudioCollector) if content_type == "text/event-stream" else None
-
-
-def _model_id(payload: dict[str, Any]) -> str | None:
-    model_id = payload.get("model")
-    if model_id is not None and not isinstance(model_id, str):
-        raise ProxyError(400, "`model` must be a string", "invalid_model")
-    return model_id
 
 
 async def list_models(request: Request) -> Response:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     proxy_catalog_max_age_seconds: float = Field(default=86400.0, gt=0)
     proxy_unknown_model_refresh_seconds: float = Field(default=30.0, ge=0)
     proxy_unknown_model_wait_seconds: float = Field(default=5.0, ge=0)
+    # How often one model may be looked up again after upstream refused its modalities.
+    proxy_relearn_model_seconds: float = Field(default=60.0, ge=0)
 
     proxy_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     proxy_first_byte_timeout_seconds: float = Field(default=600.0, gt=0)

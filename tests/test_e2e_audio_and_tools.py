@@ -23,7 +23,8 @@ TOOLS: list[ChatCompletionToolParam] = [
 
 
 def last_chat_body(fake: FakeOpenRouter) -> dict[str, Any]:
-    body: dict[str, Any] = orjson.loads(fake.requests[-1].body)
+    chats = [r for r in fake.requests if r.path.endswith("/chat/completions")]
+    body: dict[str, Any] = orjson.loads(chats[-1].body)
     return body
 
 

@@ -195,3 +195,36 @@ async def test_a_snapshot_is_loaded_before_the_first_refresh(
     assert (refresher.current.source, len(refresher.current.models)) == ("snapshot", 45)
     assert fake.requests == []
     assert len((await refresher.refresh()).models) == 549  # then the live catalog replaces it
+
+
+def model_lookups(fake: FakeOpenRouter) -> list[str]:
+    return [r.path for r in fake.requests if r.path.startswith("/api/v1/model/")]
+
+
+async def test_relearn_swaps_upstreams_record_in_once_a_window(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = await make_refresher()
+    await refresher.refresh()
+    hidden = {"id": "hidden/painter", "architecture": {"output_modalities": ["image"]}}
+    fake.add_model(hidden, listed=False)
+    assert await refresher.find("hidden/painter") is None  # and now a cached miss
+    learned, shared = await asyncio.gather(
+        refresher.relearn("hidden/painter"), refresher.relearn("hidden/painter")
+    )
+    assert learned is not None
+    assert learned.output_modalities == ("image",)
+    assert shared == learned  # one lookup for both callers
+    assert await refresher.find("hidden/painter") == learned  # in the catalog, miss forgotten
+    assert await refresher.relearn("hidden/painter") is None  # asked already this window
+    assert model_lookups(fake) == ["/api/v1/model/hidden/painter"]
+
+
+async def test_relearn_of_a_model_upstream_does_not_know_is_none(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    refresher = await make_refresher(proxy_relearn_model_seconds=0)
+    await refresher.refresh()
+    assert await refresher.relearn("nobody/nothing") is None
+    assert await refresher.relearn("nobody/nothing") is None  # no window: asked again
+    assert len(model_lookups(fake)) == 2

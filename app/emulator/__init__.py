@@ -223,6 +223,7 @@ class FakeOpenRouter:
         self.fail_models_queries: set[str] = set()
         self.catalog_down = False  # every GET /models answers 500
         self.chat_without_images = False  # image models answer chat with text alone
+        self.lookup_misses: set[str] = set()  # ids GET /model/{author}/{slug} answers 404 to
         self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
@@ -233,6 +234,7 @@ class FakeOpenRouter:
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
                 Route("/api/v1/chat/completions", self._recorded(self.chat), methods=["POST"]),
                 Route("/api/v1/images/models", self._recorded(self.images.list_models)),
+                Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
                 # Recorded too, so a request sent to a wrong path shows up in `requests`.
@@ -240,9 +242,11 @@ class FakeOpenRouter:
             ]
         )
 
-    def add_model(self, model: dict[str, Any]) -> None:
-        """List `model` from now on, as a model added upstream after a client's last refresh."""
-        self.models.append(model)
+    def add_model(self, model: dict[str, Any], listed: bool = True) -> None:
+        """Serve `model` from now on, as a model added upstream after a client's last refresh;
+        unless `listed`, GET /models never shows it (only chat and GET /model/... know it)."""
+        if listed:
+            self.models.append(model)
         self._by_id[model["id"]] = model
 
     def _recorded(self, handler: Handler) -> Handler:
@@ -287,6 +291,15 @@ class FakeOpenRouter:
                 next_url = str(request.url.replace(query=urlencode(params)))
         body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
         return JSONResponse(body)
+
+    async def get_model(self, request: Request) -> Response:
+        """GET /model/{author}/{slug}: one model, aliases and variant suffixes resolved (404 for
+        the ids in ``lookup_misses``, as for a model upstream does not know)."""
+        model_id = request.path_params["rest"]
+        model = None if model_id in self.lookup_misses else self.lookup(model_id)
+        if model is None:
+            return error(404, f"Model {request.path_params['rest']} not found")
+        return JSONResponse({"data": model})
 
     async def chat(self, request: Request) -> Response:
         """POST /chat/completions: auth, special test models, lookup, modality routing, answer."""

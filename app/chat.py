@@ -1,0 +1,133 @@
+"""The chat route: `modalities` fixed for the model before forwarding, and the one retry that
+upstream's own refusal may call for, before any byte has reached the client."""
+
+import functools
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import upstream_errors
+from app.audio import AudioCollector
+from app.bodies import parse_json_object, read_body
+from app.catalog import Model
+from app.errors import ProxyError
+from app.headers import Headers
+from app.modalities import MISSING, Action, decide
+from app.outgoing import make_plan
+from app.relay import Reshape, Reshaper, Upstreamed, UpstreamResponse, relayed_as_read
+from app.services import services
+
+CHAT = b"chat/completions"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One chat request as it goes upstream: the body, the proxy's headers for the client's
+    answer (`X-Modalities`...), and how to reshape that answer."""
+
+    content: bytes
+    headers: Headers
+    reshaper: Reshaper | None = None
+
+
+async def chat_completions(request: Request) -> Response:
+    """Forward a chat request with `modalities` fixed for its model (see `app.modalities`). If
+    upstream refuses those modalities all the same, the model is looked up again and the request
+    sent once more when that changes it (see `relearned`)."""
+    proxy = services(request)
+    try:
+        body = await read_body(request, proxy.settings.proxy_max_body_bytes)
+        payload = parse_json_object(body)
+        model_id = _model_id(payload)
+    except ProxyError as bad_request:
+        return bad_request.response({"X-Modalities": "none"})
+    model = await proxy.catalog.find(model_id) if model_id else None
+    first = outgoing(request, body, payload, model_id, model)
+    if isinstance(first, Response):
+        return first
+    if model_id is None:  # nothing to look up: upstream answers its own error
+        return proxy.upstream.forward(request, CHAT, first.content, first.headers, first.reshaper)
+    exchange = functools.partial(_exchange, request, body, model_id, first)
+    return proxy.upstream.relay(exchange, first.headers)
+
+
+def outgoing(
+    request: Request,
+    body: bytes,
+    payload: dict[str, Any],
+    model_id: str | None,
+    model: Model | None,
+) -> Outgoing | Response:
+    """What to send upstream for `payload` (modified in place) to `model` (None: not in the
+    catalog), or the 400 that refuses it without calling upstream."""
+    settings = services(request).settings
+    requested = payload.get("modalities", MISSING)
+    outputs = model.output_modalities if model else None
+    decision = decide(requested, model_id or "", outputs, settings.proxy_on_unsupported)
+    sent = decision.header(field_present=requested is not MISSING)
+    note = request.state.note
+    note.model, note.decision = (model.id if model else "unknown"), decision.action
+    if decision.action in (Action.INVALID, Action.REJECT):
+        refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")
+        return refusal.response({"X-Modalities": sent})
+    plan = make_plan(payload, decision, model, settings.proxy_drop_tools_for_image_models)
+    headers = [(b"x-modalities", sent.encode())]
+    if plan.dropped:
+        headers.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
+    note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
+    reshaper = assembled_audio if plan.assemble else None
+    return Outgoing(plan.body(body, payload), headers, reshaper)
+
+
+def assembled_audio(content_type: str) -> Reshape | None:
+    """A streamed answer assembled into one completion (see `app.audio`)."""
+    return Reshape(collect=AudioCollector) if content_type == "text/event-stream" else None
+
+
+async def _exchange(
+    request: Request, body: bytes, model_id: str, first: Outgoing
+) -> Upstreamed | Response:
+    """Send `first`; if upstream refuses its modalities, send what `relearned` says instead,
+    once, or else relay the refusal as it came."""
+    upstream = await _send(request, first)
+    if upstream.status not in upstream_errors.TELLING_STATUSES:
+        return Upstreamed(upstream, first.headers, first.reshaper)
+    answer = await upstream.read()  # an error: small
+    error = upstream_errors.error_of(answer, upstream.headers.get("Content-Encoding"))
+    if upstream_errors.refuses_modalities(upstream.status, error):
+        retry = await relearned(request, body, model_id, first)
+        if retry is not None:
+            request.state.note.retried = "modalities"
+            return Upstreamed(await _send(request, retry), retry.headers, retry.reshaper)
+    return relayed_as_read(upstream, answer, first.headers)
+
+
+async def relearned(
+    request: Request, body: bytes, model_id: str, first: Outgoing
+) -> Outgoing | None:
+    """What to send instead of `first` now that upstream refused its modalities: the request
+    planned again for what upstream says of the model now (`CatalogRefresher.relearn`), or None
+    when that changes nothing, or refuses it."""
+    model = await services(request).catalog.relearn(model_id)
+    if model is None:
+        return None
+    retry = outgoing(request, body, orjson.loads(body), model_id, model)
+    if isinstance(retry, Response) or retry == first:
+        return None
+    return retry
+
+
+def _send(request: Request, outgoing: Outgoing) -> Awaitable[UpstreamResponse]:
+    upstream = services(request).upstream
+    return upstream.send(request, CHAT, outgoing.content, proxy_made=outgoing.reshaper is not None)
+
+
+def _model_id(payload: dict[str, Any]) -> str | None:
+    model_id = payload.get("model")
+    if model_id is not None and not isinstance(model_id, str):
+        raise ProxyError(400, "`model` must be a string", "invalid_model")
+    return model_id
