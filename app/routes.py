@@ -5,6 +5,7 @@ Every `/v1` route is also served under `/api/v1`, so a client configured with Op
 only changes the host.
 """
 
+import functools
 import hmac
 import time
 from collections.abc import Awaitable, Callable
@@ -20,10 +21,10 @@ from app.bodies import parse_json_object, read_body
 from app.catalog import listing_of
 from app.errors import ProxyError
 from app.image_routes import image_edits, image_generations
-from app.modalities import MISSING, Action, decide
+from app.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, decide
 from app.model_filters import ModelFilter
 from app.observability import Note
-from app.outgoing import make_plan
+from app.outgoing import Planner, make_plan, modalities_only
 from app.services import services
 from app.upstream import upstream_path
 
@@ -32,7 +33,27 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
 async def chat_completions(request: Request) -> Response:
-    """Forward a chat request with `modalities` fixed for its model (see `app.modalities`)."""
+    """Forward a chat request with `modalities` fixed for its model (see `app.modalities`), and
+    the other changes `app.outgoing` plans: tools dropped for image models, audio assembled."""
+    drop_tools = services(request).settings.proxy_drop_tools_for_image_models
+    planner = functools.partial(make_plan, drop_tools=drop_tools)
+    return await forward_decided(request, b"chat/completions", CHAT_MODALITIES, planner)
+
+
+async def responses(request: Request) -> Response:
+    """Forward a Responses API request with `modalities` fixed for its model among the text and
+    image that API returns. Nothing else changes: its answers, `image_generation_call` items
+    and SSE events included, are relayed as they come."""
+    return await forward_decided(request, b"responses", RESPONSES_MODALITIES, modalities_only)
+
+
+async def forward_decided(
+    request: Request, path: bytes, api: frozenset[str], planner: Planner
+) -> Response:
+    """Read the JSON body, decide its `modalities` for its model among `api` (the modalities
+    the route's `modalities` can name), plan the body with `planner`, and forward it to
+    `{base}/{path}`: byte-for-byte when the plan changes nothing. Every answer carries
+    `X-Modalities`; a malformed body or an impossible request is a 400, upstream not called."""
     proxy = services(request)
     try:
         body = await read_body(request, proxy.settings.proxy_max_body_bytes)
@@ -42,28 +63,23 @@ async def chat_completions(request: Request) -> Response:
         return bad_request.response({"X-Modalities": "none"})
     model = await proxy.catalog.find(model_id) if model_id else None
     requested = payload.get("modalities", MISSING)
-    decision = decide(
-        requested,
-        model_id or "",
-        model.output_modalities if model else None,
-        proxy.settings.proxy_on_unsupported,
-    )
+    outputs = model.output_modalities if model else None
+    on_unsupported = proxy.settings.proxy_on_unsupported
+    decision = decide(requested, model_id or "", outputs, on_unsupported, api)
     sent = decision.header(field_present=requested is not MISSING)
     note: Note = request.state.note
     note.model, note.decision = (model.id if model else "unknown"), decision.action
     if decision.action in (Action.INVALID, Action.REJECT):
         refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")
         return refusal.response({"X-Modalities": sent})
-    plan = make_plan(payload, decision, model, proxy.settings.proxy_drop_tools_for_image_models)
+    plan = planner(payload, decision, model)
     headers = [(b"x-modalities", sent.encode())]
     if plan.dropped:
         headers.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
     note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
     content = plan.body(body, payload)
     collector = AudioCollector() if plan.assemble else None
-    return proxy.upstream.forward(
-        request, b"chat/completions", content, headers, collector=collector
-    )
+    return proxy.upstream.forward(request, path, content, headers, collector=collector)
 
 
 def _model_id(payload: dict[str, Any]) -> str | None:
@@ -178,6 +194,7 @@ def routes() -> list[BaseRoute]:
         for prefix in API_PREFIXES
         for path, name, endpoint, methods in (
             ("/chat/completions", "chat", chat_completions, ["POST"]),
+            ("/responses", "responses", responses, ["POST"]),
             ("/models", "models", list_models, ["GET"]),
             ("/models/{author}/{slug}", "model", get_model, ["GET"]),
             ("/images/generations", "images", image_generations, ["POST"]),
