@@ -1,5 +1,6 @@
-"""The chat route: `modalities` fixed for the model before forwarding, and the one retry that
-upstream's own refusal may call for, before any byte has reached the client."""
+"""The routes that take `modalities` (chat, and the Responses API): fixed for the model before
+forwarding, and the one retry that upstream's own refusal may call for, before any byte has
+reached the client."""
 
 import functools
 from collections.abc import Awaitable
@@ -16,12 +17,10 @@ from app.bodies import parse_json_object, read_body
 from app.catalog import Model
 from app.errors import ProxyError
 from app.headers import Headers
-from app.modalities import MISSING, Action, decide
-from app.outgoing import make_plan
+from app.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, decide
+from app.outgoing import Planner, make_plan, modalities_only
 from app.relay import Reshape, Reshaper, Upstreamed, UpstreamResponse, relayed_as_read
 from app.services import services
-
-CHAT = b"chat/completions"
 
 
 @dataclass(frozen=True)
@@ -34,10 +33,35 @@ class Outgoing:
     reshaper: Reshaper | None = None
 
 
+@dataclass(frozen=True)
+class Api:
+    """A route that takes `modalities`: its upstream path, the modalities it can name, and what
+    else it changes in a body (`app.outgoing`)."""
+
+    path: bytes
+    modalities: frozenset[str]
+    planner: Planner
+
+
 async def chat_completions(request: Request) -> Response:
-    """Forward a chat request with `modalities` fixed for its model (see `app.modalities`). If
-    upstream refuses those modalities all the same, the model is looked up again and the request
-    sent once more when that changes it (see `relearned`)."""
+    """A chat request: `modalities` fixed for its model (see `app.modalities`), and the other
+    changes `app.outgoing` plans: tools dropped for image models, audio assembled."""
+    drop_tools = services(request).settings.proxy_drop_tools_for_image_models
+    planner = functools.partial(make_plan, drop_tools=drop_tools)
+    return await forward_decided(request, Api(b"chat/completions", CHAT_MODALITIES, planner))
+
+
+async def responses(request: Request) -> Response:
+    """A Responses API request: `modalities` fixed for its model among the text and image that
+    API returns. Nothing else changes: its answers, `image_generation_call` items and SSE events
+    included, are relayed as they come."""
+    return await forward_decided(request, Api(b"responses", RESPONSES_MODALITIES, modalities_only))
+
+
+async def forward_decided(request: Request, api: Api) -> Response:
+    """Read the JSON body, plan it for its model (`outgoing`) and forward it: byte-for-byte when
+    the plan changes nothing. If upstream refuses its modalities all the same, the model is
+    looked up again and the request sent once more when that changes it (see `relearned`)."""
     proxy = services(request)
     try:
         body = await read_body(request, proxy.settings.proxy_max_body_bytes)
@@ -46,35 +70,41 @@ async def chat_completions(request: Request) -> Response:
     except ProxyError as bad_request:
         return bad_request.response({"X-Modalities": "none"})
     model = await proxy.catalog.find(model_id) if model_id else None
-    first = outgoing(request, body, payload, model_id, model)
+    first = outgoing(request, api, body, payload, model_id, model)
     if isinstance(first, Response):
         return first
     if model_id is None:  # nothing to look up: upstream answers its own error
-        return proxy.upstream.forward(request, CHAT, first.content, first.headers, first.reshaper)
-    exchange = functools.partial(_exchange, request, body, model_id, first)
+        return proxy.upstream.forward(
+            request, api.path, first.content, first.headers, first.reshaper
+        )
+    exchange = functools.partial(_exchange, request, api, body, model_id, first)
     return proxy.upstream.relay(exchange, first.headers)
 
 
 def outgoing(
     request: Request,
+    api: Api,
     body: bytes,
     payload: dict[str, Any],
     model_id: str | None,
     model: Model | None,
 ) -> Outgoing | Response:
     """What to send upstream for `payload` (modified in place) to `model` (None: not in the
-    catalog), or the 400 that refuses it without calling upstream."""
+    catalog), or the 400 that refuses it without calling upstream. Every answer carries
+    `X-Modalities`."""
     settings = services(request).settings
     requested = payload.get("modalities", MISSING)
     outputs = model.output_modalities if model else None
-    decision = decide(requested, model_id or "", outputs, settings.proxy_on_unsupported)
+    decision = decide(
+        requested, model_id or "", outputs, settings.proxy_on_unsupported, api.modalities
+    )
     sent = decision.header(field_present=requested is not MISSING)
     note = request.state.note
     note.model, note.decision = (model.id if model else "unknown"), decision.action
     if decision.action in (Action.INVALID, Action.REJECT):
         refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")
         return refusal.response({"X-Modalities": sent})
-    plan = make_plan(payload, decision, model, settings.proxy_drop_tools_for_image_models)
+    plan = api.planner(payload, decision, model)
     headers = [(b"x-modalities", sent.encode())]
     if plan.dropped:
         headers.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
@@ -89,25 +119,25 @@ def assembled_audio(content_type: str) -> Reshape | None:
 
 
 async def _exchange(
-    request: Request, body: bytes, model_id: str, first: Outgoing
+    request: Request, api: Api, body: bytes, model_id: str, first: Outgoing
 ) -> Upstreamed | Response:
     """Send `first`; if upstream refuses its modalities, send what `relearned` says instead,
     once, or else relay the refusal as it came."""
-    upstream = await _send(request, first)
+    upstream = await _send(request, api, first)
     if upstream.status not in upstream_errors.TELLING_STATUSES:
         return Upstreamed(upstream, first.headers, first.reshaper)
     answer = await upstream.read()  # an error: small
     error = upstream_errors.error_of(answer, upstream.headers.get("Content-Encoding"))
     if upstream_errors.refuses_modalities(upstream.status, error):
-        retry = await relearned(request, body, model_id, first)
+        retry = await relearned(request, api, body, model_id, first)
         if retry is not None:
             request.state.note.retried = "modalities"
-            return Upstreamed(await _send(request, retry), retry.headers, retry.reshaper)
+            return Upstreamed(await _send(request, api, retry), retry.headers, retry.reshaper)
     return relayed_as_read(upstream, answer, first.headers)
 
 
 async def relearned(
-    request: Request, body: bytes, model_id: str, first: Outgoing
+    request: Request, api: Api, body: bytes, model_id: str, first: Outgoing
 ) -> Outgoing | None:
     """What to send instead of `first` now that upstream refused its modalities: the request
     planned again for what upstream says of the model now (`CatalogRefresher.relearn`), or None
@@ -115,15 +145,15 @@ async def relearned(
     model = await services(request).catalog.relearn(model_id)
     if model is None:
         return None
-    retry = outgoing(request, body, orjson.loads(body), model_id, model)
+    retry = outgoing(request, api, body, orjson.loads(body), model_id, model)
     if isinstance(retry, Response) or retry == first:
         return None
     return retry
 
 
-def _send(request: Request, outgoing: Outgoing) -> Awaitable[UpstreamResponse]:
+def _send(request: Request, api: Api, outgoing: Outgoing) -> Awaitable[UpstreamResponse]:
     upstream = services(request).upstream
-    return upstream.send(request, CHAT, outgoing.content, proxy_made=outgoing.reshaper is not None)
+    return upstream.send(request, api.path, outgoing.content, outgoing.reshaper is not None)
 
 
 def _model_id(payload: dict[str, Any]) -> str | None:

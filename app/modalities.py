@@ -1,8 +1,9 @@
 """The modality policy: what `modalities` to send upstream for one request to one model.
 
 OpenRouter routes a chat request only to endpoints whose output modalities equal the requested ones,
-so the value that works depends on the model. `decide` is a pure function of the request's value and
-the model's catalog entry; everything around it (parsing, catalog lookup, forwarding) is I/O.
+so the value that works depends on the model. `decide` is a pure function of the request's value,
+the model's catalog entry and the API's own modalities; everything around it (parsing, catalog
+lookup, forwarding) is I/O.
 """
 
 from collections.abc import Sequence
@@ -13,6 +14,8 @@ from typing import Final
 from app.settings import OnUnsupported
 
 CHAT_MODALITIES: Final = frozenset({"text", "image", "audio"})
+# The Responses API returns no audio: `modalities` there names only these (the team's API.md).
+RESPONSES_MODALITIES: Final = frozenset({"text", "image"})
 ROUTER_PREFIX: Final = "openrouter/"
 
 
@@ -54,12 +57,15 @@ def decide(
     model_id: str,
     outputs: Sequence[str] | None,
     on_unsupported: OnUnsupported,
+    api: frozenset[str] = CHAT_MODALITIES,
 ) -> Decision:
     """Decide what to send for `requested` (the raw JSON value, or `MISSING`).
 
     `outputs` is the model's `architecture.output_modalities` in catalog order, or None when the
-    model is unknown. Unknown and router models (`openrouter/*`, which route by the requested
-    modalities themselves) keep the request as it is; so does a request without the field.
+    model is unknown. `api` is what the API's `modalities` can name: a rewrite sends only the
+    model's outputs among them (flux and audio models alike, `RESPONSES_MODALITIES` leaves out
+    audio). Unknown and router models (`openrouter/*`, which route by the requested modalities
+    themselves) keep the request as it is; so does a request without the field.
     """
     if requested is MISSING:
         return Decision(Action.UNCHANGED, "the request has no modalities field")
@@ -72,39 +78,47 @@ def decide(
         return Decision(Action.UNCHANGED, f"{model_id} is not in the catalog")
     if model_id.startswith(ROUTER_PREFIX):
         return Decision(Action.UNCHANGED, f"{model_id} routes by the requested modalities itself")
-    return _match(frozenset(wanted), model_id, outputs, on_unsupported)
+    return _match(frozenset(wanted), model_id, outputs, on_unsupported, api)
 
 
 def _match(
-    wanted: frozenset[str], model_id: str, outputs: Sequence[str], on_unsupported: OnUnsupported
+    wanted: frozenset[str],
+    model_id: str,
+    outputs: Sequence[str],
+    on_unsupported: OnUnsupported,
+    api: frozenset[str],
 ) -> Decision:
-    chat_outputs = tuple(m for m in outputs if m in CHAT_MODALITIES)
-    if wanted == frozenset(chat_outputs):
+    served = tuple(m for m in outputs if m in api)
+    if wanted == frozenset(served):
         return Decision(Action.UNCHANGED, f"{model_id} outputs exactly what was asked")
-    shared = wanted.intersection(chat_outputs)
+    shared = wanted.intersection(served)
     if shared == {"text"}:
         return Decision(
             Action.DROP, f"{model_id} shares only text with the request; text is the default"
         )
     if shared:
-        return Decision(
-            Action.REWRITE, f"{model_id} outputs {_words(chat_outputs)}", modalities=chat_outputs
-        )
-    return _unsupported(wanted, model_id, outputs, on_unsupported)
+        return Decision(Action.REWRITE, f"{model_id} outputs {_words(served)}", modalities=served)
+    return _unsupported(wanted, model_id, outputs, on_unsupported, api)
 
 
 def _unsupported(
-    wanted: frozenset[str], model_id: str, outputs: Sequence[str], on_unsupported: OnUnsupported
+    wanted: frozenset[str],
+    model_id: str,
+    outputs: Sequence[str],
+    on_unsupported: OnUnsupported,
+    api: frozenset[str],
 ) -> Decision:
     if on_unsupported is OnUnsupported.DROP:
         return Decision(Action.DROP, f"{model_id} cannot output {_words(wanted)}; dropped")
     if on_unsupported is OnUnsupported.PASSTHROUGH:
         return Decision(Action.UNCHANGED, f"{model_id} cannot output {_words(wanted)}; passed on")
+    refusal = f"Model {model_id} outputs {_words(outputs)}, not {_words(wanted)}"
+    if not wanted <= api:  # no model would do: say what this API can return instead
+        return Decision(Action.REJECT, f"{refusal}: `modalities` here names only {_words(api)}")
     asked = ",".join(sorted(wanted))
     return Decision(
         Action.REJECT,
-        f"Model {model_id} outputs {_words(outputs)}, not {_words(wanted)}. "
-        f"List the models that do with GET /v1/models?output_modalities={asked}",
+        f"{refusal}. List the models that do with GET /v1/models?output_modalities={asked}",
     )
 
 
@@ -117,4 +131,4 @@ def _as_modality_list(value: object) -> list[str] | None:
 
 def _words(modalities: Sequence[str] | frozenset[str]) -> str:
     names = list(modalities) if isinstance(modalities, Sequence) else sorted(modalities)
-    return " and ".join(names) if names else "nothing a chat request can return"
+    return " and ".join(names) if names else "nothing"

@@ -34,7 +34,7 @@ class Note:
     """What is known of one request, filled in as it is served."""
 
     request_id: str
-    route: str = "other"  # chat, models, model, forward, probe
+    route: str = "other"  # chat, responses, models, model, images, forward, probe
     model: str = ""
     decision: str = ""  # the policy's action, for chat
     dropped: str = ""  # the parameters removed before forwarding, comma-separated

@@ -5,7 +5,7 @@ tools sent to an image model that does not take them (404 "No endpoints found th
 use"), and audio asked without `stream: true`. Pure: the route applies the plan and does the I/O.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -72,6 +72,10 @@ class Plan:
         return orjson.dumps(payload)
 
 
+# What a route plans for a body: (payload, decision, model or None) -> the plan.
+Planner = Callable[[dict[str, Any], Decision, Model | None], Plan]
+
+
 def make_plan(
     payload: dict[str, Any], decision: Decision, model: Model | None, drop_tools: bool
 ) -> Plan:
@@ -82,3 +86,10 @@ def make_plan(
         dropped = tools_to_drop(payload, model.output_modalities, model.supported_parameters)
     modalities = outgoing_modalities(decision, payload.get("modalities"))
     return Plan(decision, dropped, needs_assembly(modalities, payload.get("stream")))
+
+
+def modalities_only(payload: dict[str, Any], decision: Decision, model: Model | None) -> Plan:
+    """The plan for a Responses API body: `decision` alone. Its tools differ from chat's (built-in
+    ones among them) and OpenRouter's tool filter is recorded for chat only, so none are dropped;
+    it returns no audio, so there is nothing to assemble."""
+    return Plan(decision)

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from app.bodies import read_body
 from app.catalog import listing_of
-from app.chat import chat_completions
+from app.chat import chat_completions, responses
 from app.errors import ProxyError
 from app.image_routes import image_edits, image_generations
 from app.model_filters import ModelFilter
@@ -132,6 +132,7 @@ def routes() -> list[BaseRoute]:
         for prefix in API_PREFIXES
         for path, name, endpoint, methods in (
             ("/chat/completions", "chat", chat_completions, ["POST"]),
+            ("/responses", "responses", responses, ["POST"]),
             ("/models", "models", list_models, ["GET"]),
             ("/models/{author}/{slug}", "model", get_model, ["GET"]),
             ("/images/generations", "images", image_generations, ["POST"]),

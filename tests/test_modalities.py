@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.modalities import MISSING, Action, Decision, decide
+from app.modalities import MISSING, RESPONSES_MODALITIES, Action, Decision, decide
 from app.settings import OnUnsupported
 
 FLUX = ("image",)
@@ -10,6 +10,7 @@ GEMINI_IMAGE = ("image", "text")
 TEXT = ("text",)
 TEXT_AUDIO = ("text", "audio")
 EMBEDDINGS = ("embeddings",)
+ALL_THREE = ("text", "image", "audio")  # no such model yet: the case that sets the APIs apart
 REJECT, DROP, PASS = OnUnsupported.REJECT, OnUnsupported.DROP, OnUnsupported.PASSTHROUGH
 
 CASES = [
@@ -85,6 +86,39 @@ def test_decide(
     decision = decide(requested, model_id, outputs, on_unsupported)
     assert (decision.action, decision.modalities) == (action, sent)
     assert decision.reason
+
+
+# The Responses API's `modalities` names only text and image: what a model outputs beyond them
+# (audio) is never asked for there. Chat's answer for the same request is in the comment.
+RESPONSES_CASES = [
+    # requested, outputs, action, modalities sent on rewrite
+    (["image", "text"], FLUX, Action.REWRITE, FLUX),  # chat: the same
+    (["image"], GEMINI_IMAGE, Action.REWRITE, GEMINI_IMAGE),  # chat: the same
+    (["image", "text"], TEXT, Action.DROP, ()),  # chat: the same
+    (["image"], ALL_THREE, Action.REWRITE, ("text", "image")),  # chat: text, image and audio
+    (["image", "text"], ALL_THREE, Action.UNCHANGED, ()),  # chat: text, image and audio
+    (["text"], TEXT_AUDIO, Action.UNCHANGED, ()),  # chat: dropped
+    (["image", "text"], TEXT_AUDIO, Action.DROP, ()),  # chat: the same
+    (["image", "audio"], GEMINI_IMAGE, Action.REWRITE, GEMINI_IMAGE),  # chat: the same
+    (["audio"], TEXT_AUDIO, Action.REJECT, ()),  # chat: text and audio
+    (["image"], TEXT, Action.REJECT, ()),  # chat: the same
+]
+
+
+@pytest.mark.parametrize(("requested", "outputs", "action", "sent"), RESPONSES_CASES)
+def test_decide_for_the_responses_api(
+    requested: list[str], outputs: tuple[str, ...], action: Action, sent: tuple[str, ...]
+) -> None:
+    decision = decide(requested, "some/model", outputs, REJECT, RESPONSES_MODALITIES)
+    assert (decision.action, decision.modalities) == (action, sent)
+
+
+def test_rejection_of_what_the_api_cannot_return_says_what_it_can() -> None:
+    reason = decide(["audio"], "openai/gpt-audio", TEXT_AUDIO, REJECT, RESPONSES_MODALITIES).reason
+    assert reason == (
+        "Model openai/gpt-audio outputs text and audio, not audio: "
+        "`modalities` here names only image and text"
+    )
 
 
 def test_rewrite_keeps_the_catalog_order() -> None:

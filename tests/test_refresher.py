@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.catalog import CatalogError
-from app.emulator import DATA_DIR, FakeOpenRouter, outputs
+from app.emulator import DATA_DIR, FakeOpenRouter
+from app.emulator.routing import outputs
 from app.local_server import serve
 from app.refresher import CatalogRefresher
 from app.upstream import Upstream

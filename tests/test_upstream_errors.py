@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from app import upstream_errors
-from app.emulator import MODALITY_404_METADATA
+from app.emulator.routing import MODALITY_404_METADATA
 
 MODALITY = {
     "message": "No endpoints found that support the requested output modalities: image, text",

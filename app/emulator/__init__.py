@@ -9,7 +9,8 @@ listed in the catalog) trigger failure modes: ``test/error-429``, ``test/error-4
 ``test/audio-error`` (an audio model that fails mid-stream), and ``test/reset``,
 ``test/stream-reset`` and ``test/audio-reset`` (the connection dropped mid-answer). Audio models
 answer audio only streamed (see ``app.emulator.audio``); tools sent to a model whose
-``supported_parameters`` lack ``tools`` get OpenRouter's 404.
+``supported_parameters`` lack ``tools`` get OpenRouter's 404. The Images API and the Responses
+API are in ``app.emulator.images`` and ``app.emulator.responses``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from starlette.types import Receive, Scope, Send
 
 from app.emulator.audio import NEEDS_STREAM, audio_deltas
 from app.emulator.images import IMAGES_ONLY, FakeImagesApi
+from app.emulator.responses import FakeResponsesApi
+from app.emulator.routing import checked_body, error, outputs, routed, unknown_model
 
 DATA_DIR = Path(__file__).parent.parent / "data"
 CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
@@ -58,11 +61,6 @@ TEST_MODELS = (
 TEST_AUDIO_MODELS = ("test/audio-error", "test/audio-reset")  # likewise, text and audio out
 RESETS = ("test/reset", "test/stream-reset", "test/audio-reset")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-# As captured from OpenRouter when `modalities` does not match the model's outputs.
-MODALITY_404_METADATA = {
-    "routing_funnel": [{"step": "Initial Endpoints", "endpoint_count": 1}],
-    "failed_routing_step": "Filter by Model Output Modalities",
-}
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -82,18 +80,6 @@ class ReceivedRequest:
     query: str
     headers: dict[str, str]
     body: bytes
-
-
-def error(
-    status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
-) -> Response:
-    """OpenRouter's error envelope; before generation starts the HTTP status equals ``code``."""
-    return JSONResponse({"error": {"message": message, "code": status, **extra}}, status, headers)
-
-
-def outputs(model: dict[str, Any]) -> set[str]:
-    """A model's output modalities as a set: their order varies between models."""
-    return set(model["architecture"]["output_modalities"])
 
 
 def listed(model: dict[str, Any], wanted: str | None) -> bool:
@@ -229,6 +215,7 @@ class FakeOpenRouter:
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)
+        self.responses = FakeResponsesApi(self.lookup, PNG_B64)
         self.app = Starlette(
             routes=[
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
@@ -236,6 +223,7 @@ class FakeOpenRouter:
                 Route("/api/v1/images/models", self._recorded(self.images.list_models)),
                 Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
+                Route("/api/v1/responses", self._recorded(self.responses.create), methods=["POST"]),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
                 # Recorded too, so a request sent to a wrong path shows up in `requests`.
                 Route("/{rest:path}", self._recorded(self.not_found), methods=ALL_METHODS),
@@ -303,15 +291,9 @@ class FakeOpenRouter:
 
     async def chat(self, request: Request) -> Response:
         """POST /chat/completions: auth, special test models, lookup, modality routing, answer."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return error(401, "No auth credentials found")
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
-            return error(400, "Request body must be a JSON object with a string 'model'")
+        body = await checked_body(request)
+        if isinstance(body, Response):
+            return body
         model_id: str = body["model"]
         if model_id == "test/error-429":
             return error(429, "Rate limit exceeded", {"Retry-After": "7"})
@@ -322,28 +304,15 @@ class FakeOpenRouter:
             return error(499, "Client closed the request")
         model = self.lookup(model_id)
         if model is None:
-            availability = {"code": "model_not_found", "retryable": False}
-            return error(400, f"{model_id} is not a valid model ID", availability=availability)
+            return unknown_model(model_id)
         if model["id"] in IMAGES_ONLY:
             message = f"{model['id']} is an image generation model and cannot be used with the "
             return error(
                 404, message + "chat/completions endpoint. Use the /api/v1/images endpoint instead."
             )
-        served = outputs(model) & CHAT_MODALITIES
-        if not served:  # embeddings, video, speech...: no chat endpoint at all
-            return error(404, f"No endpoints found for {model_id}.")
-        requested = body.get("modalities")
-        if requested is None:
-            # No modality filter applies: text, or an image from an image-only model.
-            want = {"image"} if served == {"image"} else {"text"}
-        elif not isinstance(requested, list) or not all(isinstance(m, str) for m in requested):
-            return error(400, "'modalities' must be a list of strings")
-        elif set(requested) != served:
-            # OpenRouter keeps only endpoints whose outputs equal the request exactly.
-            message = "No endpoints found that support the requested output modalities: "
-            return error(404, message + ", ".join(requested), metadata=MODALITY_404_METADATA)
-        else:
-            want = served
+        want = routed(model_id, body.get("modalities"), outputs(model) & CHAT_MODALITIES)
+        if isinstance(want, Response):
+            return want
         if body.get("tools") and "tools" not in model.get("supported_parameters", []):
             return error(404, "No endpoints found that support tool use")
         if "audio" in want and body.get("stream") is not True:
