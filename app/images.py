@@ -73,13 +73,13 @@ def images_request(
     URLs); ProxyError (400, naming the field) for anything `model` cannot take."""
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt:
-        raise _refused("prompt", "`prompt` is required: the text that describes the image")
+        raise refused("prompt", "`prompt` is required: the text that describes the image")
     response_format = body.get("response_format") or "b64_json"
     if response_format not in ("b64_json", "url"):
-        raise _refused("response_format", "`response_format` must be 'b64_json' or 'url'")
+        raise refused("response_format", "`response_format` must be 'b64_json' or 'url'")
     stream = body.get("stream") or False
     if not isinstance(stream, bool):
-        raise _refused("stream", "`stream` must be true or false")
+        raise refused("stream", "`stream` must be true or false")
     payload: dict[str, Any] = {"model": model.id, "prompt": prompt}
     for name, value in body.items():
         if name in ANSWER_FIELDS or name in NOT_FORWARDED or name in payload or value is None:
@@ -113,13 +113,13 @@ def _size(size: Any, model: ImageModel) -> dict[str, Any]:
     nearest `aspect_ratio` (and the `resolution` that covers the longer side)."""
     width, _, height = str(size).partition("x")
     if not (width.isdigit() and height.isdigit() and int(width) and int(height)):
-        raise _refused("size", f"`size` must be 'auto' or WIDTHxHEIGHT, like 1024x1024: {size!r}")
+        raise refused("size", f"`size` must be 'auto' or WIDTHxHEIGHT, like 1024x1024: {size!r}")
     if "size" in model.parameters:
         _check(model, "size", size)
         return {"size": size}
     if "aspect_ratio" not in model.parameters:
         message = f"{model.id} takes neither `size` nor `aspect_ratio`: leave `size` out"
-        raise _refused("size", message)
+        raise refused("size", message)
     mapped = {"aspect_ratio": _nearest_ratio(int(width), int(height), model)}
     if "resolution" in model.parameters:
         longer = max(int(width), int(height))
@@ -135,7 +135,7 @@ def _nearest_ratio(width: int, height: int, model: ImageModel) -> str:
     nearest = min(taken, key=lambda ratio: abs(_ratio(ratio) - wanted))
     if abs(_ratio(nearest) - wanted) > wanted * RATIO_TOLERANCE:
         message = f"`size` {width}x{height} is near no aspect ratio {model.id} takes: {taken}"
-        raise _refused("size", message)
+        raise refused("size", message)
     return nearest
 
 
@@ -159,14 +159,14 @@ def _check(model: ImageModel, name: str, value: Any) -> None:
     descriptor = model.parameters.get(name)
     if descriptor is None:
         taken = ", ".join(sorted(model.parameters)) or "none"
-        raise _refused(name, f"{model.id} does not take `{name}` (it takes: {taken})")
+        raise refused(name, f"{model.id} does not take `{name}` (it takes: {taken})")
     kind = descriptor.get("type")
     if kind == "enum" and value not in descriptor.get("values", ()):
         message = f"{model.id} takes `{name}` among {descriptor.get('values')}, not {value!r}"
-        raise _refused(name, message)
+        raise refused(name, message)
     if kind == "range" and not _within(value, descriptor):
         low, high = descriptor.get("min"), descriptor.get("max")
-        raise _refused(name, f"{model.id} takes `{name}` from {low} to {high}, not {value!r}")
+        raise refused(name, f"{model.id} takes `{name}` from {low} to {high}, not {value!r}")
 
 
 def _within(value: Any, descriptor: Mapping[str, Any]) -> bool:
@@ -176,7 +176,8 @@ def _within(value: Any, descriptor: Mapping[str, Any]) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def _refused(name: str, message: str) -> ProxyError:
+def refused(name: str, message: str) -> ProxyError:
+    """The 400 for a request field that cannot be sent: `code` is `unsupported_<name>`."""
     return ProxyError(400, message, f"unsupported_{name}" if name else "invalid_request")
 
 
@@ -186,8 +187,14 @@ def with_urls(body: bytes) -> bytes:
     answer = orjson.loads(body)
     for item in answer.get("data", []):
         if "b64_json" in item:
-            item["url"] = f"data:{item.get('media_type', PNG)};base64,{item.pop('b64_json')}"
+            item["url"] = image_data_url(item)
+            del item["b64_json"]
     return orjson.dumps(answer)
+
+
+def image_data_url(item: Mapping[str, Any]) -> str:
+    """One image of an Images API answer (`b64_json`, `media_type`) as a `data:` URL."""
+    return f"data:{item.get('media_type') or PNG};base64,{item['b64_json']}"
 
 
 def completed_events(body: bytes, kind: str) -> bytes:
@@ -221,7 +228,7 @@ def chat_body(request: ImageRequest, modalities: Sequence[str]) -> dict[str, Any
     `resolution` as `image_config`."""
     payload = request.payload
     if payload.get("n", 1) != 1:
-        raise _refused("n", f"{payload['model']} makes one image a request: leave `n` at 1")
+        raise refused("n", f"{payload['model']} makes one image a request: leave `n` at 1")
     content: list[dict[str, Any]] = [{"type": "text", "text": payload["prompt"]}]
     content += payload.get("input_references", [])
     body: dict[str, Any] = {

@@ -213,3 +213,15 @@ def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, A
 def test_an_upload_becomes_a_data_url() -> None:
     assert images.data_url(b"ABC", "image/webp") == "data:image/webp;base64,QUJD"
     assert images.data_url(b"ABC", None) == "data:image/png;base64,QUJD"
+
+
+@pytest.mark.parametrize(
+    ("item", "url"),
+    [
+        ({"b64_json": "QUJD", "media_type": "image/webp"}, "data:image/webp;base64,QUJD"),
+        ({"b64_json": "QUJD", "media_type": None}, "data:image/png;base64,QUJD"),
+        ({"b64_json": "QUJD"}, "data:image/png;base64,QUJD"),
+    ],
+)
+def test_an_answers_image_becomes_a_data_url(item: dict[str, Any], url: str) -> None:
+    assert images.image_data_url(item) == url
