@@ -11,7 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app import upstream_errors
+from app import chat_images, upstream_errors
 from app.audio import AudioCollector
 from app.bodies import parse_json_object, read_body
 from app.catalog import Model
@@ -19,8 +19,9 @@ from app.errors import ProxyError
 from app.headers import Headers
 from app.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, decide
 from app.outgoing import Planner, make_plan, modalities_only
-from app.relay import Reshape, Reshaper, Upstreamed, UpstreamResponse, relayed_as_read
+from app.relay import Mapped, Reshape, Reshaper, Upstreamed, UpstreamResponse, relayed_as_read
 from app.services import services
+from app.upstream import UpstreamError
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Api:
     path: bytes
     modalities: frozenset[str]
     planner: Planner
+    images_bridge: bool = False  # models only the Images API serves are asked there instead
 
 
 async def chat_completions(request: Request) -> Response:
@@ -48,7 +50,8 @@ async def chat_completions(request: Request) -> Response:
     changes `app.outgoing` plans: tools dropped for image models, audio assembled."""
     drop_tools = services(request).settings.proxy_drop_tools_for_image_models
     planner = functools.partial(make_plan, drop_tools=drop_tools)
-    return await forward_decided(request, Api(b"chat/completions", CHAT_MODALITIES, planner))
+    chat = Api(b"chat/completions", CHAT_MODALITIES, planner, images_bridge=True)
+    return await forward_decided(request, chat)
 
 
 async def responses(request: Request) -> Response:
@@ -122,7 +125,11 @@ async def _exchange(
     request: Request, api: Api, body: bytes, model_id: str, first: Outgoing
 ) -> Upstreamed | Response:
     """Send `first`; if upstream refuses its modalities, send what `relearned` says instead,
-    once, or else relay the refusal as it came."""
+    once; if it says the model is served only by the Images API, ask that instead (and go there
+    directly for a while); else relay the refusal as it came."""
+    image_models = services(request).image_models
+    if api.images_bridge and image_models.is_images_only(model_id):
+        return await _through_images(request, model_id, first)
     upstream = await _send(request, api, first)
     if upstream.status not in upstream_errors.TELLING_STATUSES:
         return Upstreamed(upstream, first.headers, first.reshaper)
@@ -133,7 +140,39 @@ async def _exchange(
         if retry is not None:
             request.state.note.retried = "modalities"
             return Upstreamed(await _send(request, api, retry), retry.headers, retry.reshaper)
+    elif api.images_bridge and upstream_errors.wants_images_endpoint(upstream.status, error):
+        image_models.remember_images_only(model_id)
+        request.state.note.retried = "images"
+        return await _through_images(request, model_id, first)
     return relayed_as_read(upstream, answer, first.headers)
+
+
+async def _through_images(
+    request: Request, model_id: str, first: Outgoing
+) -> Upstreamed | Response:
+    """`first` (the chat body as planned) asked of the Images API, and its answer given back as
+    a chat completion, or as a chat stream's chunks (see `app.chat_images`); 400 for what the
+    Images API cannot be asked."""
+    proxy = services(request)
+    payload = orjson.loads(first.content)
+    headers = [*first.headers, (b"x-served-by", b"images")]
+    try:
+        served = await proxy.image_models.find(model_id)
+    except UpstreamError:
+        served = None  # the request goes unchecked: upstream says what it cannot take
+    try:
+        images_body = chat_images.images_request_from_chat(payload, served)
+    except ProxyError as refusal:
+        return refusal.response({name.decode(): value.decode() for name, value in headers})
+    if payload.get("stream") is True:
+        media_type, translate = b"text/event-stream", chat_images.chat_chunks_from_images
+    else:
+        media_type, translate = b"application/json", chat_images.chat_completion_from_images
+    to_chat = functools.partial(translate, model=model_id)
+    answer = Reshape(media_type, collect=lambda: Mapped(to_chat))
+    content = orjson.dumps(images_body)
+    upstream = await proxy.upstream.send(request, b"images", content, proxy_made=True)
+    return Upstreamed(upstream, headers, lambda content_type: answer)
 
 
 async def relearned(

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import orjson
+from cachetools import TTLCache
 from yarl import URL
 
 from app.images import ImageModel
@@ -40,14 +41,27 @@ def _image_model(row: dict[str, Any]) -> ImageModel:
 class ImageModels:
     """The Images API's models as last loaded. `find` loads them when they are older than
     `max_age_seconds` (one load at a time; callers share it); a failed load keeps the last good
-    list, and with none, raises UpstreamError."""
+    list, and with none, raises UpstreamError.
 
-    def __init__(self, upstream: Upstream, max_age_seconds: float) -> None:
+    It also remembers, for `images_only_seconds`, the models that chat refused as served only
+    by the Images API: its list cannot tell (it lists models that chat serves too).
+    """
+
+    def __init__(
+        self, upstream: Upstream, max_age_seconds: float, images_only_seconds: float = 3600
+    ) -> None:
         self._upstream = upstream
         self._max_age = max_age_seconds
         self._models: dict[str, ImageModel] | None = None
         self._loaded_at = -float("inf")
         self._lock = asyncio.Lock()
+        self._images_only: TTLCache[str, bool] = TTLCache(4096, images_only_seconds)
+
+    def remember_images_only(self, model_id: str) -> None:
+        self._images_only[model_id] = True
+
+    def is_images_only(self, model_id: str) -> bool:
+        return model_id in self._images_only
 
     async def find(self, model_id: str) -> ImageModel | None:
         """The Images API's record of `model_id` (the id before any `:variant`), or None when

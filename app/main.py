@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await refresher.load_snapshot()
             refresher.start()
             stack.push_async_callback(refresher.aclose)
-            image_models = ImageModels(upstream, settings.proxy_catalog_refresh_seconds)
+            image_models = ImageModels(
+                upstream, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
+            )
             services = Services(
                 settings, upstream, refresher, metrics, image_models, settings.gateway_keys()
             )

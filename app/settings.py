@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     proxy_unknown_model_wait_seconds: float = Field(default=5.0, ge=0)
     # How often one model may be looked up again after upstream refused its modalities.
     proxy_relearn_model_seconds: float = Field(default=60.0, ge=0)
+    # How long a model that chat refused as served only by the Images API goes there directly.
+    proxy_images_only_seconds: float = Field(default=3600.0, ge=0)
 
     proxy_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     proxy_first_byte_timeout_seconds: float = Field(default=600.0, gt=0)

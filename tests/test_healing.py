@@ -9,9 +9,13 @@ import httpx2
 import openai
 import orjson
 import pytest
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import (
+    ChatCompletionContentPartImageParam,
+    ChatCompletionContentPartTextParam,
+    ChatCompletionMessageParam,
+)
 
-from app.emulator import FakeOpenRouter, ReceivedRequest
+from app.emulator import PNG_B64, FakeOpenRouter, ReceivedRequest
 
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 AUTH = {"Authorization": "Bearer k"}
@@ -109,3 +113,73 @@ def test_no_retry_after_bytes_reached_the_client(
         list(stream)
     assert len(chats(fake)) == 1
     assert not lookups(fake)
+
+
+QWEN = "qwen/qwen-image-3"  # served only by the Images API
+
+
+@pytest.mark.parametrize("as_400", [False, True])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_model_only_the_images_api_serves_answers_chat_through_it(
+    fake: FakeOpenRouter, client: openai.OpenAI, stream: bool, as_400: bool
+) -> None:
+    fake.wrong_endpoint_as_400 = as_400
+    reference: ChatCompletionContentPartImageParam = {
+        "type": "image_url",
+        "image_url": {"url": "data:image/png;base64,AAAA"},
+    }
+    text: ChatCompletionContentPartTextParam = {"type": "text", "text": "Paint it blue"}
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": [text, reference]}]
+    answer = client.chat.completions.with_raw_response.create(
+        model=QWEN,
+        messages=messages,
+        stream=stream,
+        extra_body={"modalities": ["image", "text"], "image_config": {"aspect_ratio": "16:9"}},
+    )
+    assert answer.status_code == 200
+    assert answer.headers["x-served-by"] == "images"
+    parsed = answer.parse()
+    if isinstance(parsed, openai.Stream):
+        images = [
+            image
+            for chunk in parsed
+            for image in (chunk.choices[0].delta.model_extra or {}).get("images") or []
+        ]
+    else:
+        images = (parsed.choices[0].message.model_extra or {})["images"]
+    assert [image["image_url"]["url"] for image in images] == [f"data:image/png;base64,{PNG_B64}"]
+    [sent] = [r for r in fake.requests if r.path == "/api/v1/images"]
+    assert orjson.loads(sent.body) == {
+        "model": QWEN,
+        "prompt": "Paint it blue",
+        "input_references": [reference],
+        "aspect_ratio": "16:9",
+    }
+
+
+def test_the_images_api_is_asked_directly_once_chat_said_so(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    body = {"model": QWEN, "messages": PROMPT, "modalities": ["image"]}
+    url = f"{proxy_url}/v1/chat/completions"
+    for _ in range(2):
+        assert httpx2.post(url, json=body, headers=AUTH).status_code == 200
+    assert len(chats(fake)) == 1  # the second went straight to /images
+    assert len([r for r in fake.requests if r.path == "/api/v1/images"]) == 2
+
+
+def test_what_the_images_api_cannot_be_asked_is_a_400(fake: FakeOpenRouter, proxy_url: str) -> None:
+    body = {"model": QWEN, "messages": PROMPT, "logprobs": True}
+    answer = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=AUTH)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "unsupported_logprobs"
+    assert answer.headers["x-served-by"] == "images"
+    assert not [r for r in fake.requests if r.path == "/api/v1/images"]
+
+
+def test_image_models_chat_serves_stay_on_chat(fake: FakeOpenRouter, proxy_url: str) -> None:
+    body = {"model": "black-forest-labs/flux.2-pro", "messages": PROMPT, "modalities": ["image"]}
+    answer = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=AUTH)
+    assert answer.status_code == 200
+    assert "x-served-by" not in answer.headers
+    assert not [r for r in fake.requests if r.path == "/api/v1/images"]

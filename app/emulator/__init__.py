@@ -210,6 +210,7 @@ class FakeOpenRouter:
         self.catalog_down = False  # every GET /models answers 500
         self.chat_without_images = False  # image models answer chat with text alone
         self.lookup_misses: set[str] = set()  # ids GET /model/{author}/{slug} answers 404 to
+        self.wrong_endpoint_as_400 = False  # chat refuses Images-API-only models with the 400
         self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
@@ -280,6 +281,18 @@ class FakeOpenRouter:
         body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
         return JSONResponse(body)
 
+    def _wrong_endpoint(self, model_id: str) -> Response:
+        """Chat's refusal of a model served only by the Images API: the 404 seen before, or the
+        400 with `availability.code` of the 2026-08 changelog (``wrong_endpoint_as_400``)."""
+        if self.wrong_endpoint_as_400:
+            availability = {"code": "wrong_endpoint", "retryable": False}
+            message = f"{model_id} is served by the Images API (POST /api/v1/images)"
+            return error(400, message, availability=availability)
+        message = f"{model_id} is an image generation model and cannot be used with the "
+        return error(
+            404, message + "chat/completions endpoint. Use the /api/v1/images endpoint instead."
+        )
+
     async def get_model(self, request: Request) -> Response:
         """GET /model/{author}/{slug}: one model, aliases and variant suffixes resolved (404 for
         the ids in ``lookup_misses``, as for a model upstream does not know)."""
@@ -306,10 +319,7 @@ class FakeOpenRouter:
         if model is None:
             return unknown_model(model_id)
         if model["id"] in IMAGES_ONLY:
-            message = f"{model['id']} is an image generation model and cannot be used with the "
-            return error(
-                404, message + "chat/completions endpoint. Use the /api/v1/images endpoint instead."
-            )
+            return self._wrong_endpoint(model["id"])
         want = routed(model_id, body.get("modalities"), outputs(model) & CHAT_MODALITIES)
         if isinstance(want, Response):
             return want
