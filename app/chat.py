@@ -11,7 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app import chat_images, upstream_errors
+from app import chat_images, fallbacks, upstream_errors
 from app.audio import AudioCollector
 from app.bodies import parse_json_object, read_body
 from app.catalog import Model
@@ -43,6 +43,7 @@ class Api:
     modalities: frozenset[str]
     planner: Planner
     images_bridge: bool = False  # models only the Images API serves are asked there instead
+    fallbacks: bool = False  # a `models` list whose models need different bodies is run here
 
 
 async def chat_completions(request: Request) -> Response:
@@ -50,7 +51,7 @@ async def chat_completions(request: Request) -> Response:
     changes `app.outgoing` plans: tools dropped for image models, audio assembled."""
     drop_tools = services(request).settings.proxy_drop_tools_for_image_models
     planner = functools.partial(make_plan, drop_tools=drop_tools)
-    chat = Api(b"chat/completions", CHAT_MODALITIES, planner, images_bridge=True)
+    chat = Api(b"chat/completions", CHAT_MODALITIES, planner, images_bridge=True, fallbacks=True)
     return await forward_decided(request, chat)
 
 
@@ -70,8 +71,11 @@ async def forward_decided(request: Request, api: Api) -> Response:
         body = await read_body(request, proxy.settings.proxy_max_body_bytes)
         payload = parse_json_object(body)
         model_id = _model_id(payload)
+        order = fallbacks.candidates(payload) if api.fallbacks else None
     except ProxyError as bad_request:
         return bad_request.response({"X-Modalities": "none"})
+    if order:
+        return await _with_fallbacks(request, api, body, payload, order)
     model = await proxy.catalog.find(model_id) if model_id else None
     first = outgoing(request, api, body, payload, model_id, model)
     if isinstance(first, Response):
@@ -114,6 +118,60 @@ def outgoing(
     note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
     reshaper = assembled_audio if plan.assemble else None
     return Outgoing(plan.body(body, payload), headers, reshaper)
+
+
+async def _with_fallbacks(
+    request: Request, api: Api, body: bytes, payload: dict[str, Any], order: list[str]
+) -> Response:
+    """A `models` list: one request, as OpenRouter expects, when one body suits every model;
+    else the models tried here in `order`, each with its own `modalities` (see
+    `_fallback_exchange`)."""
+    proxy = services(request)
+    models = [await proxy.catalog.find(model_id) for model_id in order]
+    requested = payload.get("modalities", MISSING)
+    on_unsupported = proxy.settings.proxy_on_unsupported
+    decisions = [
+        decide(
+            requested,
+            model_id,
+            model.output_modalities if model else None,
+            on_unsupported,
+            api.modalities,
+        )
+        for model_id, model in zip(order, models, strict=True)
+    ]
+    if fallbacks.agree(decisions, requested):
+        first = outgoing(request, api, body, payload, order[0], models[0])
+        if isinstance(first, Response):
+            return first
+        upstream = proxy.upstream
+        return upstream.forward(request, api.path, first.content, first.headers, first.reshaper)
+    tries = list(zip(order, models, strict=True))
+    exchange = functools.partial(_fallback_exchange, request, api, payload, tries)
+    return proxy.upstream.relay(exchange, [(b"x-modalities", b"per-model")])
+
+
+async def _fallback_exchange(
+    request: Request, api: Api, payload: dict[str, Any], tries: list[tuple[str, Model | None]]
+) -> Upstreamed | Response:
+    """Each model in turn, asked alone with its own `modalities`, until one answers with
+    anything but 404, 408, 429 or 5xx (a 400, 401, 402 or 403 is the client's to fix, and goes
+    back as it is); a model whose decision refuses the request is skipped. When all fail, the
+    last failure goes back as it came."""
+    last: Response | None = None
+    for model_id, model in tries:
+        single = fallbacks.for_one(payload, model_id)
+        attempt = outgoing(request, api, orjson.dumps(single), single, model_id, model)
+        if isinstance(attempt, Response):
+            last = attempt
+            continue
+        upstream = await _send(request, api, attempt)
+        if not fallbacks.tries_next(upstream.status):
+            return Upstreamed(upstream, attempt.headers, attempt.reshaper)
+        last = relayed_as_read(upstream, await upstream.read(), attempt.headers)
+        request.state.note.retried = "fallback"
+    assert last is not None, "a fallback list has at least one model"
+    return last
 
 
 def assembled_audio(content_type: str) -> Reshape | None:

@@ -211,6 +211,7 @@ class FakeOpenRouter:
         self.chat_without_images = False  # image models answer chat with text alone
         self.lookup_misses: set[str] = set()  # ids GET /model/{author}/{slug} answers 404 to
         self.wrong_endpoint_as_400 = False  # chat refuses Images-API-only models with the 400
+        self.down_models: set[str] = set()  # chat answers 503 for these
         self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
@@ -303,11 +304,26 @@ class FakeOpenRouter:
         return JSONResponse({"data": model})
 
     async def chat(self, request: Request) -> Response:
-        """POST /chat/completions: auth, special test models, lookup, modality routing, answer."""
+        """POST /chat/completions: auth, then the answer of `model`, or of each model of a
+        `models` list in turn (with the same body) until one answers 200; else the last
+        failure."""
         body = await checked_body(request)
         if isinstance(body, Response):
             return body
-        model_id: str = body["model"]
+        listed = body.get("models")
+        if not isinstance(listed, list):
+            return await self._answer(request, body, body["model"])
+        answer = error(400, "'models' is empty")
+        for model_id in listed:
+            answer = await self._answer(request, body, model_id)
+            if answer.status_code == 200:
+                break
+        return answer
+
+    async def _answer(self, request: Request, body: dict[str, Any], model_id: str) -> Response:
+        """One model's answer: special test models, lookup, modality routing, the completion."""
+        if model_id in self.down_models:
+            return error(503, f"No provider of {model_id} is available right now")
         if model_id == "test/error-429":
             return error(429, "Rate limit exceeded", {"Retry-After": "7"})
         if model_id == "test/error-402":

@@ -39,9 +39,15 @@ async def checked_body(request: Request) -> dict[str, Any] | Response:
         body = json.loads(await request.body())
     except ValueError:
         body = None
-    if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+    if not isinstance(body, dict) or not isinstance(body.get("model") or _first(body), str):
         return error(400, "Request body must be a JSON object with a string 'model'")
     return body
+
+
+def _first(body: dict[str, Any]) -> object:
+    """The first of a `models` fallback list, which may stand in for `model`."""
+    listed = body.get("models")
+    return listed[0] if isinstance(listed, list) and listed else None
 
 
 def unknown_model(model_id: str) -> Response:
