@@ -21,10 +21,9 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def logging_config(level: str) -> dict[str, Any]:
-    """Logging for the server and every worker: each line one JSON object. uvicorn's lines and
-    the proxy's own (`app.*`) carry time, level, logger and message (and the traceback, if
-    any); the per-request lines of `app.access` are the object the proxy builds (see
-    app.observability), written as they are."""
+    """Logging for the server and every worker: each line one JSON object, with time, level,
+    logger and message (and the traceback, if any). The per-request lines do not go through
+    `logging` (see app.access_log)."""
     to_stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
     quiet = {"level": level, "propagate": False}
     return {
@@ -36,16 +35,13 @@ def logging_config(level: str) -> dict[str, Any]:
                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             },
-            "bare": {"format": "%(message)s"},
         },
         "handlers": {
             "json": {**to_stderr, "formatter": "json"},
-            "bare": {**to_stderr, "formatter": "bare"},
         },
         "loggers": {
             "uvicorn": {**quiet, "handlers": ["json"]},
             "app": {**quiet, "handlers": ["json"]},
-            "app.access": {**quiet, "handlers": ["bare"]},
         },
     }
 
@@ -100,7 +96,7 @@ def serve_proxy(host: str | None, port: int | None, workers: int | None) -> None
         # SIGTERM: stop accepting, let requests and streams in flight finish for this long.
         timeout_graceful_shutdown=settings.proxy_shutdown_grace_seconds,
         log_config=logging_config(settings.proxy_log_level),
-        access_log=False,  # one line per chat request comes from app.routes, without secrets
+        access_log=False,  # the proxy writes its own line per request, without secrets
         **SERVER_OPTIONS,
     )
 

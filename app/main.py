@@ -1,5 +1,6 @@
 """The app factory. Run with `uvicorn --factory app.main:create_app` or the `modality-proxy` CLI."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.access_log import AccessLog
 from app.errors import ProxyError, error_response
 from app.image_models import ImageModels
 from app.observability import Metrics, Observe
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     connection pool, the catalog refresher) live in the lifespan."""
     settings = settings or Settings()
     metrics = Metrics()
+    access_log = AccessLog() if settings.proxy_log_level in ("DEBUG", "INFO") else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
@@ -48,6 +51,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await refresher.load_snapshot()
             refresher.start()
             stack.push_async_callback(refresher.aclose)
+            if access_log is not None:
+                stack.push_async_callback(_stopped, asyncio.create_task(access_log.run()))
             image_models = ImageModels(
                 upstream, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
             )
@@ -58,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=routes(),
-        middleware=[Middleware(Observe, metrics=metrics)],
+        middleware=[Middleware(Observe, metrics=metrics, access_log=access_log)],
         lifespan=lifespan,
         exception_handlers={
             ProxyError: _proxy_error,
@@ -66,6 +71,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Exception: _unexpected_error,
         },
     )
+
+
+async def _stopped(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _proxy_error(request: Request, error: Exception) -> Response:
