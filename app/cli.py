@@ -11,7 +11,7 @@ import click
 import orjson
 import uvicorn
 
-from app import catalog_views, demo
+from app import catalog_views
 from app.catalog import Catalog, CatalogError, listing_of
 from app.main import SERVER_OPTIONS
 from app.model_filters import Match, ModelFilter
@@ -155,6 +155,9 @@ def explain(model: str, modalities: str | None, catalog_file: Path | None) -> No
 def demo_command() -> None:
     """See the proxy fix the requests that fail on OpenRouter: an emulated OpenRouter (no key
     needed) asked straight and through the proxy, side by side."""
+    # Imported here: its HTTP client (httpx2) would add 5 MiB to every serving process.
+    from app import demo
+
     click.echo(catalog_views.aligned([demo.COLUMNS, *demo.run()]))
 
 
