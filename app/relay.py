@@ -92,10 +92,11 @@ Exchange = Callable[[], Awaitable[Upstreamed | Response]]
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds to wait for upstream's answer to start, and then for each next piece of it."""
+    """Seconds to wait for upstream's answer to start, and then for each next piece of it (None:
+    the HTTP client's own read timeout watches that)."""
 
     first_byte: float
-    idle: float
+    idle: float | None
 
 
 class RelayResponse(Response):
@@ -240,8 +241,13 @@ def relayed_as_read(upstream: aiohttp.ClientResponse, body: bytes, headers: Head
     return answer
 
 
-async def _pieces(upstream: aiohttp.ClientResponse, idle: float) -> AsyncIterator[bytes]:
-    """The answer's body as it arrives; TimeoutError when nothing comes for `idle` seconds."""
+async def _pieces(upstream: aiohttp.ClientResponse, idle: float | None) -> AsyncIterator[bytes]:
+    """The answer's body as it arrives; TimeoutError when nothing comes for `idle` seconds (None:
+    the client's own read timeout raises it)."""
+    if idle is None:
+        async for piece in upstream.content.iter_any():
+            yield piece
+        return
     while True:
         async with asyncio.timeout(idle):
             piece = await upstream.content.readany()

@@ -74,13 +74,19 @@ class Upstream:
         # The request id replaces the client's X-Request-Id (see app.observability).
         not_forwarded = RECOMPUTED_ON_REQUEST | {observability.HEADER}
         self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
+        first_byte = settings.proxy_first_byte_timeout_seconds
+        idle = settings.proxy_read_timeout_seconds
+        # aiohttp's own read timeout watches the gaps at a third of the cost of a timeout per
+        # piece, but it bounds the wait for the answer's start too: used when that is no harm.
+        self._native_read_timeout = idle if idle >= first_byte else None
+        self._timeouts = Timeouts(first_byte, None if idle >= first_byte else idle)
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self._settings.proxy_max_connections),
-            # The first byte and the gaps after it have timeouts of their own (RelayResponse).
             timeout=aiohttp.ClientTimeout(
-                sock_connect=self._settings.proxy_connect_timeout_seconds
+                sock_connect=self._settings.proxy_connect_timeout_seconds,
+                sock_read=self._native_read_timeout,
             ),
             auto_decompress=False,  # bodies go back byte-for-byte, compressed or not
             skip_auto_headers=NO_AUTO_HEADERS,
@@ -133,11 +139,7 @@ class Upstream:
     def relay(self, exchange: Exchange, headers: Headers) -> Response:
         """A response that runs `exchange` when served and relays what it gives; `headers` go on
         the proxy's own 502 and 504 answers."""
-        timeouts = Timeouts(
-            self._settings.proxy_first_byte_timeout_seconds,
-            self._settings.proxy_read_timeout_seconds,
-        )
-        return RelayResponse(exchange, timeouts, headers)
+        return RelayResponse(exchange, self._timeouts, headers)
 
     def send(
         self, request: Request, path: bytes, content: bytes, proxy_made: bool = False

@@ -42,10 +42,17 @@ def test_a_stream_that_upstream_breaks_off_ends_with_an_error_event(proxy_url: s
     assert metric(metrics, "modality_proxy_answers_cut_short_total", **cut) == 1
 
 
+@pytest.mark.parametrize(
+    "timeouts",
+    [
+        {"proxy_read_timeout_seconds": 0.3},  # shorter than the first byte's: the proxy's watch
+        {"proxy_read_timeout_seconds": 0.3, "proxy_first_byte_timeout_seconds": 0.3},  # aiohttp's
+    ],
+)
 def test_a_stream_that_stalls_ends_with_a_timeout_event_and_frees_upstream(
-    fake: FakeOpenRouter, start_proxy: ProxyFactory
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, timeouts: dict[str, float]
 ) -> None:
-    with start_proxy(proxy_read_timeout_seconds=0.3) as url:
+    with start_proxy(**timeouts) as url:
         text, error = streamed_text_then_error(url, "test/stream-stall")
     assert text == "Hello"
     assert "timed out" in error.message
