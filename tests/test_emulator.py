@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +14,7 @@ import httpx2
 import pytest
 
 from app.emulator import FakeOpenRouter, load_snapshot
-from app.local_server import serve
+from app.local_server import free_port, serve
 
 AUTH = {"Authorization": "Bearer sk-test"}
 FLUX = "black-forest-labs/flux.2-pro"
@@ -198,3 +202,25 @@ def test_other_paths_echo(client: httpx2.Client, fake: FakeOpenRouter) -> None:
         b'{"input": "hi"}',
     )
     assert received.headers["authorization"] == "Bearer sk-test"
+
+
+def test_python_dash_m_app_emulator_serves_the_fake_with_images_of_the_size_asked() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "app.emulator", "--port", str(port), "--image-bytes", "3000"]
+    url = f"http://127.0.0.1:{port}/api/v1"
+    with subprocess.Popen(command, stderr=subprocess.DEVNULL) as process:
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    models = httpx2.get(f"{url}/models?output_modalities=image")
+                    break
+                except httpx2.TransportError:
+                    assert time.monotonic() < deadline, "python -m app.emulator did not start"
+                    time.sleep(0.05)
+            assert "black-forest-labs/flux.2-pro" in models.text
+            body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
+            answer = httpx2.post(f"{url}/images", json=body, headers={"Authorization": "Bearer k"})
+            assert base64.b64decode(answer.json()["data"][0]["b64_json"]) == bytes(3000)
+        finally:
+            process.terminate()

@@ -15,7 +15,8 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 
-from app.emulator import PNG_B64, FakeOpenRouter, ReceivedRequest
+from app.emulator import FakeOpenRouter, ReceivedRequest
+from app.emulator.answers import PNG_B64
 
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 AUTH = {"Authorization": "Bearer k"}

@@ -10,7 +10,8 @@ import openai
 import orjson
 import pytest
 
-from app.emulator import PNG_B64, FakeOpenRouter, ReceivedRequest
+from app.emulator import FakeOpenRouter, ReceivedRequest
+from app.emulator.answers import PNG_B64
 from tests.conftest import ProxyFactory
 
 PNG = base64.b64decode(PNG_B64)

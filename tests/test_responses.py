@@ -11,7 +11,8 @@ import pytest
 from openai.types.responses import Response, ResponseOutputItem
 from openai.types.responses.response_output_item import ImageGenerationCall
 
-from app.emulator import PNG_B64, FakeOpenRouter, ReceivedRequest
+from app.emulator import FakeOpenRouter, ReceivedRequest
+from app.emulator.answers import PNG_B64
 from tests.conftest import ProxyFactory, Sdk
 from tests.test_observability import metric
 

@@ -6,7 +6,7 @@ import base64
 import click
 import uvicorn
 
-from app.emulator import PNG_B64, FakeOpenRouter
+from app.emulator import FakeOpenRouter
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,8 +22,6 @@ def main(port: int, image_bytes: int) -> None:
     fake = FakeOpenRouter()
     if image_bytes:
         fake.images.image_b64 = base64.b64encode(bytes(image_bytes)).decode()
-    else:
-        fake.images.image_b64 = PNG_B64
     uvicorn.run(fake.app, host="127.0.0.1", port=port, log_level="warning", loop="uvloop")
 
 
