@@ -19,7 +19,8 @@ from app.errors import ProxyError
 from app.headers import Headers
 from app.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, decide
 from app.outgoing import Planner, make_plan, modalities_only
-from app.relay import Mapped, Reshape, Reshaper, Upstreamed, UpstreamResponse, relayed_as_read
+from app.relay import Upstreamed, UpstreamResponse, relayed_as_read
+from app.reshape import Mapped, Reshape, Reshaper
 from app.services import services
 from app.upstream import UpstreamError
 

@@ -17,7 +17,7 @@ from app.catalog import Model
 from app.errors import ProxyError
 from app.images import ImageModel, ImageRequest
 from app.modalities import Action, decide
-from app.relay import Mapped, Reshape, Reshaper
+from app.reshape import Mapped, Reshape, Reshaper
 from app.services import Services, services
 from app.settings import OnUnsupported
 from app.upstream import UpstreamError

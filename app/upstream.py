@@ -21,7 +21,8 @@ from yarl import URL
 from app import observability
 from app.errors import ProxyError
 from app.headers import RECOMPUTED_ON_REQUEST, Headers, without_hop_by_hop
-from app.relay import Exchange, RelayResponse, Reshaper, Timeouts, Upstreamed
+from app.relay import Exchange, RelayResponse, Timeouts, Upstreamed
+from app.reshape import Reshaper
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
