@@ -9,21 +9,16 @@ difference. Usage: `python -m bench.added_latency [--requests N]`.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 
 import httpx2
 
 from app.local_server import free_port
+from bench.upstreams import fake_openrouter, run_process
 
-FAKE = (
-    "import uvicorn; from app.emulator import FakeOpenRouter; "
-    "uvicorn.run(FakeOpenRouter().app, host='127.0.0.1', port={port}, log_level='warning', "
-    "loop='uvloop', http='httptools')"
-)
 CASES: dict[str, dict[str, object]] = {
     "rewrite (flux, image+text -> image)": {
         "model": "black-forest-labs/flux.2-pro",
@@ -34,28 +29,6 @@ CASES: dict[str, dict[str, object]] = {
         "modalities": ["image", "text"],
     },
 }
-
-
-@contextmanager
-def process(
-    command: list[str], ready_url: str, env: dict[str, str] | None = None
-) -> Iterator[None]:
-    child = subprocess.Popen(command, env={**os.environ, **(env or {})})
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(ready_url).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{command} did not get ready")
-            time.sleep(0.05)
-        yield
-    finally:
-        child.terminate()
-        child.wait(10)
 
 
 def timings(client: httpx2.Client, url: str, body: dict[str, object]) -> float:
@@ -70,14 +43,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     requests = parser.parse_args().requests
-    fake_port, proxy_port = free_port(), free_port()
-    fake, proxy = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{proxy_port}"
-    env = {"OPENROUTER_BASE_URL": f"{fake}/api/v1"}
+    proxy_port = free_port()
+    proxy = f"http://127.0.0.1:{proxy_port}"
+    command = [sys.executable, "-m", "app", "--port", str(proxy_port)]
     with (
-        process([sys.executable, "-c", FAKE.format(port=fake_port)], f"{fake}/api/v1/models"),
-        process([sys.executable, "-m", "app", "--port", str(proxy_port)], f"{proxy}/readyz", env),
+        tempfile.TemporaryDirectory(prefix="added-latency-") as work,
+        fake_openrouter(Path(work)) as upstream,
+        run_process(
+            "proxy",
+            command,
+            f"{proxy}/readyz",
+            Path(work) / "proxy.log",
+            {**os.environ, "OPENROUTER_BASE_URL": f"{upstream.url}/api/v1"},
+        ),
         httpx2.Client(headers={"Authorization": "Bearer bench"}) as client,
     ):
+        fake = upstream.url
         for name, body in CASES.items():
             direct_body = {**body, "modalities": ["image"]} if "flux" in name else body
             direct, proxied = [], []

@@ -8,17 +8,15 @@ before the request (the peak is reset first, through /proc/PID/clear_refs). The 
 `b64_json` is 16 MiB at most for a 10 MiB image.
 """
 
-import sys
 import tempfile
 from pathlib import Path
 
 import click
 import httpx2
 
-from app.local_server import free_port
 from bench.fixtures import AUTHORIZATION
 from bench.procstat import peak_rss_bytes, rss_bytes
-from bench.upstreams import Service, proxy, run_process
+from bench.upstreams import Service, fake_openrouter, proxy
 
 MIB = 1024 * 1024
 MODEL = "black-forest-labs/flux.2-pro"
@@ -48,17 +46,11 @@ def growth_mib(service: Service, response_format: str) -> tuple[float, int]:
 @click.option("--mib", type=click.IntRange(1, 256), default=10, show_default=True)
 def main(mib: int) -> None:
     """Measure the proxy's memory for one big image; see the module's docstring."""
-    port = free_port()
-    fake_url = f"http://127.0.0.1:{port}"
-    command = [
-        *(sys.executable, "-m", "app.emulator", "--port", str(port)),
-        *("--image-bytes", str(mib * MIB)),
-    ]
     with tempfile.TemporaryDirectory(prefix="image-memory-") as work:
         workdir = Path(work)
         with (
-            run_process("fake", command, f"{fake_url}/api/v1/models", workdir / "fake.log") as up,
-            proxy("proxy", workdir, Service("fake", fake_url, up.pid)) as service,
+            fake_openrouter(workdir, image_bytes=mib * MIB) as fake,
+            proxy("proxy", workdir, fake) as service,
         ):
             growth_mib(service, "b64_json")  # warm-up: the Images API's model list is loaded
             for response_format in ("b64_json", "url"):

@@ -10,19 +10,19 @@ uses) with parsing in the event loop's thread and in a worker thread. Usage:
 import argparse
 import asyncio
 import statistics
-import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import uvloop
 
 from app.catalog import Page, parse_page
-from app.local_server import free_port
 from app.parse_worker import ParseWorker
 from app.refresher import CatalogRefresher
 from app.settings import Settings
 from app.upstream import Upstream
-from bench.added_latency import FAKE, process
+from bench.upstreams import fake_openrouter
 
 Parser = Callable[[ParseWorker, bytes], Awaitable[Page]]
 
@@ -71,12 +71,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--refreshes", type=int, default=5)
     refreshes = parser.parse_args().refreshes
-    port = free_port()
-    fake = f"http://127.0.0.1:{port}"
     original = ParseWorker.parse
-    with process([sys.executable, "-c", FAKE.format(port=port)], f"{fake}/api/v1/models"):
+    with (
+        tempfile.TemporaryDirectory(prefix="refresh-stall-") as work,
+        fake_openrouter(Path(work)) as fake,
+    ):
         for name, parse in PARSERS.items():
-            lags = uvloop.run(worst_lags(f"{fake}/api/v1", parse, refreshes))
+            lags = uvloop.run(worst_lags(f"{fake.url}/api/v1", parse, refreshes))
             ParseWorker.parse = original  # type: ignore[method-assign]
             print(
                 f"{name}: worst event-loop stall per refresh, median "

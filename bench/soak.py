@@ -20,11 +20,9 @@ from pathlib import Path
 import aiohttp
 import click
 
-from app.local_server import free_port
-from bench.added_latency import FAKE
 from bench.fixtures import AUTHORIZATION, PROMPT
 from bench.procstat import rss_bytes
-from bench.upstreams import Service, proxy, run_process
+from bench.upstreams import Service, fake_openrouter, proxy
 
 MIB = 1024 * 1024
 FLUX = "black-forest-labs/flux.2-pro"
@@ -129,14 +127,11 @@ def report(tally: Tally, samples: list[int], seconds: float) -> str:
 @click.option("--seconds", type=click.FloatRange(1, 3600), default=60, show_default=True)
 def main(clients: int, seconds: float) -> None:
     """Soak the proxy in front of the fake OpenRouter; see the module's docstring."""
-    port = free_port()
-    fake_url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-c", FAKE.format(port=port)]
     with tempfile.TemporaryDirectory(prefix="soak-") as work:
         workdir = Path(work)
         with (
-            run_process("fake", command, f"{fake_url}/api/v1/models", workdir / "fake.log") as up,
-            proxy("proxy", workdir, Service("fake", fake_url, up.pid)) as service,
+            fake_openrouter(workdir) as fake,
+            proxy("proxy", workdir, fake) as service,
         ):
             tally, samples = asyncio.run(soak(service, clients, seconds))
     click.echo(f"{clients} clients, {seconds:.0f} s, mix: {', '.join(k.name for k in MIX)}")

@@ -170,6 +170,20 @@ def python_stand_in(
 
 
 @contextmanager
+def fake_openrouter(workdir: Path, image_bytes: int = 0) -> Iterator[Service]:
+    """The fake OpenRouter (`python -m app.emulator`) on a free port; every generated image
+    `image_bytes` long (0: a 1x1 PNG)."""
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "app.emulator", "--port", str(port)),
+        *("--image-bytes", str(image_bytes)),
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with run_process("fake", command, url + MODELS_PATH, workdir / "fake.log") as process:
+        yield Service("fake", url, process.pid)
+
+
+@contextmanager
 def proxy(name: str, workdir: Path, upstream: Service) -> Iterator[Service]:
     """`python -m app` in front of `upstream`, ready (catalog loaded), with default settings
     whatever the environment says, except three:
