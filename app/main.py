@@ -16,6 +16,7 @@ from app.access_log import AccessLog
 from app.errors import ProxyError, error_response
 from app.image_models import ImageModels
 from app.observability import Metrics, Observe
+from app.ops import limits
 from app.refresher import CatalogRefresher
 from app.routes import routes
 from app.services import Services
@@ -28,7 +29,8 @@ logger = logging.getLogger(__name__)
 # uvicorn adds none of its own.
 SERVER_OPTIONS: dict[str, Any] = {
     "loop": "uvloop",
-    "http": "httptools",
+    "http": limits.LimitedHttpToolsProtocol,  # httptools, with limits on heads and bodies
+    "ws": "none",  # no WebSocket route: an upgrade is an ordinary request
     "server_header": False,
     "date_header": False,
     "proxy_headers": False,  # nothing reads the client's address; skip rewriting it
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     access_log = AccessLog() if settings.proxy_log_level in ("DEBUG", "INFO") else None
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
         async with contextlib.AsyncExitStack() as stack:
             upstream = await stack.enter_async_context(Upstream(settings))
             refresher = CatalogRefresher(upstream, settings)
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             services = Services(
                 settings, upstream, refresher, metrics, image_models, settings.gateway_keys()
             )
-            yield {"services": services}
+            yield {"services": services, limits.STATE_KEY: connection_limits(settings, metrics)}
 
     return Starlette(
         routes=routes(),
@@ -70,6 +72,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             HTTPException: _http_error,
             Exception: _unexpected_error,
         },
+    )
+
+
+def connection_limits(settings: Settings, metrics: Metrics) -> limits.ConnectionLimits:
+    """The limits on client connections that the settings set, refusals counted in `metrics`."""
+    return limits.ConnectionLimits(
+        max_head_bytes=settings.proxy_max_header_bytes,
+        head_timeout=settings.proxy_header_timeout_seconds,
+        body_timeout=settings.proxy_body_timeout_seconds,
+        count=lambda code: metrics.connections_refused.labels(code).inc(),
     )
 
 

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
     proxy_max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # base64 images are big
+    # Client connections (see app.ops.limits): the request line and headers, and how long they
+    # and the body may take to arrive.
+    proxy_max_header_bytes: int = Field(default=65536, ge=1024)
+    proxy_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    proxy_body_timeout_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _gateway_needs_a_key_of_its_own(self) -> "Settings":
