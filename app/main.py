@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 upstream, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
             )
             services = Services(
-                settings, upstream, refresher, metrics, image_models, settings.gateway_keys()
+                settings, upstream, refresher, metrics, image_models, _gateway_keys(settings)
             )
             yield {"services": services, limits.STATE_KEY: connection_limits(settings, metrics)}
 
@@ -73,6 +73,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Exception: _unexpected_error,
         },
     )
+
+
+def _gateway_keys(settings: Settings) -> tuple[bytes, ...]:
+    try:
+        return settings.gateway_keys()
+    except ValueError as error:
+        logger.critical("not starting: %s", error)
+        raise
 
 
 def connection_limits(settings: Settings, metrics: Metrics) -> limits.ConnectionLimits:

@@ -60,17 +60,37 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _gateway_needs_a_key_of_its_own(self) -> "Settings":
-        if (self.proxy_api_keys or self.proxy_api_keys_file) and not self.openrouter_api_key:
+        if self.gateway and not self.openrouter_api_key:
             raise ValueError("PROXY_API_KEYS needs OPENROUTER_API_KEY: the key the proxy sends")
+        if self.proxy_api_keys_file is None:
+            self.gateway_keys()  # the keys of the variable alone: check them now
         return self
+
+    @property
+    def gateway(self) -> bool:
+        """Gateway mode: client keys are configured (see `gateway_keys`)."""
+        return self.proxy_api_keys is not None or self.proxy_api_keys_file is not None
 
     def gateway_keys(self) -> tuple[bytes, ...]:
         """The client keys of gateway mode (empty: relay mode), from PROXY_API_KEYS and the
-        lines of PROXY_API_KEYS_FILE. Reads the file: call it once, at start-up."""
+        lines of PROXY_API_KEYS_FILE. Reads the file: call it once, at start-up. ValueError
+        when gateway mode is configured but no key is usable (blank values, an empty file):
+        a gateway that would let every request through is not started."""
         listed = self.proxy_api_keys.get_secret_value().split(",") if self.proxy_api_keys else []
         if self.proxy_api_keys_file is not None:
             listed += self.proxy_api_keys_file.read_text().splitlines()
-        return tuple(key.strip().encode() for key in listed if key.strip())
+        keys = tuple(key.strip().encode() for key in listed if key.strip())
+        if self.gateway and not keys:
+            raise ValueError(
+                "PROXY_API_KEYS and PROXY_API_KEYS_FILE hold no usable key: gateway mode would "
+                "let every request through. Set at least one key, or unset both for relay mode"
+            )
+        return keys
+
+    @field_validator("openrouter_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("proxy_log_level", mode="before")
     @classmethod

@@ -71,7 +71,7 @@ class Upstream:
         key = settings.openrouter_api_key
         self._server_auth = f"Bearer {key.get_secret_value()}" if key else None
         # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
-        gateway = settings.proxy_api_keys or settings.proxy_api_keys_file
+        gateway = settings.gateway
         # The request id replaces the client's X-Request-Id (see app.observability).
         not_forwarded = RECOMPUTED_ON_REQUEST | {observability.HEADER}
         self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
