@@ -72,7 +72,8 @@ async def forward_decided(request: Request, api: Api) -> Response:
         body = await read_body(request, proxy.settings.proxy_max_body_bytes)
         payload = parse_json_object(body)
         model_id = _model_id(payload)
-        order = fallbacks.candidates(payload) if api.fallbacks else None
+        limit = proxy.settings.proxy_max_fallback_models
+        order = fallbacks.candidates(payload, limit) if api.fallbacks else None
     except ProxyError as bad_request:
         return bad_request.response({"X-Modalities": "none"})
     if order:

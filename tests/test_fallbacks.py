@@ -26,16 +26,27 @@ AUTH = {"Authorization": "Bearer k"}
         ({"models": ["a", "b"]}, ["a", "b"]),
         ({"model": "a", "models": ["b", "c"]}, ["a", "b", "c"]),
         ({"model": "b", "models": ["a", "b"]}, ["b", "a"]),
+        ({"models": ["a", "b", "a", "c", "b"]}, ["a", "b", "c"]),
+        ({"model": "a", "models": ["b", "c", "d"]}, ["a", "b", "c", "d"]),
     ],
 )
 def test_the_models_to_try(payload: dict[str, Any], order: list[str] | None) -> None:
-    assert fallbacks.candidates(payload) == order
+    assert fallbacks.candidates(payload, limit=4) == order
+
+
+@pytest.mark.parametrize(
+    "payload", [{"models": ["a", "b", "c"]}, {"model": "a", "models": ["b", "c"]}]
+)
+def test_a_list_of_more_models_than_the_limit_is_a_400(payload: dict[str, Any]) -> None:
+    with pytest.raises(ProxyError, match="at most 2") as refused:
+        fallbacks.candidates(payload, limit=2)
+    assert refused.value.code == "too_many_models"
 
 
 @pytest.mark.parametrize("models", ["a", [1], [""], {"a": 1}])
 def test_a_models_field_that_is_not_a_list_of_ids_is_a_400(models: object) -> None:
     with pytest.raises(ProxyError, match="models"):
-        fallbacks.candidates({"models": models})
+        fallbacks.candidates({"models": models}, limit=4)
 
 
 UNCHANGED = Decision(Action.UNCHANGED, "")
@@ -112,6 +123,18 @@ def test_when_every_model_fails_the_last_failure_goes_back(
     answer = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=AUTH)
     assert answer.status_code == 503
     assert answer.json()["error"]["message"] == f"No provider of {FLUX} is available right now"
+
+
+def test_one_request_never_becomes_thousands_of_upstream_calls(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    many = [f"test/down-{number}" for number in range(2000)]
+    fake.down_models.update(many)
+    body = {"models": many, "modalities": ["image", "text"], "messages": PROMPT}
+    answer = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=AUTH)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "too_many_models"
+    assert chat_bodies(fake) == []
 
 
 def test_a_client_error_is_not_a_reason_to_try_the_next_model(
