@@ -22,7 +22,7 @@ from app.outgoing import Planner, make_plan, modalities_only
 from app.relay import Upstreamed, UpstreamResponse, relayed_as_read
 from app.reshape import Mapped, Reshape, Reshaper
 from app.services import services
-from app.upstream import UpstreamError
+from app.upstream import UpstreamError, read_error
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ async def _fallback_exchange(
         upstream = await _send(request, api, attempt)
         if not fallbacks.tries_next(upstream.status):
             return Upstreamed(upstream, attempt.headers, attempt.reshaper)
-        last = relayed_as_read(upstream, await upstream.read(), attempt.headers)
+        last = relayed_as_read(upstream, await _read_error(request, upstream), attempt.headers)
         request.state.note.retried = "fallback"
     assert last is not None, "a fallback list has at least one model"
     return last
@@ -193,8 +193,9 @@ async def _exchange(
     upstream = await _send(request, api, first)
     if upstream.status not in upstream_errors.TELLING_STATUSES:
         return Upstreamed(upstream, first.headers, first.reshaper)
-    answer = await upstream.read()  # an error: small
-    error = upstream_errors.error_of(answer, upstream.headers.get("Content-Encoding"))
+    answer = await _read_error(request, upstream)
+    limit = services(request).settings.proxy_max_upstream_error_bytes
+    error = upstream_errors.error_of(answer, upstream.headers.get("Content-Encoding"), limit)
     if upstream_errors.refuses_modalities(upstream.status, error):
         retry = await relearned(request, api, body, model_id, first)
         if retry is not None:
@@ -248,6 +249,10 @@ async def relearned(
     if isinstance(retry, Response) or retry == first:
         return None
     return retry
+
+
+def _read_error(request: Request, upstream: UpstreamResponse) -> Awaitable[bytes]:
+    return read_error(upstream, services(request).settings.proxy_max_upstream_error_bytes)
 
 
 def _send(request: Request, api: Api, outgoing: Outgoing) -> Awaitable[UpstreamResponse]:

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
     proxy_max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # base64 images are big
+    # Upstream answers the proxy reads whole: errors it looks into, catalog and model lists.
+    proxy_max_upstream_error_bytes: int = Field(default=1024 * 1024, ge=1024)
+    proxy_max_catalog_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     # Client connections (see app.ops.limits): the request line and headers, and how long they
     # and the body may take to arrive.
     proxy_max_header_bytes: int = Field(default=65536, ge=1024)

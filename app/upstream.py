@@ -56,6 +56,20 @@ def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
     return rest
 
 
+async def read_error(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body of an error answer that the proxy must look into; ProxyError (502) when
+    it is longer than `limit` bytes (OpenRouter's errors are a few hundred)."""
+    chunks, size = [], 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            message = f"OpenRouter answered {response.status} with more than {limit:,} bytes"
+            raise ProxyError(502, message, "upstream_error_too_large", "upstream_error")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class Upstream:
     """The pooled client of the app's life, fixed to the upstream API root of the settings: a
     request path or header can change the path under that root, never the host.
@@ -168,9 +182,10 @@ class Upstream:
         )
 
     async def download(self, url: URL) -> bytes:
-        """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
-        read in chunks that yield to the event loop in between (a megabyte already buffered
-        would otherwise be read in one go). Raises UpstreamError."""
+        """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`
+        and `proxy_max_catalog_bytes`, read in chunks that yield to the event loop in between (a
+        megabyte already buffered would otherwise be read in one go). Redirects are not
+        followed: the key goes to the upstream host only. Raises UpstreamError."""
         headers = {"Authorization": self._server_auth} if self._server_auth else {}
         timeout = aiohttp.ClientTimeout(total=self._settings.proxy_catalog_timeout_seconds)
         chunks = []
@@ -179,12 +194,17 @@ class Upstream:
                 url,
                 headers=headers,
                 timeout=timeout,
+                allow_redirects=False,
                 auto_decompress=True,
                 proxy=self._egress_proxy,
             ) as response:
                 if response.status != 200:
                     raise UpstreamError(f"GET {url} answered {response.status}")
+                size, limit = 0, self._settings.proxy_max_catalog_bytes
                 async for chunk in response.content.iter_any():
+                    size += len(chunk)
+                    if size > limit:  # counted after decompression
+                        raise UpstreamError(f"GET {url} answered more than {limit:,} bytes")
                     chunks.append(chunk)
                     await asyncio.sleep(0)
         except (aiohttp.ClientError, TimeoutError) as error:
