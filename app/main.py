@@ -12,16 +12,16 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.access_log import AccessLog
+from app.api.routes import routes
+from app.api.services import Services
+from app.catalog.image_models import ImageModels
+from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, error_response
-from app.image_models import ImageModels
-from app.observability import Metrics, Observe
 from app.ops import limits
-from app.refresher import CatalogRefresher
-from app.routes import routes
-from app.services import Services
+from app.ops.access_log import AccessLog
+from app.ops.metrics import Metrics, Observe
 from app.settings import Settings
-from app.upstream import Upstream
+from app.upstream.client import Upstream
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        client_keys = _gateway_keys(settings)  # before any resource: it may refuse to start
         async with contextlib.AsyncExitStack() as stack:
             upstream = await stack.enter_async_context(Upstream(settings))
             refresher = CatalogRefresher(upstream, settings)
@@ -58,9 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             image_models = ImageModels(
                 upstream, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
             )
-            services = Services(
-                settings, upstream, refresher, metrics, image_models, _gateway_keys(settings)
-            )
+            services = Services(settings, upstream, refresher, metrics, image_models, client_keys)
             yield {"services": services, limits.STATE_KEY: connection_limits(settings, metrics)}
 
     return Starlette(

@@ -7,11 +7,11 @@ import httpx2
 import orjson
 import pytest
 
-from app.local_server import serve
+from app.dev.local_server import serve
 from app.main import SERVER_OPTIONS, create_app
 from tests.conftest import ProxyFactory, proxy_settings
+from tests.e2e.test_metrics import metric
 from tests.raw_http import body_of, connect, exchange, read_until_closed, status_of
-from tests.test_observability import metric
 
 REFUSED = "modality_proxy_connections_refused_total"
 
