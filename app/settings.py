@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_MAX_JSON_ITEMS = 1_000_000  # values in a JSON body (see app.api.bodies.json_items)
+
 
 class OnUnsupported(StrEnum):
     """What to do with a request whose `modalities` the model cannot produce at all."""
@@ -53,7 +55,10 @@ class Settings(BaseSettings):
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
-    proxy_max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # base64 images are big
+    # Base64 images are big; a body costs about 3 times its size while it is planned, and a
+    # value in it up to 100 bytes: bench/body_memory.py (these fit the manifests' 256 MiB).
+    proxy_max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    proxy_max_json_items: int = Field(default=DEFAULT_MAX_JSON_ITEMS, gt=0)
     # Upstream answers the proxy reads whole: errors it looks into, catalog and model lists.
     proxy_max_upstream_error_bytes: int = Field(default=1024 * 1024, ge=1024)
     proxy_max_catalog_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)

@@ -184,7 +184,9 @@ def fake_openrouter(workdir: Path, image_bytes: int = 0) -> Iterator[Service]:
 
 
 @contextmanager
-def proxy(name: str, workdir: Path, upstream: Service) -> Iterator[Service]:
+def proxy(
+    name: str, workdir: Path, upstream: Service, settings: dict[str, str] | None = None
+) -> Iterator[Service]:
     """`python -m app` in front of `upstream`, ready (catalog loaded), with default settings
     whatever the environment says, except three:
 
@@ -193,6 +195,8 @@ def proxy(name: str, workdir: Path, upstream: Service) -> Iterator[Service]:
       Popen's pid is that process;
     - its periodic catalog refresh pushed past the run, so the short-lived parse child runs
       once, at start-up, before any measurement, and measured CPU is the proxy's alone.
+
+    `settings` (environment variables) are added last.
     """
     port = free_port()
     env = {
@@ -205,6 +209,7 @@ def proxy(name: str, workdir: Path, upstream: Service) -> Iterator[Service]:
         "PROXY_WORKERS": "1",
         "PROXY_CATALOG_REFRESH_SECONDS": "86400",
     }
+    env |= settings or {}
     command = [sys.executable, "-m", "app", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     with run_process(name, command, f"{url}/readyz", workdir / f"{name}.log", env) as process:

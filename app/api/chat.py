@@ -72,7 +72,7 @@ async def forward_decided(request: Request, api: Api) -> Response:
     proxy = services(request)
     try:
         body = await read_body(request, proxy.settings.proxy_max_body_bytes)
-        payload = parse_json_object(body)
+        payload = parse_json_object(body, proxy.settings.proxy_max_json_items)
         model_id = _model_id(payload)
         limit = proxy.settings.proxy_max_fallback_models
         order = fallbacks.candidates(payload, limit) if api.fallbacks else None

@@ -31,7 +31,10 @@ MAX_UPLOADS = 16
 async def image_generations(request: Request) -> Response:
     """`client.images.generate`: OpenAI's JSON body."""
     proxy = services(request)
-    body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
+    settings = proxy.settings
+    body = parse_json_object(
+        await read_body(request, settings.proxy_max_body_bytes), settings.proxy_max_json_items
+    )
     return await generate(request, body, (), GENERATION)
 
 
