@@ -9,7 +9,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from app.api.routes import routes
@@ -24,6 +25,7 @@ from app.settings import Settings
 from app.upstream.client import Upstream
 
 logger = logging.getLogger(__name__)
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that left before its answer
 
 # How uvicorn runs the proxy. Relayed answers carry upstream's own Date and Server headers, so
 # uvicorn adds none of its own.
@@ -59,19 +61,51 @@ def create_app(settings: Settings | None = None) -> Starlette:
             image_models = ImageModels(
                 upstream, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
             )
-            services = Services(settings, upstream, refresher, metrics, image_models, client_keys)
+            services = Services(
+                settings,
+                upstream,
+                refresher,
+                metrics,
+                image_models,
+                client_keys,
+                settings.cors_origins(),
+                settings.gateway_forwards(),
+            )
             yield {"services": services, limits.STATE_KEY: connection_limits(settings, metrics)}
 
-    return Starlette(
+    app = Starlette(
         routes=routes(),
-        middleware=[Middleware(Observe, metrics=metrics, access_log=access_log)],
+        middleware=[Middleware(Observe, metrics=metrics, access_log=access_log), *cors(settings)],
         lifespan=lifespan,
         exception_handlers={
             ProxyError: _proxy_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_left,
             Exception: _unexpected_error,
         },
     )
+    # A redirect to add a slash would be built from the client's Host header: none, a 404.
+    app.router.redirect_slashes = False
+    return app
+
+
+def cors(settings: Settings) -> list[Middleware]:
+    """CORS for the origins of PROXY_CORS_ORIGINS (preflights answered, headers added); none
+    when it names none: `app.api.guards` refuses every request that has an `Origin`."""
+    origins = sorted(settings.cors_origins())
+    if not origins:
+        return []
+    exposed = ["X-Modalities", "X-Dropped-Parameters", "X-Served-By", "X-Request-Id"]
+    everything = ["*"]
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=everything,
+            allow_headers=everything,
+            expose_headers=exposed,
+        )
+    ]
 
 
 def _gateway_keys(settings: Settings) -> tuple[bytes, ...]:
@@ -88,6 +122,7 @@ def connection_limits(settings: Settings, metrics: Metrics) -> limits.Connection
         max_head_bytes=settings.proxy_max_header_bytes,
         head_timeout=settings.proxy_header_timeout_seconds,
         body_timeout=settings.proxy_body_timeout_seconds,
+        send_timeout=settings.proxy_send_timeout_seconds,
         count=lambda code: metrics.connections_refused.labels(code).inc(),
     )
 
@@ -106,6 +141,11 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = "not_found" if error.status_code == 404 else "http_error"
     return error_response(error.status_code, str(error.detail), code)
+
+
+async def _client_left(request: Request, error: Exception) -> Response:
+    # Nobody reads this answer (uvicorn drops it); its status is what the log line says.
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     # Gateway mode: clients must present one of these keys, and OpenRouter sees only ours.
     proxy_api_keys: SecretStr | None = None  # comma-separated
     proxy_api_keys_file: Path | None = None  # one key per line
+    # What gateway mode forwards besides the proxy's own routes: "METHOD /path" after /v1.
+    proxy_gateway_forwards: str = "POST /completions,POST /embeddings"
+    # Web pages (origins, as browsers send them) that may call the proxy; others get 403.
+    proxy_cors_origins: str = ""
+    # /metrics without a client key in gateway mode (it names models and counts requests).
+    proxy_public_metrics: bool = False
 
     proxy_host: str = "127.0.0.1"
     proxy_port: int = Field(default=8080, ge=0, le=65535)
@@ -67,6 +73,7 @@ class Settings(BaseSettings):
     proxy_max_header_bytes: int = Field(default=65536, ge=1024)
     proxy_header_timeout_seconds: float = Field(default=10.0, gt=0)
     proxy_body_timeout_seconds: float = Field(default=60.0, gt=0)
+    proxy_send_timeout_seconds: float = Field(default=60.0, gt=0)  # a client that reads nothing
 
     @model_validator(mode="after")
     def _gateway_needs_a_key_of_its_own(self) -> "Settings":
@@ -97,6 +104,12 @@ class Settings(BaseSettings):
             )
         return keys
 
+    def cors_origins(self) -> frozenset[str]:
+        return _comma_list(self.proxy_cors_origins)
+
+    def gateway_forwards(self) -> frozenset[str]:
+        return _comma_list(self.proxy_gateway_forwards)
+
     @field_validator("openrouter_api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -113,3 +126,7 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("OPENROUTER_BASE_URL must start with http:// or https://")
         return value.rstrip("/")
+
+
+def _comma_list(value: str) -> frozenset[str]:
+    return frozenset(" ".join(item.split()) for item in value.split(",") if item.strip())

@@ -25,6 +25,7 @@ from app.upstream.reshape import Mapped, Reshape, Reshaper
 GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
 FIND_IMAGE_MODELS = "pick one from GET /v1/models?output_modalities=image"
 NUMBER_FIELDS = frozenset({"n", "output_compression", "partial_images"})
+MAX_DIGITS = 9  # far beyond any count, and far within a 64-bit integer
 MAX_UPLOADS = 16
 
 
@@ -171,7 +172,8 @@ def _form_value(name: str, value: str) -> Any:
     if name == "stream":
         return value.lower() == "true"
     if name in NUMBER_FIELDS:
-        if not value.isdigit():
-            raise ProxyError(400, f"`{name}` must be a whole number", f"unsupported_{name}")
+        if not (value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS):
+            message = f"`{name}` must be a whole number of at most {MAX_DIGITS} digits"
+            raise ProxyError(400, message, f"unsupported_{name}")
         return int(value)
     return value

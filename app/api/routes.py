@@ -5,7 +5,6 @@ Every `/v1` route is also served under `/api/v1`, so a client configured with Op
 only changes the host.
 """
 
-import hmac
 import time
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.api import guards, strays
 from app.api.bodies import read_body
 from app.api.chat import chat_completions, responses
 from app.api.images import image_edits, image_generations
@@ -25,6 +25,8 @@ from app.upstream.client import upstream_path
 
 API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+FORMS = frozenset({"/images/edits", "/audio/transcriptions"})  # routes that take multipart
 
 
 async def list_models(request: Request) -> Response:
@@ -59,15 +61,28 @@ async def get_model(request: Request) -> Response:
 
 
 async def forward_as_is(request: Request) -> Response:
-    """Any other `/v1/{path}`: forwarded to `{base}/{path}` unchanged."""
+    """Any other `/v1/{path}`: forwarded to `{base}/{path}` unchanged, unless it is one of the
+    proxy's own routes spelled otherwise or asked with another method (404, 405: never past
+    the policy), or gateway mode does not forward it (404)."""
     proxy = services(request)
+    strays.refuse_strays(request)
+    path = _path_after_prefix(request)
+    if not guards.may_forward(proxy, request.method, path.decode("latin-1")):
+        message = "Gateway mode does not forward this route; see PROXY_GATEWAY_FORWARDS"
+        raise ProxyError(404, message, "not_found")
     body = await read_body(request, proxy.settings.proxy_max_body_bytes)
-    return proxy.upstream.forward(request, _path_after_prefix(request), body)
+    return proxy.upstream.forward(request, path, body)
 
 
 def _path_after_prefix(request: Request) -> bytes:
+    """The raw path after the route's prefix; 400 when the prefix itself was percent-encoded
+    (`/%61pi/v1/`), which would cut the raw path in the wrong place."""
     raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
-    prefix = b"/api/v1/" if raw_path.startswith(b"/api/v1/") else b"/v1/"
+    prefix = b"/api/v1/" if request.scope["path"].startswith("/api/v1/") else b"/v1/"
+    if not raw_path.startswith(prefix):
+        raise ProxyError(
+            400, "The request path's prefix must not be percent-encoded", "invalid_path"
+        )
     return upstream_path(raw_path, prefix)
 
 
@@ -99,36 +114,35 @@ async def metrics(request: Request) -> Response:
     return Response(services(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
+async def guarded_metrics(request: Request) -> Response:
+    """The metrics; in gateway mode, for a client key only (they name models and volumes),
+    unless PROXY_PUBLIC_METRICS says otherwise."""
+    proxy = services(request)
+    if not proxy.settings.proxy_public_metrics:
+        guards.admit(request, proxy)
+    return await metrics(request)
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def api_endpoint(route: str, endpoint: Endpoint) -> Endpoint:
-    """`endpoint`, named `route` in the metrics and logs; in gateway mode it answers only
-    requests bearing one of the client keys (401 in OpenAI format otherwise), compared in a
-    time that does not depend on the key presented."""
+def api_endpoint(route: str, endpoint: Endpoint, form: bool = False) -> Endpoint:
+    """`endpoint`, named `route` in the metrics and logs, for the requests that
+    `guards.admit` lets through (a JSON body unless the route takes a `form`)."""
 
     async def guarded(request: Request) -> Response:
         request.state.note.route = route
-        keys = services(request).client_keys
-        if keys and not _bears_one_of(request, keys):
-            message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
-            return ProxyError(401, message, "invalid_api_key").response()
+        json_body = not form and request.method in BODY_METHODS
+        guards.admit(request, services(request), json_body)
         return await endpoint(request)
 
     return guarded
 
 
-def _bears_one_of(request: Request, keys: tuple[bytes, ...]) -> bool:
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    token = presented.strip().encode()
-    matches = [hmac.compare_digest(token, key) for key in keys]  # no early exit: constant time
-    return scheme.lower() == "bearer" and any(matches)
-
-
 def routes() -> list[BaseRoute]:
     """Every route of the proxy, in matching order."""
     api = [
-        Route(f"{prefix}{path}", api_endpoint(name, endpoint), methods=methods)
+        Route(f"{prefix}{path}", api_endpoint(name, endpoint, path in FORMS), methods=methods)
         for prefix in API_PREFIXES
         for path, name, endpoint, methods in (
             ("/chat/completions", "chat", chat_completions, ["POST"]),
@@ -140,5 +154,6 @@ def routes() -> list[BaseRoute]:
             ("/{path:path}", "forward", forward_as_is, ALL_METHODS),
         )
     ]
-    probes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]
+    metrics_route = Route("/metrics", guarded_metrics)
+    probes = [Route("/healthz", healthz), Route("/readyz", readyz), metrics_route]
     return [*api, *probes]

@@ -21,6 +21,8 @@ class Services:
     metrics: Metrics
     image_models: ImageModels
     client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
+    cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
+    gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
 
 
 def services(request: Request) -> Services:

@@ -35,13 +35,15 @@ class ConnectionLimits:
         10.0  # from connecting (or the first byte of a next request) to the end of its headers
     )
     body_timeout: float = 60.0  # from the end of the headers to the end of the body
+    send_timeout: float = 60.0  # an answer's bytes waiting for a client that reads none
     count: Callable[[str], None] = _uncounted
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a head larger than `max_head_bytes` (431), a head
     that takes longer than `head_timeout` (408) and a body that takes longer than `body_timeout`
-    (408), each with an OpenAI-format error, then closing the connection."""
+    (408), each with an OpenAI-format error, then closing the connection; and dropping a
+    connection whose client reads nothing of its answer for `send_timeout`."""
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0  # bytes read while in the head (an upper bound of its size)
         self._head_size = 0  # the request line and headers as parsed so far
         self._deadline: asyncio.TimerHandle | None = None
+        self._stalled: asyncio.TimerHandle | None = None  # the client stopped reading
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -63,7 +66,29 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self.resume_writing_deadline()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        """The client reads slower than the answer comes: it has `send_timeout` to read
+        again, or the connection is dropped (and with it the upstream request it holds)."""
+        super().pause_writing()
+        if self._stalled is None:
+            self._stalled = self.loop.call_later(self.limits.send_timeout, self._not_reading)
+
+    def resume_writing(self) -> None:
+        self.resume_writing_deadline()
+        super().resume_writing()
+
+    def resume_writing_deadline(self) -> None:
+        if self._stalled is not None:
+            self._stalled.cancel()
+            self._stalled = None
+
+    def _not_reading(self) -> None:
+        self._stalled = None
+        self.limits.count("send_timeout")
+        self.transport.abort()  # what is buffered for it is dropped: it reads none of it
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:

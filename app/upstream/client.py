@@ -6,6 +6,7 @@ With `app.upstream.relay` (the relayed answer), the only module that knows the H
 
 import asyncio
 import logging
+import re
 import urllib.request
 from collections.abc import Awaitable, Sequence
 from types import TracebackType
@@ -47,10 +48,14 @@ def egress_proxy(base_url: str) -> str | None:
 def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
     """The part of a request path after `prefix`, still percent-encoded as the client sent it.
 
-    Raises ProxyError for `.` and `..` segments (in any encoding): they would leave the API root.
+    Raises ProxyError for `.` and `..` segments (in any encoding, between slashes or
+    backslashes): they would leave the API root.
     """
     rest = raw_path[len(prefix) :]
-    if any(unquote_to_bytes(segment) in (b".", b"..") for segment in rest.split(b"/")):
+    # Decoded first, then split at slashes and backslashes: `..%2f` and `..%5c` are dot
+    # segments too.
+    segments = re.split(rb"[/\\]", unquote_to_bytes(rest))
+    if any(segment in (b".", b"..") for segment in segments):
         message = "The request path must not contain '.' or '..' segments"
         raise ProxyError(400, message, "invalid_path")
     return rest
@@ -70,6 +75,16 @@ async def read_error(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _header_value(value: bytes) -> str:
+    """A header value as aiohttp takes it: it writes values as UTF-8, so only UTF-8 goes
+    through byte-for-byte; anything else is refused (400) rather than re-encoded."""
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        message = "Header values must be ASCII or UTF-8"
+        raise ProxyError(400, message, "invalid_header") from None
+
+
 class Upstream:
     """The pooled client of the app's life, fixed to the upstream API root of the settings: a
     request path or header can change the path under that root, never the host.
@@ -87,8 +102,11 @@ class Upstream:
         # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
         gateway = settings.gateway
         # The request id replaces the client's X-Request-Id (see app.ops.metrics).
-        not_forwarded = RECOMPUTED_ON_REQUEST | {observability.HEADER}
-        self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
+        # Expect: 100-continue was the proxy's to answer (it read the body): upstream would wait.
+        not_forwarded = RECOMPUTED_ON_REQUEST | {observability.HEADER, b"expect"}
+        # Gateway mode: the client's credentials are the proxy's to check, none goes upstream.
+        gateway_only = {b"authorization", b"cookie", b"x-api-key"}
+        self._not_forwarded = not_forwarded | gateway_only if gateway else not_forwarded
         first_byte = settings.proxy_first_byte_timeout_seconds
         idle = settings.proxy_read_timeout_seconds
         # aiohttp's own read timeout watches the gaps at a third of the cost of a timeout per
@@ -166,7 +184,7 @@ class Upstream:
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
         headers = CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1"))
+            (name.decode("latin-1"), _header_value(value))
             for name, value in self.request_headers(request)
         )
         if proxy_made:

@@ -1,19 +1,25 @@
 """Limits on client connections (app.ops.limits): heads too large, heads and bodies too slow."""
 
 import logging
-from collections.abc import Iterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 
 import httpx2
 import orjson
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
 
 from app.dev.local_server import serve
 from app.main import SERVER_OPTIONS, create_app
-from tests.conftest import ProxyFactory, proxy_settings
+from tests.conftest import ProxyFactory, proxy_settings, running_proxy
 from tests.e2e.test_metrics import metric
 from tests.raw_http import body_of, connect, exchange, read_until_closed, status_of
 
 REFUSED = "modality_proxy_connections_refused_total"
+MIB = 1024 * 1024
 
 
 @pytest.fixture
@@ -108,3 +114,47 @@ def test_a_websocket_upgrade_is_an_ordinary_request_and_logs_no_query_string(
         )
     assert status_of(answer) not in (0, 101)
     assert "sk-leaked" not in caplog.text
+
+
+async def fifty_mib(request: Request) -> Response:
+    async def pieces() -> AsyncIterator[bytes]:
+        for _ in range(50):
+            yield b"x" * MIB
+
+    return StreamingResponse(pieces(), media_type="application/octet-stream")
+
+
+@pytest.fixture
+def big_answers_url() -> Iterator[str]:
+    """An upstream whose every chat answer is 50 MiB."""
+    app = Starlette(routes=[Route("/api/v1/chat/completions", fifty_mib, methods=["POST"])])
+    with serve(app) as url:
+        yield url
+
+
+def test_clients_that_never_read_do_not_hold_upstream_connections(big_answers_url: str) -> None:
+    settings = proxy_settings(
+        big_answers_url,
+        proxy_max_connections=2,
+        proxy_send_timeout_seconds=0.3,
+        proxy_first_byte_timeout_seconds=8,
+        proxy_unknown_model_wait_seconds=0,
+    )
+    request = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer k\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    with running_proxy(settings, ready=False) as url:
+        stalled = [connect(url) for _ in range(2)]
+        try:
+            for sock in stalled:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(request)
+            answer = httpx2.post(f"{url}/v1/chat/completions", content=b"{}", timeout=30)
+            refused = httpx2.get(f"{url}/metrics").text
+        finally:
+            for sock in stalled:
+                sock.close()
+    assert answer.status_code == 200
+    assert len(answer.content) == 50 * MIB
+    assert metric(refused, REFUSED, code="send_timeout") == 2
