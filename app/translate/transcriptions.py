@@ -30,6 +30,11 @@ class TranscriptionRequest:
     fields: dict[str, Any]
     text: bool
 
+    @property
+    def response_format(self) -> Any:
+        """The `response_format` to send, None for none."""
+        return self.fields.get("response_format")
+
 
 def transcription_request(fields: Mapping[str, Any]) -> TranscriptionRequest:
     """OpenRouter's fields for OpenAI's (a form's strings or a JSON body's values); ProxyError

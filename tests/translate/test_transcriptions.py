@@ -85,3 +85,8 @@ def test_text_answer_is_the_text_alone() -> None:
 def test_text_answer_of_another_shape_fails(body: bytes) -> None:
     with pytest.raises((TypeError, ValueError, LookupError)):
         as_text(body)
+
+
+def test_the_format_sent_is_read_off_the_request() -> None:
+    assert transcription_request({"response_format": "text"}).response_format == "json"
+    assert transcription_request({}).response_format is None
