@@ -90,3 +90,18 @@ def refuse_on(model_id: str, outputs: Sequence[str], asked: Endpoint) -> Refusal
 
 def _words(outputs: Sequence[str]) -> str:
     return " and ".join(outputs) if outputs else "nothing the catalog names"
+
+
+def route_in_words(model_id: str, outputs: Sequence[str]) -> str:
+    """Which route a model is for and, for a model chat cannot serve, what chat and Responses
+    answer instead (`modality-proxy explain`)."""
+    home = endpoint_for(outputs)
+    if home is None:
+        return f"Route: none of the proxy's routes knows what {model_id} outputs."
+    refusal = refuse_on_chat(model_id, outputs, CHAT)
+    if refusal is None:
+        return f"Route: {home.route}."
+    return (
+        f"Route: {home.route}, not chat. On chat or Responses the proxy answers 400 itself, "
+        f"whatever `modalities` asks; nothing goes upstream.\nWhy: {refusal.message}."
+    )

@@ -14,6 +14,7 @@ import pytest
 
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.emulator.speech import MP3, PCM
+from tests.conftest import ProxyFactory
 
 KOKORO = "hexgrad/kokoro-82m"  # voices af_alloy, af_bella, ...
 GEMINI_TTS = "google/gemini-3.1-flash-tts-preview"  # refuses mp3
@@ -163,4 +164,49 @@ def test_transcription_refused_locally(
     transcribe: Any = client.audio.transcriptions.create  # any of its overloads
     with pytest.raises(openai.BadRequestError, match=re.escape(says)):
         transcribe(model=model, file=("hello.wav", AUDIO), **extra)
+    assert sent_to(fake, "audio/transcriptions") == []
+
+
+def test_a_form_over_the_body_limit_is_a_413_never_forwarded(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory
+) -> None:
+    with (
+        start_proxy(proxy_max_body_bytes=4000) as url,
+        openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0) as sdk,
+    ):
+        with pytest.raises(openai.APIStatusError) as too_large:
+            sdk.audio.transcriptions.create(model=WHISPER, file=("a.wav", bytes(5000)))
+        fits = sdk.audio.transcriptions.create(model=WHISPER, file=("a.wav", bytes(3000)))
+    assert too_large.value.status_code == 413
+    assert fits.text == f"Heard 3000 bytes with {WHISPER}"
+    assert len(sent_to(fake, "audio/transcriptions")) == 1
+
+
+def test_a_file_over_openrouters_limit_is_a_413(
+    fake: FakeOpenRouter, client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.api.audio.MAX_AUDIO_BYTES", len(AUDIO) - 1)
+    with pytest.raises(openai.APIStatusError, match="files of up to") as too_large:
+        client.audio.transcriptions.create(model=WHISPER, file=("a.wav", AUDIO))
+    assert too_large.value.status_code == 413
+    assert sent_to(fake, "audio/transcriptions") == []
+
+
+MODEL_FIELD = ("model", (None, WHISPER))  # a plain field, as httpx writes a file-less part
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [MODEL_FIELD],
+        [MODEL_FIELD, ("file", ("a.wav", b"a")), ("file", ("b.wav", b"b"))],
+        [MODEL_FIELD, ("audio", ("a.wav", b"a"))],
+    ],
+)
+def test_a_form_without_one_file_is_refused(
+    fake: FakeOpenRouter, proxy_url: str, parts: list[tuple[str, tuple[str | None, bytes | str]]]
+) -> None:
+    answer = httpx2.post(f"{proxy_url}/v1/audio/transcriptions", files=parts, headers=AUTH)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_form"
     assert sent_to(fake, "audio/transcriptions") == []

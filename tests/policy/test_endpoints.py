@@ -13,6 +13,7 @@ from app.policy.endpoints import (
     endpoint_for,
     refuse_on,
     refuse_on_chat,
+    route_in_words,
 )
 
 
@@ -108,3 +109,23 @@ def test_each_route_refuses_models_made_for_another(
 )
 def test_each_route_takes_its_own_models(outputs: tuple[str, ...], asked: Endpoint) -> None:
     assert refuse_on("some/model", outputs, asked) is None
+
+
+@pytest.mark.parametrize(
+    ("outputs", "says"),
+    [
+        (("image", "text"), "Route: POST /v1/chat/completions."),
+        (("hologram",), "Route: none of the proxy's routes knows what some/model outputs."),
+        (("rerank",), "Route: POST /api/v1/rerank, not chat. On chat or Responses the proxy"),
+    ],
+)
+def test_route_in_words(outputs: tuple[str, ...], says: str) -> None:
+    assert route_in_words("some/model", outputs).startswith(says)
+
+
+def test_route_in_words_says_why_chat_refuses() -> None:
+    words = route_in_words("cohere/rerank-v3.5", ("rerank",))
+    assert words.endswith(
+        "Why: cohere/rerank-v3.5 outputs rerank, which chat cannot return; "
+        "use POST /api/v1/rerank for it."
+    )
