@@ -8,7 +8,7 @@ import asyncio
 import logging
 import re
 import urllib.request
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Sequence
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -175,11 +175,18 @@ class Upstream:
         return RelayResponse(exchange, self._timeouts, headers)
 
     def send(
-        self, request: Request, path: bytes, content: bytes, proxy_made: bool = False
+        self,
+        request: Request,
+        path: bytes,
+        content: bytes | AsyncIterable[bytes],
+        proxy_made: bool = False,
+        content_type: str = "application/json",
+        length: int | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
         """Send `content` to `{base}/{path}` with the request's method, query and headers. With
-        `proxy_made`, `content` is JSON that the proxy made, and the answer is asked for
-        uncompressed, for the proxy to read."""
+        `proxy_made`, `content` is a body of `content_type` that the proxy made (chunks sent as
+        they come, `length` bytes in all), and the answer is asked for uncompressed, for the
+        proxy to read."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -189,7 +196,9 @@ class Upstream:
         )
         if proxy_made:
             headers.popall("Accept-Encoding", None)
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
+        if length is not None:
+            headers["Content-Length"] = str(length)
         return self.session.request(
             request.method,
             url,
