@@ -121,7 +121,7 @@ GATEWAY_AUTH = {"Authorization": "Bearer client-one"}
         ("GET", "/v1/credits"),
         ("GET", "/v1/generation?id=x"),
         ("DELETE", "/v1/keys/x"),
-        ("GET", "/v1/embeddings"),
+        ("GET", "/v1/completions"),
     ],
 )
 def test_gateway_mode_forwards_only_its_allowlist(
@@ -137,7 +137,7 @@ def test_gateway_mode_forwards_the_allowlist_without_the_clients_credentials(
 ) -> None:
     headers = {**GATEWAY_AUTH, "Cookie": "session=secret", "X-Api-Key": "client-one"}
     answer = httpx2.post(
-        f"{gateway_url}/v1/embeddings", json={"model": "a/b", "input": "hi"}, headers=headers
+        f"{gateway_url}/v1/completions", json={"model": "a/b", "prompt": "hi"}, headers=headers
     )
     chat = httpx2.post(f"{gateway_url}/v1/chat/completions", json=CHAT, headers=headers)
     assert answer.status_code == 200
