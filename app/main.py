@@ -59,7 +59,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if access_log is not None:
                 stack.push_async_callback(_stopped, asyncio.create_task(access_log.run()))
             image_models = ImageModels(
-                upstream, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
+                upstream,
+                settings.proxy_catalog_refresh_seconds,
+                settings.proxy_images_only_seconds,
+                settings.proxy_unknown_model_refresh_seconds,
             )
             services = Services(
                 settings,

@@ -140,6 +140,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._deadline.cancel()
             self._deadline = None
 
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes that are not HTTP, as an OpenAI-format error."""
+        if not self.transport.is_closing():
+            self.limits.count("invalid_http")
+            self.transport.write(_error_answer(400, msg, "invalid_http"))
+            self.transport.close()
+
     def _head_too_large(self) -> None:
         limit = self.limits.max_head_bytes
         message = (

@@ -139,8 +139,8 @@ def _nearest_ratio(width: int, height: int, model: ImageModel) -> str:
     return nearest
 
 
-def _ratio(ratio: str) -> float:
-    width, _, height = ratio.partition(":")
+def _ratio(ratio: object) -> float:
+    width, _, height = str(ratio).partition(":")
     try:
         return float(width) / float(height)
     except (ValueError, ZeroDivisionError):

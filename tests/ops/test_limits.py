@@ -158,3 +158,9 @@ def test_clients_that_never_read_do_not_hold_upstream_connections(big_answers_ur
     assert answer.status_code == 200
     assert len(answer.content) == 50 * MIB
     assert metric(refused, REFUSED, code="send_timeout") == 2
+
+
+def test_bytes_that_are_not_http_get_an_openai_format_400(proxy_url: str) -> None:
+    answer = exchange(proxy_url, b"\x00\x01 not http at all\r\n\r\n")
+    assert status_of(answer) == 400
+    assert error_code(answer) == "invalid_http"

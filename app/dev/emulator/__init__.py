@@ -19,7 +19,6 @@ import asyncio
 import json
 import threading
 import time
-import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -32,12 +31,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from app.dev.emulator import real
 from app.dev.emulator.answers import (
     IMAGE,
     PNG_B64,
     RESETS,
     STREAMS,
-    USAGE,
     completion_chunks,
     dropped,
 )
@@ -61,6 +60,10 @@ TEST_MODELS = (
 )
 TEST_AUDIO_MODELS = ("test/audio-error", "test/audio-reset")  # likewise, text and audio out
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# `/models` comes through a CDN: a new model may stay out of the list for minutes.
+MODELS_CACHING = {
+    "Cache-Control": "public, max-age=300, stale-while-revalidate=3600, stale-if-error=3600"
+}
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -120,6 +123,8 @@ class FakeOpenRouter:
         self.down_models: set[str] = set()  # chat answers 503 for these
         self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
+        # The usage chunk's shape (see answers.usage_chunk): "stop", "null" or "empty".
+        self.usage_chunk = "stop"
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)
@@ -201,7 +206,7 @@ class FakeOpenRouter:
                 params = {**query, "offset": str(offset + size), "limit": str(size)}
                 next_url = str(request.url.replace(query=urlencode(params)))
         body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
-        return JSONResponse(body)
+        return real.json_answer(body, headers=MODELS_CACHING, request=request)
 
     def _wrong_endpoint(self, model_id: str) -> Response:
         """Chat's refusal of a model served only by the Images API: the 404 seen before, or the
@@ -246,9 +251,9 @@ class FakeOpenRouter:
         if model_id in self.down_models:
             return error(503, f"No provider of {model_id} is available right now")
         if model_id == "test/error-429":
-            return error(429, "Rate limit exceeded", {"Retry-After": "7"})
+            return real.rate_limited()
         if model_id == "test/error-402":
-            return error(402, "Insufficient credits")
+            return real.needs_credits()
         if model_id == "test/slow" and await self._abandoned_within(request, self.slow_seconds):
             self.request_abandoned.set()
             return error(499, "Client closed the request")
@@ -265,12 +270,14 @@ class FakeOpenRouter:
         if "audio" in want and body.get("stream") is not True:
             return error(400, NEEDS_STREAM)
         text = f"Hello from {model['id']}" if "text" in want else ""
-        base = {
-            "id": f"gen-{uuid.uuid4().hex}",
-            "created": int(time.time()),
-            "model": model["id"],
+        base: dict[str, Any] = {
+            "id": real.generation_id(),
             "provider": "FakeProvider",
+            "model": real.canonical_slug(model),
+            "created": int(time.time()),
+            "system_fingerprint": None,
         }
+        generation = {"X-Generation-Id": str(base["id"])}
         if model_id in RESETS:
             return dropped(model_id, base)
         if body.get("stream") is True:
@@ -278,15 +285,21 @@ class FakeOpenRouter:
             chunks = (
                 stream(base)
                 if stream
-                else completion_chunks(base, text, "image" in want, "audio" in want)
+                else completion_chunks(
+                    base, text, "image" in want, "audio" in want, self.usage_chunk
+                )
             )
-            return StreamingResponse(self._watched(chunks), media_type="text/event-stream")
-        message_body: dict[str, Any] = {"role": "assistant", "content": text}
+            headers = {**real.SSE_HEADERS, **generation}
+            return StreamingResponse(self._watched(chunks), headers=headers)
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        message |= {"refusal": None, "reasoning": None}
         if "image" in want and not self.chat_without_images:
-            message_body["images"] = [IMAGE]
-        choice = {"index": 0, "finish_reason": "stop", "native_finish_reason": "STOP"}
-        completion = {**base, "object": "chat.completion", "usage": USAGE}
-        return JSONResponse({**completion, "choices": [{**choice, "message": message_body}]})
+            message["images"] = [{**IMAGE, "index": 0}]
+        choice = {"logprobs": None, "finish_reason": "stop", "native_finish_reason": "STOP"}
+        completion = {**base, "object": "chat.completion"}
+        choices = [{**choice, "index": 0, "message": message}]
+        answer = {**completion, "choices": choices, "usage": real.USAGE}
+        return real.json_answer(answer, headers=generation, request=request)
 
     @staticmethod
     async def _abandoned_within(request: Request, seconds: float) -> bool:
