@@ -12,8 +12,9 @@ from yarl import URL
 from app.catalog import snapshot
 from app.catalog.parse_worker import ParseWorker
 from app.catalog.records import Catalog, CatalogError, Model, merge_into, parse_model_answer
+from app.catalog.source import Source
+from app.errors import UpstreamFailure
 from app.settings import Settings
-from app.upstream.client import Upstream, UpstreamError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class CatalogRefresher:
     """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
     model it does not know. `current` is None until the first load succeeds."""
 
-    def __init__(self, upstream: Upstream, settings: Settings) -> None:
+    def __init__(self, upstream: Source, settings: Settings) -> None:
         self.current: Catalog | None = None
         self.refresh_failures = 0  # since start-up, for the metrics
         self._upstream = upstream
@@ -137,7 +138,7 @@ class CatalogRefresher:
         url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}")
         try:
             model = parse_model_answer(await self._upstream.download(url))
-        except UpstreamError as error:
+        except UpstreamFailure as error:
             logger.info("could not look %s up again: %s", model_id, error)
             return None
         if model is not None and self.current is not None:

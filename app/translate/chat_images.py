@@ -18,9 +18,10 @@ from typing import Any, Final
 
 import orjson
 
+from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
 from app.translate import images, sse
-from app.translate.images import ImageModel, refused
+from app.translate.images import refused
 
 # Sent, in the Images API's terms.
 MAPPED: Final = frozenset({"model", "messages", "n", "seed", "provider", "image_config"})

@@ -11,11 +11,12 @@ the Images API has no field for), which the answer's `X-Dropped-Parameters` list
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
 from app.translate import sse
 
@@ -36,16 +37,6 @@ ASPECT_RATIOS = (
 RATIO_TOLERANCE = 0.05  # 1792x1024 (1.75) is 16:9 (1.78), within 2%
 RESOLUTIONS = ((1024, "1K"), (2048, "2K"), (4096, "4K"))  # by the longer side, at most
 PNG = "image/png"
-
-
-@dataclass(frozen=True)
-class ImageModel:
-    """A model as the Images API lists it: the parameters it takes (name -> descriptor, e.g.
-    `{"type": "enum", "values": [...]}`), and whether it can stream."""
-
-    id: str
-    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    streams: bool = False
 
 
 # What a model that only chat serves can be asked through the chat bridge.

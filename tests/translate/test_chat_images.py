@@ -5,9 +5,9 @@ from typing import Any
 import orjson
 import pytest
 
+from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
 from app.translate import chat_images
-from app.translate.images import ImageModel
 
 MODEL = "maker/images-only"
 ASK = {"role": "user", "content": "A red square"}

@@ -5,9 +5,10 @@ from typing import Any
 import orjson
 import pytest
 
+from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
 from app.translate import images
-from app.translate.images import ImageModel, ImageRequest
+from app.translate.images import ImageRequest
 
 RATIOS = {"type": "enum", "values": ["1:1", "2:3", "3:2", "16:9", "9:16"]}
 RATIO_MODEL = ImageModel(
