@@ -20,6 +20,7 @@ RANKS = {"api": 3, "policy": 2, "translate": 2, "upstream": 2, "catalog": 1, "op
 SHARED = frozenset({"settings", "errors"})
 ROOTS = frozenset({"main", "cli", "__main__"})
 
+
 def module_name(path: Path) -> str:
     parts = path.relative_to(APP.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
