@@ -21,7 +21,7 @@ from app.errors import ProxyError, UpstreamFailure
 from app.ops.metrics import Note
 from app.policy import fallbacks
 from app.policy.plan import Call
-from app.translate import chat_images
+from app.translate import chat_image_answers, chat_images
 from app.upstream import errors as upstream_errors
 from app.upstream.headers import Headers
 from app.upstream.interface import Exchange as Run
@@ -156,9 +156,12 @@ class Exchange:
         except ProxyError as refused:
             raise refused.with_headers(headers) from None
         if payload.get("stream") is True:
-            media_type, translate = b"text/event-stream", chat_images.chat_chunks_from_images
+            media_type, translate = b"text/event-stream", chat_image_answers.chat_chunks_from_images
         else:
-            media_type, translate = b"application/json", chat_images.chat_completion_from_images
+            media_type, translate = (
+                b"application/json",
+                chat_image_answers.chat_completion_from_images,
+            )
         to_chat = functools.partial(translate, model=model_id)
         answer = Reshape(media_type, collect=lambda: Mapped(to_chat))
         content = orjson.dumps(images_body)

@@ -19,7 +19,7 @@ from app.catalog.records import Model
 from app.errors import ClientError, UpstreamFailure, UpstreamUnavailable
 from app.policy.modalities import Action, Policy
 from app.settings import OnUnsupported
-from app.translate import images
+from app.translate import image_answers, images
 from app.translate.images import ImageRequest
 from app.upstream.reshape import Mapped, Reshape, Reshaper
 
@@ -97,15 +97,15 @@ def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
     """What becomes of a 200 answer: OpenAI's ImagesResponse (upstream's bytes as they are where
     they fit), or OpenAI's stream events (upstream's own, named as OpenAI names them, or one
     `completed` event per image when the answer came whole)."""
-    steps: list[Callable[[bytes], bytes]] = [images.images_from_chat] if through_chat else []
+    steps: list[Callable[[bytes], bytes]] = [image_answers.images_from_chat] if through_chat else []
     media_type = b"application/json"
     if checked.stream:
-        steps.append(functools.partial(images.completed_events, kind=kind))
+        steps.append(functools.partial(image_answers.completed_events, kind=kind))
         media_type = b"text/event-stream"
     elif checked.response_format == "url":
-        steps.append(images.with_urls)
+        steps.append(image_answers.with_urls)
     collected = Reshape(media_type, collect=lambda: Mapped(_chained(steps))) if steps else None
-    renamed = Reshape(media_type, each_event=images.as_edit_event) if kind == EDIT else None
+    renamed = Reshape(media_type, each_event=image_answers.as_edit_event) if kind == EDIT else None
 
     def reshape(content_type: str) -> Reshape | None:
         if content_type == "text/event-stream" and not through_chat:
