@@ -8,7 +8,7 @@ request's log record. Runs inside `RelayResponse`, before any byte reaches the c
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import orjson
@@ -117,7 +117,7 @@ class Exchange:
         return None if retry == first else retry
 
     async def with_fallbacks(
-        self, tries: list[tuple[Call, Model | None]], plan: Plan
+        self, tries: Sequence[tuple[Call, Model | None]], plan: Plan
     ) -> Upstreamed:
         """Each model in turn, asked alone with its own `modalities`, until one answers with
         anything but 404, 408, 429 or 5xx (a 400, 401, 402 or 403 is the client's to fix, and
