@@ -1,7 +1,7 @@
 """An in-process upstream (`app.upstream.interface.UpstreamApi`) for unit tests: canned answers
 in order, every call recorded, nothing on the network."""
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,7 @@ class FakeAnswer:
         self.headers = CIMultiDict((k.decode(), v.decode()) for k, v in self.raw_headers)
         self.content_type = content_type
         self.content = FakeBody([body] if isinstance(body, bytes) else body)
+        self.content_length = len(body) if isinstance(body, bytes) else None
         self.released = self.closed = False
 
     async def read(self) -> bytes:
@@ -92,8 +93,16 @@ class FakeUpstream:
         self.downloads = downloads
 
     async def send(
-        self, incoming: Incoming, path: bytes, content: bytes, proxy_made: bool = False
+        self,
+        incoming: Incoming,
+        path: bytes,
+        content: bytes | AsyncIterable[bytes],
+        proxy_made: bool = False,
+        content_type: str = "application/json",
+        length: int | None = None,
     ) -> FakeAnswer:
+        if not isinstance(content, bytes):
+            content = b"".join([chunk async for chunk in content])
         self.sent.append(Sent(incoming, path, content, proxy_made))
         answer = self.answers.pop(0)
         if isinstance(answer, BaseException):

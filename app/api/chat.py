@@ -16,6 +16,7 @@ from app.catalog.records import Model
 from app.errors import ClientError, ProxyError
 from app.ops.metrics import Note
 from app.policy import fallbacks
+from app.policy.endpoints import CHAT, RESPONSES, Endpoint, refuse_on_chat
 from app.policy.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, Policy
 from app.policy.plan import Call, Planner, make_plan, modalities_only
 from app.translate.audio import AudioCollector
@@ -34,11 +35,18 @@ class Api:
     planner: Planner
     images_bridge: bool = False  # models only the Images API serves are asked there instead
     fallbacks: bool = False  # a `models` list whose models need different bodies is run here
+    endpoint: Endpoint = CHAT  # how a refusal of a model made for another route names this one
 
     def outgoing(self, call: Call, model: Model | None, note: Note) -> Outgoing:
         """What to send upstream for `call` (its payload changed in place) to `model` (None: not
         in the catalog); ClientError (400) when the policy refuses it, upstream not called.
         Every answer carries `X-Modalities`; `note` gets the decision."""
+        if model is not None:
+            misrouted = refuse_on_chat(model.id, model.output_modalities, self.endpoint)
+            if misrouted is not None:  # upstream would answer an error that says nothing of why
+                note.model, note.decision = model.id, Action.REJECT
+                refusal = ClientError(misrouted.message, misrouted.code)
+                raise refusal.with_headers(NO_MODALITIES)
         decision = self.policy.decide(call.requested, call.model_id or "", model)
         sent = [(b"x-modalities", decision.header(call.requested is not MISSING).encode())]
         note.model, note.decision = (model.id if model else "unknown"), decision.action
@@ -69,7 +77,8 @@ async def responses(request: Request) -> Response:
     API returns. Nothing else changes: its answers, `image_generation_call` items and SSE events
     included, are relayed as they come."""
     policy = Policy(services(request).settings.proxy_on_unsupported, RESPONSES_MODALITIES)
-    return await forward_decided(request, Api(b"responses", policy, modalities_only))
+    api = Api(b"responses", policy, modalities_only, endpoint=RESPONSES)
+    return await forward_decided(request, api)
 
 
 async def forward_decided(request: Request, api: Api) -> Response:

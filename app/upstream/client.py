@@ -8,7 +8,7 @@ With `app.upstream.relay` (the relayed answer), the only module that knows the H
 import asyncio
 import logging
 import urllib.request
-from collections.abc import Awaitable
+from collections.abc import AsyncIterable, Awaitable
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -103,12 +103,19 @@ class Upstream:
         return self._session
 
     def send(
-        self, incoming: Incoming, path: bytes, content: bytes, proxy_made: bool = False
+        self,
+        incoming: Incoming,
+        path: bytes,
+        content: bytes | AsyncIterable[bytes],
+        proxy_made: bool = False,
+        content_type: str = "application/json",
+        length: int | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
         """Send `content` to `{base}/{path}` with the client's method, query and headers (less
         hop-by-hop ones; its `Authorization`, or else the server's key; in gateway mode always
-        the server's), and the request id. With `proxy_made`, `content` is JSON that the proxy
-        made, and the answer is asked for uncompressed, for the proxy to read."""
+        the server's), and the request id. With `proxy_made`, `content` is a body of
+        `content_type` that the proxy made (chunks sent as they come, `length` bytes in all),
+        and the answer is asked for uncompressed, for the proxy to read."""
         target = f"{self.base}/{path.decode('latin-1')}"
         query = incoming.query
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -121,7 +128,9 @@ class Upstream:
         headers[metrics.HEADER.decode()] = incoming.request_id
         if proxy_made:
             headers.popall("Accept-Encoding", None)
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
+        if length is not None:
+            headers["Content-Length"] = str(length)
         return self.session.request(
             incoming.method,
             url,

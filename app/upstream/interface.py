@@ -4,7 +4,7 @@
 response offers that the relay reads. Nothing here does I/O.
 """
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,6 +50,8 @@ class Answer(Protocol):
     @property
     def content_type(self) -> str: ...
     @property
+    def content_length(self) -> int | None: ...
+    @property
     def content(self) -> Body: ...
     async def read(self) -> bytes: ...
     def release(self) -> object: ...
@@ -63,11 +65,18 @@ class UpstreamApi(Protocol):
     def base(self) -> str: ...
 
     def send(
-        self, incoming: Incoming, path: bytes, content: bytes, proxy_made: bool = False
+        self,
+        incoming: Incoming,
+        path: bytes,
+        content: bytes | AsyncIterable[bytes],
+        proxy_made: bool = False,
+        content_type: str = "application/json",
+        length: int | None = None,
     ) -> Awaitable[Answer]:
         """Send `content` to `{base}/{path}` as the client's request says (see `Incoming`); with
-        `proxy_made`, `content` is JSON the proxy made and the answer is asked uncompressed.
-        Raises aiohttp.ClientError or TimeoutError when upstream cannot be reached."""
+        `proxy_made`, `content` is a body of `content_type` the proxy made (chunks, `length`
+        bytes in all) and the answer is asked uncompressed. Raises aiohttp.ClientError or
+        TimeoutError when upstream cannot be reached."""
         ...
 
     async def download(self, url: URL) -> bytes:

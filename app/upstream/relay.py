@@ -139,6 +139,8 @@ class RelayResponse(Response):
         if reshape is not None:
             headers.append((b"content-type", reshape.content_type))
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        if reshape is not None and reshape.prefix:
+            await send({"type": "http.response.body", "body": reshape.prefix, "more_body": True})
         each_event = reshape.each_event if reshape else None
         events = sse.EventSplitter()
         last = b"\n\n"
