@@ -18,12 +18,10 @@ class Collector(Protocol):
         ...
 
 
-class Mapped:
-    """A Collector that applies a pure function to the whole body: 200 and what it returns, or
-    a 502 when the body has another shape than the function expects."""
+class Whole:
+    """A Collector that keeps every piece and answers for the whole body (`answer`)."""
 
-    def __init__(self, mapping: Callable[[bytes], bytes]) -> None:
-        self._mapping = mapping
+    def __init__(self) -> None:
         self._pieces: list[bytes] = []
 
     def feed(self, piece: bytes) -> None:
@@ -31,6 +29,22 @@ class Mapped:
 
     def result(self) -> tuple[int, bytes]:
         body, self._pieces = b"".join(self._pieces), []
+        return self.answer(body)
+
+    def answer(self, body: bytes) -> tuple[int, bytes]:
+        """The status and body of the client's answer to `body`."""
+        raise NotImplementedError
+
+
+class Mapped(Whole):
+    """A Collector that applies a pure function to the whole body: 200 and what it returns, or
+    a 502 when the body has another shape than the function expects."""
+
+    def __init__(self, mapping: Callable[[bytes], bytes]) -> None:
+        super().__init__()
+        self._mapping = mapping
+
+    def answer(self, body: bytes) -> tuple[int, bytes]:
         try:
             return 200, self._mapping(body)
         # Any of these means an answer of another shape than the documented one.
