@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate import sse
+from app.upstream.disconnect import cancel_on_disconnect, cancelled_by
 from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, without_hop_by_hop
 from app.upstream.interface import Answer, Exchange, Upstreamed
@@ -70,11 +71,11 @@ class RelayResponse(Response):
         # proxy's CPU per small request (py-spy).
         serving = asyncio.current_task()
         assert serving is not None
-        watcher = asyncio.create_task(_cancel_on_disconnect(receive, serving))
+        watcher = asyncio.create_task(cancel_on_disconnect(receive, serving))
         try:
             await self._serve(scope, receive, send)
         except asyncio.CancelledError:
-            if not _cancelled_by(watcher):
+            if not cancelled_by(watcher):
                 raise  # not the client's leaving: the server's own cancellation
             serving.uncancel()  # the client left; the upstream request is closed (`_serve`)
         finally:
@@ -196,15 +197,3 @@ async def _pieces(answer: Answer, idle: float | None) -> AsyncIterator[bytes]:
         if not piece:
             return
         yield piece
-
-
-def _cancelled_by(watcher: asyncio.Task[None]) -> bool:
-    """Whether `watcher` (`_cancel_on_disconnect`) ran to its end: the client left."""
-    return watcher.done() and not watcher.cancelled() and watcher.exception() is None
-
-
-async def _cancel_on_disconnect(receive: Receive, serving: asyncio.Task[None]) -> None:
-    """Cancel `serving` when the client disconnects."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    serving.cancel()
