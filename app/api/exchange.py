@@ -22,12 +22,13 @@ from app.ops.metrics import Note
 from app.policy import fallbacks
 from app.policy.plan import Call
 from app.translate import chat_image_answers, chat_images
+from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
 from app.upstream.headers import Headers
 from app.upstream.interface import Exchange as Run
 from app.upstream.interface import Incoming, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
-from app.upstream.reshape import Mapped, Reshape, Reshaper
+from app.upstream.reshape import Reshape, Reshaper
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any, Final
 import orjson
 
 from app.errors import ProxyError, error_body
-from app.upstream.reshape import Whole
+from app.translate.whole import Whole
 
 FORMATS: Final = ("float", "base64")
 
@@ -49,7 +49,7 @@ def float32_base64(vector: list[float]) -> str:
 
 
 class EmbeddingsAnswer(Whole):
-    """Collects OpenRouter's 200 answer (see `app.upstream.reshape.Collector`) and makes the
+    """Collects OpenRouter's 200 answer (see `app.translate.whole.Collector`) and makes the
     client's: the vectors in base64 when asked so, else the answer as it came; a 502 naming
     `model_id` when it holds no embeddings."""
 
