@@ -25,8 +25,7 @@ from app.translate import chat_image_answers, chat_images
 from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
 from app.upstream.headers import Headers
-from app.upstream.interface import Exchange as Run
-from app.upstream.interface import Incoming, UpstreamApi, Upstreamed
+from app.upstream.interface import Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
 from app.upstream.reshape import Reshape, Reshaper
 

@@ -24,7 +24,7 @@ from app.translate import sse
 from app.upstream.disconnect import cancel_on_disconnect, cancelled_by
 from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, without_hop_by_hop
-from app.upstream.interface import Answer, Exchange, Upstreamed
+from app.upstream.interface import Answer, Run, Upstreamed
 from app.upstream.reshape import Reshape
 
 logger = logging.getLogger(__name__)
@@ -50,17 +50,18 @@ class Timeouts:
 
 
 class RelayResponse(Response):
-    """Runs `exchange` when served, and streams the answer back byte-for-byte, chunk by chunk as
-    it arrives, unless its reshaper reshapes it. `headers` go on the proxy's own 502 and 504
-    answers; what happens is noted in `note` (the request's log record), never read from it.
+    """Runs `run` (the exchange with upstream) when served, and streams the answer back
+    byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it. `headers` go on
+    the proxy's own 502 and 504 answers; what happens is noted in `note` (the request's log
+    record), never read from it.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request at once
     (its connection is closed, so upstream sees it too).
     """
 
-    def __init__(self, exchange: Exchange, timeouts: Timeouts, headers: Headers, note: Note):
-        self._exchange = exchange
+    def __init__(self, run: Run, timeouts: Timeouts, headers: Headers, note: Note):
+        self._run = run
         self._timeouts = timeouts
         self._headers_on_error = headers
         self._note = note
@@ -85,7 +86,7 @@ class RelayResponse(Response):
         sent_at = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeouts.first_byte):
-                exchanged = await self._exchange()
+                exchanged = await self._run()
         except FAILURES as error:
             raise unavailable(error).with_headers(self._headers_on_error) from None
         answer, note = exchanged.answer, self._note
