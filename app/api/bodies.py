@@ -9,18 +9,18 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from app.errors import ProxyError
+from app.errors import ClientError
 from app.settings import DEFAULT_MAX_JSON_ITEMS
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body; ProxyError (413) as soon as it is known to exceed `limit` bytes, from
+    """The request body; ClientError (413) as soon as it is known to exceed `limit` bytes, from
     its Content-Length or while it arrives, so an oversized body is never read whole."""
     return b"".join([chunk async for chunk in limited_stream(request, limit)])
 
 
 async def limited_stream(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    """The request body as it arrives; ProxyError (413) as soon as it is known to exceed
+    """The request body as it arrives; ClientError (413) as soon as it is known to exceed
     `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -42,9 +42,9 @@ def json_items(body: bytes) -> int:
     return 2 * containers + body.count(b",") + 1
 
 
-def _too_large(limit: int) -> ProxyError:
+def _too_large(limit: int) -> ClientError:
     message = f"The request body is larger than the proxy accepts ({limit:,} bytes)"
-    return ProxyError(413, message, "request_too_large")
+    return ClientError(message, "request_too_large", 413)
 
 
 # 20 digits or more (2**64 has 20) after what may precede a number: maybe beyond 64 bits.
@@ -52,22 +52,22 @@ LONG_NUMBER = re.compile(rb"[:,\[]\s*-?[0-9]{20}")
 
 
 def parse_json_object(body: bytes, max_items: int = DEFAULT_MAX_JSON_ITEMS) -> dict[str, Any]:
-    """The body as a JSON object; ProxyError (400) for anything else (bad JSON, not UTF-8, empty,
+    """The body as a JSON object; ClientError (400) for anything else (bad JSON, not UTF-8, empty,
     an array or a scalar), and (413) for a body of more than `max_items` values, counted before
     parsing (see `json_items`)."""
     if json_items(body) > max_items:
         message = f"The request body holds more JSON values than the proxy takes ({max_items:,})"
-        raise ProxyError(413, message, "too_many_json_values")
+        raise ClientError(message, "too_many_json_values", 413)
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         message = f"The request body is not valid JSON: {error}"
-        raise ProxyError(400, message, "invalid_json") from None
+        raise ClientError(message, "invalid_json") from None
     if not isinstance(payload, dict):
-        raise ProxyError(400, "The request body must be a JSON object", "invalid_json")
+        raise ClientError("The request body must be a JSON object", "invalid_json")
     if LONG_NUMBER.search(body) and _has_huge_integer(body):
         message = "Integers in the request body must fit in 64 bits"
-        raise ProxyError(400, message, "integer_too_large")
+        raise ClientError(message, "integer_too_large")
     return payload
 
 

@@ -15,21 +15,21 @@ import hmac
 from starlette.requests import Request
 
 from app.api.services import Services
-from app.errors import ProxyError
+from app.errors import AuthError, ClientError
 
 
 def admit(request: Request, proxy: Services, json_body: bool = False) -> None:
-    """Raise ProxyError unless `request` may be served (see the module's docstring)."""
+    """Raise ClientError unless `request` may be served (see the module's docstring)."""
     origin = request.headers.get("origin")
     if origin is not None and origin not in proxy.cors_origins:
         message = "Requests from web pages are refused; allow an origin with PROXY_CORS_ORIGINS"
-        raise ProxyError(403, message, "origin_not_allowed")
+        raise ClientError(message, "origin_not_allowed", 403)
     if proxy.client_keys and not bears_one_of(request, proxy.client_keys):
         message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
-        raise ProxyError(401, message, "invalid_api_key")
+        raise AuthError(message)
     if json_body and not is_json(request.headers.get("content-type")):
         message = "This route takes JSON: send Content-Type: application/json"
-        raise ProxyError(415, message, "unsupported_media_type")
+        raise ClientError(message, "unsupported_media_type", 415)
 
 
 def bears_one_of(request: Request, keys: tuple[bytes, ...]) -> bool:

@@ -18,11 +18,12 @@ from app.api.audio import speech, transcriptions
 from app.api.bodies import read_body
 from app.api.chat import chat_completions, responses
 from app.api.embeddings import embeddings
+from app.api.exchange import Outgoing
 from app.api.images import image_edits, image_generations
-from app.api.services import services
+from app.api.services import exchange_for, services
 from app.catalog.filters import ModelFilter
 from app.catalog.records import listing_of
-from app.errors import ProxyError
+from app.errors import ClientError, NotReady
 from app.upstream.client import upstream_path
 
 API_PREFIXES = ("/v1", "/api/v1")
@@ -42,7 +43,7 @@ async def list_models(request: Request) -> Response:
     try:
         wanted = ModelFilter.from_query(request.query_params)
     except ValueError as error:
-        return ProxyError(400, str(error), "invalid_filter").response()
+        raise ClientError(str(error), "invalid_filter") from None
     found = [model for model in catalog.models if wanted.accepts(model)]
     return Response(listing_of(found), media_type="application/json")
 
@@ -54,11 +55,11 @@ async def get_model(request: Request) -> Response:
     catalog = services(request).catalog
     if catalog.current is None:
         message = "The model catalog is still loading; try again in a few seconds"
-        return ProxyError(503, message, "catalog_loading", "server_error").response()
+        raise NotReady(message, "catalog_loading")
     model = await catalog.find(model_id)
     if model is None:
         message = f"No model {model_id!r}; search with GET /v1/models?q=..."
-        return ProxyError(404, message, "model_not_found").response()
+        raise ClientError(message, "model_not_found", 404)
     return Response(model.raw, media_type="application/json")
 
 
@@ -71,9 +72,9 @@ async def forward_as_is(request: Request) -> Response:
     path = _path_after_prefix(request)
     if not guards.may_forward(proxy, request.method, path.decode("latin-1")):
         message = "Gateway mode does not forward this route; see PROXY_GATEWAY_FORWARDS"
-        raise ProxyError(404, message, "not_found")
+        raise ClientError(message, "not_found", 404)
     body = await read_body(request, proxy.settings.proxy_max_body_bytes)
-    return proxy.upstream.forward(request, path, body)
+    return exchange_for(request).forward(Outgoing(path, body, []))
 
 
 def _path_after_prefix(request: Request) -> bytes:
@@ -82,9 +83,7 @@ def _path_after_prefix(request: Request) -> bytes:
     raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
     prefix = b"/api/v1/" if request.scope["path"].startswith("/api/v1/") else b"/v1/"
     if not raw_path.startswith(prefix):
-        raise ProxyError(
-            400, "The request path's prefix must not be percent-encoded", "invalid_path"
-        )
+        raise ClientError("The request path's prefix must not be percent-encoded", "invalid_path")
     return upstream_path(raw_path, prefix)
 
 

@@ -5,7 +5,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from app.errors import ProxyError
+from app.errors import ClientError
 from app.policy.modalities import Action, Decision
 
 # Upstream answers after which the next model is tried; 400, 401, 402 and 403 are the client's
@@ -16,19 +16,19 @@ ABSENT = "absent"  # the body's `modalities` when a decision drops it
 
 def candidates(payload: dict[str, Any], limit: int) -> list[str] | None:
     """The models to try, in order: `model` first when given, then `models` (without repeating
-    any); None when there is no `models` list. ProxyError (400) for a `models` that is not a
+    any); None when there is no `models` list. ClientError (400) for a `models` that is not a
     list of strings, or that names more than `limit` models: each may cost an upstream call."""
     listed = payload.get("models")
     if listed is None:
         return None
     if not isinstance(listed, list) or not all(isinstance(m, str) and m for m in listed):
-        raise ProxyError(400, "`models` must be a list of model ids", "invalid_models")
+        raise ClientError("`models` must be a list of model ids", "invalid_models")
     first = payload.get("model")
     head = [first] if isinstance(first, str) and first else []
     order = list(dict.fromkeys(head + listed))
     if len(order) > limit:
         message = f"`models` names {len(order)} models; the proxy tries at most {limit}"
-        raise ProxyError(400, message, "too_many_models")
+        raise ClientError(message, "too_many_models")
     return order
 
 

@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 
-from app.catalog.image_models import ImageModels, parse_image_models
+from app.catalog.image_models import ImageModel, ImageModels, parse_image_models
 from app.dev.emulator import FakeOpenRouter
-from app.translate.images import ImageModel, images_request
-from app.upstream.client import Upstream, UpstreamError
+from app.errors import UpstreamUnavailable
+from app.translate.images import images_request
+from app.upstream.client import Upstream
 from tests.conftest import proxy_settings
 
 pytestmark = pytest.mark.anyio
@@ -58,7 +59,7 @@ async def test_a_failed_reload_keeps_the_last_list_and_a_first_failure_raises(
     assert await models.find("qwen/qwen-image-3") is not None
     fake.images.models_down = True
     assert await models.find("qwen/qwen-image-3") is not None
-    with pytest.raises(UpstreamError):
+    with pytest.raises(UpstreamUnavailable):
         await ImageModels(upstream, max_age_seconds=0).find("qwen/qwen-image-3")
 
 
@@ -86,6 +87,6 @@ async def test_with_no_list_loaded_a_failed_load_is_not_repeated_by_every_reques
     async with Upstream(proxy_settings(fake_url)) as client:
         models = ImageModels(client, max_age_seconds=300, retry_seconds=30)
         for _ in range(3):
-            with pytest.raises(UpstreamError):
+            with pytest.raises(UpstreamUnavailable):
                 await models.find("a/b")
     assert [r.path for r in fake.requests] == ["/api/v1/images/models"]

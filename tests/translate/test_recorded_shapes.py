@@ -11,9 +11,9 @@ import orjson
 import pytest
 
 from app.policy import fallbacks
-from app.translate import chat_images, sse
+from app.translate import chat_image_answers, sse
 from app.translate.audio import AudioCollector
-from app.translate.images import as_edit_event, images_from_chat
+from app.translate.image_answers import as_edit_event, images_from_chat
 from app.upstream import errors as upstream_errors
 
 KEEP_ALIVE = b": OPENROUTER PROCESSING\n\n"
@@ -186,7 +186,7 @@ def test_the_images_bridge_chunks_fold_as_a_client_folds_them() -> None:
             "usage": {"prompt_tokens": 1, "cost": 0.04},
         }
     )
-    chunks = chat_images.chat_chunks_from_images(images_answer, "qwen/qwen-image-3")
+    chunks = chat_image_answers.chat_chunks_from_images(images_answer, "qwen/qwen-image-3")
     status, body = fed_in_pieces(AudioCollector(), chunks, 11)
     (only,) = orjson.loads(body)["choices"]
     assert status == 200

@@ -14,8 +14,9 @@ from starlette.routing import Route
 from yarl import URL
 
 from app.dev.local_server import serve
+from app.errors import UpstreamUnavailable
 from app.upstream import errors as upstream_errors
-from app.upstream.client import Upstream, UpstreamError
+from app.upstream.client import Upstream
 from tests.conftest import proxy_settings, running_proxy
 
 MiB = 1024 * 1024
@@ -64,7 +65,7 @@ def test_an_error_answer_larger_than_the_limit_is_a_502(hostile_url: str) -> Non
             f"{url}/v1/chat/completions", json=body, headers={"Authorization": "k"}
         )
     assert answer.status_code == 502
-    assert answer.json()["error"]["code"] == "upstream_error_too_large"
+    assert answer.json()["error"]["code"] == "upstream_bad_answer"
 
 
 def test_a_small_gzip_error_that_inflates_past_the_limit_is_not_inflated() -> None:
@@ -80,5 +81,5 @@ def test_a_small_gzip_error_that_inflates_past_the_limit_is_not_inflated() -> No
 async def test_downloads_are_bounded_and_never_redirected(hostile_url: str, path: str) -> None:
     settings = proxy_settings(hostile_url, proxy_max_catalog_bytes=MiB)
     async with Upstream(settings) as upstream:
-        with pytest.raises(UpstreamError):
+        with pytest.raises(UpstreamUnavailable):
             await upstream.download(URL(f"{settings.openrouter_base_url}/{path}"))

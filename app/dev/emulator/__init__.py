@@ -15,40 +15,28 @@ API are in ``app.dev.emulator.images`` and ``app.dev.emulator.responses``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import aclosing
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.dev.emulator import real
-from app.dev.emulator.answers import (
-    IMAGE,
-    PNG_B64,
-    RESETS,
-    STREAMS,
-    completion_chunks,
-    dropped,
-)
-from app.dev.emulator.audio import NEEDS_STREAM
+from app.dev.emulator.answers import PNG_B64
+from app.dev.emulator.chat import FakeChat
 from app.dev.emulator.embeddings import FakeEmbeddingsApi
-from app.dev.emulator.images import IMAGES_ONLY, FakeImagesApi
+from app.dev.emulator.images import FakeImagesApi
+from app.dev.emulator.listing import listed, paged
 from app.dev.emulator.responses import FakeResponsesApi
-from app.dev.emulator.routing import checked_body, error, outputs, routed, unknown_model
+from app.dev.emulator.routing import error
 from app.dev.emulator.speech import FakeAudioApi
 
 DATA_DIR = Path(__file__).parents[2] / "data"
-CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
 # Test-only text models: resolvable on chat but never listed by GET /models.
 TEST_MODELS = (
     "test/slow",
@@ -60,10 +48,6 @@ TEST_MODELS = (
 )
 TEST_AUDIO_MODELS = ("test/audio-error", "test/audio-reset")  # likewise, text and audio out
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-# `/models` comes through a CDN: a new model may stay out of the list for minutes.
-MODELS_CACHING = {
-    "Cache-Control": "public, max-age=300, stale-while-revalidate=3600, stale-if-error=3600"
-}
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -83,13 +67,6 @@ class ReceivedRequest:
     query: str
     headers: dict[str, str]
     body: bytes
-
-
-def listed(model: dict[str, Any], wanted: str | None) -> bool:
-    """Whether GET /models?output_modalities=`wanted` lists `model` (absent means "text")."""
-    if wanted == "all":
-        return True
-    return bool({v.strip() for v in (wanted or "text").split(",")} & outputs(model))
 
 
 class FakeOpenRouter:
@@ -123,18 +100,19 @@ class FakeOpenRouter:
         self.down_models: set[str] = set()  # chat answers 503 for these
         self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
-        # The usage chunk's shape (see answers.usage_chunk): "stop", "null" or "empty".
-        self.usage_chunk = "stop"
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)
         self.responses = FakeResponsesApi(self.lookup, PNG_B64)
+        self.chat = FakeChat(self)
         self.audio = FakeAudioApi(self.lookup)
         self.embeddings = FakeEmbeddingsApi(self.models, self.lookup)
         self.app = Starlette(
             routes=[
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
-                Route("/api/v1/chat/completions", self._recorded(self.chat), methods=["POST"]),
+                Route(
+                    "/api/v1/chat/completions", self._recorded(self.chat.answer), methods=["POST"]
+                ),
                 Route("/api/v1/images/models", self._recorded(self.images.list_models)),
                 Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
@@ -192,33 +170,7 @@ class FakeOpenRouter:
             return error(500, "Internal Server Error")
         if self.catalog_garbage is not None:
             return Response(self.catalog_garbage, media_type="application/json")
-        matching = [m for m in self.models if listed(m, wanted)]
-        page, next_url = matching, None
-        if "offset" in query or "limit" in query or self.page_size is not None:
-            try:
-                offset = max(int(query.get("offset", "0")), 0)
-                size = int(query.get("limit") or self.page_size or 500)
-            except ValueError:
-                return error(400, "offset and limit must be integers")
-            size = min(max(size, 1), 1000)  # OpenRouter caps limit at 1000
-            page = matching[offset : offset + size]
-            if offset + size < len(matching):
-                params = {**query, "offset": str(offset + size), "limit": str(size)}
-                next_url = str(request.url.replace(query=urlencode(params)))
-        body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
-        return real.json_answer(body, headers=MODELS_CACHING, request=request)
-
-    def _wrong_endpoint(self, model_id: str) -> Response:
-        """Chat's refusal of a model served only by the Images API: the 404 seen before, or the
-        400 with `availability.code` of the 2026-08 changelog (``wrong_endpoint_as_400``)."""
-        if self.wrong_endpoint_as_400:
-            availability = {"code": "wrong_endpoint", "retryable": False}
-            message = f"{model_id} is served by the Images API (POST /api/v1/images)"
-            return error(400, message, availability=availability)
-        message = f"{model_id} is an image generation model and cannot be used with the "
-        return error(
-            404, message + "chat/completions endpoint. Use the /api/v1/images endpoint instead."
-        )
+        return paged([m for m in self.models if listed(m, wanted)], request, self.page_size)
 
     async def get_model(self, request: Request) -> Response:
         """GET /model/{author}/{slug}: one model, aliases and variant suffixes resolved (404 for
@@ -228,100 +180,6 @@ class FakeOpenRouter:
         if model is None:
             return error(404, f"Model {request.path_params['rest']} not found")
         return JSONResponse({"data": model})
-
-    async def chat(self, request: Request) -> Response:
-        """POST /chat/completions: auth, then the answer of `model`, or of each model of a
-        `models` list in turn (with the same body) until one answers 200; else the last
-        failure."""
-        body = await checked_body(request)
-        if isinstance(body, Response):
-            return body
-        listed = body.get("models")
-        if not isinstance(listed, list):
-            return await self._answer(request, body, body["model"])
-        answer = error(400, "'models' is empty")
-        for model_id in listed:
-            answer = await self._answer(request, body, model_id)
-            if answer.status_code == 200:
-                break
-        return answer
-
-    async def _answer(self, request: Request, body: dict[str, Any], model_id: str) -> Response:
-        """One model's answer: special test models, lookup, modality routing, the completion."""
-        if model_id in self.down_models:
-            return error(503, f"No provider of {model_id} is available right now")
-        if model_id == "test/error-429":
-            return real.rate_limited()
-        if model_id == "test/error-402":
-            return real.needs_credits()
-        if model_id == "test/slow" and await self._abandoned_within(request, self.slow_seconds):
-            self.request_abandoned.set()
-            return error(499, "Client closed the request")
-        model = self.lookup(model_id)
-        if model is None:
-            return unknown_model(model_id)
-        if model["id"] in IMAGES_ONLY:
-            return self._wrong_endpoint(model["id"])
-        want = routed(model_id, body.get("modalities"), outputs(model) & CHAT_MODALITIES)
-        if isinstance(want, Response):
-            return want
-        if body.get("tools") and "tools" not in model.get("supported_parameters", []):
-            return error(404, "No endpoints found that support tool use")
-        if "audio" in want and body.get("stream") is not True:
-            return error(400, NEEDS_STREAM)
-        text = f"Hello from {model['id']}" if "text" in want else ""
-        base: dict[str, Any] = {
-            "id": real.generation_id(),
-            "provider": "FakeProvider",
-            "model": real.canonical_slug(model),
-            "created": int(time.time()),
-            "system_fingerprint": None,
-        }
-        generation = {"X-Generation-Id": str(base["id"])}
-        if model_id in RESETS:
-            return dropped(model_id, base)
-        if body.get("stream") is True:
-            stream = STREAMS.get(model_id)
-            chunks = (
-                stream(base)
-                if stream
-                else completion_chunks(
-                    base, text, "image" in want, "audio" in want, self.usage_chunk
-                )
-            )
-            headers = {**real.SSE_HEADERS, **generation}
-            return StreamingResponse(self._watched(chunks), headers=headers)
-        message: dict[str, Any] = {"role": "assistant", "content": text}
-        message |= {"refusal": None, "reasoning": None}
-        if "image" in want and not self.chat_without_images:
-            message["images"] = [{**IMAGE, "index": 0}]
-        choice = {"logprobs": None, "finish_reason": "stop", "native_finish_reason": "STOP"}
-        completion = {**base, "object": "chat.completion"}
-        choices = [{**choice, "index": 0, "message": message}]
-        answer = {**completion, "choices": choices, "usage": real.USAGE}
-        return real.json_answer(answer, headers=generation, request=request)
-
-    @staticmethod
-    async def _abandoned_within(request: Request, seconds: float) -> bool:
-        """Wait `seconds`, like a slow generation; True as soon as the client goes away."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if await request.is_disconnected():
-                return True
-            await asyncio.sleep(0.01)
-        return False
-
-    async def _watched(self, chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
-        """Relay `chunks` one body message each; set ``stream_cancelled`` unless they all went."""
-        finished = False
-        try:
-            async with aclosing(chunks):
-                async for piece in chunks:
-                    yield piece
-            finished = True
-        finally:
-            if not finished:
-                self.stream_cancelled.set()
 
     async def echo(self, request: Request) -> Response:
         """Any other /api/v1 path: 200 echo of what arrived, to check passthrough forwarding."""

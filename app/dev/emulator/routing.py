@@ -11,10 +11,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.dev.emulator.real import user_not_found
-
-UNKNOWN_KEYS = frozenset({"sk-or-v1-unknown", "sk-or-revoked"})  # answered "User not found."
-
 # As captured from OpenRouter when `modalities` does not match the model's outputs.
 MODALITY_404_METADATA = {
     "routing_funnel": [{"step": "Initial Endpoints", "endpoint_count": 1}],
@@ -42,8 +38,6 @@ def authorized(request: Request) -> Response | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return error(401, "No auth credentials found")
-    if token.strip() in UNKNOWN_KEYS:
-        return user_not_found()
     return None
 
 
@@ -60,6 +54,18 @@ async def checked_body(request: Request) -> dict[str, Any] | Response:
     if not isinstance(body, dict) or not isinstance(body.get("model") or _first(body), str):
         return error(400, "Request body must be a JSON object with a string 'model'")
     return body
+
+
+async def checked_model(
+    request: Request, lookup: Lookup
+) -> tuple[dict[str, Any], dict[str, Any]] | Response:
+    """The request's JSON object (see `checked_body`) and its model, resolved by `lookup`; else
+    OpenRouter's refusal (401, 400, or the 400 for a model it does not know)."""
+    body = await checked_body(request)
+    if isinstance(body, Response):
+        return body
+    model = lookup(body["model"])
+    return unknown_model(body["model"]) if model is None else (body, model)
 
 
 def _first(body: dict[str, Any]) -> object:
