@@ -97,7 +97,7 @@ def outgoing(
     model_id: str | None,
     model: Model | None,
 ) -> Outgoing | Response:
-    """What to send upstream for `payload` (modified in place) to `model` (None: not in the
+    """What to send upstream for `body` (parsed: `payload`) to `model` (None: not in the
     catalog), or the 400 that refuses it without calling upstream. Every answer carries
     `X-Modalities`."""
     settings = services(request).settings
@@ -118,7 +118,7 @@ def outgoing(
         headers.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
     note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
     reshaper = assembled_audio if plan.assemble else None
-    return Outgoing(plan.body(body, payload), headers, reshaper)
+    return Outgoing(plan.body(body), headers, reshaper)
 
 
 async def _with_fallbacks(

@@ -13,6 +13,7 @@ import orjson
 
 from app.catalog import Model
 from app.modalities import Action, Decision
+from app.translate import json_patch
 
 TOOL_PARAMETERS: Final = ("tools", "tool_choice", "parallel_tool_calls")
 
@@ -56,20 +57,21 @@ class Plan:
     def changes_body(self) -> bool:
         return self.decision.action is not Action.UNCHANGED or bool(self.dropped) or self.assemble
 
-    def body(self, original: bytes, payload: dict[str, Any]) -> bytes:
-        """The body to send: `original` itself when nothing changes, else `payload` (modified
-        in place) serialized once."""
+    def body(self, original: bytes) -> bytes:
+        """The body to send: `original` itself when nothing changes, else `original` with the
+        changed top-level fields edited in its bytes and every other byte the client's
+        (`app.translate.json_patch`). `original` must have parsed as a JSON object."""
         if not self.changes_body:
             return original
+        replace: dict[str, bytes] = {}
+        remove = list(self.dropped)
         if self.decision.action is Action.REWRITE:
-            payload["modalities"] = list(self.decision.modalities)
+            replace["modalities"] = orjson.dumps(list(self.decision.modalities))
         elif self.decision.action is Action.DROP:
-            payload.pop("modalities", None)
-        for name in self.dropped:
-            del payload[name]
+            remove.append("modalities")
         if self.assemble:
-            payload["stream"] = True
-        return orjson.dumps(payload)
+            replace["stream"] = b"true"
+        return json_patch.edit(original, replace, remove)
 
 
 # What a route plans for a body: (payload, decision, model or None) -> the plan.
