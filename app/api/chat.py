@@ -18,7 +18,7 @@ from app.errors import ProxyError
 from app.policy import fallbacks
 from app.policy.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, decide
 from app.policy.plan import Planner, make_plan, modalities_only
-from app.translate import chat_images
+from app.translate import chat_images, json_patch
 from app.translate.audio import AudioCollector
 from app.upstream import errors as upstream_errors
 from app.upstream.client import UpstreamError
@@ -150,21 +150,26 @@ async def _with_fallbacks(
         upstream = proxy.upstream
         return upstream.forward(request, api.path, first.content, first.headers, first.reshaper)
     tries = list(zip(order, models, strict=True))
-    exchange = functools.partial(_fallback_exchange, request, api, payload, tries)
+    exchange = functools.partial(_fallback_exchange, request, api, body, payload, tries)
     return proxy.upstream.relay(exchange, [(b"x-modalities", b"per-model")])
 
 
 async def _fallback_exchange(
-    request: Request, api: Api, payload: dict[str, Any], tries: list[tuple[str, Model | None]]
+    request: Request,
+    api: Api,
+    body: bytes,
+    payload: dict[str, Any],
+    tries: list[tuple[str, Model | None]],
 ) -> Upstreamed | Response:
     """Each model in turn, asked alone with its own `modalities`, until one answers with
     anything but 404, 408, 429 or 5xx (a 400, 401, 402 or 403 is the client's to fix, and goes
     back as it is); a model whose decision refuses the request is skipped. When all fail, the
-    last failure goes back as it came."""
+    last failure goes back as it came. Each model's body is `body` edited (`json_patch`)."""
     last: Response | None = None
     for model_id, model in tries:
         single = fallbacks.for_one(payload, model_id)
-        attempt = outgoing(request, api, orjson.dumps(single), single, model_id, model)
+        alone = json_patch.edit(body, {"model": orjson.dumps(model_id)}, ("models",))
+        attempt = outgoing(request, api, alone, single, model_id, model)
         if isinstance(attempt, Response):
             last = attempt
             continue

@@ -150,6 +150,17 @@ def test_what_needs_no_rewrite_goes_upstream_byte_for_byte(
     assert chat_requests(fake)[-1].body == body
 
 
+def test_a_rewrite_changes_only_the_fields_it_fixes(fake: FakeOpenRouter, proxy_url: str) -> None:
+    """Edited in its bytes (app/translate/json_patch.py): the client's spacing, escapes and an
+    integer beyond 64 bits (which a parse and serialization would turn into a float) stay."""
+    rest = b'"messages": [{"role": "user", "content": "caf\\u00e9 \\"x\\""}], "seed": %d }' % 2**70
+    body = b'{ "model" : "black-forest-labs/flux.2-pro",\n "modalities": ["image", "text"], ' + rest
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
+    assert response.headers["x-modalities"] == "image"
+    sent = b'{ "model" : "black-forest-labs/flux.2-pro",\n "modalities": ["image"], ' + rest
+    assert chat_requests(fake)[-1].body == sent
+
+
 @pytest.mark.parametrize("model", ["test/error-429", "test/error-402", "nobody/unknown-model"])
 def test_upstream_errors_reach_the_client_unchanged(
     fake_url: str, proxy_url: str, model: str
