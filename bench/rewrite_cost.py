@@ -24,7 +24,7 @@ from bench.image_memory import reset_peak
 from bench.procstat import cpu_seconds, peak_rss_bytes, rss_bytes
 from bench.upstreams import Service, proxy, python_stand_in
 
-SIZES = {5: ("big_no_rewrite", "big_request"), 20: ("huge_no_rewrite", "huge_request")}
+SIZES = {5: ("big_request", "big_no_rewrite"), 20: ("huge_request", "huge_no_rewrite")}
 HEADERS = {AUTHORIZATION[0]: AUTHORIZATION[1], "Content-Type": "application/json"}
 
 

@@ -32,7 +32,7 @@ class Outgoing:
     """One chat request as it goes upstream: the body, the proxy's headers for the client's
     answer (`X-Modalities`...), and how to reshape that answer."""
 
-    content: bytes
+    content: bytes | json_patch.Pieces  # pieces: an edited body, sent without joining them
     headers: Headers
     reshaper: Reshaper | None = None
 
@@ -220,7 +220,7 @@ async def _through_images(
     a chat completion, or as a chat stream's chunks (see `app.translate.chat_images`); 400 for
     what the Images API cannot be asked."""
     proxy = services(request)
-    payload = orjson.loads(first.content)
+    payload = orjson.loads(_joined(first.content))
     headers = [*first.headers, (b"x-served-by", b"images")]
     try:
         served = await proxy.image_models.find(model_id)
@@ -259,6 +259,10 @@ async def relearned(
 def _send(request: Request, api: Api, outgoing: Outgoing) -> Awaitable[UpstreamResponse]:
     upstream = services(request).upstream
     return upstream.send(request, api.path, outgoing.content, outgoing.reshaper is not None)
+
+
+def _joined(content: bytes | json_patch.Pieces) -> bytes:
+    return content if isinstance(content, bytes) else b"".join(content)
 
 
 def _model_id(payload: dict[str, Any]) -> str | None:

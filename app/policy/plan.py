@@ -57,10 +57,11 @@ class Plan:
     def changes_body(self) -> bool:
         return self.decision.action is not Action.UNCHANGED or bool(self.dropped) or self.assemble
 
-    def body(self, original: bytes) -> bytes:
+    def body(self, original: bytes) -> bytes | json_patch.Pieces:
         """The body to send: `original` itself when nothing changes, else `original` with the
-        changed top-level fields edited in its bytes and every other byte the client's
-        (`app.translate.json_patch`). `original` must have parsed as a JSON object."""
+        changed top-level fields edited in its bytes and every other byte the client's, as the
+        pieces that make it (`app.translate.json_patch`). `original` must have parsed as a JSON
+        object."""
         if not self.changes_body:
             return original
         replace: dict[str, bytes] = {}
@@ -71,7 +72,7 @@ class Plan:
             remove.append("modalities")
         if self.assemble:
             replace["stream"] = b"true"
-        return json_patch.edit(original, replace, remove)
+        return json_patch.edited_pieces(original, replace, remove)
 
 
 # What a route plans for a body: (payload, decision, model or None) -> the plan.

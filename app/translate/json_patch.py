@@ -56,10 +56,22 @@ class Member(NamedTuple):
     end: int
 
 
+# An edited body as the pieces that make it, in order: slices of the original and new values.
+Pieces = tuple[bytes | memoryview, ...]
+
+
 def edit(body: bytes, replace: Mapping[str, bytes], remove: Collection[str] = ()) -> bytes:
     """`body` (a JSON object) with each key of `replace` set to its value (already JSON bytes)
     and each key of `remove` taken out, as the module docstring says. NotAnObject when `body`
     does not scan as an object."""
+    return b"".join(edited_pieces(body, replace, remove))
+
+
+def edited_pieces(
+    body: bytes, replace: Mapping[str, bytes], remove: Collection[str] = ()
+) -> Pieces:
+    """What `edit` joins: sending these one after the other sends the edited body without
+    copying the original's bytes (a 20 MiB copy costs milliseconds)."""
     found, close = members(body)
     last = {member.key: index for index, member in enumerate(found)}
     view = memoryview(body)
@@ -81,7 +93,7 @@ def edit(body: bytes, replace: Mapping[str, bytes], remove: Collection[str] = ()
             pieces.append(orjson.dumps(key) + b":" + value)
             kept += 1
     pieces.append(view[found[-1].end :] if found else view[close:])
-    return b"".join(pieces)
+    return tuple(pieces)
 
 
 def members(body: bytes) -> tuple[list[Member], int]:

@@ -7,7 +7,7 @@ With `app.upstream.relay` (the relayed answer), the only module that knows the H
 import asyncio
 import logging
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import Awaitable, Sequence
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -21,6 +21,7 @@ from yarl import URL
 from app.errors import ProxyError
 from app.ops import metrics as observability
 from app.settings import Settings
+from app.upstream import sent_body
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, Headers, without_hop_by_hop
 from app.upstream.relay import Exchange, RelayResponse, Timeouts, Upstreamed
 from app.upstream.reshape import Reshaper
@@ -123,7 +124,7 @@ class Upstream:
         self,
         request: Request,
         path: bytes,
-        content: bytes,
+        content: sent_body.Content,
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
         reshaper: Reshaper | None = None,
     ) -> Response:
@@ -143,11 +144,11 @@ class Upstream:
         return RelayResponse(exchange, self._timeouts, headers)
 
     def send(
-        self, request: Request, path: bytes, content: bytes, proxy_made: bool = False
+        self, request: Request, path: bytes, content: sent_body.Content, proxy_made: bool = False
     ) -> Awaitable[aiohttp.ClientResponse]:
-        """Send `content` to `{base}/{path}` with the request's method, query and headers. With
-        `proxy_made`, `content` is JSON that the proxy made, and the answer is asked for
-        uncompressed, for the proxy to read."""
+        """Send `content` (bytes, or pieces sent one after the other) to `{base}/{path}` with
+        the request's method, query and headers. With `proxy_made`, `content` is JSON that the
+        proxy made, and the answer is asked for uncompressed, for the proxy to read."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -158,10 +159,9 @@ class Upstream:
         if proxy_made:
             headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = "application/json"
-        data: bytes | AsyncIterator[memoryview] = content
-        if len(content) > UNJOINED_BODY_BYTES:
-            headers["Content-Length"] = str(len(content))
-            data = _head_then_rest(content)
+        data, size = sent_body.for_aiohttp(content)
+        if not isinstance(data, bytes):  # pieces: aiohttp would send them chunked otherwise
+            headers["Content-Length"] = str(size)
         return self.session.request(
             request.method,
             url,
@@ -194,15 +194,3 @@ class Upstream:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise UpstreamError(f"GET {url} failed: {type(error).__name__}") from None
         return b"".join(chunks)
-
-
-# A body larger than this is handed to aiohttp in two pieces: given one, aiohttp copies it whole
-# to put the request's headers in front (on Python before 3.12.9), one more copy of a 5 MiB body
-# per request in flight. In two, only the first piece goes with the headers.
-UNJOINED_BODY_BYTES = 256 * 1024
-
-
-async def _head_then_rest(content: bytes) -> AsyncIterator[memoryview]:
-    view = memoryview(content)
-    yield view[:UNJOINED_BODY_BYTES]
-    yield view[UNJOINED_BODY_BYTES:]

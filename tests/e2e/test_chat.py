@@ -20,7 +20,7 @@ import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
-from app.upstream.client import UNJOINED_BODY_BYTES
+from app.upstream.sent_body import UNJOINED_BODY_BYTES
 from tests.conftest import ProxyFactory, Sdk, proxy_settings, running_proxy
 
 FIXED_BY_THE_PROXY = [
@@ -166,7 +166,7 @@ def test_a_rewrite_changes_only_the_fields_it_fixes(fake: FakeOpenRouter, proxy_
 def test_a_big_body_arrives_whole_with_its_length(
     fake: FakeOpenRouter, proxy_url: str, modalities: bytes
 ) -> None:
-    """Bodies over `UNJOINED_BODY_BYTES` go to aiohttp in two pieces (app/upstream/client.py),
+    """Bodies over `UNJOINED_BODY_BYTES` go to aiohttp in pieces (app/upstream/sent_body.py),
     as they came or edited."""
     image = b"A" * (UNJOINED_BODY_BYTES * 2 + 7)
     head = b'{"model": "black-forest-labs/flux.2-pro", "modalities": '

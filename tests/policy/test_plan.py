@@ -139,5 +139,7 @@ def test_the_body_is_edited_only_when_it_changes(plan: Plan, sent: dict[str, Any
     if sent is None:
         assert body is ORIGINAL
     else:
-        assert json.loads(body) == sent
-        assert b'"n": 123456789012345678901234567890' in body
+        assert isinstance(body, tuple)
+        joined = b"".join(body)
+        assert json.loads(joined) == sent
+        assert b'"n": 123456789012345678901234567890' in joined
