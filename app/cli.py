@@ -15,6 +15,7 @@ from app.catalog import views as catalog_views
 from app.catalog.filters import Match, ModelFilter
 from app.catalog.records import Catalog, CatalogError, listing_of
 from app.main import SERVER_OPTIONS
+from app.policy import endpoints
 from app.settings import Settings
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -146,9 +147,15 @@ def models(
 @click.option("--modalities", help="What the request asks for, comma-separated; omit for none.")
 @catalog_option
 def explain(model: str, modalities: str | None, catalog_file: Path | None) -> None:
-    """Say what the proxy would send upstream for a chat request to MODEL, and why."""
+    """Say what the proxy would send upstream for a chat request to MODEL, and why, and which
+    route MODEL is for."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
-    click.echo(catalog_views.explain(_catalog(catalog_file), model, asked, Settings()))
+    catalog = _catalog(catalog_file)
+    found = catalog.lookup(model)
+    if found is None or endpoints.endpoint_for(found.output_modalities) in (endpoints.CHAT, None):
+        click.echo(catalog_views.explain(catalog, model, asked, Settings()))
+    if found is not None:
+        click.echo(endpoints.route_in_words(found.id, found.output_modalities))
 
 
 @main.command(name="demo")

@@ -7,7 +7,7 @@ With `app.upstream.relay` (the relayed answer), the only module that knows the H
 import asyncio
 import logging
 import urllib.request
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Sequence
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -144,11 +144,19 @@ class Upstream:
         return RelayResponse(exchange, self._timeouts, headers)
 
     def send(
-        self, request: Request, path: bytes, content: sent_body.Content, proxy_made: bool = False
+        self,
+        request: Request,
+        path: bytes,
+        content: sent_body.Content | AsyncIterable[bytes],
+        proxy_made: bool = False,
+        content_type: str = "application/json",
+        length: int | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
-        """Send `content` (bytes, or pieces sent one after the other) to `{base}/{path}` with
-        the request's method, query and headers. With `proxy_made`, `content` is JSON that the
-        proxy made, and the answer is asked for uncompressed, for the proxy to read."""
+        """Send `content` to `{base}/{path}` with the request's method, query and headers: bytes,
+        the pieces of an edited body (sent one after the other, see `sent_body`), or chunks sent
+        as they come, `length` bytes in all. With `proxy_made`, `content` is a body of
+        `content_type` that the proxy made, and the answer is asked for uncompressed, for the
+        proxy to read."""
         query: bytes = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -158,10 +166,15 @@ class Upstream:
         )
         if proxy_made:
             headers.popall("Accept-Encoding", None)
-            headers["Content-Type"] = "application/json"
-        data, size = sent_body.for_aiohttp(content)
-        if not isinstance(data, bytes):  # pieces: aiohttp would send them chunked otherwise
-            headers["Content-Length"] = str(size)
+            headers["Content-Type"] = content_type
+        data: bytes | AsyncIterable[bytes | memoryview]
+        if isinstance(content, AsyncIterable):
+            data = content
+        else:
+            data, size = sent_body.for_aiohttp(content)
+            length = length if isinstance(data, bytes) else size  # pieces: not chunked
+        if length is not None:
+            headers["Content-Length"] = str(length)
         return self.session.request(
             request.method,
             url,
