@@ -3,10 +3,15 @@
 
 FROM python:3.11-slim AS builder
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
+# The dependencies' wheels first, from pyproject.toml alone (empty files stand in for README.md
+# and app/), so that a change to either rebuilds only the project's own wheel. The cache mount
+# only speeds up rebuilds.
+RUN --mount=type=cache,target=/root/.cache/pip mkdir app && touch app/__init__.py README.md \
+    && pip wheel --wheel-dir /wheels . && rm /wheels/modality_proxy-*.whl
+COPY README.md ./
 COPY app ./app
-# Wheels for the project and every dependency; the cache mount only speeds up rebuilds.
-RUN --mount=type=cache,target=/root/.cache/pip pip wheel --wheel-dir /wheels .
+RUN --mount=type=cache,target=/root/.cache/pip pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -238,7 +238,9 @@ def test_the_image_is_built_in_two_stages_from_a_pinned_slim_python() -> None:
     builder, final = stages(DOCKERFILE.read_text())
     assert builder.base == final.base == "python:3.11-slim"
     assert builder.name == "builder"
-    assert [command[:2] for command in builder.run_commands()] == [["pip", "wheel"]]
+    pip = [command for command in builder.run_commands() if command[0] == "pip"]
+    assert [command[:2] for command in pip] == [["pip", "wheel"], ["pip", "wheel"]]
+    assert "--no-deps" in pip[1]  # the project's own wheel, after the dependencies'
 
 
 def test_the_final_stage_installs_only_the_wheels() -> None:
