@@ -20,6 +20,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 SIDECAR = REPO / "deploy" / "k8s" / "sidecar.yaml"
 HEALTHY_DEADLINE = 60.0
+CLIENT_KEY = "sk-client-test"  # the tests run the proxy in gateway mode, as the manifests do
 NO_ENGINE = "no Docker engine answers (as root, `bash deploy/engine.sh` starts one)"
 Manifest = dict[str, Any]
 
