@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from app.local_server import free_port
+from app.dev.local_server import free_port
 from tests.e2e.engine import CLIENT_KEY, REPO, compose
 
 pytestmark = pytest.mark.container

@@ -14,8 +14,8 @@ import orjson
 import pytest
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
-from app.emulator import FakeOpenRouter
-from app.local_server import free_port, serve, wait_until_ready
+from app.dev.emulator import FakeOpenRouter
+from app.dev.local_server import free_port, serve, wait_until_ready
 from tests.e2e.engine import CLIENT_KEY, Container, Docker, run_hardened, sidecar_proxy
 
 pytestmark = pytest.mark.container
