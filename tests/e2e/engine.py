@@ -48,6 +48,16 @@ class Docker:
     def inspect(self, target: str, template: str) -> str:
         return self("inspect", "--format", template, target)
 
+    def image_id(self, name: str) -> str | None:
+        """The id of the image tagged `name`; None when there is none."""
+        found = subprocess.run(
+            [self.executable, "image", "inspect", "--format", "{{.Id}}", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return found.stdout.strip() if found.returncode == 0 else None
+
 
 def engine() -> Docker:
     """A client whose engine answers and which builds with BuildKit (`DOCKER`, else `docker` on
