@@ -84,7 +84,15 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(Observe, metrics=metrics, access_log=access_log), *cors(settings)],
+        middleware=[
+            Middleware(
+                Observe,
+                metrics=metrics,
+                access_log=access_log,
+                log_probes=settings.proxy_log_probes,
+            ),
+            *cors(settings),
+        ],
         lifespan=lifespan,
         exception_handlers={
             ProxyError: _proxy_error,

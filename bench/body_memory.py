@@ -57,7 +57,7 @@ def main(mib: int, unlimited: bool, kubernetes_mib: int) -> None:
         workdir = Path(work)
         with (
             fake_openrouter(workdir) as fake,
-            proxy("proxy", workdir, fake, settings if unlimited else None) as service,
+            proxy("proxy", workdir, fake, settings=settings if unlimited else None) as service,
         ):
             growth_mib(service, body_of("image", MIB))  # warm-up
             idle = rss_bytes(service.pid) / MIB

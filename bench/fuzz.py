@@ -255,7 +255,9 @@ def main(count: int, clients: int, seed: int) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="fuzz-") as work,
         serve(fake.app) as fake_url,
-        proxy("proxy", Path(work), Service("fake", fake_url, os.getpid()), settings) as service,
+        proxy(
+            "proxy", Path(work), Service("fake", fake_url, os.getpid()), settings=settings
+        ) as service,
     ):
         fake.requests.clear()  # the catalog's
         before = rss_bytes(service.pid)

@@ -160,7 +160,7 @@ def main(clients: int, seconds: float) -> None:
         workdir = Path(work)
         with (
             fake_openrouter(workdir) as fake,
-            proxy("proxy", workdir, fake, settings) as service,
+            proxy("proxy", workdir, fake, settings=settings) as service,
         ):
             files_before = open_files(service.pid)
             tally, rss = asyncio.run(soak(service, clients, seconds))
