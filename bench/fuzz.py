@@ -244,6 +244,11 @@ def malformed_upstream(fake: FakeOpenRouter) -> list[str]:
     return found
 
 
+def fake_service(url: str) -> Service:
+    """The fake OpenRouter of this process, as the harness names a server."""
+    return Service("fake", url, os.getpid())
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--requests", "count", type=int, default=10_000, show_default=True)
 @click.option("--clients", type=int, default=16, show_default=True)
