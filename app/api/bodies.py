@@ -1,9 +1,7 @@
 """Request bodies: read within the size limit, and parsed as the JSON object that every JSON
 route takes."""
 
-import json
-import re
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
@@ -47,10 +45,6 @@ def _too_large(limit: int) -> ClientError:
     return ClientError(message, "request_too_large", 413)
 
 
-# 20 digits or more (2**64 has 20) after what may precede a number: maybe beyond 64 bits.
-LONG_NUMBER = re.compile(rb"[:,\[]\s*-?[0-9]{20}")
-
-
 def parse_json_object(body: bytes, max_items: int = DEFAULT_MAX_JSON_ITEMS) -> dict[str, Any]:
     """The body as a JSON object; ClientError (400) for anything else (bad JSON, not UTF-8, empty,
     an array or a scalar), and (413) for a body of more than `max_items` values, counted before
@@ -65,28 +59,4 @@ def parse_json_object(body: bytes, max_items: int = DEFAULT_MAX_JSON_ITEMS) -> d
         raise ClientError(message, "invalid_json") from None
     if not isinstance(payload, dict):
         raise ClientError("The request body must be a JSON object", "invalid_json")
-    if LONG_NUMBER.search(body) and _has_huge_integer(body):
-        message = "Integers in the request body must fit in 64 bits"
-        raise ClientError(message, "integer_too_large")
     return payload
-
-
-def _has_huge_integer(body: bytes) -> bool:
-    """Whether `body` holds an integer beyond 64 bits, which orjson reads as a float: a body
-    written again would send another number. The standard parser, exact but slow, is asked
-    only when a long number may be there."""
-    try:
-        exact = json.loads(body)
-    except ValueError:  # more than 4,300 digits
-        return True
-    return any(_huge_integers(exact))
-
-
-def _huge_integers(value: Any) -> Iterator[bool]:
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        for item in value:
-            yield from _huge_integers(item)
-    elif isinstance(value, int) and not -(2**63) <= value < 2**64:
-        yield True
