@@ -1,0 +1,80 @@
+"""The body of `POST /v1/videos`: OpenAI's multipart form, as the SDK always sends it, or JSON.
+
+Parsed as it arrives, within the request body limit; the one file it may hold, the
+`input_reference` image, within `MAX_REFERENCE_BYTES` (it is sent on as a data URL, a third
+larger, held in memory while the request goes upstream).
+"""
+
+import base64
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+
+from app.api.bodies import limited_stream, parse_json_object, read_body
+from app.errors import ProxyError
+from app.translate.videos import form_fields
+
+MAX_REFERENCE_BYTES = 20 * 1024 * 1024
+REFERENCE = "input_reference"
+SIGNATURES = ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
+
+
+async def read_create(request: Request, limit: int) -> tuple[dict[str, Any], str | None]:
+    """The create request's fields (as the JSON body would carry them) and its uploaded
+    `input_reference` as a data URL; ProxyError (400, 413) for a body that is neither a form
+    nor a JSON object, or too large."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return await _read_form(request, limit)
+    if content_type.startswith("application/json"):
+        return parse_json_object(await read_body(request, limit)), None
+    message = "POST /v1/videos takes multipart/form-data (as the OpenAI SDK sends it) or JSON"
+    raise ProxyError(400, message, "invalid_form")
+
+
+async def _read_form(request: Request, limit: int) -> tuple[dict[str, Any], str | None]:
+    parser = MultiPartParser(
+        request.headers, limited_stream(request, limit), max_files=1, max_part_size=limit
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as error:
+        message = f"The form could not be read: {error.message}"
+        raise ProxyError(400, message, "invalid_form") from None
+    try:
+        pairs = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
+        upload = await _reference(files)
+    finally:
+        await form.close()
+    return form_fields(pairs), upload
+
+
+async def _reference(files: list[tuple[str, UploadFile]]) -> str | None:
+    """The uploaded `input_reference` as a data URL, or None without one."""
+    if not files:
+        return None
+    [(name, file)] = files  # the parser takes one file at most
+    if name != REFERENCE:
+        raise ProxyError(400, f"Unexpected file field `{name}`: only `{REFERENCE}`", "invalid_form")
+    if file.size is not None and file.size > MAX_REFERENCE_BYTES:
+        message = f"`{REFERENCE}` is larger than the proxy sends on ({MAX_REFERENCE_BYTES:,} bytes)"
+        raise ProxyError(413, message, "reference_too_large")
+    content = await file.read()
+    media_type = file.content_type or ""
+    if not media_type.startswith("image/"):
+        media_type = _sniffed(content) or media_type
+    if not media_type.startswith("image/"):
+        message = f"`{REFERENCE}` must be a PNG, JPEG, GIF or WebP image, not {media_type!r}"
+        raise ProxyError(400, message, f"unsupported_{REFERENCE}")
+    return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
+
+
+def _sniffed(content: bytes) -> str | None:
+    """The image type of `content` by its first bytes: the SDK sends bytes without a file name
+    as application/octet-stream."""
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for start, kind in SIGNATURES if content.startswith(start)), None)
