@@ -11,10 +11,10 @@ import click
 import orjson
 import uvicorn
 
-from app import catalog_views
-from app.catalog import Catalog, CatalogError, listing_of
+from app.catalog import views as catalog_views
+from app.catalog.filters import Match, ModelFilter
+from app.catalog.records import Catalog, CatalogError, listing_of
 from app.main import SERVER_OPTIONS
-from app.model_filters import Match, ModelFilter
 from app.settings import Settings
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -23,7 +23,7 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 def logging_config(level: str) -> dict[str, Any]:
     """Logging for the server and every worker: each line one JSON object, with time, level,
     logger and message (and the traceback, if any). The per-request lines do not go through
-    `logging` (see app.access_log)."""
+    `logging` (see app.ops.access_log)."""
     to_stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
     quiet = {"level": level, "propagate": False}
     return {
@@ -156,7 +156,7 @@ def demo_command() -> None:
     """See the proxy fix the requests that fail on OpenRouter: an emulated OpenRouter (no key
     needed) asked straight and through the proxy, side by side."""
     # Imported here: its HTTP client (httpx2) would add 5 MiB to every serving process.
-    from app import demo
+    from app.dev import demo
 
     click.echo(catalog_views.aligned([demo.COLUMNS, *demo.run()]))
 
