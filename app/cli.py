@@ -11,9 +11,11 @@ import click
 import orjson
 import uvicorn
 
+from app.catalog import video_models, video_views
 from app.catalog import views as catalog_views
 from app.catalog.filters import Match, ModelFilter
-from app.catalog.records import Catalog, CatalogError, listing_of
+from app.catalog.records import Catalog, CatalogError, Model, listing_of
+from app.catalog.video_models import VideoModels
 from app.main import SERVER_OPTIONS
 from app.settings import Settings
 
@@ -133,12 +135,26 @@ def models(
     query = {"output_modalities": outputs, "input_modalities": inputs, "match": match}
     query |= {"supported_parameters": params, "q": text}
     wanted = ModelFilter.from_query({k: v for k, v in query.items() if v is not None})
-    found = [model for model in _catalog(catalog_file).models if wanted.accepts(model)]
-    if as_json:
+    catalog = _catalog(catalog_file)
+    found = [model for model in catalog.models if wanted.accepts(model)]
+    if outputs == "video" and catalog.videos is not None:
+        _video_models(catalog.videos, found, as_json)
+    elif as_json:
         click.echo(orjson.dumps(orjson.loads(listing_of(found)), option=orjson.OPT_INDENT_2))
     else:
         click.echo(catalog_views.table(found))
         click.echo(f"{len(found)} models", err=True)
+
+
+def _video_models(videos: VideoModels, found: list[Model], as_json: bool) -> None:
+    """The video models among `found`, with what each takes (the video API's own list)."""
+    listed = [video for model in found if (video := videos.lookup(model.id)) is not None]
+    if as_json:
+        listing = orjson.loads(video_models.listing_of(listed))
+        click.echo(orjson.dumps(listing, option=orjson.OPT_INDENT_2))
+    else:
+        click.echo(catalog_views.aligned(video_views.video_table(listed)))
+        click.echo(f"{len(listed)} video models", err=True)
 
 
 @main.command()
@@ -146,9 +162,14 @@ def models(
 @click.option("--modalities", help="What the request asks for, comma-separated; omit for none.")
 @catalog_option
 def explain(model: str, modalities: str | None, catalog_file: Path | None) -> None:
-    """Say what the proxy would send upstream for a chat request to MODEL, and why."""
+    """Say what the proxy would send upstream for a chat request to MODEL, and why; for a video
+    model, what its video requests become."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
-    click.echo(catalog_views.explain(_catalog(catalog_file), model, asked, Settings()))
+    catalog = _catalog(catalog_file)
+    click.echo(catalog_views.explain(catalog, model, asked, Settings()))
+    video = catalog.videos.lookup(model) if catalog.videos else None
+    if video is not None:
+        click.echo(video_views.explain_video(video))
 
 
 @main.command(name="demo")

@@ -44,8 +44,9 @@ async def _read_form(request: Request, limit: int) -> tuple[dict[str, Any], str 
         message = f"The form could not be read: {error.message}"
         raise ProxyError(400, message, "invalid_form") from None
     try:
-        pairs = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
-        files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
+        items = form.multi_items()
+        pairs = [(name, value) for name, value in items if isinstance(value, str)]
+        files = [(name, value) for name, value in items if isinstance(value, UploadFile)]
         upload = await _reference(files)
     finally:
         await form.close()

@@ -7,7 +7,7 @@ extending, characters) is refused by the proxy, saying so.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -82,7 +82,7 @@ async def video_content(request: Request) -> Response:
     return upstream.relay(exchange, [])
 
 
-def not_offered(what: str) -> Callable[[Request], Any]:
+def not_offered(what: str) -> Callable[[Request], Awaitable[Response]]:
     """The handler of an OpenAI video endpoint that OpenRouter has no counterpart for."""
 
     async def refuse(request: Request) -> Response:

@@ -12,6 +12,7 @@ from yarl import URL
 from app.catalog import snapshot
 from app.catalog.parse_worker import ParseWorker
 from app.catalog.records import Catalog, CatalogError, Model, merge_into, parse_model_answer
+from app.catalog.video_models import VideoModels, VideoModelsError, parse_video_models
 from app.settings import Settings
 from app.upstream.client import Upstream, UpstreamError
 
@@ -183,7 +184,17 @@ class CatalogRefresher:
             raise CatalogError(f"every catalog query failed, the first with: {failures[0]}")
         if failures and previous is not None:
             merge_into(merged, previous.models)
-        return Catalog(tuple(merged.values()))
+        return Catalog(tuple(merged.values()), videos=await self._load_videos(previous))
+
+    async def _load_videos(self, previous: Catalog | None) -> VideoModels | None:
+        """The video API's model list (`GET /videos/models`), or the previous one when it cannot
+        be had: a failure there never costs the catalog, nor the video models known."""
+        url = URL(f"{self._settings.openrouter_base_url}/videos/models")
+        try:
+            return VideoModels(parse_video_models(await self._upstream.download(url)))
+        except (UpstreamError, VideoModelsError) as error:
+            logger.warning("keeping the last video model list: %s", error)
+            return previous.videos if previous else None
 
     async def _merge_listings(
         self, worker: ParseWorker, queries: Iterable[str | None], merged: dict[str, Model]

@@ -47,6 +47,11 @@ def parse_video_models(body: bytes) -> tuple[VideoModel, ...]:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise VideoModelsError(f"GET /videos/models answered with no JSON: {error}") from None
+    return video_models_of(document)
+
+
+def video_models_of(document: object) -> tuple[VideoModel, ...]:
+    """The models of a parsed `GET /videos/models` answer; VideoModelsError for another shape."""
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise VideoModelsError('GET /videos/models answered without a "data" list')
     return tuple(_video_model(entry) for entry in document["data"] if _has_id(entry))

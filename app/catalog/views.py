@@ -7,7 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from app.catalog.records import Catalog, Model, parse_page
+from app.catalog import snapshot
+from app.catalog.records import Catalog, Model
 from app.catalog.refresh import CatalogRefresher
 from app.policy.modalities import MISSING, Action, decide
 from app.settings import Settings
@@ -20,7 +21,7 @@ def load_catalog(settings: Settings, file: Path | None) -> Catalog:
     """The catalog from `file` (a `GET /models` answer or a proxy snapshot), or else fetched
     and merged from `OPENROUTER_BASE_URL` as the proxy does. Raises CatalogError or OSError."""
     if file is not None:
-        return Catalog(tuple(parse_page(file.read_bytes()).models), source=str(file))
+        return snapshot.parsed(file.read_bytes(), source=str(file))
     return asyncio.run(_fetch(settings))
 
 

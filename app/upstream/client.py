@@ -143,12 +143,18 @@ class Upstream:
         return RelayResponse(exchange, self._timeouts, headers)
 
     def send(
-        self, request: Request, path: bytes, content: bytes, proxy_made: bool = False
+        self,
+        request: Request,
+        path: bytes,
+        content: bytes,
+        proxy_made: bool = False,
+        query: bytes | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
-        """Send `content` to `{base}/{path}` with the request's method, query and headers. With
-        `proxy_made`, `content` is JSON that the proxy made, and the answer is asked for
-        uncompressed, for the proxy to read."""
-        query: bytes = request.scope["query_string"]
+        """Send `content` to `{base}/{path}` with the request's method, query (or `query`, still
+        percent-encoded) and headers. With `proxy_made`, `content` is JSON that the proxy made,
+        and the answer is asked for uncompressed, for the proxy to read."""
+        if query is None:
+            query = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
         headers = CIMultiDict(

@@ -45,6 +45,7 @@ from app.dev.emulator.audio import NEEDS_STREAM
 from app.dev.emulator.images import IMAGES_ONLY, FakeImagesApi
 from app.dev.emulator.responses import FakeResponsesApi
 from app.dev.emulator.routing import checked_body, error, outputs, routed, unknown_model
+from app.dev.emulator.videos import FakeVideosApi
 
 DATA_DIR = Path(__file__).parents[2] / "data"
 CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
@@ -122,6 +123,7 @@ class FakeOpenRouter:
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)
         self.responses = FakeResponsesApi(self.lookup, PNG_B64)
+        self.videos = FakeVideosApi(self.models)
         self.app = Starlette(
             routes=[
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
@@ -130,6 +132,7 @@ class FakeOpenRouter:
                 Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
                 Route("/api/v1/responses", self._recorded(self.responses.create), methods=["POST"]),
+                *self.videos.routes(self._recorded),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
                 # Recorded too, so a request sent to a wrong path shows up in `requests`.
                 Route("/{rest:path}", self._recorded(self.not_found), methods=ALL_METHODS),
