@@ -166,8 +166,9 @@ def explain(model: str, modalities: str | None, catalog_file: Path | None) -> No
     model, what its video requests become."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
     catalog = _catalog(catalog_file)
-    click.echo(catalog_views.explain(catalog, model, asked, Settings()))
     video = catalog.videos.lookup(model) if catalog.videos else None
+    if video is None or asked is not None:
+        click.echo(catalog_views.explain(catalog, model, asked, Settings()))
     if video is not None:
         click.echo(video_views.explain_video(video))
 

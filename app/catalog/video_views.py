@@ -37,20 +37,30 @@ def _listed(values: Sequence[object] | None) -> str:
 
 def explain_video(model: VideoModel) -> str:
     """What `POST /v1/videos` (OpenAI's fields) and `POST /api/v1/videos` do for `model`."""
-    sizes = "as it is" if model.sizes is None else f"as it is if among {_listed(model.sizes)}"
-    ratios, lines = _listed(model.aspect_ratios), _listed(model.resolutions)
-    mapped = "" if model.aspect_ratios is None else f"; else aspect_ratio ({ratios})"
-    covered = "" if model.resolutions is None else f" and resolution ({lines})"
     flags = [flag for flag in ("generate_audio", "seed") if getattr(model, flag)]
     lacks = [flag for flag in ("generate_audio", "seed") if not getattr(model, flag)]
+    lacking = f"; {', '.join(lacks)}: refused (POST /api/v1/videos: dropped)" if lacks else ""
     return "\n".join(
         [
             f"{model.id} is a video model (GET /videos/models). POST /v1/videos sends:",
-            f"  seconds -> duration, among {_listed(model.durations)} (- : not checked)",
-            f"  size -> size {sizes}{mapped}{covered}",
-            f"  input_reference -> frame_images first_frame (frames taken: "
-            f"{_listed(model.frame_images)})",
-            f"  takes {', '.join(flags) or 'neither generate_audio nor seed'}"
-            + (f"; {', '.join(lacks)}: refused (POST /api/v1/videos: dropped)" if lacks else ""),
+            f"  seconds -> duration, {_among(model.durations)}",
+            f"  size -> {_size(model)}",
+            f"  input_reference -> frame_images first_frame, {_among(model.frame_images)}",
+            f"  takes {', '.join(flags) or 'neither generate_audio nor seed'}{lacking}",
         ]
     )
+
+
+def _among(values: Sequence[object] | None) -> str:
+    return "not checked (the model lists none)" if values is None else f"among {_listed(values)}"
+
+
+def _size(model: VideoModel) -> str:
+    """Where OpenAI's `size` goes for `model` (see `app.translate.videos`)."""
+    ratio = "aspect_ratio, the nearest within 5% among " + _listed(model.aspect_ratios)
+    if model.resolutions is not None:
+        ratio += f", and the smallest resolution covering it among {_listed(model.resolutions)}"
+    if model.sizes is None:
+        return "size, not checked (the model lists none)" if model.aspect_ratios is None else ratio
+    sizes = f"size, among {_listed(model.sizes)}"
+    return sizes if model.aspect_ratios is None else f"{sizes}; else {ratio}"

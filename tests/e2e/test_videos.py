@@ -3,6 +3,7 @@
 
 import base64
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -296,3 +297,22 @@ def test_native_values_not_taken_are_refused_locally(
     assert answer.status_code == 400
     assert said in answer.json()["error"]["message"]
     assert creates(fake) == []
+
+
+def test_a_proxy_started_from_its_snapshot_knows_the_video_models(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, tmp_path: Path
+) -> None:
+    saved = tmp_path / "catalog.json"
+    with start_proxy(proxy_catalog_snapshot=saved):
+        pass
+    fake.catalog_down = fake.videos.models_down = True  # neither list can be had now
+    with (
+        start_proxy(proxy_catalog_snapshot=saved) as url,
+        openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0) as sdk,
+    ):
+        with pytest.raises(openai.BadRequestError, match="4, 6, 8 seconds"):
+            sdk.videos.create(model="google/veo-3.1", prompt="A fox", seconds="5")
+        video = sdk.videos.create_and_poll(
+            model="google/veo-3.1", prompt="A fox", poll_interval_ms=1
+        )
+    assert video.status == "completed"

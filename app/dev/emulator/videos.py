@@ -47,7 +47,8 @@ class Job:
 
 class FakeVideosApi:
     """The video API over the catalog's video models. Tests may read `jobs` and set
-    `polls_to_finish` and `video_bytes` (the size of every video)."""
+    `polls_to_finish`, `video_bytes` (the size of every video) and `models_down` (GET
+    /videos/models answers 500)."""
 
     def __init__(self, models: list[dict[str, Any]]) -> None:
         self.rows = {
@@ -58,6 +59,7 @@ class FakeVideosApi:
         self.jobs: dict[str, Job] = {}
         self.polls_to_finish = 2
         self.video_bytes = 4096
+        self.models_down = False
 
     def routes(self, recorded: Recorded) -> list[Route]:
         """Its routes under /api/v1, each handler wrapped by `recorded`."""
@@ -69,6 +71,8 @@ class FakeVideosApi:
         ]
 
     async def list_models(self, request: Request) -> Response:
+        if self.models_down:
+            return error(500, "Internal Server Error")
         return JSONResponse({"data": list(self.rows.values())})
 
     async def create(self, request: Request) -> Response:
