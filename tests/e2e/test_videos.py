@@ -310,8 +310,9 @@ def test_a_proxy_started_from_its_snapshot_knows_the_video_models(
         start_proxy(proxy_catalog_snapshot=saved) as url,
         openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0) as sdk,
     ):
+        untaken: Any = "5"  # not among the SDK's seconds: the proxy's list says so
         with pytest.raises(openai.BadRequestError, match="4, 6, 8 seconds"):
-            sdk.videos.create(model="google/veo-3.1", prompt="A fox", seconds="5")
+            sdk.videos.create(model="google/veo-3.1", prompt="A fox", seconds=untaken)
         video = sdk.videos.create_and_poll(
             model="google/veo-3.1", prompt="A fox", poll_interval_ms=1
         )
