@@ -11,6 +11,7 @@ import openai
 import orjson
 import pytest
 
+from app.api import video_forms
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.emulator.answers import PNG_B64
 from app.dev.emulator.videos import video_bytes
@@ -317,3 +318,57 @@ def test_a_proxy_started_from_its_snapshot_knows_the_video_models(
             model="google/veo-3.1", prompt="A fox", poll_interval_ms=1
         )
     assert video.status == "completed"
+
+
+def test_an_input_reference_over_the_bound_is_413(
+    fake: FakeOpenRouter, client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(video_forms, "MAX_REFERENCE_BYTES", len(PNG) - 1)
+    with pytest.raises(openai.APIStatusError) as refusal:
+        client.videos.create(model="google/veo-3.1", prompt="A fox", input_reference=PNG)
+    assert (refusal.value.status_code, refusal.value.code) == (413, "reference_too_large")
+    assert creates(fake) == []
+
+
+@pytest.mark.parametrize(
+    ("request_options", "code"),
+    [
+        (
+            {"content": b"model=google/veo-3.1", "headers": {**AUTH, "Content-Type": "text/plain"}},
+            "invalid_form",
+        ),
+        (
+            {"content": b"[1]", "headers": {**AUTH, "Content-Type": "application/json"}},
+            "invalid_json",
+        ),
+        (
+            {
+                "data": {"model": "google/veo-3.1", "prompt": "A fox"},
+                "files": [("input_reference", PNG), ("input_reference", PNG)],
+            },
+            "invalid_form",
+        ),
+        (
+            {"data": {"model": "google/veo-3.1", "prompt": "A fox"}, "files": {"video": PNG}},
+            "invalid_form",
+        ),
+        (
+            {
+                "data": {"model": "google/veo-3.1", "prompt": "A"},
+                "files": {"input_reference": b"text"},
+            },
+            "unsupported_input_reference",
+        ),
+    ],
+)
+def test_bodies_that_are_not_a_create_are_400(
+    fake: FakeOpenRouter, proxy_url: str, request_options: dict[str, Any], code: str
+) -> None:
+    answer = httpx2.post(f"{proxy_url}/v1/videos", **{"headers": AUTH, **request_options})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, code)
+    assert creates(fake) == []
+
+
+def test_the_video_model_list_is_forwarded_under_v1_too(proxy_url: str) -> None:
+    listing = httpx2.get(f"{proxy_url}/v1/videos/models").json()
+    assert "google/veo-3.1" in {row["id"] for row in listing["data"]}
