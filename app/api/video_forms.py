@@ -6,6 +6,7 @@ larger, held in memory while the request goes upstream).
 """
 
 import base64
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -14,7 +15,6 @@ from starlette.requests import Request
 
 from app.api.bodies import limited_stream, parse_json_object, read_body
 from app.errors import ProxyError
-from app.translate.videos import form_fields
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 REFERENCE = "input_reference"
@@ -79,3 +79,26 @@ def _sniffed(content: bytes) -> str | None:
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
         return "image/webp"
     return next((kind for start, kind in SIGNATURES if content.startswith(start)), None)
+
+
+def form_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A multipart form's text fields as the JSON body would carry them: `a[b]` (how the SDK
+    sends nested values) as `{"a": {"b": ...}}`. ProxyError for a field sent twice or nested
+    deeper."""
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        outer, _, inner = name.partition("[")
+        if not inner:
+            _put(fields, name, value)
+            continue
+        key = inner.removesuffix("]")
+        if not key or "[" in key or "]" in key or not inner.endswith("]"):
+            raise ProxyError(400, f"Unexpected form field `{name}`", "invalid_form")
+        _put(fields.setdefault(outer, {}), key, value, name)
+    return fields
+
+
+def _put(target: Any, key: str, value: str, name: str | None = None) -> None:
+    if not isinstance(target, dict) or key in target:
+        raise ProxyError(400, f"The form sends `{name or key}` twice", "invalid_form")
+    target[key] = value

@@ -11,7 +11,7 @@ OpenRouter's native requests (`/api/v1/videos`) get the same checks (`checked_na
 that `generate_audio` and `seed` are dropped, and named, for a model that lacks them.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,29 +43,6 @@ class VideoRequest:
 def refused(name: str, message: str) -> ProxyError:
     """The 400 for a field that cannot be sent: `code` is `unsupported_<name>`."""
     return ProxyError(400, message, f"unsupported_{name}")
-
-
-def form_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """A multipart form's text fields as the JSON body would carry them: `a[b]` (how the SDK
-    sends nested values) as `{"a": {"b": ...}}`. ProxyError for a field sent twice or nested
-    deeper."""
-    fields: dict[str, Any] = {}
-    for name, value in pairs:
-        outer, _, inner = name.partition("[")
-        if not inner:
-            _put(fields, name, value)
-            continue
-        key = inner.removesuffix("]")
-        if not key or "[" in key or "]" in key or not inner.endswith("]"):
-            raise ProxyError(400, f"Unexpected form field `{name}`", "invalid_form")
-        _put(fields.setdefault(outer, {}), key, value, name)
-    return fields
-
-
-def _put(target: Any, key: str, value: str, name: str | None = None) -> None:
-    if not isinstance(target, dict) or key in target:
-        raise ProxyError(400, f"The form sends `{name or key}` twice", "invalid_form")
-    target[key] = value
 
 
 def video_request(

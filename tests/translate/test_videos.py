@@ -6,7 +6,7 @@ import pytest
 
 from app.catalog.video_models import VideoModel
 from app.errors import ProxyError
-from app.translate.videos import form_fields, video_request
+from app.translate.videos import video_request
 from tests.translate.video_fixtures import SEEDANCE, SORA, UNPUBLISHED, VEO
 
 PNG_URL = "data:image/png;base64,iVBORw0KGgo="
@@ -124,34 +124,3 @@ def test_an_upload_and_an_image_url_together_are_refused() -> None:
     fields = {"prompt": "A fox", "input_reference": {"image_url": PNG_URL}}
     with pytest.raises(ProxyError, match="one `input_reference`"):
         video_request(fields, VEO, PNG_URL)
-
-
-@pytest.mark.parametrize(
-    ("pairs", "fields"),
-    [
-        ([("prompt", "A fox"), ("seconds", "8")], {"prompt": "A fox", "seconds": "8"}),
-        (
-            [("prompt", "A fox"), ("input_reference[image_url]", PNG_URL)],
-            {"prompt": "A fox", "input_reference": {"image_url": PNG_URL}},
-        ),
-    ],
-)
-def test_form_fields_read_as_json_would(pairs: list[tuple[str, str]], fields: object) -> None:
-    assert form_fields(pairs) == fields
-
-
-@pytest.mark.parametrize(
-    "pairs",
-    [
-        [("seconds", "4"), ("seconds", "8")],
-        [("a[b][c]", "1")],
-        [("a[]", "1")],
-        [("a[b", "1")],
-        [("a", "1"), ("a[b]", "2")],
-        [("a[b]", "1"), ("a[b]", "2")],
-    ],
-)
-def test_odd_forms_are_refused(pairs: list[tuple[str, str]]) -> None:
-    with pytest.raises(ProxyError) as refusal:
-        form_fields(pairs)
-    assert refusal.value.code == "invalid_form"
