@@ -17,6 +17,7 @@ from app.catalog.filters import Match, ModelFilter
 from app.catalog.records import Catalog, CatalogError, Model, listing_of
 from app.catalog.video_models import VideoModels
 from app.main import SERVER_OPTIONS
+from app.policy import endpoints
 from app.settings import Settings
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -162,13 +163,16 @@ def _video_models(videos: VideoModels, found: list[Model], as_json: bool) -> Non
 @click.option("--modalities", help="What the request asks for, comma-separated; omit for none.")
 @catalog_option
 def explain(model: str, modalities: str | None, catalog_file: Path | None) -> None:
-    """Say what the proxy would send upstream for a chat request to MODEL, and why; for a video
-    model, what its video requests become."""
+    """Say what the proxy would send upstream for a chat request to MODEL, and why, and which
+    route MODEL is for; for a video model, what its video requests become."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
     catalog = _catalog(catalog_file)
-    video = catalog.videos.lookup(model) if catalog.videos else None
-    if video is None or asked is not None:
+    found = catalog.lookup(model)
+    if found is None or endpoints.endpoint_for(found.output_modalities) in (endpoints.CHAT, None):
         click.echo(catalog_views.explain(catalog, model, asked, Settings()))
+    if found is not None:
+        click.echo(endpoints.route_in_words(found.id, found.output_modalities))
+    video = catalog.videos.lookup(model) if catalog.videos else None
     if video is not None:
         click.echo(video_views.explain_video(video))
 

@@ -16,6 +16,7 @@ from app.api.services import services
 from app.catalog.records import Model
 from app.errors import ProxyError
 from app.policy import fallbacks
+from app.policy.endpoints import CHAT, RESPONSES, Endpoint, refuse_on_chat
 from app.policy.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, decide
 from app.policy.plan import Planner, make_plan, modalities_only
 from app.translate import chat_images
@@ -47,6 +48,7 @@ class Api:
     planner: Planner
     images_bridge: bool = False  # models only the Images API serves are asked there instead
     fallbacks: bool = False  # a `models` list whose models need different bodies is run here
+    endpoint: Endpoint = CHAT  # how a refusal of a model made for another route names this one
 
 
 async def chat_completions(request: Request) -> Response:
@@ -62,7 +64,9 @@ async def responses(request: Request) -> Response:
     """A Responses API request: `modalities` fixed for its model among the text and image that
     API returns. Nothing else changes: its answers, `image_generation_call` items and SSE events
     included, are relayed as they come."""
-    return await forward_decided(request, Api(b"responses", RESPONSES_MODALITIES, modalities_only))
+    return await forward_decided(
+        request, Api(b"responses", RESPONSES_MODALITIES, modalities_only, endpoint=RESPONSES)
+    )
 
 
 async def forward_decided(request: Request, api: Api) -> Response:
@@ -103,13 +107,19 @@ def outgoing(
     catalog), or the 400 that refuses it without calling upstream. Every answer carries
     `X-Modalities`."""
     settings = services(request).settings
+    note = request.state.note
+    if model is not None:
+        misrouted = refuse_on_chat(model.id, model.output_modalities, api.endpoint)
+        if misrouted is not None:  # upstream would answer an error that says nothing of why
+            note.model, note.decision = model.id, Action.REJECT
+            refusal = ProxyError(400, misrouted.message, misrouted.code)
+            return refusal.response({"X-Modalities": "none"})
     requested = payload.get("modalities", MISSING)
     outputs = model.output_modalities if model else None
     decision = decide(
         requested, model_id or "", outputs, settings.proxy_on_unsupported, api.modalities
     )
     sent = decision.header(field_present=requested is not MISSING)
-    note = request.state.note
     note.model, note.decision = (model.id if model else "unknown"), decision.action
     if decision.action in (Action.INVALID, Action.REJECT):
         refusal = ProxyError(400, decision.reason, f"modalities_{decision.action}")

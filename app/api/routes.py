@@ -14,8 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.api.audio import speech, transcriptions
 from app.api.bodies import read_body
 from app.api.chat import chat_completions, responses
+from app.api.embeddings import embeddings
 from app.api.images import image_edits, image_generations
 from app.api.services import services
 from app.api.video_native import create_native
@@ -160,6 +162,9 @@ def routes() -> list[BaseRoute]:
             ("/models/{author}/{slug}", "model", get_model, ["GET"]),
             ("/images/generations", "images", image_generations, ["POST"]),
             ("/images/edits", "images", image_edits, ["POST"]),
+            ("/audio/speech", "speech", speech, ["POST"]),
+            ("/audio/transcriptions", "transcriptions", transcriptions, ["POST"]),
+            ("/embeddings", "embeddings", embeddings, ["POST"]),
             ("/{path:path}", "forward", forward_as_is, ALL_METHODS),
         )
     ]

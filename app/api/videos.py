@@ -18,11 +18,13 @@ from app.api.services import services
 from app.api.video_forms import read_create
 from app.catalog.video_models import VideoModel
 from app.errors import ProxyError, error_response
+from app.policy import endpoints
+from app.policy.endpoints import VIDEO
 from app.translate import video_jobs, videos
 from app.translate.video_jobs import VideoRef
 from app.upstream.relay import Upstreamed, UpstreamResponse
 
-FIND_VIDEO_MODELS = "pick one from GET /v1/models?output_modalities=video"
+FIND_VIDEO_MODELS = f"pick one from {VIDEO.listing}"
 MAX_JOB_ANSWER = 1 << 20  # bytes of a job's JSON the proxy reads: real ones are under 1 KiB
 ANSWERED = frozenset({200, 201, 202})
 NOT_OFFERED = {
@@ -114,10 +116,9 @@ async def listed_video_model(request: Request, model_id: str) -> VideoModel | No
     catalog = services(request).catalog
     known = await catalog.find(model_id)
     request.state.note.model = known.id if known else "unknown"
-    if known is not None and "video" not in known.output_modalities:
-        outputs = ", ".join(known.output_modalities) or "nothing"
-        message = f"{known.id} does not make videos (it outputs {outputs}); {FIND_VIDEO_MODELS}"
-        raise ProxyError(400, message, "model_not_video")
+    refusal = endpoints.refuse_on(known.id, known.output_modalities, VIDEO) if known else None
+    if refusal is not None:
+        raise ProxyError(400, refusal.message, refusal.code)
     listed = catalog.current.videos if catalog.current else None
     return listed.lookup(model_id) if listed else None
 

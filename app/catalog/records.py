@@ -32,6 +32,7 @@ class Model:
     name: str = ""
     input_modalities: tuple[str, ...] = ()
     supported_parameters: frozenset[str] = frozenset()
+    supported_voices: tuple[str, ...] = ()  # a speech model's voices, when the catalog lists them
 
     def __reduce__(self) -> tuple[type["Model"], tuple[Any, ...]]:
         # The parse worker pickles these by the hundred; rebuilding them from constructor
@@ -87,6 +88,7 @@ def _parse_model(entry: object) -> Model | None:
         name=_str_or_none(entry.get("name")) or "",
         input_modalities=_strings(architecture.get("input_modalities")),
         supported_parameters=frozenset(_strings(entry.get("supported_parameters"))),
+        supported_voices=_strings(entry.get("supported_voices")),
     )
 
 

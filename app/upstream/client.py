@@ -7,7 +7,7 @@ With `app.upstream.relay` (the relayed answer), the only module that knows the H
 import asyncio
 import logging
 import urllib.request
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Sequence
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
@@ -146,13 +146,16 @@ class Upstream:
         self,
         request: Request,
         path: bytes,
-        content: bytes,
+        content: bytes | AsyncIterable[bytes],
         proxy_made: bool = False,
+        content_type: str = "application/json",
+        length: int | None = None,
         query: bytes | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
         """Send `content` to `{base}/{path}` with the request's method, query (or `query`, still
-        percent-encoded) and headers. With `proxy_made`, `content` is JSON that the proxy made,
-        and the answer is asked for uncompressed, for the proxy to read."""
+        percent-encoded) and headers. With `proxy_made`, `content` is a body of `content_type`
+        that the proxy made (chunks sent as they come, `length` bytes in all), and the answer is
+        asked for uncompressed, for the proxy to read."""
         if query is None:
             query = request.scope["query_string"]
         target = f"{self.base}/{path.decode('latin-1')}"
@@ -163,7 +166,9 @@ class Upstream:
         )
         if proxy_made:
             headers.popall("Accept-Encoding", None)
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
+        if length is not None:
+            headers["Content-Length"] = str(length)
         return self.session.request(
             request.method,
             url,

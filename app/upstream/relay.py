@@ -155,6 +155,8 @@ class RelayResponse(Response):
             headers.append((b"content-type", reshape.content_type))
         start = {"type": "http.response.start", "status": upstream.status, "headers": headers}
         await send(start)
+        if reshape is not None and reshape.prefix:
+            await send({"type": "http.response.body", "body": reshape.prefix, "more_body": True})
         each_event = reshape.each_event if reshape else None
         events = sse.EventSplitter()
         last = b"\n\n"

@@ -48,6 +48,7 @@ class Reshape:
     content_type: bytes = b"application/json"
     collect: Callable[[], Collector] | None = None
     each_event: Callable[[bytes], bytes] | None = None
+    prefix: bytes = b""  # sent before the answer as it streams (a WAV header before PCM)
 
 
 # Picks the Reshape for a 200 answer by its content type (None: relay it as it came).

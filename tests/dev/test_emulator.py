@@ -192,8 +192,8 @@ def test_stream_cancelled_when_client_leaves(client: httpx2.Client, fake: FakeOp
 
 
 def test_other_paths_echo(client: httpx2.Client, fake: FakeOpenRouter) -> None:
-    response = client.post("/api/v1/embeddings?x=1", content=b'{"input": "hi"}', headers=AUTH)
-    echo = {"method": "POST", "path": "/api/v1/embeddings", "query": "x=1"}
+    response = client.post("/api/v1/rerank?x=1", content=b'{"input": "hi"}', headers=AUTH)
+    echo = {"method": "POST", "path": "/api/v1/rerank", "query": "x=1"}
     assert response.json() == {"echo": {**echo, "body": '{"input": "hi"}'}}
     received = fake.requests[-1]
     assert (received.path, received.query, received.body) == (

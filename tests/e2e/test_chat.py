@@ -455,7 +455,7 @@ def test_a_corrupt_snapshot_does_not_stop_the_proxy(
     assert len(orjson.loads(path.read_bytes())["data"]) == 549  # replaced by a good one
 
 
-@pytest.mark.parametrize("path", ["/v1/chat/completions", "/api/v1/embeddings"])
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/api/v1/rerank"])
 @pytest.mark.parametrize("chunked", [False, True])
 def test_a_body_over_the_limit_is_a_413_and_never_forwarded(
     fake: FakeOpenRouter, start_proxy: ProxyFactory, path: str, chunked: bool

@@ -136,6 +136,12 @@ def test_models_as_json_from_the_live_catalog(fake_url: str) -> None:
         ("openai/gpt-5", "image", ["rejected", "answers 400", "output_modalities=image"]),
         ("openai/gpt-5", "image,text", ["dropped", "X-Modalities: none"]),
         ("nobody/new-model", "image", ["not in the catalog", "unchanged"]),
+        ("openai/gpt-5", "text", ["Route: POST /v1/chat/completions."]),
+        (
+            "openai/text-embedding-3-small",
+            "text",
+            ["Route: POST /v1/embeddings, not chat", "answers 400 itself", "outputs embeddings"],
+        ),
     ],
 )
 def test_explain_says_what_would_be_sent_and_why(

@@ -124,7 +124,11 @@ def test_input_reference_is_the_first_frame(
     [
         ("google/veo-3.1", {"seconds": "5"}, "google/veo-3.1 makes videos of 4, 6, 8 seconds"),
         ("openai/sora-2-pro", {"size": "1920x1080"}, "720x1280, 1280x720, 1024x1792"),
-        ("openai/gpt-5", {}, "does not make videos (it outputs text)"),
+        (
+            "openai/gpt-5",
+            {},
+            "does not make video (it outputs text; use POST /v1/chat/completions for it)",
+        ),
         ("nobody/no-video", {}, "is not among OpenRouter's video models"),
     ],
 )
@@ -288,7 +292,7 @@ def test_native_requests_a_model_takes_go_byte_for_byte(
     ("body", "said"),
     [
         ({"model": "google/veo-3.1", "duration": 5}, "takes `duration` among 4, 6, 8"),
-        ({"model": "openai/gpt-5"}, "does not make videos"),
+        ({"model": "openai/gpt-5"}, "does not make video"),
     ],
 )
 def test_native_values_not_taken_are_refused_locally(

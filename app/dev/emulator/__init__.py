@@ -42,9 +42,11 @@ from app.dev.emulator.answers import (
     dropped,
 )
 from app.dev.emulator.audio import NEEDS_STREAM
+from app.dev.emulator.embeddings import FakeEmbeddingsApi
 from app.dev.emulator.images import IMAGES_ONLY, FakeImagesApi
 from app.dev.emulator.responses import FakeResponsesApi
 from app.dev.emulator.routing import checked_body, error, outputs, routed, unknown_model
+from app.dev.emulator.speech import FakeAudioApi
 from app.dev.emulator.videos import FakeVideosApi
 
 DATA_DIR = Path(__file__).parents[2] / "data"
@@ -123,6 +125,8 @@ class FakeOpenRouter:
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)
         self.responses = FakeResponsesApi(self.lookup, PNG_B64)
+        self.audio = FakeAudioApi(self.lookup)
+        self.embeddings = FakeEmbeddingsApi(self.models, self.lookup)
         self.videos = FakeVideosApi(self.models)
         self.app = Starlette(
             routes=[
@@ -132,12 +136,25 @@ class FakeOpenRouter:
                 Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
                 Route("/api/v1/responses", self._recorded(self.responses.create), methods=["POST"]),
+                *self._audio_and_embeddings_routes(),
                 *self.videos.routes(self._recorded),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
                 # Recorded too, so a request sent to a wrong path shows up in `requests`.
                 Route("/{rest:path}", self._recorded(self.not_found), methods=ALL_METHODS),
             ]
         )
+
+    def _audio_and_embeddings_routes(self) -> list[Route]:
+        return [
+            Route("/api/v1/audio/speech", self._recorded(self.audio.speech), methods=["POST"]),
+            Route(
+                "/api/v1/audio/transcriptions",
+                self._recorded(self.audio.transcriptions),
+                methods=["POST"],
+            ),
+            Route("/api/v1/embeddings", self._recorded(self.embeddings.create), methods=["POST"]),
+            Route("/api/v1/embeddings/models", self._recorded(self.embeddings.list_models)),
+        ]
 
     def add_model(self, model: dict[str, Any], listed: bool = True) -> None:
         """Serve `model` from now on, as a model added upstream after a client's last refresh;

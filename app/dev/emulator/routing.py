@@ -5,6 +5,7 @@ endpoints whose outputs equal the requested ones exactly."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -29,12 +30,23 @@ def outputs(model: dict[str, Any]) -> set[str]:
     return set(model["architecture"]["output_modalities"])
 
 
-async def checked_body(request: Request) -> dict[str, Any] | Response:
-    """The request's JSON object, with a string ``model``; else OpenRouter's 401 (no bearer key)
-    or 400."""
+Lookup = Callable[[str], dict[str, Any] | None]  # resolves a model id as chat does
+
+
+def authorized(request: Request) -> Response | None:
+    """OpenRouter's 401 for a request without a bearer key, else None."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return error(401, "No auth credentials found")
+    return None
+
+
+async def checked_body(request: Request) -> dict[str, Any] | Response:
+    """The request's JSON object, with a string ``model``; else OpenRouter's 401 (no bearer key)
+    or 400."""
+    refusal = authorized(request)
+    if refusal is not None:
+        return refusal
     try:
         body = json.loads(await request.body())
     except ValueError:
