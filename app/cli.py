@@ -1,5 +1,6 @@
 """The `modality-proxy` command: serve the proxy (the default), or look into the catalog."""
 
+import asyncio
 import os
 import signal
 import sys
@@ -11,14 +12,17 @@ import click
 import orjson
 import uvicorn
 
-from app.catalog import video_models, video_views
+from app.catalog import snapshot, video_models, video_views
 from app.catalog import views as catalog_views
 from app.catalog.filters import Match, ModelFilter
 from app.catalog.records import Catalog, CatalogError, Model, listing_of
+from app.catalog.refresh import CatalogRefresher
 from app.catalog.video_models import VideoModels
 from app.main import SERVER_OPTIONS
 from app.policy import endpoints
+from app.policy.explain import explain as explained
 from app.settings import Settings
+from app.upstream.client import Upstream
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -169,7 +173,7 @@ def explain(model: str, modalities: str | None, catalog_file: Path | None) -> No
     catalog = _catalog(catalog_file)
     found = catalog.lookup(model)
     if found is None or endpoints.endpoint_for(found.output_modalities) in (endpoints.CHAT, None):
-        click.echo(catalog_views.explain(catalog, model, asked, Settings()))
+        click.echo(explained(catalog, model, asked, Settings()))
     if found is not None:
         click.echo(endpoints.route_in_words(found.id, found.output_modalities))
     video = catalog.videos.lookup(model) if catalog.videos else None
@@ -189,6 +193,19 @@ def demo_command() -> None:
 
 def _catalog(file: Path | None) -> Catalog:
     try:
-        return catalog_views.load_catalog(Settings(), file)
+        return load_catalog(Settings(), file)
     except (CatalogError, OSError) as error:
         raise click.ClickException(f"could not load the catalog: {error}") from None
+
+
+def load_catalog(settings: Settings, file: Path | None) -> Catalog:
+    """The catalog from `file` (a `GET /models` answer or a proxy snapshot), or else fetched
+    and merged from `OPENROUTER_BASE_URL` as the proxy does. Raises CatalogError or OSError."""
+    if file is not None:
+        return snapshot.parsed(file.read_bytes(), source=str(file))
+    return asyncio.run(_fetch(settings))
+
+
+async def _fetch(settings: Settings) -> Catalog:
+    async with Upstream(settings) as upstream:
+        return await CatalogRefresher(upstream, settings).refresh()

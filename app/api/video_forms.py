@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from app.api.bodies import limited_stream, parse_json_object, read_body
-from app.errors import ProxyError
+from app.api import multipart
+from app.api.bodies import parse_json_object, read_body
+from app.errors import ClientError
 
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 REFERENCE = "input_reference"
@@ -23,7 +23,7 @@ SIGNATURES = ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF
 
 async def read_create(request: Request, limit: int) -> tuple[dict[str, Any], str | None]:
     """The create request's fields (as the JSON body would carry them) and its uploaded
-    `input_reference` as a data URL; ProxyError (400, 413) for a body that is neither a form
+    `input_reference` as a data URL; ClientError (400, 413) for a body that is neither a form
     nor a JSON object, or too large."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
@@ -31,18 +31,11 @@ async def read_create(request: Request, limit: int) -> tuple[dict[str, Any], str
     if content_type.startswith("application/json"):
         return parse_json_object(await read_body(request, limit)), None
     message = "POST /v1/videos takes multipart/form-data (as the OpenAI SDK sends it) or JSON"
-    raise ProxyError(400, message, "invalid_form")
+    raise ClientError(message, "invalid_form")
 
 
 async def _read_form(request: Request, limit: int) -> tuple[dict[str, Any], str | None]:
-    parser = MultiPartParser(
-        request.headers, limited_stream(request, limit), max_files=1, max_part_size=limit
-    )
-    try:
-        form = await parser.parse()
-    except MultiPartException as error:
-        message = f"The form could not be read: {error.message}"
-        raise ProxyError(400, message, "invalid_form") from None
+    form = await multipart.read_form(request, limit, max_files=1)
     try:
         items = form.multi_items()
         pairs = [(name, value) for name, value in items if isinstance(value, str)]
@@ -59,17 +52,17 @@ async def _reference(files: list[tuple[str, UploadFile]]) -> str | None:
         return None
     [(name, file)] = files  # the parser takes one file at most
     if name != REFERENCE:
-        raise ProxyError(400, f"Unexpected file field `{name}`: only `{REFERENCE}`", "invalid_form")
+        raise ClientError(f"Unexpected file field `{name}`: only `{REFERENCE}`", "invalid_form")
     if file.size is not None and file.size > MAX_REFERENCE_BYTES:
         message = f"`{REFERENCE}` is larger than the proxy sends on ({MAX_REFERENCE_BYTES:,} bytes)"
-        raise ProxyError(413, message, "reference_too_large")
+        raise ClientError(message, "reference_too_large", 413)
     content = await file.read()
     media_type = file.content_type or ""
     if not media_type.startswith("image/"):
         media_type = _sniffed(content) or media_type
     if not media_type.startswith("image/"):
         message = f"`{REFERENCE}` must be a PNG, JPEG, GIF or WebP image, not {media_type!r}"
-        raise ProxyError(400, message, f"unsupported_{REFERENCE}")
+        raise ClientError(message, f"unsupported_{REFERENCE}")
     return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
 
 
@@ -83,7 +76,7 @@ def _sniffed(content: bytes) -> str | None:
 
 def form_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """A multipart form's text fields as the JSON body would carry them: `a[b]` (how the SDK
-    sends nested values) as `{"a": {"b": ...}}`. ProxyError for a field sent twice or nested
+    sends nested values) as `{"a": {"b": ...}}`. ClientError for a field sent twice or nested
     deeper."""
     fields: dict[str, Any] = {}
     for name, value in pairs:
@@ -93,12 +86,12 @@ def form_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
             continue
         key = inner.removesuffix("]")
         if not key or "[" in key or "]" in key or not inner.endswith("]"):
-            raise ProxyError(400, f"Unexpected form field `{name}`", "invalid_form")
+            raise ClientError(f"Unexpected form field `{name}`", "invalid_form")
         _put(fields.setdefault(outer, {}), key, value, name)
     return fields
 
 
 def _put(target: Any, key: str, value: str, name: str | None = None) -> None:
     if not isinstance(target, dict) or key in target:
-        raise ProxyError(400, f"The form sends `{name or key}` twice", "invalid_form")
+        raise ClientError(f"The form sends `{name or key}` twice", "invalid_form")
     target[key] = value

@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.bodies import parse_json_object, read_body
-from app.api.services import services
+from app.api.exchange import Outgoing
+from app.api.services import exchange_for, services
 from app.api.videos import listed_video_model
-from app.errors import ProxyError
+from app.errors import ClientError
 from app.translate.video_native import checked_native
 
 DROPPED = b"x-dropped-parameters"
@@ -24,13 +25,14 @@ async def create_native(request: Request) -> Response:
     proxy = services(request)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         message = "OpenRouter's video API takes JSON; OpenAI's client.videos goes to /v1/videos"
-        raise ProxyError(400, message, "invalid_json")
+        raise ClientError(message, "invalid_json")
     body = await read_body(request, proxy.settings.proxy_max_body_bytes)
     payload = parse_json_object(body)
     model_id = payload.get("model")
     model = await listed_video_model(request, model_id) if isinstance(model_id, str) else None
     checked = checked_native(payload, model) if model is not None else None
+    exchange = exchange_for(request)
     if checked is None or not checked.dropped:
-        return proxy.upstream.forward(request, b"videos", body)
+        return exchange.forward(Outgoing(b"videos", body, []))
     named = [(DROPPED, ",".join(checked.dropped).encode())]
-    return proxy.upstream.forward(request, b"videos", orjson.dumps(checked.payload), named)
+    return exchange.forward(Outgoing(b"videos", orjson.dumps(checked.payload), named))

@@ -6,6 +6,7 @@ answers for any video. What OpenRouter does not offer (listing, deleting, remixi
 extending, characters) is refused by the proxy, saying so.
 """
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,19 +15,18 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.services import services
+from app.api.exchange import Outgoing
+from app.api.model_check import model_for
+from app.api.services import exchange_for, services
 from app.api.video_forms import read_create
 from app.catalog.video_models import VideoModel
-from app.errors import ProxyError, error_response
-from app.policy import endpoints
+from app.errors import ClientError, NotReady, error_body
 from app.policy.endpoints import VIDEO
 from app.translate import video_jobs, videos
 from app.translate.video_jobs import VideoRef
-from app.upstream.relay import Upstreamed, UpstreamResponse
+from app.upstream.reshape import Mapped, Reshape
 
-FIND_VIDEO_MODELS = f"pick one from {VIDEO.listing}"
 MAX_JOB_ANSWER = 1 << 20  # bytes of a job's JSON the proxy reads: real ones are under 1 KiB
-ANSWERED = frozenset({200, 201, 202})
 NOT_OFFERED = {
     "list": "OpenRouter keeps no list of videos: keep the ids that POST /v1/videos returns",
     "delete": "OpenRouter's videos cannot be deleted; they expire on their own",
@@ -74,52 +74,45 @@ async def video_content(request: Request) -> Response:
     variant = request.query_params.get("variant", "video")
     if variant != "video":
         message = f"OpenRouter makes no {variant!r} of a video: only variant=video is available"
-        raise ProxyError(400, message, "unsupported_variant")
-    upstream = services(request).upstream
-    path = f"videos/{ref.job_id}/content".encode()
-
-    async def exchange() -> Upstreamed:
-        return Upstreamed(await upstream.send(request, path, b"", query=b"index=0"), [])
-
-    return upstream.relay(exchange, [])
+        raise ClientError(message, "unsupported_variant")
+    exchange = exchange_for(request)
+    # OpenRouter's query, not the client's (`variant=video`).
+    first = dataclasses.replace(exchange.incoming, query=b"index=0")
+    return dataclasses.replace(exchange, incoming=first).forward(
+        Outgoing(f"videos/{ref.job_id}/content".encode(), b"", [])
+    )
 
 
 def not_offered(what: str) -> Callable[[Request], Awaitable[Response]]:
     """The handler of an OpenAI video endpoint that OpenRouter has no counterpart for."""
 
     async def refuse(request: Request) -> Response:
-        raise ProxyError(400, NOT_OFFERED[what], "unsupported_endpoint")
+        raise ClientError(NOT_OFFERED[what], "unsupported_endpoint")
 
     return refuse
 
 
 async def video_model(request: Request, model_id: Any) -> VideoModel:
-    """The video model `model_id` names (see `listed_video_model`); ProxyError (400) also for a
-    model that OpenRouter's video API does not list, 503 before that list has loaded."""
-    if not isinstance(model_id, str) or not model_id:
-        raise ProxyError(400, f"`model` is required: {FIND_VIDEO_MODELS}", "invalid_model")
+    """The video model `model_id` names (see `listed_video_model`); ClientError (400) also for
+    a model that OpenRouter's video API does not list, NotReady before that list has loaded."""
     found = await listed_video_model(request, model_id)
     if found is not None:
         return found
     catalog = services(request).catalog.current
     if catalog is None or catalog.videos is None:
         message = "OpenRouter's list of video models has not loaded yet; try again in a minute"
-        raise ProxyError(503, message, "catalog_loading", "server_error")
-    message = f"{model_id} is not among OpenRouter's video models; {FIND_VIDEO_MODELS}"
-    raise ProxyError(400, message, "model_not_found")
+        raise NotReady(message, "catalog_loading")
+    message = f"{model_id} is not among OpenRouter's video models; pick one from {VIDEO.listing}"
+    raise ClientError(message, "model_not_found")
 
 
-async def listed_video_model(request: Request, model_id: str) -> VideoModel | None:
+async def listed_video_model(request: Request, model_id: Any) -> VideoModel | None:
     """The video list's record of `model_id`, None when the list (or the model in it) is
-    missing; ProxyError (400, upstream not called) for a model that the catalog knows to make
-    no video."""
-    catalog = services(request).catalog
-    known = await catalog.find(model_id)
-    request.state.note.model = known.id if known else "unknown"
-    refusal = endpoints.refuse_on(known.id, known.output_modalities, VIDEO) if known else None
-    if refusal is not None:
-        raise ProxyError(400, refusal.message, refusal.code)
-    listed = catalog.current.videos if catalog.current else None
+    missing; ClientError (400, upstream not called) for no model, or one that the catalog knows
+    to make no video."""
+    await model_for(request, model_id, VIDEO)
+    catalog = services(request).catalog.current
+    listed = catalog.videos if catalog else None
     return listed.lookup(model_id) if listed else None
 
 
@@ -134,36 +127,25 @@ def _translated(
 ) -> Response:
     """Send `content` to `{base}/{path}` and answer `translate` of a 2xx answer's body (502 when
     it has another shape); other answers go back as upstream sent them."""
-    upstream = services(request).upstream
-
-    async def exchange() -> Upstreamed | Response:
-        sent = await upstream.send(request, path, content, proxy_made=True)
-        if sent.status not in ANSWERED:
-            return Upstreamed(sent, [])
-        try:
-            job = await _job(sent)
-        except ValueError as error:
-            sent.close()  # the rest of the answer is not worth reading
-            return _bad_answer(error)
-        try:
-            return Response(translate(job), media_type="application/json")
-        except (ValueError, LookupError, TypeError, AttributeError) as error:
-            return _bad_answer(error)
-
-    return upstream.relay(exchange, [])
+    as_video = Reshape(collect=lambda: JobAnswer(translate))
+    return exchange_for(request).forward(Outgoing(path, content, [], lambda _: as_video))
 
 
-def _bad_answer(error: Exception) -> Response:
-    message = f"OpenRouter's video answer could not be translated: {error}"
-    return error_response(502, message, "upstream_bad_answer", "upstream_error")
+class JobAnswer:
+    """Collects a job answer (see `app.upstream.reshape.Collector`) and translates it whole;
+    past MAX_JOB_ANSWER bytes it keeps nothing more and answers a 502."""
 
+    def __init__(self, translate: Callable[[bytes], bytes]) -> None:
+        self._mapped = Mapped(translate)
+        self._size = 0
 
-async def _job(sent: UpstreamResponse) -> bytes:
-    """The body of a job answer, read whole up to MAX_JOB_ANSWER bytes (ValueError beyond)."""
-    pieces, size = [], 0
-    async for piece in sent.content.iter_any():
-        size += len(piece)
-        if size > MAX_JOB_ANSWER:
-            raise ValueError(f"a job answer larger than {MAX_JOB_ANSWER:,} bytes")
-        pieces.append(piece)
-    return b"".join(pieces)
+    def feed(self, piece: bytes) -> None:
+        self._size += len(piece)
+        if self._size <= MAX_JOB_ANSWER:
+            self._mapped.feed(piece)
+
+    def result(self) -> tuple[int, bytes]:
+        if self._size > MAX_JOB_ANSWER:
+            message = f"OpenRouter's video job answer is larger than {MAX_JOB_ANSWER:,} bytes"
+            return 502, error_body(message, "upstream_bad_answer", "upstream_error")
+        return self._mapped.result()

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from app.errors import ProxyError
+from app.errors import ClientError
 
 PREFIX = "video_"
 VERSION = 1
@@ -81,12 +81,12 @@ def _shortened(prompt: str) -> str:
 
 
 def decode_id(video_id: str) -> VideoRef:
-    """The `VideoRef` of an id that `encode_id` made; ProxyError (404) for any other string."""
+    """The `VideoRef` of an id that `encode_id` made; ClientError (404) for any other string."""
     try:
         return _decoded(video_id)
     except (ValueError, TypeError, binascii.Error):
         message = f"No video {video_id[:80]!r}: not an id that this proxy gave out"
-        raise ProxyError(404, message, "video_not_found") from None
+        raise ClientError(message, "video_not_found", 404) from None
 
 
 def _decoded(video_id: str) -> VideoRef:

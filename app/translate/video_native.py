@@ -33,7 +33,7 @@ class NativeRequest:
 
 
 def checked_native(body: Mapping[str, Any], model: VideoModel) -> NativeRequest:
-    """`body` as it may go to `model`; ProxyError (400) for a value the model does not take."""
+    """`body` as it may go to `model`; ClientError (400) for a value the model does not take."""
     for name, listed in LISTED.items():
         taken: tuple[Any, ...] | None = getattr(model, listed)
         value = body.get(name)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.catalog.video_models import VideoModel
-from app.errors import ProxyError
+from app.errors import ClientError
 
 OPENAI_FIELDS = ("model", "prompt", "seconds", "size", "input_reference")
 FLAGS = ("generate_audio", "seed")  # OpenRouter's, taken only by models that say so
@@ -40,16 +40,16 @@ class VideoRequest:
     size: str | None
 
 
-def refused(name: str, message: str) -> ProxyError:
+def refused(name: str, message: str) -> ClientError:
     """The 400 for a field that cannot be sent: `code` is `unsupported_<name>`."""
-    return ProxyError(400, message, f"unsupported_{name}")
+    return ClientError(message, f"unsupported_{name}")
 
 
 def video_request(
     fields: Mapping[str, Any], model: VideoModel, upload: str | None = None
 ) -> VideoRequest:
     """OpenRouter's `POST /videos` body for OpenAI's create `fields` (JSON or form values) and an
-    uploaded `input_reference` as a data URL; ProxyError (400, naming the field) for anything
+    uploaded `input_reference` as a data URL; ClientError (400, naming the field) for anything
     `model` does not take."""
     unknown = sorted(set(fields) - {*OPENAI_FIELDS, *FLAGS})
     if unknown:
@@ -97,7 +97,7 @@ def _duration(seconds: str, model: VideoModel) -> int:
 
 
 def pixels(size: str) -> tuple[int, int]:
-    """`WIDTHxHEIGHT` as two numbers; ProxyError (400) for anything else."""
+    """`WIDTHxHEIGHT` as two numbers; ClientError (400) for anything else."""
     width, _, height = size.partition("x")
     if not (width.isdigit() and height.isdigit()) or not (
         0 < int(width) <= MAX_SIDE and 0 < int(height) <= MAX_SIDE
