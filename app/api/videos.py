@@ -20,13 +20,12 @@ from app.api.model_check import model_for
 from app.api.services import exchange_for, services
 from app.api.video_forms import read_create
 from app.catalog.video_models import VideoModel
-from app.errors import ClientError, NotReady, error_body
+from app.errors import ClientError, NotReady
 from app.policy.endpoints import VIDEO
 from app.translate import video_jobs, videos
 from app.translate.video_jobs import VideoRef
-from app.upstream.reshape import Mapped, Reshape
+from app.upstream.reshape import Reshape
 
-MAX_JOB_ANSWER = 1 << 20  # bytes of a job's JSON the proxy reads: real ones are under 1 KiB
 NOT_OFFERED = {
     "list": "OpenRouter keeps no list of videos: keep the ids that POST /v1/videos returns",
     "delete": "OpenRouter's videos cannot be deleted; they expire on their own",
@@ -127,25 +126,5 @@ def _translated(
 ) -> Response:
     """Send `content` to `{base}/{path}` and answer `translate` of a 2xx answer's body (502 when
     it has another shape); other answers go back as upstream sent them."""
-    as_video = Reshape(collect=lambda: JobAnswer(translate))
+    as_video = Reshape(collect=lambda: video_jobs.JobAnswer(translate))
     return exchange_for(request).forward(Outgoing(path, content, [], lambda _: as_video))
-
-
-class JobAnswer:
-    """Collects a job answer (see `app.upstream.reshape.Collector`) and translates it whole;
-    past MAX_JOB_ANSWER bytes it keeps nothing more and answers a 502."""
-
-    def __init__(self, translate: Callable[[bytes], bytes]) -> None:
-        self._mapped = Mapped(translate)
-        self._size = 0
-
-    def feed(self, piece: bytes) -> None:
-        self._size += len(piece)
-        if self._size <= MAX_JOB_ANSWER:
-            self._mapped.feed(piece)
-
-    def result(self) -> tuple[int, bytes]:
-        if self._size > MAX_JOB_ANSWER:
-            message = f"OpenRouter's video job answer is larger than {MAX_JOB_ANSWER:,} bytes"
-            return 502, error_body(message, "upstream_bad_answer", "upstream_error")
-        return self._mapped.result()

@@ -14,13 +14,14 @@ the job id inside is only ever used with the caller's own credentials (or the se
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from app.errors import ClientError
+from app.errors import ClientError, error_body
+from app.translate.whole import Mapped
 
 PREFIX = "video_"
 VERSION = 1
@@ -31,6 +32,7 @@ ELLIPSIS = "…"
 JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 STATUSES = {"pending": "queued", "in_progress": "in_progress", "completed": "completed"}
 FAILED = frozenset({"failed", "cancelled", "expired", "dead"})
+MAX_JOB_ANSWER = 1 << 20  # bytes of a job's JSON the proxy reads: real ones are under 1 KiB
 
 
 @dataclass(frozen=True)
@@ -153,3 +155,23 @@ def _status(answer: Mapping[str, Any]) -> tuple[str, dict[str, str] | None]:
         return "failed", {"code": status, "message": message}
     message = f"OpenRouter reports the job {status!r}, a status the proxy does not know"
     return "failed", {"code": "unknown_status", "message": message}
+
+
+class JobAnswer(Mapped):
+    """A job answer collected and translated whole (see `app.translate.whole.Mapped`); past
+    MAX_JOB_ANSWER bytes it keeps nothing more and answers a 502."""
+
+    def __init__(self, translate: Callable[[bytes], bytes]) -> None:
+        super().__init__(translate)
+        self._size = 0
+
+    def feed(self, piece: bytes) -> None:
+        self._size += len(piece)
+        if self._size <= MAX_JOB_ANSWER:
+            super().feed(piece)
+
+    def answer(self, body: bytes) -> tuple[int, bytes]:
+        if self._size > MAX_JOB_ANSWER:
+            message = f"OpenRouter's video job answer is larger than {MAX_JOB_ANSWER:,} bytes"
+            return 502, error_body(message, "upstream_bad_answer", "upstream_error")
+        return super().answer(body)

@@ -3,8 +3,8 @@
 import orjson
 import pytest
 
-from app.api import videos
-from app.api.videos import JobAnswer
+from app.translate import video_jobs
+from app.translate.video_jobs import JobAnswer
 
 
 def upper(body: bytes) -> bytes:
@@ -29,11 +29,11 @@ def test_another_shape_is_a_502(pieces: list[bytes]) -> None:
 
 
 def test_past_the_bound_nothing_more_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(videos, "MAX_JOB_ANSWER", 20)
+    monkeypatch.setattr(video_jobs, "MAX_JOB_ANSWER", 20)
     answer = JobAnswer(upper)
     answer.feed(b'{"status": ')
     answer.feed(b"x" * 1000)
-    assert answer._mapped._pieces == [b'{"status": ']  # what is held: not the 1000 bytes
+    assert answer._pieces == [b'{"status": ']  # what is held: not the 1000 bytes
     status, body = answer.result()
     assert status == 502
     assert b"larger than 20 bytes" in body
