@@ -20,6 +20,7 @@ import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
+from app.upstream.sent_body import UNJOINED_BODY_BYTES
 from tests.conftest import ProxyFactory, Sdk, proxy_settings, running_proxy
 
 FIXED_BY_THE_PROXY = [
@@ -148,6 +149,34 @@ def test_what_needs_no_rewrite_goes_upstream_byte_for_byte(
     response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
     assert response.headers["x-modalities"] == "unchanged"
     assert chat_requests(fake)[-1].body == body
+
+
+def test_a_rewrite_changes_only_the_fields_it_fixes(fake: FakeOpenRouter, proxy_url: str) -> None:
+    """Edited in its bytes (app/translate/json_patch.py): the client's spacing, escapes and an
+    integer beyond 64 bits (which a parse and serialization would turn into a float) stay."""
+    rest = b'"messages": [{"role": "user", "content": "caf\\u00e9 \\"x\\""}], "seed": %d }' % 2**70
+    body = b'{ "model" : "black-forest-labs/flux.2-pro",\n "modalities": ["image", "text"], ' + rest
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
+    assert response.headers["x-modalities"] == "image"
+    sent = b'{ "model" : "black-forest-labs/flux.2-pro",\n "modalities": ["image"], ' + rest
+    assert chat_requests(fake)[-1].body == sent
+
+
+@pytest.mark.parametrize("modalities", [b'["image"]', b'["image", "text"]'])
+def test_a_big_body_arrives_whole_with_its_length(
+    fake: FakeOpenRouter, proxy_url: str, modalities: bytes
+) -> None:
+    """Bodies over `UNJOINED_BODY_BYTES` go to aiohttp in pieces (app/upstream/sent_body.py),
+    as they came or edited."""
+    image = b"A" * (UNJOINED_BODY_BYTES * 2 + 7)
+    head = b'{"model": "black-forest-labs/flux.2-pro", "modalities": '
+    tail = b', "messages": [{"role": "user", "content": "data:image/png;base64,%s"}]}' % image
+    body = head + modalities + tail
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
+    assert response.status_code == 200
+    received = chat_requests(fake)[-1]
+    assert received.body == head + b'["image"]' + tail
+    assert received.headers["content-length"] == str(len(received.body))
 
 
 @pytest.mark.parametrize("model", ["test/error-429", "test/error-402", "nobody/unknown-model"])
