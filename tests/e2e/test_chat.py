@@ -295,7 +295,7 @@ def test_dot_segments_are_refused(fake: FakeOpenRouter, proxy_url: str, path: st
     status, body = raw_get(proxy_url, path)  # an HTTP client would remove the dots itself
     assert status == 400
     assert orjson.loads(body)["error"]["code"] == "invalid_path"
-    assert [r for r in fake.requests if r.path != "/api/v1/models"] == []
+    assert [r for r in fake.requests if not r.path.endswith("/models")] == []  # catalog loads
 
 
 def test_unknown_routes_answer_openai_errors(proxy_url: str) -> None:
@@ -392,7 +392,7 @@ def test_models_answers_which_models_output_image_and_text(
     assert listing["total_count"] == len(listing["data"]) == 11
     assert "google/gemini-2.5-flash-image" in {model["id"] for model in listing["data"]}
     assert listing["links"] == {"next": None}
-    assert fake.requests[-1].path == "/api/v1/models"  # the catalog's load, nothing since
+    assert fake.requests[-1].path.endswith("/models")  # the catalog's load, nothing since
 
 
 def test_a_malformed_filter_is_a_400(proxy_url: str) -> None:
