@@ -32,7 +32,16 @@ API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Routes that take multipart forms (OpenAI's SDK sends a video's reference image as one).
-FORMS = frozenset({"/images/edits", "/audio/transcriptions", "/videos"})
+FORMS = frozenset(
+    {
+        "/images/edits",
+        "/audio/transcriptions",
+        "/videos",
+        "/videos/edits",
+        "/videos/extensions",
+        "/videos/characters",
+    }
+)
 
 
 async def list_models(request: Request) -> Response:
