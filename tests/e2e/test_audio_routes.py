@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
-from app.dev.emulator.speech import MP3, PCM
+from app.dev.emulator.speech import MP3, PCM, PIECES
 from tests.conftest import ProxyFactory
 
 KOKORO = "hexgrad/kokoro-82m"  # voices af_alloy, af_bella, ...
@@ -210,3 +210,24 @@ def test_a_form_without_one_file_is_refused(
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_form"
     assert sent_to(fake, "audio/transcriptions") == []
+
+
+@pytest.mark.parametrize(("format_", "header"), [("pcm", 0), ("wav", 44)])
+def test_speech_reaches_the_client_before_upstream_has_made_all_of_it(
+    fake: FakeOpenRouter, client: openai.OpenAI, format_: str, header: int
+) -> None:
+    fake.audio.speech_goes_on.clear()  # the fake sends its first piece, then waits
+    first_piece = -(-len(PCM) // PIECES)
+    with client.audio.speech.with_streaming_response.create(
+        model=KOKORO,
+        voice="af_alloy",
+        input="Hello",
+        response_format=format_,  # type: ignore[arg-type]
+    ) as answer:
+        pieces = answer.iter_bytes()
+        received = b""
+        while len(received) < header + first_piece:
+            received += next(pieces)  # would wait for ever if the proxy held the answer
+        fake.audio.speech_goes_on.set()
+        received += b"".join(pieces)
+    assert received[header:] == PCM
