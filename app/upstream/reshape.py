@@ -18,6 +18,18 @@ class Collector(Protocol):
         ...
 
 
+class Rewriter(Protocol):
+    """Rewrites an answer as it streams: a WAV file or an encoded one made of PCM."""
+
+    def feed(self, piece: bytes) -> bytes:
+        """What to send for the next `piece` of the answer (b"" for nothing yet)."""
+        ...
+
+    def finish(self) -> bytes:
+        """What to send after the last piece."""
+        ...
+
+
 class Mapped:
     """A Collector that applies a pure function to the whole body: 200 and what it returns, or
     a 502 when the body has another shape than the function expects."""
@@ -42,13 +54,14 @@ class Mapped:
 @dataclass(frozen=True)
 class Reshape:
     """How a 200 answer changes before it reaches the client, as `content_type`: collected whole
-    by a new `collect()`, whose result the client gets, or mapped event by event as it streams
-    (`each_event`, an SSE event without its blank line -> what to send instead)."""
+    by a new `collect()`, whose result the client gets, mapped event by event as it streams
+    (`each_event`, an SSE event without its blank line -> what to send instead), or rewritten
+    piece by piece as it streams by a new `rewrite()`."""
 
     content_type: bytes = b"application/json"
     collect: Callable[[], Collector] | None = None
     each_event: Callable[[bytes], bytes] | None = None
-    prefix: bytes = b""  # sent before the answer as it streams (a WAV header before PCM)
+    rewrite: Callable[[], Rewriter] | None = None
 
 
 # Picks the Reshape for a 200 answer by its content type (None: relay it as it came).
