@@ -13,9 +13,10 @@ from starlette.responses import Response
 
 from app.api import multipart
 from app.api.bodies import parse_json_object, read_body
+from app.api.exchange import Exchange, Outgoing
 from app.api.model_check import model_for
-from app.api.services import services
-from app.errors import ProxyError
+from app.api.services import exchange_for, services
+from app.errors import ClientError, UpstreamBadAnswer
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
 from app.translate import transcode
 from app.translate.speech import SpeechRequest, pcm_answer, speech_request
@@ -25,7 +26,7 @@ from app.translate.transcriptions import (
     as_text,
     transcription_request,
 )
-from app.upstream.relay import Upstreamed, UpstreamResponse, relayed_as_read
+from app.upstream.interface import Answer, Upstreamed
 from app.upstream.reshape import Mapped, Reshape, Reshaper
 
 MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
@@ -40,34 +41,34 @@ async def speech(request: Request) -> Response:
     model = await model_for(request, body.get("model"), SPEECH)
     voices = model.supported_voices if model else ()
     checked = speech_request(body, voices, encodes=transcode.can_encode())
-    exchange = functools.partial(_speech_exchange, request, checked)
-    return proxy.upstream.relay(exchange, [])
+    exchange = exchange_for(request)
+    return exchange.relay(functools.partial(_speech_exchange, exchange, checked), [])
 
 
-async def _speech_exchange(request: Request, checked: SpeechRequest) -> Upstreamed | Response:
+async def _speech_exchange(exchange: Exchange, checked: SpeechRequest) -> Upstreamed:
     """Ask for the speech; a model that refuses mp3 (Gemini's TTS) is asked for PCM instead, and
     its mp3 made here, when the `transcode` extra can."""
-    sent = await _ask_speech(request, checked)
+    sent = await _ask_speech(exchange, checked)
     if sent.status == 400 and checked.payload["response_format"] == "mp3" and checked.made is None:
         refusal = await sent.read()  # an error: small
         if b"mp3" not in refusal or not transcode.can_encode():
-            return relayed_as_read(sent, refusal, [])
+            return Upstreamed(sent, [], read=refusal)
         checked = checked.from_pcm("mp3")
-        request.state.note.retried = "pcm"
-        sent = await _ask_speech(request, checked)
+        exchange.note.retried = "pcm"
+        sent = await _ask_speech(exchange, checked)
     if checked.made is None or sent.status != 200:
         return Upstreamed(sent, [])
     try:
         made = pcm_answer(checked.made, sent.headers.get("Content-Type", ""), sent.content_length)
     except ValueError as error:
         sent.close()
-        return ProxyError(502, str(error), "upstream_bad_answer", "upstream_error").response()
+        raise UpstreamBadAnswer(str(error)) from None
     return Upstreamed(sent, [], lambda _: made)
 
 
-def _ask_speech(request: Request, checked: SpeechRequest) -> Awaitable[UpstreamResponse]:
+def _ask_speech(exchange: Exchange, checked: SpeechRequest) -> Awaitable[Answer]:
     content = orjson.dumps(checked.payload)
-    return services(request).upstream.send(request, b"audio/speech", content, proxy_made=True)
+    return exchange.upstream.send(exchange.incoming, b"audio/speech", content, True)
 
 
 async def transcriptions(request: Request) -> Response:
@@ -87,7 +88,8 @@ async def transcriptions(request: Request) -> Response:
     await model_for(request, body.get("model"), TRANSCRIPTION)
     checked = transcription_request(body)
     content = orjson.dumps(checked.fields)
-    return proxy.upstream.forward(request, b"audio/transcriptions", content, (), _answer(checked))
+    outgoing = Outgoing(b"audio/transcriptions", content, [], _answer(checked))
+    return exchange_for(request).forward(outgoing)
 
 
 async def _transcribe_form(request: Request, form: FormData) -> Response:
@@ -96,21 +98,21 @@ async def _transcribe_form(request: Request, form: FormData) -> Response:
     fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
     if [name for name, _ in files] != ["file"]:
-        raise ProxyError(400, "The form needs one audio file, named `file`", "invalid_form")
+        raise ClientError("The form needs one audio file, named `file`", "invalid_form")
     if (files[0][1].size or 0) > MAX_AUDIO_BYTES:
         message = f"OpenRouter transcribes files of up to {MAX_AUDIO_BYTES:,} bytes"
-        raise ProxyError(413, message, "file_too_large")
+        raise ClientError(message, "file_too_large", 413)
     values: dict[str, Any] = dict(fields)
     await model_for(request, values.get("model"), TRANSCRIPTION)
     checked = transcription_request(values)
     fields = [(name, _sent(name, value, checked)) for name, value in fields]
     encoded = multipart.encode(fields, files)
-    upstream = services(request).upstream
+    exchange = exchange_for(request)
 
-    async def exchange() -> Upstreamed:
+    async def run() -> Upstreamed:
         try:
-            sent = await upstream.send(
-                request,
+            sent = await exchange.upstream.send(
+                exchange.incoming,
                 b"audio/transcriptions",
                 encoded.chunks,
                 proxy_made=True,
@@ -121,7 +123,7 @@ async def _transcribe_form(request: Request, form: FormData) -> Response:
             await form.close()
         return Upstreamed(sent, [], _answer(checked))
 
-    return upstream.relay(exchange, [])
+    return exchange.relay(run, [])
 
 
 def _sent(name: str, value: str, checked: TranscriptionRequest) -> str:
