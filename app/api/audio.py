@@ -26,8 +26,9 @@ from app.translate.transcriptions import (
     as_text,
     transcription_request,
 )
+from app.translate.whole import Mapped
 from app.upstream.interface import Answer, Upstreamed
-from app.upstream.reshape import Mapped, Reshape, Reshaper
+from app.upstream.reshape import Reshape, Reshaper
 
 MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
 
@@ -59,10 +60,12 @@ async def _speech_exchange(exchange: Exchange, checked: SpeechRequest) -> Upstre
     if checked.made is None or sent.status != 200:
         return Upstreamed(sent, [])
     try:
-        made = pcm_answer(checked.made, sent.headers.get("Content-Type", ""), sent.content_length)
+        content_type = sent.headers.get("Content-Type", "")
+        media_type, writer = pcm_answer(checked.made, content_type, sent.content_length)
     except ValueError as error:
         sent.close()
         raise UpstreamBadAnswer(str(error)) from None
+    made = Reshape(media_type, rewrite=writer)
     return Upstreamed(sent, [], lambda _: made)
 
 

@@ -10,13 +10,12 @@ can.
 """
 
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from app.errors import ProxyError
-from app.translate.transcode import ENCODED, EXTRA, EncodedWriter, WavWriter
-from app.upstream.reshape import Reshape
+from app.translate.transcode import ENCODED, EXTRA, EncodedWriter, Rewriter, WavWriter
 
 UPSTREAM_FORMATS: Final = ("mp3", "pcm")  # what OpenRouter makes
 OFFERED: Final = (*UPSTREAM_FORMATS, "wav")  # and what the proxy makes of them
@@ -127,17 +126,18 @@ def _refused(name: str, message: str) -> ProxyError:
     return ProxyError(400, message, f"unsupported_{name}")
 
 
-def pcm_answer(made: str, content_type: str, content_length: int | None) -> Reshape:
+def pcm_answer(
+    made: str, content_type: str, content_length: int | None
+) -> tuple[bytes, Callable[[], Rewriter] | None]:
     """How upstream's PCM answer of `content_type` (and `content_length`, when known) becomes
-    `made` as it streams: a WAV header before it, or encoded (`app.translate.transcode`).
-    ValueError for an answer of another kind."""
+    `made` as it streams: its Content-Type, and what writes it (a WAV header before the PCM, or
+    an encoder; None: upstream's answer as it is). ValueError for an answer of another kind."""
     found = pcm_format(content_type)
     if made == "wav":
         if found is None:
-            return Reshape(b"audio/wav")  # upstream's WAV as it is
+            return b"audio/wav", None  # upstream's WAV as it is
         header = wav_header(*found, content_length)
-        return Reshape(b"audio/wav", rewrite=lambda: WavWriter(header))
+        return b"audio/wav", lambda: WavWriter(header)
     if found is None:
         raise ValueError("OpenRouter answered WAV when asked for pcm")
-    media_type = ENCODED[made][2].encode()
-    return Reshape(media_type, rewrite=lambda: EncodedWriter(made, *found))
+    return ENCODED[made][2].encode(), lambda: EncodedWriter(made, *found)

@@ -2,13 +2,13 @@
 and `opus`, `aac`, `flac` and `mp3` with the optional `transcode` extra (PyAV, FFmpeg's codecs in
 its wheels: 36 MB to download, 104 MB installed, so out of the default install).
 
-Each writer (an `app.upstream.reshape.Rewriter`) takes the PCM piece by piece and gives back what
+Each writer (a `Rewriter`) takes the PCM piece by piece and gives back what
 it can of the file at once, so the client hears the start before upstream has made the end.
 """
 
 import importlib.util
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 if TYPE_CHECKING:
     import av
@@ -21,6 +21,18 @@ ENCODED: Final = {
     "mp3": ("mp3", "libmp3lame", "audio/mpeg"),
 }
 EXTRA: Final = "modality-proxy[transcode]"
+
+
+class Rewriter(Protocol):
+    """Rewrites an answer as it streams (see `app.upstream.reshape.Reshape`)."""
+
+    def feed(self, piece: bytes) -> bytes:
+        """What to send for the next `piece` of the answer (b"" for nothing yet)."""
+        ...
+
+    def finish(self) -> bytes:
+        """What to send after the last piece."""
+        ...
 
 
 def can_encode() -> bool:

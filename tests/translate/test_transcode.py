@@ -51,10 +51,10 @@ def test_encoded_speech_comes_out_as_the_pcm_comes_in(format_: str) -> None:
     [("opus", b"audio/opus"), ("aac", b"audio/aac"), ("mp3", b"audio/mpeg")],
 )
 def test_pcm_answer_names_openais_media_type(format_: str, media_type: bytes) -> None:
-    made = pcm_answer(format_, "audio/pcm;rate=24000;channels=1", None)
-    assert made.content_type == media_type
-    assert made.rewrite is not None
-    assert isinstance(made.rewrite(), EncodedWriter)
+    made, make = pcm_answer(format_, "audio/pcm;rate=24000;channels=1", None)
+    assert made == media_type
+    assert make is not None
+    assert isinstance(make(), EncodedWriter)
 
 
 def test_the_extra_is_seen() -> None:

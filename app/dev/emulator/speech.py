@@ -24,7 +24,15 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.dev.emulator.routing import Lookup, authorized, checked_body, error, outputs, unknown_model
+from app.dev.emulator.routing import (
+    Lookup,
+    authorized,
+    checked_body,
+    checked_model,
+    error,
+    outputs,
+    unknown_model,
+)
 
 PCM_TYPE: Final = "audio/pcm;rate=24000;channels=1"
 REFUSES_MP3: Final = frozenset({"google/gemini-3.1-flash-tts-preview"})
@@ -63,12 +71,10 @@ class FakeAudioApi:
         self.speech_goes_on.set()
 
     async def speech(self, request: Request) -> Response:
-        body = await checked_body(request)
-        if isinstance(body, Response):
-            return body
-        model = self._lookup(body["model"])
-        if model is None:
-            return unknown_model(body["model"])
+        asked = await checked_model(request, self._lookup)
+        if isinstance(asked, Response):
+            return asked
+        body, model = asked
         refusal = _speech_refusal(model, body)
         if refusal is not None:
             return refusal
