@@ -3,11 +3,13 @@
 import json
 from typing import Any
 
+import orjson
 import pytest
 
 from app.catalog.records import Model
 from app.policy.modalities import Action, Decision
 from app.policy.plan import (
+    Call,
     Plan,
     make_plan,
     needs_assembly,
@@ -143,3 +145,13 @@ def test_the_body_is_edited_only_when_it_changes(plan: Plan, sent: dict[str, Any
         joined = b"".join(body)
         assert json.loads(joined) == sent
         assert b'"n": 123456789012345678901234567890' in joined
+
+
+def test_a_call_holds_the_body_and_what_plans_read() -> None:
+    """The prompt is left out of the parsed fields a call keeps through the exchange (a 5 MiB
+    image would otherwise be held twice while the body is sent); the body keeps it."""
+    payload = {"model": "m", "messages": [{"role": "user"}], "input": "x", "tools": [], "n": 1}
+    call = Call.of(orjson.dumps(payload), payload)
+    assert call.payload == {"model": "m", "tools": [], "n": 1}
+    assert orjson.loads(call.body) == payload
+    assert call.alone("b").payload == {"model": "b", "tools": [], "n": 1}
