@@ -34,8 +34,16 @@ def test_the_models_to_try(payload: dict[str, Any], order: list[str] | None) -> 
 
 @pytest.mark.parametrize("models", ["a", [1], [""], {"a": 1}])
 def test_a_models_field_that_is_not_a_list_of_ids_is_a_400(models: object) -> None:
-    with pytest.raises(ProxyError, match="models"):
+    with pytest.raises(ProxyError) as raised:
         fallbacks.candidates({"models": models})
+    refusal = raised.value
+    assert (refusal.status, refusal.code) == (400, "invalid_models")  # clients branch on the code
+    assert refusal.message == "`models` must be a list of model ids"
+
+
+@pytest.mark.parametrize("model", ["", None, 7])
+def test_a_model_that_names_nothing_is_not_tried_first(model: object) -> None:
+    assert fallbacks.candidates({"model": model, "models": ["a"]}) == ["a"]
 
 
 UNCHANGED = Decision(Action.UNCHANGED, "")

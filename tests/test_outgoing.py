@@ -100,6 +100,13 @@ GPT_AUDIO = Model("openai/gpt-audio", ("text", "audio"), supported_parameters=WI
             True,
             Plan(UNCHANGED),
         ),
+        (  # the audio model asked for what it outputs: still only streamed, so assembled
+            {"modalities": ["text", "audio"]},
+            UNCHANGED,
+            GPT_AUDIO,
+            True,
+            Plan(UNCHANGED, assemble=True),
+        ),
     ],
 )
 def test_make_plan(
