@@ -113,6 +113,86 @@ def test_the_images_api_id_is_sent_for_a_variant() -> None:
     assert payload["model"] == MODEL
 
 
+# Every field the bridge ignores, with a value that would change a chat answer. Sampling and
+# length are ignored as OpenRouter itself ignores them, so `require_parameters` refuses those.
+SAMPLING = {
+    "temperature": 0.2,
+    "top_p": 0.9,
+    "top_k": 40,
+    "min_p": 0.1,
+    "top_a": 0.1,
+    "frequency_penalty": 1,
+    "presence_penalty": 1,
+    "repetition_penalty": 1.2,
+    "logit_bias": {"42": 5},
+    "stop": ["x"],
+    "max_tokens": 100,
+    "max_completion_tokens": 100,
+    "reasoning": {"effort": "low"},
+    "reasoning_effort": "low",
+    "include_reasoning": True,
+    "verbosity": "low",
+}
+BOOKKEEPING = {
+    "modalities": ["image"],
+    "user": "u",
+    "safety_identifier": "s",
+    "prompt_cache_key": "k",
+    "metadata": {"a": "b"},
+    "store": True,
+    "service_tier": "flex",
+    "transforms": ["middle-out"],
+    "route": "fallback",
+    "parallel_tool_calls": True,
+}
+
+
+@pytest.mark.parametrize(("name", "value"), [*SAMPLING.items(), *BOOKKEEPING.items()])
+def test_what_the_bridge_ignores(name: str, value: Any) -> None:
+    payload = chat_images.images_request_from_chat({**BODY, name: value})
+    assert payload == {"model": MODEL, "prompt": "A red square"}
+
+
+@pytest.mark.parametrize("name", SAMPLING)
+def test_sampling_is_refused_when_every_parameter_must_be_honoured(name: str) -> None:
+    strict = {"require_parameters": True}
+    refusal = _refusal({**BODY, name: SAMPLING[name], "provider": strict})
+    assert (refusal.status, refusal.code) == (400, f"unsupported_{name}")
+    assert "`provider.require_parameters`" in refusal.message
+
+
+@pytest.mark.parametrize("name", BOOKKEEPING)
+def test_bookkeeping_is_ignored_even_when_every_parameter_must_be_honoured(name: str) -> None:
+    strict = {"require_parameters": True}
+    payload = chat_images.images_request_from_chat(
+        {**BODY, name: BOOKKEEPING[name], "provider": strict}
+    )
+    assert payload == {"model": MODEL, "prompt": "A red square", "provider": strict}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("tools", []),
+        ("functions", []),
+        ("tool_choice", "none"),
+        ("tool_choice", "auto"),
+        ("function_call", "none"),
+        ("function_call", "auto"),
+        ("response_format", {"type": "text"}),
+        ("logprobs", False),
+        ("top_logprobs", 0),
+        ("plugins", []),
+        ("models", []),
+    ],
+)
+def test_a_refused_field_holding_a_value_that_asks_nothing_is_let_through(
+    name: str, value: Any
+) -> None:
+    payload = chat_images.images_request_from_chat({**BODY, name: value})
+    assert payload == {"model": MODEL, "prompt": "A red square"}
+
+
 REFUSED = [
     # (the chat body's other fields, the field named in the 400)
     ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
