@@ -11,10 +11,11 @@ import click
 import orjson
 import uvicorn
 
-from app import catalog_views
-from app.catalog import Catalog, CatalogError, listing_of
+from app.catalog import views as catalog_views
+from app.catalog.filters import Match, ModelFilter
+from app.catalog.records import Catalog, CatalogError, listing_of
 from app.main import SERVER_OPTIONS
-from app.model_filters import Match, ModelFilter
+from app.policy import endpoints
 from app.settings import Settings
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -23,7 +24,7 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 def logging_config(level: str) -> dict[str, Any]:
     """Logging for the server and every worker: each line one JSON object, with time, level,
     logger and message (and the traceback, if any). The per-request lines do not go through
-    `logging` (see app.access_log)."""
+    `logging` (see app.ops.access_log)."""
     to_stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
     quiet = {"level": level, "propagate": False}
     return {
@@ -146,9 +147,15 @@ def models(
 @click.option("--modalities", help="What the request asks for, comma-separated; omit for none.")
 @catalog_option
 def explain(model: str, modalities: str | None, catalog_file: Path | None) -> None:
-    """Say what the proxy would send upstream for a chat request to MODEL, and why."""
+    """Say what the proxy would send upstream for a chat request to MODEL, and why, and which
+    route MODEL is for."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
-    click.echo(catalog_views.explain(_catalog(catalog_file), model, asked, Settings()))
+    catalog = _catalog(catalog_file)
+    found = catalog.lookup(model)
+    if found is None or endpoints.endpoint_for(found.output_modalities) in (endpoints.CHAT, None):
+        click.echo(catalog_views.explain(catalog, model, asked, Settings()))
+    if found is not None:
+        click.echo(endpoints.route_in_words(found.id, found.output_modalities))
 
 
 @main.command(name="demo")
@@ -156,7 +163,7 @@ def demo_command() -> None:
     """See the proxy fix the requests that fail on OpenRouter: an emulated OpenRouter (no key
     needed) asked straight and through the proxy, side by side."""
     # Imported here: its HTTP client (httpx2) would add 5 MiB to every serving process.
-    from app import demo
+    from app.dev import demo
 
     click.echo(catalog_views.aligned([demo.COLUMNS, *demo.run()]))
 

@@ -12,15 +12,15 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.access_log import AccessLog
+from app.api.routes import routes
+from app.api.services import Services
+from app.catalog.image_models import ImageModels
+from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, error_response
-from app.image_models import ImageModels
-from app.observability import Metrics, Observe
-from app.refresher import CatalogRefresher
-from app.routes import routes
-from app.services import Services
+from app.ops.access_log import AccessLog
+from app.ops.metrics import Metrics, Observe
 from app.settings import Settings
-from app.upstream import Upstream
+from app.upstream.client import Upstream
 
 logger = logging.getLogger(__name__)
 

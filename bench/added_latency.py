@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx2
 
-from app.local_server import free_port
+from app.dev.local_server import free_port
 from bench.upstreams import fake_openrouter, run_process
 
 CASES: dict[str, dict[str, object]] = {

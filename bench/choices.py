@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import orjson
 
-from app.local_server import free_port
+from app.dev.local_server import free_port
 from bench import load
 from bench.fixtures import AUTHORIZATION, CHAT_PATH, REPO, write_fixtures
 from bench.report import machine

@@ -1,6 +1,6 @@
 """`python -m bench.image_memory`: the proxy's memory while it relays a big generated image.
 
-Starts the fake OpenRouter (`python -m app.emulator`, every image `--mib` MiB) and the proxy
+Starts the fake OpenRouter (`python -m app.dev.emulator`, every image `--mib` MiB) and the proxy
 (`python -m app`) on 127.0.0.1; asks `/v1/images/generations` for one image, first as it comes
 (`b64_json`: relayed as upstream sent it), then as a `data:` URL (`response_format: "url"`: the
 answer is rewritten in memory); and prints, for each, the proxy's peak RSS growth over its RSS

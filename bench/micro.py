@@ -4,8 +4,8 @@ with `timeit` on the real 549-model catalog snapshot."""
 import timeit
 from dataclasses import dataclass
 
-from app.catalog import Catalog, parse_page
-from app.modalities import decide
+from app.catalog.records import Catalog, parse_page
+from app.policy.modalities import decide
 from app.settings import OnUnsupported
 from bench.fixtures import CATALOG, IMAGE_MODEL, STREAM_MODEL
 

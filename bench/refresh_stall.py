@@ -17,11 +17,11 @@ from pathlib import Path
 
 import uvloop
 
-from app.catalog import Page, parse_page
-from app.parse_worker import ParseWorker
-from app.refresher import CatalogRefresher
+from app.catalog.parse_worker import ParseWorker
+from app.catalog.records import Page, parse_page
+from app.catalog.refresh import CatalogRefresher
 from app.settings import Settings
-from app.upstream import Upstream
+from app.upstream.client import Upstream
 from bench.upstreams import fake_openrouter
 
 Parser = Callable[[ParseWorker, bytes], Awaitable[Page]]

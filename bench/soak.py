@@ -1,6 +1,6 @@
 """`python -m bench.soak`: many clients, mixed plain and streamed requests, for a bounded time.
 
-Starts the fake OpenRouter (`app.emulator`) and the proxy (`python -m app`) as processes on
+Starts the fake OpenRouter (`app.dev.emulator`) and the proxy (`python -m app`) as processes on
 127.0.0.1, then runs `--clients` concurrent clients for `--seconds`, each sending, in turn, the
 requests of `MIX` (plain and streamed, rewritten and not, and the model list). It prints the
 errors (any answer that is not a 200 with the expected body; must be 0), p50/p99 latency per kind

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx2
 
-from app.local_server import free_port
+from app.dev.local_server import free_port
 from bench.fixtures import CHAT_PATH, MODELS_PATH, REPO, Fixtures
 from bench.procstat import children
 
@@ -171,11 +171,11 @@ def python_stand_in(
 
 @contextmanager
 def fake_openrouter(workdir: Path, image_bytes: int = 0) -> Iterator[Service]:
-    """The fake OpenRouter (`python -m app.emulator`) on a free port; every generated image
+    """The fake OpenRouter (`python -m app.dev.emulator`) on a free port; every generated image
     `image_bytes` long (0: a 1x1 PNG)."""
     port = free_port()
     command = [
-        *(sys.executable, "-m", "app.emulator", "--port", str(port)),
+        *(sys.executable, "-m", "app.dev.emulator", "--port", str(port)),
         *("--image-bytes", str(image_bytes)),
     ]
     url = f"http://127.0.0.1:{port}"

@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from app.local_server import free_port
+from app.dev.local_server import free_port
 from deploy.dockerfile import DOCKERFILE, Stage, exec_form, stages
 
 REPO = DOCKERFILE.parent

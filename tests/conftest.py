@@ -7,8 +7,8 @@ from typing import Any
 import openai
 import pytest
 
-from app.emulator import FakeOpenRouter
-from app.local_server import serve, wait_until_ready
+from app.dev.emulator import FakeOpenRouter
+from app.dev.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
 

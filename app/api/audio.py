@@ -1,0 +1,122 @@
+"""OpenAI's audio routes, `/audio/speech` and `/audio/transcriptions`, asked of OpenRouter's at
+the same paths once the model is checked (see `app.translate.speech` and
+`app.translate.transcriptions`)."""
+
+import functools
+from typing import Any
+
+import orjson
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api import multipart
+from app.api.bodies import parse_json_object, read_body
+from app.api.model_check import model_for
+from app.api.services import services
+from app.errors import ProxyError
+from app.policy.endpoints import SPEECH, TRANSCRIPTION
+from app.translate.speech import SpeechRequest, speech_request, wav_header
+from app.translate.transcriptions import (
+    TranscriptionRequest,
+    as_openai,
+    as_text,
+    transcription_request,
+)
+from app.upstream.relay import Upstreamed
+from app.upstream.reshape import Mapped, Reshape, Reshaper
+
+MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
+
+
+async def speech(request: Request) -> Response:
+    """`client.audio.speech.create`: the model, voice and format checked, then the audio
+    relayed as it comes (`mp3`, `pcm`), or as a WAV file made of the PCM as it comes."""
+    proxy = services(request)
+    body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
+    model = await model_for(request, body.get("model"), SPEECH)
+    checked = speech_request(body, model.supported_voices if model else ())
+    exchange = functools.partial(_speech_exchange, request, checked)
+    return proxy.upstream.relay(exchange, [])
+
+
+async def _speech_exchange(request: Request, checked: SpeechRequest) -> Upstreamed | Response:
+    upstream = services(request).upstream
+    content = orjson.dumps(checked.payload)
+    sent = await upstream.send(request, b"audio/speech", content, proxy_made=True)
+    if not checked.wav or sent.status != 200:
+        return Upstreamed(sent, [])
+    try:
+        header = wav_header(sent.headers.get("Content-Type", ""), sent.content_length)
+    except ValueError as error:
+        sent.close()
+        return ProxyError(502, str(error), "upstream_bad_answer", "upstream_error").response()
+    as_wav = Reshape(b"audio/wav", prefix=header)
+    return Upstreamed(sent, [], lambda _: as_wav)
+
+
+async def transcriptions(request: Request) -> Response:
+    """`client.audio.transcriptions.create`: OpenAI's multipart form (or OpenRouter's JSON body
+    with `input_audio`), the model and format checked, then asked of OpenRouter; the answer
+    given OpenAI's `usage.type`, or its text alone for `response_format: "text"`."""
+    proxy = services(request)
+    limit = proxy.settings.proxy_max_body_bytes
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await multipart.read_form(request, limit, max_files=1)
+        try:
+            return await _transcribe_form(request, form)
+        except BaseException:
+            await form.close()
+            raise
+    body = parse_json_object(await read_body(request, limit))
+    await model_for(request, body.get("model"), TRANSCRIPTION)
+    checked = transcription_request(body)
+    content = orjson.dumps(checked.fields)
+    return proxy.upstream.forward(request, b"audio/transcriptions", content, (), _answer(checked))
+
+
+async def _transcribe_form(request: Request, form: FormData) -> Response:
+    """The form checked and sent on, its file streamed from the spool; the form is closed once
+    sent."""
+    fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
+    if [name for name, _ in files] != ["file"]:
+        raise ProxyError(400, "The form needs one audio file, named `file`", "invalid_form")
+    if (files[0][1].size or 0) > MAX_AUDIO_BYTES:
+        message = f"OpenRouter transcribes files of up to {MAX_AUDIO_BYTES:,} bytes"
+        raise ProxyError(413, message, "file_too_large")
+    values: dict[str, Any] = dict(fields)
+    await model_for(request, values.get("model"), TRANSCRIPTION)
+    checked = transcription_request(values)
+    fields = [(name, _sent(name, value, checked)) for name, value in fields]
+    encoded = multipart.encode(fields, files)
+    upstream = services(request).upstream
+
+    async def exchange() -> Upstreamed:
+        try:
+            sent = await upstream.send(
+                request,
+                b"audio/transcriptions",
+                encoded.chunks,
+                proxy_made=True,
+                content_type=encoded.content_type,
+                length=encoded.length,
+            )
+        finally:
+            await form.close()
+        return Upstreamed(sent, [], _answer(checked))
+
+    return upstream.relay(exchange, [])
+
+
+def _sent(name: str, value: str, checked: TranscriptionRequest) -> str:
+    return str(checked.response_format) if name == "response_format" else value
+
+
+def _answer(checked: TranscriptionRequest) -> Reshaper:
+    """The text alone as `text/plain`, or the JSON with OpenAI's `usage.type`."""
+    if checked.text:
+        answer = Reshape(b"text/plain; charset=utf-8", collect=lambda: Mapped(as_text))
+    else:
+        answer = Reshape(collect=lambda: Mapped(as_openai))
+    return lambda _: answer

@@ -1,0 +1,174 @@
+"""OpenAI's image routes, `/images/generations` and `/images/edits`, served by OpenRouter's
+Images API, or through chat for a model that only chat serves (see `app.translate.images`)."""
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api.bodies import limited_stream, parse_json_object, read_body
+from app.api.services import Services, services
+from app.catalog.records import Model
+from app.errors import ProxyError
+from app.policy.modalities import Action, decide
+from app.settings import OnUnsupported
+from app.translate import images
+from app.translate.images import ImageModel, ImageRequest
+from app.upstream.client import UpstreamError
+from app.upstream.reshape import Mapped, Reshape, Reshaper
+
+GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
+FIND_IMAGE_MODELS = "pick one from GET /v1/models?output_modalities=image"
+NUMBER_FIELDS = frozenset({"n", "output_compression", "partial_images"})
+MAX_UPLOADS = 16
+
+
+async def image_generations(request: Request) -> Response:
+    """`client.images.generate`: OpenAI's JSON body."""
+    proxy = services(request)
+    body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
+    return await generate(request, body, (), GENERATION)
+
+
+async def image_edits(request: Request) -> Response:
+    """`client.images.edit`: OpenAI's multipart form, its images sent as `input_references`."""
+    proxy = services(request)
+    fields, uploads = await read_edit_form(request, proxy.settings.proxy_max_body_bytes)
+    return await generate(request, fields, uploads, EDIT)
+
+
+async def generate(
+    request: Request, body: dict[str, Any], uploads: Sequence[str], kind: str
+) -> Response:
+    """Check the model against the catalog (one that makes no images is refused, upstream not
+    called), then ask the Images API, or chat for a model that only chat serves."""
+    proxy = services(request)
+    model_id = body.get("model")
+    if not isinstance(model_id, str) or not model_id:
+        raise ProxyError(400, f"`model` is required: {FIND_IMAGE_MODELS}", "invalid_model")
+    model = await proxy.catalog.find(model_id)
+    request.state.note.model = model.id if model else "unknown"
+    if model is not None and "image" not in model.output_modalities:
+        outputs = ", ".join(model.output_modalities)
+        message = f"{model.id} does not make images (it outputs {outputs}); {FIND_IMAGE_MODELS}"
+        raise ProxyError(400, message, "model_not_image")
+    served = await _images_api_model(proxy, model_id)
+    if served is not None:
+        checked = images.images_request(body, served, uploads)
+        path, content = b"images", orjson.dumps(checked.payload)
+    elif model is not None:
+        checked = images.images_request(body, _chat_bridged(model), uploads)
+        path, content = b"chat/completions", orjson.dumps(_chat_request(checked, model))
+    else:
+        message = f"{model_id} is not a model OpenRouter lists; {FIND_IMAGE_MODELS}"
+        raise ProxyError(400, message, "model_not_found")
+    reshaper = _reshaper(checked, kind, through_chat=served is None)
+    dropped = [(b"x-dropped-parameters", ",".join(checked.dropped).encode())]
+    headers = dropped if checked.dropped else []
+    return proxy.upstream.forward(request, path, content, headers, reshaper)
+
+
+async def _images_api_model(proxy: Services, model_id: str) -> ImageModel | None:
+    try:
+        return await proxy.image_models.find(model_id)
+    except UpstreamError as error:
+        message = f"OpenRouter's Images API could not be asked: {error}; try again later"
+        raise ProxyError(502, message, "upstream_unavailable", "upstream_error") from None
+
+
+def _chat_bridged(model: Model) -> ImageModel:
+    return ImageModel(model.id, images.CHAT_BRIDGE_PARAMETERS)
+
+
+def _chat_request(checked: ImageRequest, model: Model) -> dict[str, Any]:
+    """The chat body, with the `modalities` that the model answers images to."""
+    decision = decide(["image"], model.id, model.output_modalities, OnUnsupported.REJECT)
+    modalities = decision.modalities if decision.action is Action.REWRITE else ("image",)
+    return images.chat_body(checked, modalities)
+
+
+def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
+    """What becomes of a 200 answer: OpenAI's ImagesResponse (upstream's bytes as they are where
+    they fit), or OpenAI's stream events (upstream's own, named as OpenAI names them, or one
+    `completed` event per image when the answer came whole)."""
+    steps: list[Callable[[bytes], bytes]] = [images.images_from_chat] if through_chat else []
+    media_type = b"application/json"
+    if checked.stream:
+        steps.append(functools.partial(images.completed_events, kind=kind))
+        media_type = b"text/event-stream"
+    elif checked.response_format == "url":
+        steps.append(images.with_urls)
+    collected = Reshape(media_type, collect=lambda: Mapped(_chained(steps))) if steps else None
+    renamed = Reshape(media_type, each_event=images.as_edit_event) if kind == EDIT else None
+
+    def reshape(content_type: str) -> Reshape | None:
+        if content_type == "text/event-stream" and not through_chat:
+            return renamed
+        return collected
+
+    return reshape
+
+
+def _chained(steps: Sequence[Callable[[bytes], bytes]]) -> Callable[[bytes], bytes]:
+    def run(body: bytes) -> bytes:
+        for step in steps:
+            body = step(body)
+        return body
+
+    return run
+
+
+async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], list[str]]:
+    """The fields of OpenAI's multipart edit form, and its images (`image` or `image[]`) as data
+    URLs; a `mask` becomes a data URL field too. Parsed as the body arrives, within `limit`
+    bytes (413 beyond); ProxyError (400) for a body that is not such a form."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        message = "images/edits takes multipart/form-data, as the OpenAI SDK sends it"
+        raise ProxyError(400, message, "invalid_form")
+    parser = MultiPartParser(
+        request.headers,
+        limited_stream(request, limit),
+        max_files=MAX_UPLOADS + 1,  # the images and a mask
+        max_part_size=limit,
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as error:
+        raise ProxyError(
+            400, f"The form could not be read: {error.message}", "invalid_form"
+        ) from None
+    fields: dict[str, Any] = {}
+    uploads: list[str] = []
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                url = images.data_url(await value.read(), value.content_type)
+                if name == "mask":
+                    fields["mask"] = url
+                elif name in ("image", "image[]"):
+                    uploads.append(url)
+                else:
+                    raise ProxyError(400, f"Unexpected file field `{name}`", "invalid_form")
+            else:
+                fields[name] = _form_value(name, value)
+    finally:
+        await form.close()
+    if not uploads:
+        raise ProxyError(400, "An edit needs at least one `image` file", "invalid_form")
+    return fields, uploads
+
+
+def _form_value(name: str, value: str) -> Any:
+    """A form field as the JSON body would carry it: numbers and `stream` typed."""
+    if name == "stream":
+        return value.lower() == "true"
+    if name in NUMBER_FIELDS:
+        if not value.isdigit():
+            raise ProxyError(400, f"`{name}` must be a whole number", f"unsupported_{name}")
+        return int(value)
+    return value

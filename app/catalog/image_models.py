@@ -1,0 +1,84 @@
+"""The Images API's own model list (`GET {base}/images/models`): which models it serves, what
+each takes, and whether it streams. Loaded on first use, then kept for a refresh interval."""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import orjson
+from cachetools import TTLCache
+from yarl import URL
+
+from app.translate.images import ImageModel
+from app.upstream.client import Upstream, UpstreamError
+
+logger = logging.getLogger(__name__)
+
+
+def parse_image_models(body: bytes) -> dict[str, ImageModel]:
+    """The models of a `GET /images/models` answer, by id; ValueError for another shape."""
+    listing = orjson.loads(body)
+    if not isinstance(listing, dict) or not isinstance(listing.get("data"), list):
+        raise ValueError("GET /images/models answered without a `data` list")
+    return {row["id"]: _image_model(row) for row in listing["data"] if _is_model(row)}
+
+
+def _is_model(row: Any) -> bool:
+    return isinstance(row, dict) and isinstance(row.get("id"), str)
+
+
+def _image_model(row: dict[str, Any]) -> ImageModel:
+    parameters = row.get("supported_parameters")
+    taken = {
+        name: descriptor
+        for name, descriptor in (parameters.items() if isinstance(parameters, dict) else ())
+        if isinstance(descriptor, dict)
+    }
+    return ImageModel(row["id"], taken, row.get("supports_streaming") is True)
+
+
+class ImageModels:
+    """The Images API's models as last loaded. `find` loads them when they are older than
+    `max_age_seconds` (one load at a time; callers share it); a failed load keeps the last good
+    list, and with none, raises UpstreamError.
+
+    It also remembers, for `images_only_seconds`, the models that chat refused as served only
+    by the Images API: its list cannot tell (it lists models that chat serves too).
+    """
+
+    def __init__(
+        self, upstream: Upstream, max_age_seconds: float, images_only_seconds: float = 3600
+    ) -> None:
+        self._upstream = upstream
+        self._max_age = max_age_seconds
+        self._models: dict[str, ImageModel] | None = None
+        self._loaded_at = -float("inf")
+        self._lock = asyncio.Lock()
+        self._images_only: TTLCache[str, bool] = TTLCache(4096, images_only_seconds)
+
+    def remember_images_only(self, model_id: str) -> None:
+        self._images_only[model_id] = True
+
+    def is_images_only(self, model_id: str) -> bool:
+        return model_id in self._images_only
+
+    async def find(self, model_id: str) -> ImageModel | None:
+        """The Images API's record of `model_id` (the id before any `:variant`), or None when
+        the Images API does not serve it."""
+        if time.monotonic() - self._loaded_at > self._max_age:
+            async with self._lock:
+                if time.monotonic() - self._loaded_at > self._max_age:
+                    await self._load()
+        assert self._models is not None
+        return self._models.get(model_id) or self._models.get(model_id.partition(":")[0])
+
+    async def _load(self) -> None:
+        url = URL(f"{self._upstream.base}/images/models")
+        try:
+            self._models = parse_image_models(await self._upstream.download(url))
+        except (UpstreamError, ValueError) as error:
+            if self._models is None:
+                raise UpstreamError(f"the Images API's model list: {error}") from None
+            logger.warning("keeping the last Images API model list: %s", error)
+        self._loaded_at = time.monotonic()

@@ -1,0 +1,231 @@
+"""Keeping the merged catalog fresh: the background refresh loop and on-demand refreshes."""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+
+from cachetools import TTLCache
+from yarl import URL
+
+from app.catalog import snapshot
+from app.catalog.parse_worker import ParseWorker
+from app.catalog.records import Catalog, CatalogError, Model, merge_into, parse_model_answer
+from app.settings import Settings
+from app.upstream.client import Upstream, UpstreamError
+
+logger = logging.getLogger(__name__)
+
+# `all` lists every model; the plain list is queried too because a query can omit models that
+# another returns, and so is each output modality seen (image-only models hide from the default).
+FIRST_QUERIES: tuple[str | None, ...] = ("all", None)
+ALWAYS_QUERIED_MODALITIES = frozenset({"text", "image", "audio"})
+MAX_PAGES = 100
+FIRST_RETRY_SECONDS = 1.0
+
+
+class CatalogRefresher:
+    """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
+    model it does not know. `current` is None until the first load succeeds."""
+
+    def __init__(self, upstream: Upstream, settings: Settings) -> None:
+        self.current: Catalog | None = None
+        self.refresh_failures = 0  # since start-up, for the metrics
+        self._upstream = upstream
+        self._settings = settings
+        self._inflight: asyncio.Task[Catalog] | None = None
+        self._running: asyncio.Task[None] | None = None
+        self._last_miss_refresh = -float("inf")
+        self._unknown: TTLCache[str, bool] = TTLCache(
+            maxsize=4096, ttl=settings.proxy_unknown_model_refresh_seconds
+        )
+        self._relearning: dict[str, asyncio.Task[Model | None]] = {}
+        self._relearned: TTLCache[str, bool] = TTLCache(
+            maxsize=4096, ttl=settings.proxy_relearn_model_seconds
+        )
+
+    def start(self) -> None:
+        """Run the refresh loop in the background until `aclose`."""
+        self._running = asyncio.create_task(self.run(), name="catalog-refresher")
+
+    async def aclose(self) -> None:
+        """Stop the refresh loop and any refresh under way, and wait until they have stopped."""
+        tasks = [task for task in (self._running, self._inflight) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def run(self) -> None:
+        """Refresh forever: every interval after a success, with exponential backoff (capped at
+        the interval) after a failure, which keeps the last good catalog."""
+        failures = 0
+        while True:
+            try:
+                await self.refresh()
+                failures = 0
+            except Exception as error:  # any failure: keep the last good catalog, retry later
+                failures += 1
+                self.refresh_failures += 1
+                logger.warning("catalog refresh failed (attempt %d): %s", failures, error)
+            await asyncio.sleep(self._delay_after(failures))
+
+    def _delay_after(self, failures: int) -> float:
+        interval = self._settings.proxy_catalog_refresh_seconds
+        return (
+            interval if failures == 0 else min(interval, FIRST_RETRY_SECONDS * 2 ** (failures - 1))
+        )
+
+    async def refresh(self) -> Catalog:
+        """Load a new catalog and swap it in. Concurrent callers share one load (single flight)."""
+        if self._inflight is None:
+            self._inflight = asyncio.create_task(self._load_and_swap())
+            self._inflight.add_done_callback(self._forget_inflight)
+        return await asyncio.shield(self._inflight)
+
+    def _forget_inflight(self, task: asyncio.Task[Catalog]) -> None:
+        self._inflight = None
+        if not task.cancelled():
+            task.exception()  # retrieved here, so a caller that gave up causes no warning
+
+    async def find(self, model_id: str) -> Model | None:
+        """The catalog record of `model_id`, or None. A model the catalog does not know triggers
+        at most one refresh per `proxy_unknown_model_refresh_seconds` (misses that arrive while a
+        refresh runs wait for it, up to `proxy_unknown_model_wait_seconds`); the negative answer
+        is cached as long. Before the first load, every model is unknown and nothing waits."""
+        catalog = self.current
+        if catalog is None:
+            return None
+        model = catalog.lookup(model_id)
+        if model is not None or model_id in self._unknown or not self._may_refresh_for_miss():
+            return model
+        with contextlib.suppress(Exception):  # the refresh loop logs failures
+            async with asyncio.timeout(self._settings.proxy_unknown_model_wait_seconds):
+                catalog = await self.refresh()
+        model = catalog.lookup(model_id)
+        if model is None:
+            self._unknown[model_id] = True
+        return model
+
+    def _may_refresh_for_miss(self) -> bool:
+        if self._inflight is not None:
+            return True  # joining a refresh already under way costs nothing
+        now = time.monotonic()
+        if now - self._last_miss_refresh < self._settings.proxy_unknown_model_refresh_seconds:
+            return False
+        self._last_miss_refresh = now
+        return True
+
+    async def relearn(self, model_id: str) -> Model | None:
+        """What upstream says of `model_id` now (`GET {base}/model/{author}/{slug}`, which
+        resolves aliases and variants), swapped into the catalog. For when upstream's own answer
+        shows the catalog wrong: the negative cache and the miss window do not apply, but one
+        model is looked up at most once per `proxy_relearn_model_seconds`; callers that come
+        meanwhile share the lookup under way, later ones get None, as when upstream does not
+        know the model or cannot be asked."""
+        task = self._relearning.get(model_id)
+        if task is None:
+            if model_id in self._relearned:
+                return None
+            self._relearned[model_id] = True
+            task = asyncio.create_task(self._look_up(model_id))
+            self._relearning[model_id] = task
+            task.add_done_callback(lambda _: self._relearning.pop(model_id, None))
+        return await asyncio.shield(task)
+
+    async def _look_up(self, model_id: str) -> Model | None:
+        url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}")
+        try:
+            model = parse_model_answer(await self._upstream.download(url))
+        except UpstreamError as error:
+            logger.info("could not look %s up again: %s", model_id, error)
+            return None
+        if model is not None and self.current is not None:
+            self.current = self.current.with_model(model)
+            self._unknown.pop(model_id, None)
+        return model
+
+    async def load_snapshot(self) -> None:
+        """Start from the snapshot of `proxy_catalog_snapshot`, if there is a good one."""
+        path = self._settings.proxy_catalog_snapshot
+        if path is not None and self.current is None:
+            self.current = await asyncio.to_thread(snapshot.load, path)
+            if self.current is not None:
+                logger.info("catalog snapshot loaded: %d models", len(self.current.models))
+
+    async def _load_and_swap(self) -> Catalog:
+        catalog = await self._load()
+        self.current = catalog
+        logger.info("catalog loaded: %d models", len(catalog.models))
+        await self._save_snapshot(catalog)
+        return catalog
+
+    async def _save_snapshot(self, catalog: Catalog) -> None:
+        path = self._settings.proxy_catalog_snapshot
+        if path is None:
+            return
+        try:
+            await asyncio.to_thread(snapshot.save, path, catalog)
+        except OSError as error:  # the live catalog serves on; the next refresh tries again
+            logger.warning("could not write the catalog snapshot to %s: %s", path, error)
+
+    async def _load(self) -> Catalog:
+        """Query every listing, one at a time, and merge them by id as they come (so that one
+        listing at a time is in memory, not eleven). A query that fails never shrinks the
+        catalog: the previous catalog's models are kept then. Raises CatalogError when all fail."""
+        previous = self.current
+        merged: dict[str, Model] = {}
+        async with ParseWorker() as worker:
+            failures = await self._merge_listings(worker, FIRST_QUERIES, merged)
+            later = self._modality_queries(merged.values(), previous)
+            failures += await self._merge_listings(worker, later, merged)
+        if not merged:
+            raise CatalogError(f"every catalog query failed, the first with: {failures[0]}")
+        if failures and previous is not None:
+            merge_into(merged, previous.models)
+        return Catalog(tuple(merged.values()))
+
+    async def _merge_listings(
+        self, worker: ParseWorker, queries: Iterable[str | None], merged: dict[str, Model]
+    ) -> list[Exception]:
+        """Fetch each listing into `merged` (the first record of an id wins); the failures."""
+        failures: list[Exception] = []
+        for query in queries:
+            try:
+                listing = await self._fetch_listing(worker, query)
+            except Exception as error:  # any failure: this listing is missing
+                failures.append(error)
+                continue
+            merge_into(merged, listing)
+        return failures
+
+    @staticmethod
+    def _modality_queries(models: Iterable[Model], previous: Catalog | None) -> list[str]:
+        """One query per output modality seen, now or in the previous catalog."""
+        seen = previous.output_modalities_seen() if previous else set()
+        seen.update(modality for model in models for modality in model.output_modalities)
+        return sorted(seen | ALWAYS_QUERIED_MODALITIES)
+
+    async def _fetch_listing(
+        self, worker: ParseWorker, output_modalities: str | None
+    ) -> list[Model]:
+        """Every page of `GET /models?output_modalities=...`, following `links.next`."""
+        url = URL(f"{self._settings.openrouter_base_url}/models")
+        if output_modalities:
+            url = url.with_query(output_modalities=output_modalities)
+        models: list[Model] = []
+        for _ in range(MAX_PAGES):
+            body = await self._upstream.download(url)
+            page = await worker.parse(body)
+            models += page.models
+            if page.next_url is None:
+                return models
+            url = _same_origin(url, url.join(URL(page.next_url)))
+        raise CatalogError(f"more than {MAX_PAGES} pages of models at {url}")
+
+
+def _same_origin(base: URL, target: URL) -> URL:
+    """`links.next` must stay on the upstream host: the key is sent there too."""
+    if target.origin() != base.origin():
+        raise CatalogError(f"links.next points away from the upstream host: {target}")
+    return target

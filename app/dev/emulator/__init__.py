@@ -1,0 +1,321 @@
+"""A fake OpenRouter (``/api/v1``) for tests and the demo: a Starlette app to run under uvicorn.
+
+It reproduces the OpenRouter behaviour recorded in the team's ``openrouter/API.md`` that the
+proxy depends on: the catalog's output-modality filter and pagination, chat's exact-match
+output-modality routing with the captured 404 body, OpenRouter's error envelope, and SSE
+streaming with keep-alive comments and mid-stream errors. Special ``test/*`` model ids (not
+listed in the catalog) trigger failure modes: ``test/error-429``, ``test/error-402``,
+``test/slow``, ``test/stream-forever``, ``test/stream-stall``, ``test/stream-error``,
+``test/audio-error`` (an audio model that fails mid-stream), and ``test/reset``,
+``test/stream-reset`` and ``test/audio-reset`` (the connection dropped mid-answer). Audio models
+answer audio only streamed (see ``app.dev.emulator.audio``); tools sent to a model whose
+``supported_parameters`` lack ``tools`` get OpenRouter's 404. The Images API and the Responses
+API are in ``app.dev.emulator.images`` and ``app.dev.emulator.responses``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from app.dev.emulator.answers import (
+    IMAGE,
+    PNG_B64,
+    RESETS,
+    STREAMS,
+    USAGE,
+    completion_chunks,
+    dropped,
+)
+from app.dev.emulator.audio import NEEDS_STREAM
+from app.dev.emulator.embeddings import FakeEmbeddingsApi
+from app.dev.emulator.images import IMAGES_ONLY, FakeImagesApi
+from app.dev.emulator.responses import FakeResponsesApi
+from app.dev.emulator.routing import checked_body, error, outputs, routed, unknown_model
+from app.dev.emulator.speech import FakeAudioApi
+
+DATA_DIR = Path(__file__).parents[2] / "data"
+CHAT_MODALITIES = frozenset({"text", "image", "audio"})  # what chat `modalities` may name
+# Test-only text models: resolvable on chat but never listed by GET /models.
+TEST_MODELS = (
+    "test/slow",
+    "test/stream-forever",
+    "test/stream-stall",
+    "test/stream-error",
+    "test/reset",
+    "test/stream-reset",
+)
+TEST_AUDIO_MODELS = ("test/audio-error", "test/audio-reset")  # likewise, text and audio out
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def load_snapshot(name: str = "models-all-2026-08-19.json") -> list[dict[str, Any]]:
+    """Return the ``data`` list of the catalog snapshot ``DATA_DIR / name``."""
+    models: list[dict[str, Any]] = json.loads((DATA_DIR / name).read_bytes())["data"]
+    return models
+
+
+@dataclass
+class ReceivedRequest:
+    """One request as the fake received it; header names are lower-cased."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def listed(model: dict[str, Any], wanted: str | None) -> bool:
+    """Whether GET /models?output_modalities=`wanted` lists `model` (absent means "text")."""
+    if wanted == "all":
+        return True
+    return bool({v.strip() for v in (wanted or "text").split(",")} & outputs(model))
+
+
+class FakeOpenRouter:
+    """State and behaviour of the fake; ``.app`` is the Starlette app, routes under /api/v1.
+
+    Tests may read ``requests`` (every request received, in order, recorded before handling),
+    ``stream_cancelled`` (set when a streamed body is closed before it finished, i.e. the
+    client went away) and ``request_abandoned`` (set when a ``test/slow`` client went away
+    before the answer), and set ``catalog_down`` (every GET /models answers 500),
+    ``catalog_garbage`` (bytes every GET /models answers with a 200),
+    ``fail_models_queries`` (``output_modalities`` values, "" for
+    none, for which GET /models answers 500) and ``page_size`` (forces GET /models to paginate
+    with that many items per page, so clients must follow ``links.next``).
+    """
+
+    def __init__(self, models: list[dict[str, Any]] | None = None) -> None:
+        self.models = load_snapshot() if models is None else models
+        self._by_id = {m["id"]: m for m in self.models}
+        for test_id in TEST_MODELS:
+            self._by_id[test_id] = {"id": test_id, "architecture": {"output_modalities": ["text"]}}
+        audio = {"output_modalities": ["text", "audio"]}
+        for test_id in TEST_AUDIO_MODELS:
+            self._by_id[test_id] = {"id": test_id, "architecture": audio}
+        self.requests: list[ReceivedRequest] = []
+        self.stream_cancelled = threading.Event()
+        self.fail_models_queries: set[str] = set()
+        self.catalog_down = False  # every GET /models answers 500
+        self.chat_without_images = False  # image models answer chat with text alone
+        self.lookup_misses: set[str] = set()  # ids GET /model/{author}/{slug} answers 404 to
+        self.wrong_endpoint_as_400 = False  # chat refuses Images-API-only models with the 400
+        self.down_models: set[str] = set()  # chat answers 503 for these
+        self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
+        self.page_size: int | None = None
+        self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
+        self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
+        self.images = FakeImagesApi(self.models, PNG_B64)
+        self.responses = FakeResponsesApi(self.lookup, PNG_B64)
+        self.audio = FakeAudioApi(self.lookup)
+        self.embeddings = FakeEmbeddingsApi(self.models, self.lookup)
+        self.app = Starlette(
+            routes=[
+                Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
+                Route("/api/v1/chat/completions", self._recorded(self.chat), methods=["POST"]),
+                Route("/api/v1/images/models", self._recorded(self.images.list_models)),
+                Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
+                Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
+                Route("/api/v1/responses", self._recorded(self.responses.create), methods=["POST"]),
+                *self._audio_and_embeddings_routes(),
+                Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
+                # Recorded too, so a request sent to a wrong path shows up in `requests`.
+                Route("/{rest:path}", self._recorded(self.not_found), methods=ALL_METHODS),
+            ]
+        )
+
+    def _audio_and_embeddings_routes(self) -> list[Route]:
+        return [
+            Route("/api/v1/audio/speech", self._recorded(self.audio.speech), methods=["POST"]),
+            Route(
+                "/api/v1/audio/transcriptions",
+                self._recorded(self.audio.transcriptions),
+                methods=["POST"],
+            ),
+            Route("/api/v1/embeddings", self._recorded(self.embeddings.create), methods=["POST"]),
+            Route("/api/v1/embeddings/models", self._recorded(self.embeddings.list_models)),
+        ]
+
+    def add_model(self, model: dict[str, Any], listed: bool = True) -> None:
+        """Serve `model` from now on, as a model added upstream after a client's last refresh;
+        unless `listed`, GET /models never shows it (only chat and GET /model/... know it)."""
+        if listed:
+            self.models.append(model)
+        self._by_id[model["id"]] = model
+
+    def _recorded(self, handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            url, body = request.url, await request.body()
+            headers = dict(request.headers)  # Starlette already lower-cases the names
+            self.requests.append(
+                ReceivedRequest(request.method, url.path, url.query, headers, body)
+            )
+            return await handler(request)
+
+        return endpoint
+
+    def lookup(self, model_id: str) -> dict[str, Any] | None:
+        """Resolve like OpenRouter: exact id, else the id before a ``:variant`` suffix; a ``~``
+        alias then resolves to the model named by its ``alias_target.slug`` when known."""
+        model = self._by_id.get(model_id) or self._by_id.get(model_id.partition(":")[0])
+        if model is not None and "alias_target" in model:
+            model = self._by_id.get(model["alias_target"]["slug"], model)
+        return model
+
+    async def list_models(self, request: Request) -> Response:
+        """GET /models: filter by ``output_modalities``; paginate with offset/limit/page_size."""
+        query = request.query_params
+        wanted = query.get("output_modalities")
+        if self.catalog_down or (wanted or "") in self.fail_models_queries:
+            return error(500, "Internal Server Error")
+        if self.catalog_garbage is not None:
+            return Response(self.catalog_garbage, media_type="application/json")
+        matching = [m for m in self.models if listed(m, wanted)]
+        page, next_url = matching, None
+        if "offset" in query or "limit" in query or self.page_size is not None:
+            try:
+                offset = max(int(query.get("offset", "0")), 0)
+                size = int(query.get("limit") or self.page_size or 500)
+            except ValueError:
+                return error(400, "offset and limit must be integers")
+            size = min(max(size, 1), 1000)  # OpenRouter caps limit at 1000
+            page = matching[offset : offset + size]
+            if offset + size < len(matching):
+                params = {**query, "offset": str(offset + size), "limit": str(size)}
+                next_url = str(request.url.replace(query=urlencode(params)))
+        body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
+        return JSONResponse(body)
+
+    def _wrong_endpoint(self, model_id: str) -> Response:
+        """Chat's refusal of a model served only by the Images API: the 404 seen before, or the
+        400 with `availability.code` of the 2026-08 changelog (``wrong_endpoint_as_400``)."""
+        if self.wrong_endpoint_as_400:
+            availability = {"code": "wrong_endpoint", "retryable": False}
+            message = f"{model_id} is served by the Images API (POST /api/v1/images)"
+            return error(400, message, availability=availability)
+        message = f"{model_id} is an image generation model and cannot be used with the "
+        return error(
+            404, message + "chat/completions endpoint. Use the /api/v1/images endpoint instead."
+        )
+
+    async def get_model(self, request: Request) -> Response:
+        """GET /model/{author}/{slug}: one model, aliases and variant suffixes resolved (404 for
+        the ids in ``lookup_misses``, as for a model upstream does not know)."""
+        model_id = request.path_params["rest"]
+        model = None if model_id in self.lookup_misses else self.lookup(model_id)
+        if model is None:
+            return error(404, f"Model {request.path_params['rest']} not found")
+        return JSONResponse({"data": model})
+
+    async def chat(self, request: Request) -> Response:
+        """POST /chat/completions: auth, then the answer of `model`, or of each model of a
+        `models` list in turn (with the same body) until one answers 200; else the last
+        failure."""
+        body = await checked_body(request)
+        if isinstance(body, Response):
+            return body
+        listed = body.get("models")
+        if not isinstance(listed, list):
+            return await self._answer(request, body, body["model"])
+        answer = error(400, "'models' is empty")
+        for model_id in listed:
+            answer = await self._answer(request, body, model_id)
+            if answer.status_code == 200:
+                break
+        return answer
+
+    async def _answer(self, request: Request, body: dict[str, Any], model_id: str) -> Response:
+        """One model's answer: special test models, lookup, modality routing, the completion."""
+        if model_id in self.down_models:
+            return error(503, f"No provider of {model_id} is available right now")
+        if model_id == "test/error-429":
+            return error(429, "Rate limit exceeded", {"Retry-After": "7"})
+        if model_id == "test/error-402":
+            return error(402, "Insufficient credits")
+        if model_id == "test/slow" and await self._abandoned_within(request, self.slow_seconds):
+            self.request_abandoned.set()
+            return error(499, "Client closed the request")
+        model = self.lookup(model_id)
+        if model is None:
+            return unknown_model(model_id)
+        if model["id"] in IMAGES_ONLY:
+            return self._wrong_endpoint(model["id"])
+        want = routed(model_id, body.get("modalities"), outputs(model) & CHAT_MODALITIES)
+        if isinstance(want, Response):
+            return want
+        if body.get("tools") and "tools" not in model.get("supported_parameters", []):
+            return error(404, "No endpoints found that support tool use")
+        if "audio" in want and body.get("stream") is not True:
+            return error(400, NEEDS_STREAM)
+        text = f"Hello from {model['id']}" if "text" in want else ""
+        base = {
+            "id": f"gen-{uuid.uuid4().hex}",
+            "created": int(time.time()),
+            "model": model["id"],
+            "provider": "FakeProvider",
+        }
+        if model_id in RESETS:
+            return dropped(model_id, base)
+        if body.get("stream") is True:
+            stream = STREAMS.get(model_id)
+            chunks = (
+                stream(base)
+                if stream
+                else completion_chunks(base, text, "image" in want, "audio" in want)
+            )
+            return StreamingResponse(self._watched(chunks), media_type="text/event-stream")
+        message_body: dict[str, Any] = {"role": "assistant", "content": text}
+        if "image" in want and not self.chat_without_images:
+            message_body["images"] = [IMAGE]
+        choice = {"index": 0, "finish_reason": "stop", "native_finish_reason": "STOP"}
+        completion = {**base, "object": "chat.completion", "usage": USAGE}
+        return JSONResponse({**completion, "choices": [{**choice, "message": message_body}]})
+
+    @staticmethod
+    async def _abandoned_within(request: Request, seconds: float) -> bool:
+        """Wait `seconds`, like a slow generation; True as soon as the client goes away."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if await request.is_disconnected():
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
+    async def _watched(self, chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+        """Relay `chunks` one body message each; set ``stream_cancelled`` unless they all went."""
+        finished = False
+        try:
+            async with aclosing(chunks):
+                async for piece in chunks:
+                    yield piece
+            finished = True
+        finally:
+            if not finished:
+                self.stream_cancelled.set()
+
+    async def echo(self, request: Request) -> Response:
+        """Any other /api/v1 path: 200 echo of what arrived, to check passthrough forwarding."""
+        body = (await request.body()).decode("utf-8", "replace")
+        echo = {"method": request.method, "path": request.url.path, "query": request.url.query}
+        return JSONResponse({"echo": {**echo, "body": body}})
+
+    async def not_found(self, request: Request) -> Response:
+        """Outside /api/v1 nothing exists."""
+        return error(404, f"Not found: {request.url.path}")

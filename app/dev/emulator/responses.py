@@ -1,0 +1,104 @@
+"""The fake's Responses API (`POST /responses`), from the team's API.md.
+
+Routed as chat is (`app.dev.emulator.routing`), among the only modalities it takes, text and image.
+The answer is a Responses API object: a `message` item holding the text, an
+`image_generation_call` item whose `result` is the image as raw base64 (not a data URL). With
+`stream: true`, OpenAI's Responses SSE events, each `event:` named as its data's `type`, which is
+how the OpenAI SDK tells them apart. Shapes beyond API.md's (ids, usage, the events) are OpenAI's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+import uuid
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from app.dev.emulator.routing import checked_body, outputs, routed, unknown_model
+
+RESPONSES_MODALITIES = frozenset({"text", "image"})  # what `modalities` may name here
+USAGE = {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
+
+Lookup = Callable[[str], dict[str, Any] | None]
+
+
+class FakeResponsesApi:
+    """`POST /responses` over the fake's models (`lookup` resolves an id as chat does); every
+    image holds `image_b64`."""
+
+    def __init__(self, lookup: Lookup, image_b64: str) -> None:
+        self._lookup = lookup
+        self.image_b64 = image_b64
+
+    async def create(self, request: Request) -> Response:
+        """Check the request and its `modalities` as chat does, then answer whole or streamed."""
+        body = await checked_body(request)
+        if isinstance(body, Response):
+            return body
+        model = self._lookup(body["model"])
+        if model is None:
+            return unknown_model(body["model"])
+        want = routed(body["model"], body.get("modalities"), outputs(model) & RESPONSES_MODALITIES)
+        if isinstance(want, Response):
+            return want
+        answer = response_object(model["id"], self._items(model["id"], want))
+        if body.get("stream") is True:
+            return StreamingResponse(events(answer), media_type="text/event-stream")
+        return JSONResponse(answer)
+
+    def _items(self, model_id: str, want: set[str]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        if "image" in want:
+            image = {"type": "image_generation_call", "id": f"ig_{uuid.uuid4().hex}"}
+            items.append({**image, "status": "completed", "result": self.image_b64})
+        if "text" in want:
+            text = {"type": "output_text", "text": f"Hello from {model_id}", "annotations": []}
+            message = {"type": "message", "id": f"msg_{uuid.uuid4().hex}", "role": "assistant"}
+            items.append({**message, "status": "completed", "content": [text]})
+        return items
+
+
+def response_object(model_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A completed Responses API object holding `items`."""
+    return {
+        "id": f"resp_{uuid.uuid4().hex}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "model": model_id,
+        "status": "completed",
+        "output": items,
+        "usage": USAGE,
+    }
+
+
+async def events(answer: dict[str, Any]) -> AsyncGenerator[bytes, None]:
+    """`answer` as Responses SSE events: created, then per item added, its text in word-sized
+    deltas, done; then completed."""
+    numbers = itertools.count()
+
+    def event(kind: str, **fields: Any) -> bytes:
+        data = json.dumps({"type": kind, "sequence_number": next(numbers), **fields})
+        return f"event: {kind}\ndata: {data}\n\n".encode()
+
+    yield event("response.created", response={**answer, "status": "in_progress", "output": []})
+    for index, item in enumerate(answer["output"]):
+        at = {"output_index": index}
+        yield event("response.output_item.added", **at, item=_started(item))
+        for part in item.get("content", []):
+            for delta in re.findall(r"\S+\s*", part["text"]):
+                ids = {"item_id": item["id"], "content_index": 0}
+                yield event("response.output_text.delta", **at, **ids, delta=delta)
+        yield event("response.output_item.done", **at, item=item)
+    yield event("response.completed", response=answer)
+
+
+def _started(item: dict[str, Any]) -> dict[str, Any]:
+    """`item` as `response.output_item.added` announces it: in progress, nothing made yet."""
+    begun = {name: value for name, value in item.items() if name not in ("result", "content")}
+    return {**begun, "status": "in_progress", **({"content": []} if "content" in item else {})}

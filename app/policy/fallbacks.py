@@ -1,0 +1,58 @@
+"""`models` fallback lists (OpenRouter tries them in order with one body): when the models'
+`modalities` decisions differ, no one body works for all, so the proxy tries them itself (pure).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.errors import ProxyError
+from app.policy.modalities import Action, Decision
+
+# Upstream answers after which the next model is tried; 400, 401, 402 and 403 are the client's
+# to fix, and would fail the same way with every model.
+NEXT_MODEL_STATUSES = frozenset({404, 408, 429})
+ABSENT = "absent"  # the body's `modalities` when a decision drops it
+
+
+def candidates(payload: dict[str, Any]) -> list[str] | None:
+    """The models to try, in order: `model` first when given, then `models` (without repeating
+    it); None when there is no `models` list. ProxyError (400) for a `models` that is not a
+    list of strings."""
+    listed = payload.get("models")
+    if listed is None:
+        return None
+    if not isinstance(listed, list) or not all(isinstance(m, str) and m for m in listed):
+        raise ProxyError(400, "`models` must be a list of model ids", "invalid_models")
+    first = payload.get("model")
+    head = [first] if isinstance(first, str) and first else []
+    return head + [model for model in listed if model not in head]
+
+
+def sent_modalities(decision: Decision, requested: object) -> object:
+    """What the body's `modalities` becomes by `decision`: the value, `ABSENT`, or the decision
+    itself when it refuses (so a refusal agrees only with the same refusal)."""
+    if decision.action is Action.REWRITE:
+        return list(decision.modalities)
+    if decision.action is Action.DROP:
+        return ABSENT
+    if decision.action is Action.UNCHANGED:
+        return requested
+    return decision
+
+
+def agree(decisions: Sequence[Decision], requested: object) -> bool:
+    """Whether one body suits every model: all decisions send the same `modalities`."""
+    values = [sent_modalities(decision, requested) for decision in decisions]
+    return all(value == values[0] for value in values)
+
+
+def tries_next(status: int) -> bool:
+    """Whether an upstream answer with `status` moves the fallback to the next model."""
+    return status in NEXT_MODEL_STATUSES or status >= 500
+
+
+def for_one(payload: dict[str, Any], model_id: str) -> dict[str, Any]:
+    """`payload` asking `model_id` alone."""
+    single = {name: value for name, value in payload.items() if name != "models"}
+    single["model"] = model_id
+    return single

@@ -1,0 +1,95 @@
+"""What else changes in a chat body on its way upstream, once `modalities` is decided.
+
+Two more things OpenRouter refuses that the proxy can mend (see the team's `openrouter/API.md`):
+tools sent to an image model that does not take them (404 "No endpoints found that support tool
+use"), and audio asked without `stream: true`. Pure: the route applies the plan and does the I/O.
+"""
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from app.catalog.records import Model
+from app.policy.modalities import Action, Decision
+
+TOOL_PARAMETERS: Final = ("tools", "tool_choice", "parallel_tool_calls")
+
+
+def tools_to_drop(
+    present: Collection[str], outputs: Sequence[str], supported: Collection[str]
+) -> tuple[str, ...]:
+    """The tool parameters among `present` (the body's keys) to remove for a model that outputs
+    `outputs` and takes `supported`: all of them when it outputs images and does not take
+    `tools`, else none."""
+    if "image" not in outputs or "tools" in supported:
+        return ()
+    return tuple(name for name in TOOL_PARAMETERS if name in present)
+
+
+def outgoing_modalities(decision: Decision, requested: object) -> tuple[str, ...]:
+    """What `modalities` the body carries upstream after `decision` on the `requested` value."""
+    if decision.action is Action.REWRITE:
+        return decision.modalities
+    if decision.action is Action.UNCHANGED and isinstance(requested, list):
+        return tuple(item for item in requested if isinstance(item, str))
+    return ()
+
+
+def needs_assembly(modalities: Collection[str], stream: object) -> bool:
+    """Whether the answer must be streamed upstream and assembled for the client: audio is
+    produced only streamed, and the client did not ask to stream."""
+    return "audio" in modalities and stream is not True
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The changes to one chat body: `decision` on `modalities`, parameters to drop, and
+    whether to ask upstream for a stream that the proxy assembles."""
+
+    decision: Decision
+    dropped: tuple[str, ...] = ()
+    assemble: bool = False
+
+    @property
+    def changes_body(self) -> bool:
+        return self.decision.action is not Action.UNCHANGED or bool(self.dropped) or self.assemble
+
+    def body(self, original: bytes, payload: dict[str, Any]) -> bytes:
+        """The body to send: `original` itself when nothing changes, else `payload` (modified
+        in place) serialized once."""
+        if not self.changes_body:
+            return original
+        if self.decision.action is Action.REWRITE:
+            payload["modalities"] = list(self.decision.modalities)
+        elif self.decision.action is Action.DROP:
+            payload.pop("modalities", None)
+        for name in self.dropped:
+            del payload[name]
+        if self.assemble:
+            payload["stream"] = True
+        return orjson.dumps(payload)
+
+
+# What a route plans for a body: (payload, decision, model or None) -> the plan.
+Planner = Callable[[dict[str, Any], Decision, Model | None], Plan]
+
+
+def make_plan(
+    payload: dict[str, Any], decision: Decision, model: Model | None, drop_tools: bool
+) -> Plan:
+    """The plan for `payload`, once `decision` is made for `model` (None: not in the catalog,
+    nothing dropped); `drop_tools` is the setting `proxy_drop_tools_for_image_models`."""
+    dropped: tuple[str, ...] = ()
+    if model is not None and drop_tools:
+        dropped = tools_to_drop(payload, model.output_modalities, model.supported_parameters)
+    modalities = outgoing_modalities(decision, payload.get("modalities"))
+    return Plan(decision, dropped, needs_assembly(modalities, payload.get("stream")))
+
+
+def modalities_only(payload: dict[str, Any], decision: Decision, model: Model | None) -> Plan:
+    """The plan for a Responses API body: `decision` alone. Its tools differ from chat's (built-in
+    ones among them) and OpenRouter's tool filter is recorded for chat only, so none are dropped;
+    it returns no audio, so there is nothing to assemble."""
+    return Plan(decision)

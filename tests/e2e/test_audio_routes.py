@@ -1,0 +1,212 @@
+"""`client.audio.speech.create` and `client.audio.transcriptions.create` through the proxy, end
+to end: the real `openai` SDK -> the proxy under uvicorn -> the fake OpenRouter."""
+
+import io
+import re
+import wave
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import openai
+import orjson
+import pytest
+
+from app.dev.emulator import FakeOpenRouter, ReceivedRequest
+from app.dev.emulator.speech import MP3, PCM
+from tests.conftest import ProxyFactory
+
+KOKORO = "hexgrad/kokoro-82m"  # voices af_alloy, af_bella, ...
+GEMINI_TTS = "google/gemini-3.1-flash-tts-preview"  # refuses mp3
+WHISPER = "openai/whisper-1"  # counts seconds
+GPT_TRANSCRIBE = "openai/gpt-4o-transcribe"  # counts tokens too
+AUDIO = bytes(range(256)) * 40  # what a file holds matters not to the fake, only its size
+AUTH = {"Authorization": "Bearer sk-or-test"}
+
+
+@pytest.fixture
+def client(proxy_url: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as sdk:
+        yield sdk
+
+
+def sent_to(fake: FakeOpenRouter, path: str) -> list[ReceivedRequest]:
+    return [r for r in fake.requests if r.method == "POST" and r.path == f"/api/v1/{path}"]
+
+
+def is_mp3(data: bytes) -> bool:
+    """An ID3 tag or an MPEG audio frame sync (11 bits set) at the start."""
+    return data.startswith(b"ID3") or (data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+
+
+def test_speech_with_no_format_is_mp3_as_openai_answers(
+    fake: FakeOpenRouter, client: openai.OpenAI
+) -> None:
+    answer = client.audio.speech.create(model=KOKORO, voice="af_alloy", input="Hello")
+    assert is_mp3(answer.content)
+    assert answer.content == MP3
+    assert answer.response.headers["content-type"] == "audio/mpeg"
+    [sent] = sent_to(fake, "audio/speech")
+    assert orjson.loads(sent.body)["response_format"] == "mp3"
+
+
+def test_speech_as_wav_plays_in_pythons_wave(fake: FakeOpenRouter, client: openai.OpenAI) -> None:
+    answer = client.audio.speech.create(
+        model=KOKORO, voice="af_bella", input="Hello", response_format="wav"
+    )
+    assert answer.response.headers["content-type"] == "audio/wav"
+    with wave.open(io.BytesIO(answer.content)) as played:
+        assert (played.getframerate(), played.getnchannels(), played.getsampwidth()) == (
+            24000,
+            1,
+            2,
+        )
+        assert played.readframes(len(PCM)) == PCM
+    [sent] = sent_to(fake, "audio/speech")
+    assert orjson.loads(sent.body)["response_format"] == "pcm"
+
+
+def test_speech_as_pcm_is_relayed_as_it_came(client: openai.OpenAI) -> None:
+    with client.audio.speech.with_streaming_response.create(
+        model=GEMINI_TTS, voice="Kore", input="Hello", response_format="pcm"
+    ) as answer:
+        assert answer.headers["content-type"] == "audio/pcm;rate=24000;channels=1"
+        assert answer.headers["x-generation-id"].startswith("gen-")
+        assert b"".join(answer.iter_bytes()) == PCM
+
+
+def test_speech_under_api_v1_too(proxy_url: str) -> None:
+    with openai.OpenAI(base_url=f"{proxy_url}/api/v1", api_key="k", max_retries=0) as sdk:
+        answer = sdk.audio.speech.create(model=KOKORO, voice="af_alloy", input="Hello")
+    assert is_mp3(answer.content)
+
+
+def test_a_model_that_refuses_mp3_says_so_itself(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError, match="does not support mp3"):
+        client.audio.speech.create(model=GEMINI_TTS, voice="Kore", input="Hello")
+
+
+@pytest.mark.parametrize(
+    ("model", "voice", "format_", "says"),
+    [
+        (KOKORO, "alloy", "mp3", "has no voice 'alloy'; it has af_alloy, af_aoede"),
+        (KOKORO, "af_alloy", "opus", "ask for one of mp3, pcm, wav"),
+        ("openai/gpt-5", "alloy", "mp3", "GET /v1/models?output_modalities=speech"),
+        (WHISPER, "alloy", "mp3", "use POST /v1/audio/transcriptions for it"),
+    ],
+)
+def test_speech_refused_locally(
+    fake: FakeOpenRouter, client: openai.OpenAI, model: str, voice: str, format_: str, says: str
+) -> None:
+    with pytest.raises(openai.BadRequestError, match=re.escape(says)):
+        client.audio.speech.create(
+            model=model,
+            voice=voice,
+            input="Hello",
+            response_format=format_,  # type: ignore[arg-type]
+        )
+    assert sent_to(fake, "audio/speech") == []
+
+
+def test_transcription_as_json_gains_usage_type(
+    fake: FakeOpenRouter, client: openai.OpenAI
+) -> None:
+    answer = client.audio.transcriptions.create(
+        model=WHISPER, file=("hello.wav", AUDIO, "audio/wav"), language="en"
+    )
+    assert answer.text == f"Heard {len(AUDIO)} bytes with {WHISPER}"
+    assert answer.usage is not None
+    assert answer.usage.type == "duration"
+    [sent] = sent_to(fake, "audio/transcriptions")
+    assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert sent.headers["content-length"] == str(len(sent.body))
+
+
+def test_transcription_counting_tokens(client: openai.OpenAI) -> None:
+    answer = client.audio.transcriptions.create(model=GPT_TRANSCRIBE, file=("a.mp3", AUDIO))
+    assert answer.usage is not None
+    assert answer.usage.type == "tokens"
+    assert answer.usage.model_dump()["total_tokens"] == 48
+
+
+def test_transcription_as_text_is_plain_text(fake: FakeOpenRouter, client: openai.OpenAI) -> None:
+    text = client.audio.transcriptions.create(
+        model=WHISPER, file=("hello.wav", AUDIO), response_format="text"
+    )
+    assert text == f"Heard {len(AUDIO)} bytes with {WHISPER}"
+    [sent] = sent_to(fake, "audio/transcriptions")
+    assert b'name="response_format"\r\n\r\njson\r\n' in sent.body
+
+
+def test_transcription_in_openrouters_json_shape(fake: FakeOpenRouter, proxy_url: str) -> None:
+    body = {"model": WHISPER, "input_audio": {"data": "AAAA", "format": "wav"}}
+    answer = httpx2.post(f"{proxy_url}/api/v1/audio/transcriptions", json=body, headers=AUTH)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "text": f"Heard 3 bytes with {WHISPER}",
+        "usage": {"type": "duration", "seconds": 0.0, "cost": 0.0001},
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "extra", "says"),
+    [
+        (WHISPER, {"response_format": "srt"}, "OpenRouter answers no subtitles"),
+        (WHISPER, {"response_format": "vtt"}, "OpenRouter answers no subtitles"),
+        (WHISPER, {"stream": True}, "Streamed transcriptions are not offered"),
+        (KOKORO, {}, "use POST /v1/audio/speech for it"),
+        ("openai/gpt-5", {}, "GET /v1/models?output_modalities=transcription"),
+    ],
+)
+def test_transcription_refused_locally(
+    fake: FakeOpenRouter, client: openai.OpenAI, model: str, extra: dict[str, object], says: str
+) -> None:
+    transcribe: Any = client.audio.transcriptions.create  # any of its overloads
+    with pytest.raises(openai.BadRequestError, match=re.escape(says)):
+        transcribe(model=model, file=("hello.wav", AUDIO), **extra)
+    assert sent_to(fake, "audio/transcriptions") == []
+
+
+def test_a_form_over_the_body_limit_is_a_413_never_forwarded(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory
+) -> None:
+    with (
+        start_proxy(proxy_max_body_bytes=4000) as url,
+        openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0) as sdk,
+    ):
+        with pytest.raises(openai.APIStatusError) as too_large:
+            sdk.audio.transcriptions.create(model=WHISPER, file=("a.wav", bytes(5000)))
+        fits = sdk.audio.transcriptions.create(model=WHISPER, file=("a.wav", bytes(3000)))
+    assert too_large.value.status_code == 413
+    assert fits.text == f"Heard 3000 bytes with {WHISPER}"
+    assert len(sent_to(fake, "audio/transcriptions")) == 1
+
+
+def test_a_file_over_openrouters_limit_is_a_413(
+    fake: FakeOpenRouter, client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.api.audio.MAX_AUDIO_BYTES", len(AUDIO) - 1)
+    with pytest.raises(openai.APIStatusError, match="files of up to") as too_large:
+        client.audio.transcriptions.create(model=WHISPER, file=("a.wav", AUDIO))
+    assert too_large.value.status_code == 413
+    assert sent_to(fake, "audio/transcriptions") == []
+
+
+MODEL_FIELD = ("model", (None, WHISPER))  # a plain field, as httpx writes a file-less part
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [MODEL_FIELD],
+        [MODEL_FIELD, ("file", ("a.wav", b"a")), ("file", ("b.wav", b"b"))],
+        [MODEL_FIELD, ("audio", ("a.wav", b"a"))],
+    ],
+)
+def test_a_form_without_one_file_is_refused(
+    fake: FakeOpenRouter, proxy_url: str, parts: list[tuple[str, tuple[str | None, bytes | str]]]
+) -> None:
+    answer = httpx2.post(f"{proxy_url}/v1/audio/transcriptions", files=parts, headers=AUTH)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_form"
+    assert sent_to(fake, "audio/transcriptions") == []

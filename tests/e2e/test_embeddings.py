@@ -1,0 +1,94 @@
+"""`client.embeddings.create` through the proxy, end to end, and each kind of model refused on a
+route made for another, before OpenRouter is called."""
+
+import re
+from collections.abc import Iterator
+
+import openai
+import orjson
+import pytest
+
+from app.dev.emulator import FakeOpenRouter, ReceivedRequest
+from app.dev.emulator.embeddings import EMPTY_ON_BASE64, vector
+
+SMALL = "openai/text-embedding-3-small"
+TEXTS = ["a lighthouse", "at dawn"]
+
+
+@pytest.fixture
+def client(proxy_url: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as sdk:
+        yield sdk
+
+
+def sent_to(fake: FakeOpenRouter, path: str) -> list[ReceivedRequest]:
+    return [r for r in fake.requests if r.method == "POST" and r.path == f"/api/v1/{path}"]
+
+
+@pytest.mark.parametrize("model", [SMALL, *EMPTY_ON_BASE64])
+def test_sdk_defaults_give_the_float_vectors(
+    fake: FakeOpenRouter, client: openai.OpenAI, model: str
+) -> None:
+    answer = client.embeddings.create(model=model, input=TEXTS)
+    assert [item.embedding for item in answer.data] == [vector(text) for text in TEXTS]
+    [sent] = sent_to(fake, "embeddings")
+    assert orjson.loads(sent.body)["encoding_format"] == "float"
+
+
+def test_floats_asked_go_as_they_are(fake: FakeOpenRouter, client: openai.OpenAI) -> None:
+    answer = client.embeddings.create(model=SMALL, input="hi", encoding_format="float")
+    assert answer.data[0].embedding == vector("hi")
+    assert answer.usage.total_tokens == 1
+
+
+def test_straight_to_openrouter_the_sdk_gets_nothing(fake_url: str) -> None:
+    """What the proxy fixes: the SDK's default base64 answered with an empty `data`."""
+    straight = openai.OpenAI(base_url=f"{fake_url}/api/v1", api_key="k", max_retries=0)
+    with straight, pytest.raises(ValueError, match="No embedding data received"):
+        straight.embeddings.create(model=next(iter(EMPTY_ON_BASE64)), input=TEXTS)
+
+
+def test_no_embeddings_is_a_502_naming_the_model(
+    fake: FakeOpenRouter, client: openai.OpenAI
+) -> None:
+    fake.embeddings.empty_models.add(SMALL)
+    with pytest.raises(openai.APIStatusError, match=f"answered {SMALL} with no embeddings") as bad:
+        client.embeddings.create(model=SMALL, input=TEXTS)
+    assert bad.value.status_code == 502
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        ("openai/gpt-5", "use POST /v1/chat/completions for it"),
+        ("hexgrad/kokoro-82m", "use POST /v1/audio/speech for it"),
+    ],
+)
+def test_embeddings_of_another_kind_of_model_refused_locally(
+    fake: FakeOpenRouter, client: openai.OpenAI, model: str, says: str
+) -> None:
+    with pytest.raises(openai.BadRequestError, match=re.escape(says)) as refused:
+        client.embeddings.create(model=model, input=TEXTS)
+    assert "GET /v1/models?output_modalities=embeddings" in refused.value.message
+    assert sent_to(fake, "embeddings") == []
+
+
+@pytest.mark.parametrize(
+    ("model", "route"),
+    [
+        (SMALL, "POST /v1/embeddings"),
+        ("hexgrad/kokoro-82m", "POST /v1/audio/speech"),
+        ("openai/whisper-1", "POST /v1/audio/transcriptions"),
+        ("google/veo-3.1", "POST /v1/videos"),
+        ("cohere/rerank-v3.5", "POST /api/v1/rerank"),
+    ],
+)
+def test_chat_and_responses_refuse_models_of_other_routes_locally(
+    fake: FakeOpenRouter, client: openai.OpenAI, model: str, route: str
+) -> None:
+    with pytest.raises(openai.BadRequestError, match=re.escape(f"use {route} for it")) as chat:
+        client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+    assert chat.value.code == "wrong_endpoint"
+    with pytest.raises(openai.BadRequestError, match=re.escape(f"use {route} for it")):
+        client.responses.create(model=model, input="hi")
+    assert sent_to(fake, "chat/completions") == sent_to(fake, "responses") == []

@@ -1,0 +1,146 @@
+"""What else changes in a chat body, table-driven: dropped tool parameters, audio streamed."""
+
+from typing import Any
+
+import orjson
+import pytest
+
+from app.catalog.records import Model
+from app.policy.modalities import Action, Decision
+from app.policy.plan import (
+    Plan,
+    make_plan,
+    needs_assembly,
+    outgoing_modalities,
+    tools_to_drop,
+)
+
+ALL_TOOLS = {"tools": [], "tool_choice": "auto", "parallel_tool_calls": False, "model": "m"}
+WITH_TOOLS = frozenset({"tools", "tool_choice", "seed"})
+
+
+@pytest.mark.parametrize(
+    ("present", "outputs", "supported", "dropped"),
+    [
+        (ALL_TOOLS, ("image",), {"seed"}, ("tools", "tool_choice", "parallel_tool_calls")),
+        (
+            ALL_TOOLS,
+            ("image", "text"),
+            frozenset(),
+            ("tools", "tool_choice", "parallel_tool_calls"),
+        ),
+        ({"tool_choice": "none", "model": "m"}, ("image",), {"seed"}, ("tool_choice",)),
+        ({"model": "m"}, ("image",), {"seed"}, ()),
+        (ALL_TOOLS, ("image", "text"), WITH_TOOLS, ()),
+        (ALL_TOOLS, ("text",), {"seed"}, ()),  # OpenRouter's own 404 says more than silence
+        (ALL_TOOLS, ("text", "audio"), {"seed"}, ()),
+    ],
+)
+def test_tools_to_drop(
+    present: dict[str, Any], outputs: tuple[str, ...], supported: frozenset[str], dropped: Any
+) -> None:
+    assert tools_to_drop(present, outputs, supported) == dropped
+
+
+UNCHANGED = Decision(Action.UNCHANGED, "")
+DROP = Decision(Action.DROP, "")
+TO_AUDIO = Decision(Action.REWRITE, "", ("text", "audio"))
+
+
+@pytest.mark.parametrize(
+    ("decision", "requested", "sent"),
+    [
+        (UNCHANGED, ["text", "audio"], ("text", "audio")),
+        (UNCHANGED, ["audio", 3], ("audio",)),  # passthrough of an unsupported value
+        (UNCHANGED, None, ()),
+        (TO_AUDIO, ["audio"], ("text", "audio")),
+        (DROP, ["text", "audio"], ()),
+    ],
+)
+def test_outgoing_modalities(decision: Decision, requested: object, sent: tuple[str, ...]) -> None:
+    assert outgoing_modalities(decision, requested) == sent
+
+
+@pytest.mark.parametrize(
+    ("modalities", "stream", "assemble"),
+    [
+        (("text", "audio"), None, True),
+        (("text", "audio"), False, True),
+        (("text", "audio"), "yes", True),  # only `true` streams
+        (("text", "audio"), True, False),
+        (("image", "text"), None, False),
+        ((), None, False),
+    ],
+)
+def test_needs_assembly(modalities: tuple[str, ...], stream: object, assemble: bool) -> None:
+    assert needs_assembly(modalities, stream) is assemble
+
+
+FLUX = Model("black-forest-labs/flux.2-pro", ("image",), supported_parameters=frozenset({"seed"}))
+GPT_AUDIO = Model("openai/gpt-audio", ("text", "audio"), supported_parameters=WITH_TOOLS)
+
+
+@pytest.mark.parametrize(
+    ("payload", "decision", "model", "drop_tools", "plan"),
+    [
+        ({"tools": []}, UNCHANGED, FLUX, True, Plan(UNCHANGED, ("tools",))),
+        ({"tools": []}, UNCHANGED, FLUX, False, Plan(UNCHANGED)),
+        ({"tools": []}, UNCHANGED, None, True, Plan(UNCHANGED)),
+        (
+            {"tools": [], "modalities": ["audio"]},
+            TO_AUDIO,
+            GPT_AUDIO,
+            True,
+            Plan(TO_AUDIO, assemble=True),
+        ),
+        (
+            {"modalities": ["text", "audio"], "stream": True},
+            UNCHANGED,
+            GPT_AUDIO,
+            True,
+            Plan(UNCHANGED),
+        ),
+        (  # the audio model asked for what it outputs: still only streamed, so assembled
+            {"modalities": ["text", "audio"]},
+            UNCHANGED,
+            GPT_AUDIO,
+            True,
+            Plan(UNCHANGED, assemble=True),
+        ),
+    ],
+)
+def test_make_plan(
+    payload: dict[str, Any], decision: Decision, model: Model | None, drop_tools: bool, plan: Plan
+) -> None:
+    assert make_plan(payload, decision, model, drop_tools) == plan
+
+
+ORIGINAL = b'{"model": "m",  "modalities": ["image","text"], "tools": [], "tool_choice": "auto"}'
+
+
+@pytest.mark.parametrize(
+    ("plan", "sent"),
+    [
+        (Plan(UNCHANGED), None),  # the original bytes
+        (
+            Plan(UNCHANGED, ("tools", "tool_choice")),
+            {"model": "m", "modalities": ["image", "text"]},
+        ),
+        (
+            Plan(Decision(Action.REWRITE, "", ("image",)), ("tools",)),
+            {"model": "m", "modalities": ["image"], "tool_choice": "auto"},
+        ),
+        (
+            Plan(DROP, assemble=True),
+            {"model": "m", "tools": [], "tool_choice": "auto", "stream": True},
+        ),
+    ],
+)
+def test_the_body_is_serialized_again_only_when_it_changes(
+    plan: Plan, sent: dict[str, Any] | None
+) -> None:
+    body = plan.body(ORIGINAL, orjson.loads(ORIGINAL))
+    if sent is None:
+        assert body is ORIGINAL
+    else:
+        assert orjson.loads(body) == sent

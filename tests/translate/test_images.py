@@ -1,0 +1,227 @@
+"""The pure translations between OpenAI's image calls and OpenRouter's (app/translate/images.py)."""
+
+from typing import Any
+
+import orjson
+import pytest
+
+from app.errors import ProxyError
+from app.translate import images
+from app.translate.images import ImageModel, ImageRequest
+
+RATIOS = {"type": "enum", "values": ["1:1", "2:3", "3:2", "16:9", "9:16"]}
+RATIO_MODEL = ImageModel(
+    "flux/like",
+    {
+        "aspect_ratio": RATIOS,
+        "resolution": {"type": "enum", "values": ["1K", "2K"]},
+        "seed": {"type": "boolean"},
+        "input_references": {"type": "range", "min": 0, "max": 2},
+    },
+)
+OPENAI_MODEL = ImageModel(
+    "gpt/image",
+    {
+        "size": {"type": "enum", "values": ["1024x1024", "1536x1024"]},
+        "quality": {"type": "enum", "values": ["low", "medium", "high"]},
+        "output_compression": {"type": "range", "min": 0, "max": 100},
+    },
+    streams=True,
+)
+PROMPT = {"prompt": "A red square"}
+
+TRANSLATED = [
+    # (model, OpenAI's fields, what the Images API gets besides model and prompt)
+    (RATIO_MODEL, {}, {}),
+    (RATIO_MODEL, {"size": "1024x1024"}, {"aspect_ratio": "1:1", "resolution": "1K"}),
+    (RATIO_MODEL, {"size": "1536x1024"}, {"aspect_ratio": "3:2", "resolution": "2K"}),
+    (RATIO_MODEL, {"size": "1792x1024"}, {"aspect_ratio": "16:9", "resolution": "2K"}),
+    (RATIO_MODEL, {"size": "1024x1792"}, {"aspect_ratio": "9:16", "resolution": "2K"}),
+    (RATIO_MODEL, {"size": "auto", "quality": "auto", "background": "auto"}, {}),
+    (RATIO_MODEL, {"n": 3, "seed": 7}, {"n": 3, "seed": 7}),
+    (RATIO_MODEL, {"response_format": "url", "partial_images": 2, "user": "u"}, {}),
+    (RATIO_MODEL, {"provider": {"order": ["x"]}}, {"provider": {"order": ["x"]}}),
+    (OPENAI_MODEL, {"size": "1536x1024"}, {"size": "1536x1024"}),
+    (OPENAI_MODEL, {"quality": "hd"}, {"quality": "high"}),
+    (OPENAI_MODEL, {"quality": "standard"}, {"quality": "medium"}),
+    (OPENAI_MODEL, {"output_compression": 50}, {"output_compression": 50}),
+    (OPENAI_MODEL, {"stream": True}, {"stream": True}),
+    (RATIO_MODEL, {"stream": True}, {}),  # cannot stream: asked whole, answered as one event
+]
+
+
+@pytest.mark.parametrize(("model", "fields", "sent"), TRANSLATED)
+def test_openai_fields_become_images_api_fields(
+    model: ImageModel, fields: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    request = images.images_request({"model": "m", **PROMPT, **fields}, model)
+    assert request.payload == {"model": model.id, **PROMPT, **sent}
+
+
+REFUSED = [
+    # (model, OpenAI's fields, the field named in the 400)
+    (RATIO_MODEL, {"prompt": ""}, "prompt"),
+    (RATIO_MODEL, {"quality": "high"}, "quality"),
+    (RATIO_MODEL, {"size": "big"}, "size"),
+    (RATIO_MODEL, {"size": "0x10"}, "size"),
+    (RATIO_MODEL, {"size": "4096x1024"}, "size"),  # 4:1, near nothing it takes
+    (RATIO_MODEL, {"size": "4000x4000"}, "resolution"),  # 4K, which it does not take
+    (RATIO_MODEL, {"style": "vivid"}, "style"),
+    (RATIO_MODEL, {"response_format": "png"}, "response_format"),
+    (RATIO_MODEL, {"stream": "yes"}, "stream"),
+    (OPENAI_MODEL, {"size": "512x512"}, "size"),
+    (OPENAI_MODEL, {"quality": "ultra"}, "quality"),
+    (OPENAI_MODEL, {"output_compression": 101}, "output_compression"),
+    (OPENAI_MODEL, {"output_compression": True}, "output_compression"),
+    (ImageModel("plain"), {"size": "1024x1024"}, "size"),  # neither size nor aspect_ratio
+]
+
+
+@pytest.mark.parametrize(("model", "fields", "field"), REFUSED)
+def test_what_a_model_cannot_take_is_a_400_naming_the_field(
+    model: ImageModel, fields: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ProxyError) as refused:
+        images.images_request({"model": "m", **PROMPT, **fields}, model)
+    assert (refused.value.status, refused.value.code) == (400, f"unsupported_{field}")
+    assert f"`{field}`" in refused.value.message
+
+
+def test_uploads_become_input_references_within_the_models_limit() -> None:
+    url = "data:image/png;base64,AAAA"
+    request = images.images_request({**PROMPT}, RATIO_MODEL, [url, url])
+    reference = {"type": "image_url", "image_url": {"url": url}}
+    assert request.payload["input_references"] == [reference, reference]
+    with pytest.raises(ProxyError, match="input_references"):
+        images.images_request({**PROMPT}, RATIO_MODEL, [url] * 3)
+    with pytest.raises(ProxyError, match="input_references"):
+        images.images_request({**PROMPT}, OPENAI_MODEL, [url])
+
+
+def test_how_the_client_wants_the_answer_is_kept_aside() -> None:
+    fields = {**PROMPT, "response_format": "url", "stream": True, "user": "u"}
+    request = images.images_request(fields, RATIO_MODEL)
+    assert (request.response_format, request.stream, request.dropped) == ("url", True, ("user",))
+
+
+ANSWER = {
+    "created": 5,
+    "data": [{"b64_json": "QUJD", "media_type": "image/webp"}, {"b64_json": "REVG"}],
+    "usage": {"total_tokens": 3},
+}
+
+
+def test_url_answers_hold_data_urls() -> None:
+    answer = orjson.loads(images.with_urls(orjson.dumps(ANSWER)))
+    assert [item.get("url") for item in answer["data"]] == [
+        "data:image/webp;base64,QUJD",
+        "data:image/png;base64,REVG",
+    ]
+    assert all("b64_json" not in item for item in answer["data"])
+
+
+def test_a_whole_answer_becomes_one_completed_event_per_image() -> None:
+    events = images.completed_events(orjson.dumps(ANSWER), "image_edit")
+    *payloads, done = events.split(b"\n\n")[:-1]
+    assert done == b"data: [DONE]"
+    first, second = (orjson.loads(payload.removeprefix(b"data: ")) for payload in payloads)
+    assert first == {
+        "type": "image_edit.completed",
+        "b64_json": "QUJD",
+        "created_at": 5,
+        "output_format": "webp",
+        "usage": {"total_tokens": 3},
+    }
+    assert second["output_format"] == "png"
+
+
+def test_stream_events_are_renamed_for_an_edit() -> None:
+    event = b'event: image_generation.completed\ndata: {"type":"image_generation.completed"}'
+    assert images.as_edit_event(event) == (
+        b'event: image_edit.completed\ndata: {"type":"image_edit.completed"}\n\n'
+    )
+
+
+BRIDGED = ImageModel("chat/only", images.CHAT_BRIDGE_PARAMETERS)
+
+
+@pytest.mark.parametrize(
+    ("fields", "uploads", "extra"),
+    [
+        ({}, [], {}),
+        (
+            {"size": "1536x1024"},
+            [],
+            {"image_config": {"aspect_ratio": "3:2", "image_size": "2K"}},
+        ),
+        ({"provider": {"only": ["a"]}}, [], {"provider": {"only": ["a"]}}),
+    ],
+)
+def test_a_chat_request_asks_what_the_images_request_asked(
+    fields: dict[str, Any], uploads: list[str], extra: dict[str, Any]
+) -> None:
+    request = images.images_request({**PROMPT, **fields}, BRIDGED, uploads)
+    assert images.chat_body(request, ["image", "text"]) == {
+        "model": "chat/only",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "A red square"}]}],
+        "modalities": ["image", "text"],
+        **extra,
+    }
+
+
+def test_a_chat_request_carries_the_uploads_after_the_prompt() -> None:
+    url = "data:image/png;base64,AAAA"
+    request = images.images_request({**PROMPT}, BRIDGED, [url])
+    [message] = images.chat_body(request, ["image"])["messages"]
+    assert message["content"][1] == {"type": "image_url", "image_url": {"url": url}}
+
+
+def test_the_chat_bridge_makes_one_image_a_request() -> None:
+    request = ImageRequest({"model": "chat/only", **PROMPT, "n": 2}, "b64_json", False, ())
+    with pytest.raises(ProxyError, match="`n`"):
+        images.chat_body(request, ["image"])
+
+
+def test_a_chat_completions_images_become_an_images_answer() -> None:
+    image = {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,QUJD"}}
+    completion = {
+        "created": 9,
+        "model": "chat/only",
+        "choices": [{"message": {"content": "Here", "images": [image]}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+    }
+    assert orjson.loads(images.images_from_chat(orjson.dumps(completion))) == {
+        "created": 9,
+        "data": [{"b64_json": "QUJD", "media_type": "image/jpeg"}],
+        "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
+    }
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"content": "no image"},
+        {"images": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]},
+    ],
+)
+def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, Any]) -> None:
+    completion = orjson.dumps({"model": "chat/only", "choices": [{"message": message}]})
+    with pytest.raises(ValueError, match="image"):
+        images.images_from_chat(completion)
+
+
+def test_an_upload_becomes_a_data_url() -> None:
+    assert images.data_url(b"ABC", "image/webp") == "data:image/webp;base64,QUJD"
+    assert images.data_url(b"ABC", None) == "data:image/png;base64,QUJD"
+
+
+@pytest.mark.parametrize(
+    ("item", "url"),
+    [
+        ({"b64_json": "QUJD", "media_type": "image/webp"}, "data:image/webp;base64,QUJD"),
+        ({"b64_json": "QUJD", "media_type": None}, "data:image/png;base64,QUJD"),
+        ({"b64_json": "QUJD"}, "data:image/png;base64,QUJD"),
+    ],
+)
+def test_an_answers_image_becomes_a_data_url(item: dict[str, Any], url: str) -> None:
+    assert images.image_data_url(item) == url

@@ -1,0 +1,115 @@
+"""OpenAI's speech request in OpenRouter's terms, and the WAV header made for its PCM: tables."""
+
+import io
+import wave
+from typing import Any
+
+import pytest
+
+from app.errors import ProxyError
+from app.translate.speech import SpeechRequest, speech_request, wav_header
+
+KOKORO_VOICES = ("af_alloy", "af_bella")
+BASE = {"model": "hexgrad/kokoro-82m", "input": "Hello", "voice": "af_alloy"}
+
+
+@pytest.mark.parametrize(
+    ("asked", "sent", "wav"),
+    [
+        ({}, "mp3", False),  # OpenAI's default, not OpenRouter's pcm
+        ({"response_format": None}, "mp3", False),
+        ({"response_format": "mp3"}, "mp3", False),
+        ({"response_format": "pcm"}, "pcm", False),
+        ({"response_format": "wav"}, "pcm", True),
+        ({"stream_format": "audio"}, "mp3", False),
+    ],
+)
+def test_response_format_asked_of_upstream(asked: dict[str, Any], sent: str, wav: bool) -> None:
+    checked = speech_request({**BASE, **asked}, KOKORO_VOICES)
+    assert checked == SpeechRequest({**BASE, "response_format": sent}, wav=wav)
+
+
+@pytest.mark.parametrize("format_", ["opus", "aac", "flac", "ogg", 3])
+def test_formats_no_one_makes_are_refused_naming_those_offered(format_: object) -> None:
+    with pytest.raises(ProxyError) as refused:
+        speech_request({**BASE, "response_format": format_}, ())
+    assert refused.value.status == 400
+    assert refused.value.code == "unsupported_response_format"
+    assert f"{format_!r} cannot be made" in refused.value.message
+    assert "one of mp3, pcm, wav" in refused.value.message
+
+
+def test_a_voice_the_model_lacks_is_refused_naming_its_voices() -> None:
+    with pytest.raises(ProxyError) as refused:
+        speech_request({**BASE, "voice": "alloy"}, KOKORO_VOICES)
+    assert refused.value.code == "unsupported_voice"
+    message = refused.value.message
+    assert message == "hexgrad/kokoro-82m has no voice 'alloy'; it has af_alloy, af_bella"
+
+
+@pytest.mark.parametrize(("voice", "voices"), [("alloy", ()), (None, KOKORO_VOICES)])
+def test_voices_go_unchecked_when_nothing_to_check(voice: str | None, voices: tuple[str]) -> None:
+    body = {**BASE, "voice": voice}
+    assert speech_request(body, voices).payload["voice"] == voice
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"model": "m", "voice": "v"}, "unsupported_input"),
+        ({**BASE, "input": ""}, "unsupported_input"),
+        ({**BASE, "input": ["a"]}, "unsupported_input"),
+        ({**BASE, "stream_format": "sse"}, "unsupported_stream_format"),
+    ],
+)
+def test_requests_that_cannot_go_are_refused(body: dict[str, Any], code: str) -> None:
+    with pytest.raises(ProxyError) as refused:
+        speech_request(body, ())
+    assert refused.value.code == code
+
+
+PCM = b"\x01\x00\xff\x7f" * 50  # 100 frames of 16-bit mono
+
+
+def read_wav(data: bytes) -> tuple[int, int, int, bytes]:
+    with wave.open(io.BytesIO(data)) as wav:
+        frames = wav.readframes(len(data))
+        return wav.getframerate(), wav.getnchannels(), wav.getsampwidth(), frames
+
+
+@pytest.mark.parametrize(
+    ("content_type", "rate", "channels"),
+    [
+        ("audio/pcm;rate=24000;channels=1", 24000, 1),
+        ("audio/pcm; rate=16000; channels=2", 16000, 2),
+        ("audio/PCM", 24000, 1),
+        ("application/octet-stream", 24000, 1),
+        ("audio/pcm;rate=fast;channels=0", 24000, 1),
+    ],
+)
+@pytest.mark.parametrize("length", [len(PCM), None])
+def test_wav_header_reads_rate_and_channels(
+    content_type: str, rate: int, channels: int, length: int | None
+) -> None:
+    header = wav_header(content_type, length)
+    assert len(header) == 44
+    assert read_wav(header + PCM) == (rate, channels, 2, PCM)
+
+
+def test_wav_header_of_unknown_length_says_the_largest() -> None:
+    header = wav_header("audio/pcm", None)
+    assert header[4:8] == header[40:44] == b"\xff\xff\xff\xff"
+    exact = wav_header("audio/pcm", 200)
+    assert int.from_bytes(exact[40:44], "little") == 200
+    assert int.from_bytes(exact[4:8], "little") == 236
+
+
+@pytest.mark.parametrize("content_type", ["audio/wav", "audio/x-wav;codec=1"])
+def test_wav_from_upstream_needs_no_header(content_type: str) -> None:
+    assert wav_header(content_type, 10) == b""
+
+
+@pytest.mark.parametrize("content_type", ["audio/mpeg", "application/json", ""])
+def test_other_answers_are_not_pcm(content_type: str) -> None:
+    with pytest.raises(ValueError, match="when asked for pcm"):
+        wav_header(content_type, None)
