@@ -68,6 +68,22 @@ def test_requests_that_cannot_go_are_refused(body: dict[str, Any], code: str) ->
     assert refused.value.code == code
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"model": "m", "voice": "v"}, "`input` is required: the text to speak"),
+        (
+            {**BASE, "stream_format": "sse"},
+            "`stream_format` 'sse' is not offered: OpenRouter answers the audio itself",
+        ),
+    ],
+)
+def test_what_a_refusal_says(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(ProxyError) as refused:
+        speech_request(body, ())
+    assert refused.value.message == message
+
+
 PCM = b"\x01\x00\xff\x7f" * 50  # 100 frames of 16-bit mono
 
 
@@ -85,6 +101,8 @@ def read_wav(data: bytes) -> tuple[int, int, int, bytes]:
         ("audio/PCM", 24000, 1),
         ("application/octet-stream", 24000, 1),
         ("audio/pcm;rate=fast;channels=0", 24000, 1),
+        ('audio/pcm; rate="16000"', 16000, 1),
+        ("audio/L16;rate=16000;channels=2", 16000, 2),
     ],
 )
 @pytest.mark.parametrize("length", [len(PCM), None])
@@ -96,6 +114,13 @@ def test_wav_header_reads_rate_and_channels(
     assert read_wav(header + PCM) == (rate, channels, 2, PCM)
 
 
+@pytest.mark.parametrize(
+    ("length", "said"), [(0xFFFFFFFF - 44, 0xFFFFFFFF - 44), (0xFFFFFFFF - 43, 0xFFFFFFFF)]
+)
+def test_a_length_a_wav_header_cannot_hold_is_said_unknown(length: int, said: int) -> None:
+    assert int.from_bytes(wav_header("audio/pcm", length)[40:44], "little") == said
+
+
 def test_wav_header_of_unknown_length_says_the_largest() -> None:
     header = wav_header("audio/pcm", None)
     assert header[4:8] == header[40:44] == b"\xff\xff\xff\xff"
@@ -104,7 +129,7 @@ def test_wav_header_of_unknown_length_says_the_largest() -> None:
     assert int.from_bytes(exact[4:8], "little") == 236
 
 
-@pytest.mark.parametrize("content_type", ["audio/wav", "audio/x-wav;codec=1"])
+@pytest.mark.parametrize("content_type", ["audio/wav", "audio/x-wav;codec=1", "audio/wave"])
 def test_wav_from_upstream_needs_no_header(content_type: str) -> None:
     assert wav_header(content_type, 10) == b""
 
