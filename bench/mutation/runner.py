@@ -8,6 +8,7 @@ A mutant is killed when pytest fails (or cannot collect, or outlives its timeout
 it passes.
 """
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.metadata
@@ -91,7 +92,15 @@ def _survived(survivors: list[Point], point: Point) -> bool:
 
 def _preload(test_module: str) -> None:
     """Import what every child would import, so forks inherit it instead of redoing it."""
-    for plugin in importlib.metadata.entry_points(group="pytest11"):
+    plugins = importlib.metadata.entry_points(group="pytest11")
+    # pytest rewrites the asserts of a plugin's whole distribution as it is imported: hypothesis
+    # alone is 75 modules compiled again in every child, unless they are imported here.
+    names = {plugin.dist.name for plugin in plugins if plugin.dist is not None}
+    for package, dists in importlib.metadata.packages_distributions().items():
+        if names.intersection(dists) and package.isidentifier():
+            with contextlib.suppress(ImportError):
+                importlib.import_module(package)
+    for plugin in plugins:
         plugin.load()
     for module in ("tests.conftest", test_module):
         importlib.import_module(module)
