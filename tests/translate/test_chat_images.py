@@ -221,6 +221,23 @@ def test_what_cannot_be_honoured_is_a_400_naming_the_field(
     assert f"`{field}`" in refusal.message
 
 
+@pytest.mark.parametrize(("fields", "field"), REFUSED[:-2])
+def test_a_field_asking_what_images_cannot_give_is_told_so(
+    fields: dict[str, Any], field: str
+) -> None:
+    assert _refusal({**BODY, **fields}).message == (
+        f"{MODEL} is served only by the Images API, which makes images from a prompt: "
+        f"`{field}` cannot be honoured; leave it out"
+    )
+
+
+def test_a_field_the_bridge_does_not_know_has_no_equivalent() -> None:
+    assert _refusal({**BODY, "frobnicate": 1}).message == (
+        f"{MODEL} is served only by the Images API, which has no equivalent of `frobnicate`; "
+        "leave it out"
+    )
+
+
 IMAGE_CONFIG_REFUSED = [
     # (image_config, what the message names)
     ({"quality": "high"}, "`image_config.quality`"),
