@@ -1,5 +1,6 @@
 """The `modality-proxy` command: serve the proxy (the default), or look into the catalog."""
 
+import asyncio
 import os
 import signal
 import sys
@@ -13,10 +14,13 @@ import uvicorn
 
 from app.catalog import views as catalog_views
 from app.catalog.filters import Match, ModelFilter
-from app.catalog.records import Catalog, CatalogError, listing_of
+from app.catalog.records import Catalog, CatalogError, listing_of, parse_page
+from app.catalog.refresh import CatalogRefresher
 from app.main import SERVER_OPTIONS
 from app.policy import endpoints
+from app.policy.explain import explain as explained
 from app.settings import Settings
+from app.upstream.client import Upstream
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -153,7 +157,7 @@ def explain(model: str, modalities: str | None, catalog_file: Path | None) -> No
     catalog = _catalog(catalog_file)
     found = catalog.lookup(model)
     if found is None or endpoints.endpoint_for(found.output_modalities) in (endpoints.CHAT, None):
-        click.echo(catalog_views.explain(catalog, model, asked, Settings()))
+        click.echo(explained(catalog, model, asked, Settings()))
     if found is not None:
         click.echo(endpoints.route_in_words(found.id, found.output_modalities))
 
@@ -170,6 +174,19 @@ def demo_command() -> None:
 
 def _catalog(file: Path | None) -> Catalog:
     try:
-        return catalog_views.load_catalog(Settings(), file)
+        return load_catalog(Settings(), file)
     except (CatalogError, OSError) as error:
         raise click.ClickException(f"could not load the catalog: {error}") from None
+
+
+def load_catalog(settings: Settings, file: Path | None) -> Catalog:
+    """The catalog from `file` (a `GET /models` answer or a proxy snapshot), or else fetched
+    and merged from `OPENROUTER_BASE_URL` as the proxy does. Raises CatalogError or OSError."""
+    if file is not None:
+        return Catalog(tuple(parse_page(file.read_bytes()).models), source=str(file))
+    return asyncio.run(_fetch(settings))
+
+
+async def _fetch(settings: Settings) -> Catalog:
+    async with Upstream(settings) as upstream:
+        return await CatalogRefresher(upstream, settings).refresh()

@@ -1,34 +1,104 @@
-"""OpenAI-format error answers: `{"error": {"message", "type", "code"}}`."""
+"""The proxy's own errors, and their OpenAI-format answers:
+`{"error": {"message", "type", "code"}}`.
 
-from collections.abc import Mapping
+Every failure the proxy answers itself is raised as one of these, each carrying its status, code,
+OpenAI `type` and the headers of its answer; one exception handler (`app.main`) turns them into
+answers (`ProxyError.response`). The hierarchy, by whose it is to fix:
+- ClientError (4xx): the request; AuthError (401) the key it bears.
+- NotReady (503): the proxy, soon (the catalog is still loading).
+- UpstreamFailure: OpenRouter; UpstreamUnavailable (502: unreachable, broke off, refused a
+  download), UpstreamTimeout (504), UpstreamBadAnswer (502: an answer of another shape).
+"""
+
+from collections.abc import Iterable
+from typing import Self
 
 import orjson
 from starlette.responses import Response
+
+RawHeaders = list[tuple[bytes, bytes]]  # as ASGI carries them: lower-case names, latin-1
 
 
 class ProxyError(Exception):
     """An error the proxy answers itself, before or instead of calling upstream."""
 
-    def __init__(self, status: int, message: str, code: str, kind: str = "invalid_request_error"):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str,
+        kind: str = "invalid_request_error",
+        headers: Iterable[tuple[bytes, bytes]] = (),
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.kind = kind
+        self.headers: RawHeaders = list(headers)
 
-    def response(self, headers: Mapping[str, str] | None = None) -> Response:
-        return error_response(self.status, self.message, self.code, self.kind, headers)
+    def with_headers(self, headers: Iterable[tuple[bytes, bytes]]) -> Self:
+        """This error, its answer to carry `headers` too (`raise error.with_headers(...)`)."""
+        self.headers.extend(headers)
+        return self
+
+    def response(self) -> Response:
+        """The OpenAI-format answer: for the exception handler, the one place that answers."""
+        answer = error_response(self.status, self.message, self.code, self.kind)
+        answer.raw_headers.extend(self.headers)
+        return answer
+
+
+class ClientError(ProxyError):
+    """The request's to fix: 400 unless `status` says another 4xx."""
+
+    def __init__(self, message: str, code: str, status: int = 400) -> None:
+        super().__init__(status, message, code)
+
+
+class AuthError(ClientError):
+    """A request without a key the proxy accepts (gateway mode)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "invalid_api_key", 401)
+
+
+class NotReady(ProxyError):
+    """The proxy cannot answer yet: 503, worth retrying."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(503, message, code, "server_error")
+
+
+class UpstreamFailure(ProxyError):
+    """OpenRouter failed the proxy: its to fix, worth retrying later."""
+
+    STATUS, CODE = 502, "upstream_unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.STATUS, message, self.CODE, "upstream_error")
+
+
+class UpstreamUnavailable(UpstreamFailure):
+    """Unreachable, broke off, or refused a download."""
+
+
+class UpstreamTimeout(UpstreamFailure):
+    """Did not answer, or stopped sending, in time."""
+
+    STATUS, CODE = 504, "upstream_timeout"
+
+
+class UpstreamBadAnswer(UpstreamFailure):
+    """Answered in another shape than the documented one."""
+
+    CODE = "upstream_bad_answer"
 
 
 def error_response(
-    status: int,
-    message: str,
-    code: str,
-    kind: str = "invalid_request_error",
-    headers: Mapping[str, str] | None = None,
+    status: int, message: str, code: str, kind: str = "invalid_request_error"
 ) -> Response:
-    body = error_body(message, code, kind)
-    return Response(body, status, headers, media_type="application/json")
+    return Response(error_body(message, code, kind), status, media_type="application/json")
 
 
 def error_body(message: str, code: str, kind: str = "invalid_request_error") -> bytes:

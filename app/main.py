@@ -21,6 +21,7 @@ from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics, Observe
 from app.settings import Settings
 from app.upstream.client import Upstream
+from app.upstream.interface import UpstreamApi
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,10 @@ SERVER_OPTIONS: dict[str, Any] = {
 }
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = None) -> Starlette:
     """Build the proxy; settings default to the environment's. Resources (the upstream
-    connection pool, the catalog refresher) live in the lifespan."""
+    connection pool, the catalog refresher) live in the lifespan. `upstream` stands in for the
+    real client (tests: an in-process fake)."""
     settings = settings or Settings()
     metrics = Metrics()
     access_log = AccessLog() if settings.proxy_log_level in ("DEBUG", "INFO") else None
@@ -45,8 +47,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
         async with contextlib.AsyncExitStack() as stack:
-            upstream = await stack.enter_async_context(Upstream(settings))
-            refresher = CatalogRefresher(upstream, settings)
+            client: UpstreamApi
+            if upstream is None:
+                client = await stack.enter_async_context(Upstream(settings))
+            else:
+                client = upstream
+            refresher = CatalogRefresher(client, settings)
             metrics.catalog.source = refresher
             await refresher.load_snapshot()
             refresher.start()
@@ -54,10 +60,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if access_log is not None:
                 stack.push_async_callback(_stopped, asyncio.create_task(access_log.run()))
             image_models = ImageModels(
-                upstream, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
+                client, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
             )
             services = Services(
-                settings, upstream, refresher, metrics, image_models, settings.gateway_keys()
+                settings, client, refresher, metrics, image_models, settings.gateway_keys()
             )
             yield {"services": services}
 

@@ -20,18 +20,6 @@ RANKS = {"api": 3, "policy": 2, "translate": 2, "upstream": 2, "catalog": 1, "op
 SHARED = frozenset({"settings", "errors"})
 ROOTS = frozenset({"main", "cli", "__main__"})
 
-# Imports that break the rule today, to be removed; a new one fails the test, and so does one
-# listed here that no longer exists, so that the list only shrinks.
-KNOWN: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("app.catalog.image_models", "app.translate.images"),
-        ("app.catalog.image_models", "app.upstream.client"),
-        ("app.catalog.refresh", "app.upstream.client"),
-        ("app.catalog.views", "app.policy.modalities"),
-        ("app.catalog.views", "app.upstream.client"),
-    }
-)
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(APP.parent).with_suffix("").parts
@@ -89,12 +77,8 @@ def violations() -> set[tuple[str, str]]:
     }
 
 
-def test_no_import_breaks_the_layers_beyond_the_known_ones() -> None:
-    assert violations() - KNOWN == set()
-
-
-def test_every_known_exception_still_exists() -> None:
-    assert KNOWN - violations() == set()
+def test_no_import_breaks_the_layers() -> None:
+    assert violations() == set()
 
 
 def test_every_package_of_app_has_a_place() -> None:

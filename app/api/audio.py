@@ -12,9 +12,10 @@ from starlette.responses import Response
 
 from app.api import multipart
 from app.api.bodies import parse_json_object, read_body
+from app.api.exchange import Exchange, Outgoing
 from app.api.model_check import model_for
-from app.api.services import services
-from app.errors import ProxyError
+from app.api.services import exchange_for, services
+from app.errors import ClientError, UpstreamBadAnswer
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
 from app.translate.speech import SpeechRequest, speech_request, wav_header
 from app.translate.transcriptions import (
@@ -23,7 +24,7 @@ from app.translate.transcriptions import (
     as_text,
     transcription_request,
 )
-from app.upstream.relay import Upstreamed
+from app.upstream.interface import Upstreamed
 from app.upstream.reshape import Mapped, Reshape, Reshaper
 
 MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
@@ -36,21 +37,20 @@ async def speech(request: Request) -> Response:
     body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
     model = await model_for(request, body.get("model"), SPEECH)
     checked = speech_request(body, model.supported_voices if model else ())
-    exchange = functools.partial(_speech_exchange, request, checked)
-    return proxy.upstream.relay(exchange, [])
+    exchange = exchange_for(request)
+    return exchange.relay(functools.partial(_speech_exchange, exchange, checked), [])
 
 
-async def _speech_exchange(request: Request, checked: SpeechRequest) -> Upstreamed | Response:
-    upstream = services(request).upstream
+async def _speech_exchange(exchange: Exchange, checked: SpeechRequest) -> Upstreamed:
     content = orjson.dumps(checked.payload)
-    sent = await upstream.send(request, b"audio/speech", content, proxy_made=True)
+    sent = await exchange.upstream.send(exchange.incoming, b"audio/speech", content, True)
     if not checked.wav or sent.status != 200:
         return Upstreamed(sent, [])
     try:
         header = wav_header(sent.headers.get("Content-Type", ""), sent.content_length)
     except ValueError as error:
         sent.close()
-        return ProxyError(502, str(error), "upstream_bad_answer", "upstream_error").response()
+        raise UpstreamBadAnswer(str(error)) from None
     as_wav = Reshape(b"audio/wav", prefix=header)
     return Upstreamed(sent, [], lambda _: as_wav)
 
@@ -72,7 +72,8 @@ async def transcriptions(request: Request) -> Response:
     await model_for(request, body.get("model"), TRANSCRIPTION)
     checked = transcription_request(body)
     content = orjson.dumps(checked.fields)
-    return proxy.upstream.forward(request, b"audio/transcriptions", content, (), _answer(checked))
+    outgoing = Outgoing(b"audio/transcriptions", content, [], _answer(checked))
+    return exchange_for(request).forward(outgoing)
 
 
 async def _transcribe_form(request: Request, form: FormData) -> Response:
@@ -81,21 +82,21 @@ async def _transcribe_form(request: Request, form: FormData) -> Response:
     fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
     if [name for name, _ in files] != ["file"]:
-        raise ProxyError(400, "The form needs one audio file, named `file`", "invalid_form")
+        raise ClientError("The form needs one audio file, named `file`", "invalid_form")
     if (files[0][1].size or 0) > MAX_AUDIO_BYTES:
         message = f"OpenRouter transcribes files of up to {MAX_AUDIO_BYTES:,} bytes"
-        raise ProxyError(413, message, "file_too_large")
+        raise ClientError(message, "file_too_large", 413)
     values: dict[str, Any] = dict(fields)
     await model_for(request, values.get("model"), TRANSCRIPTION)
     checked = transcription_request(values)
     fields = [(name, _sent(name, value, checked)) for name, value in fields]
     encoded = multipart.encode(fields, files)
-    upstream = services(request).upstream
+    exchange = exchange_for(request)
 
-    async def exchange() -> Upstreamed:
+    async def run() -> Upstreamed:
         try:
-            sent = await upstream.send(
-                request,
+            sent = await exchange.upstream.send(
+                exchange.incoming,
                 b"audio/transcriptions",
                 encoded.chunks,
                 proxy_made=True,
@@ -106,7 +107,7 @@ async def _transcribe_form(request: Request, form: FormData) -> Response:
             await form.close()
         return Upstreamed(sent, [], _answer(checked))
 
-    return upstream.relay(exchange, [])
+    return exchange.relay(run, [])
 
 
 def _sent(name: str, value: str, checked: TranscriptionRequest) -> str:

@@ -7,17 +7,17 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from app.errors import ProxyError
+from app.errors import ClientError
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body; ProxyError (413) as soon as it is known to exceed `limit` bytes, from
+    """The request body; ClientError (413) as soon as it is known to exceed `limit` bytes, from
     its Content-Length or while it arrives, so an oversized body is never read whole."""
     return b"".join([chunk async for chunk in limited_stream(request, limit)])
 
 
 async def limited_stream(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    """The request body as it arrives; ProxyError (413) as soon as it is known to exceed
+    """The request body as it arrives; ClientError (413) as soon as it is known to exceed
     `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -30,19 +30,19 @@ async def limited_stream(request: Request, limit: int) -> AsyncGenerator[bytes, 
         yield chunk
 
 
-def _too_large(limit: int) -> ProxyError:
+def _too_large(limit: int) -> ClientError:
     message = f"The request body is larger than the proxy accepts ({limit:,} bytes)"
-    return ProxyError(413, message, "request_too_large")
+    return ClientError(message, "request_too_large", 413)
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object; ProxyError (400) for anything else (bad JSON, not UTF-8, empty,
+    """The body as a JSON object; ClientError (400) for anything else (bad JSON, not UTF-8, empty,
     an array or a scalar)."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         message = f"The request body is not valid JSON: {error}"
-        raise ProxyError(400, message, "invalid_json") from None
+        raise ClientError(message, "invalid_json") from None
     if not isinstance(payload, dict):
-        raise ProxyError(400, "The request body must be a JSON object", "invalid_json")
+        raise ClientError("The request body must be a JSON object", "invalid_json")
     return payload

@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.bodies import parse_json_object, read_body
+from app.api.exchange import Outgoing
 from app.api.model_check import model_for
-from app.api.services import services
+from app.api.services import exchange_for, services
 from app.policy.endpoints import EMBEDDINGS
 from app.translate.embeddings import EmbeddingsAnswer, embeddings_request
 from app.upstream.reshape import Reshape
@@ -25,4 +26,4 @@ async def embeddings(request: Request) -> Response:
     collect = functools.partial(EmbeddingsAnswer, body["model"], checked.base64)
     answer = Reshape(collect=collect)
     content = orjson.dumps(checked.payload)
-    return proxy.upstream.forward(request, b"embeddings", content, (), lambda _: answer)
+    return exchange_for(request).forward(Outgoing(b"embeddings", content, [], lambda _: answer))

@@ -12,14 +12,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.bodies import limited_stream, parse_json_object, read_body
-from app.api.services import Services, services
+from app.api.exchange import Outgoing
+from app.api.services import Services, exchange_for, services
+from app.catalog.image_models import ImageModel
 from app.catalog.records import Model
-from app.errors import ProxyError
-from app.policy.modalities import Action, decide
+from app.errors import ClientError, UpstreamFailure, UpstreamUnavailable
+from app.policy.modalities import Action, Policy
 from app.settings import OnUnsupported
-from app.translate import images
-from app.translate.images import ImageModel, ImageRequest
-from app.upstream.client import UpstreamError
+from app.translate import image_answers, images
+from app.translate.images import ImageRequest
 from app.upstream.reshape import Mapped, Reshape, Reshaper
 
 GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
@@ -50,13 +51,13 @@ async def generate(
     proxy = services(request)
     model_id = body.get("model")
     if not isinstance(model_id, str) or not model_id:
-        raise ProxyError(400, f"`model` is required: {FIND_IMAGE_MODELS}", "invalid_model")
+        raise ClientError(f"`model` is required: {FIND_IMAGE_MODELS}", "invalid_model")
     model = await proxy.catalog.find(model_id)
     request.state.note.model = model.id if model else "unknown"
     if model is not None and "image" not in model.output_modalities:
         outputs = ", ".join(model.output_modalities)
         message = f"{model.id} does not make images (it outputs {outputs}); {FIND_IMAGE_MODELS}"
-        raise ProxyError(400, message, "model_not_image")
+        raise ClientError(message, "model_not_image")
     served = await _images_api_model(proxy, model_id)
     if served is not None:
         checked = images.images_request(body, served, uploads)
@@ -66,19 +67,19 @@ async def generate(
         path, content = b"chat/completions", orjson.dumps(_chat_request(checked, model))
     else:
         message = f"{model_id} is not a model OpenRouter lists; {FIND_IMAGE_MODELS}"
-        raise ProxyError(400, message, "model_not_found")
+        raise ClientError(message, "model_not_found")
     reshaper = _reshaper(checked, kind, through_chat=served is None)
     dropped = [(b"x-dropped-parameters", ",".join(checked.dropped).encode())]
     headers = dropped if checked.dropped else []
-    return proxy.upstream.forward(request, path, content, headers, reshaper)
+    return exchange_for(request).forward(Outgoing(path, content, headers, reshaper))
 
 
 async def _images_api_model(proxy: Services, model_id: str) -> ImageModel | None:
     try:
         return await proxy.image_models.find(model_id)
-    except UpstreamError as error:
+    except UpstreamFailure as error:
         message = f"OpenRouter's Images API could not be asked: {error}; try again later"
-        raise ProxyError(502, message, "upstream_unavailable", "upstream_error") from None
+        raise UpstreamUnavailable(message) from None
 
 
 def _chat_bridged(model: Model) -> ImageModel:
@@ -87,7 +88,7 @@ def _chat_bridged(model: Model) -> ImageModel:
 
 def _chat_request(checked: ImageRequest, model: Model) -> dict[str, Any]:
     """The chat body, with the `modalities` that the model answers images to."""
-    decision = decide(["image"], model.id, model.output_modalities, OnUnsupported.REJECT)
+    decision = Policy(OnUnsupported.REJECT).decide(["image"], model.id, model)
     modalities = decision.modalities if decision.action is Action.REWRITE else ("image",)
     return images.chat_body(checked, modalities)
 
@@ -96,15 +97,15 @@ def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
     """What becomes of a 200 answer: OpenAI's ImagesResponse (upstream's bytes as they are where
     they fit), or OpenAI's stream events (upstream's own, named as OpenAI names them, or one
     `completed` event per image when the answer came whole)."""
-    steps: list[Callable[[bytes], bytes]] = [images.images_from_chat] if through_chat else []
+    steps: list[Callable[[bytes], bytes]] = [image_answers.images_from_chat] if through_chat else []
     media_type = b"application/json"
     if checked.stream:
-        steps.append(functools.partial(images.completed_events, kind=kind))
+        steps.append(functools.partial(image_answers.completed_events, kind=kind))
         media_type = b"text/event-stream"
     elif checked.response_format == "url":
-        steps.append(images.with_urls)
+        steps.append(image_answers.with_urls)
     collected = Reshape(media_type, collect=lambda: Mapped(_chained(steps))) if steps else None
-    renamed = Reshape(media_type, each_event=images.as_edit_event) if kind == EDIT else None
+    renamed = Reshape(media_type, each_event=image_answers.as_edit_event) if kind == EDIT else None
 
     def reshape(content_type: str) -> Reshape | None:
         if content_type == "text/event-stream" and not through_chat:
@@ -126,10 +127,10 @@ def _chained(steps: Sequence[Callable[[bytes], bytes]]) -> Callable[[bytes], byt
 async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], list[str]]:
     """The fields of OpenAI's multipart edit form, and its images (`image` or `image[]`) as data
     URLs; a `mask` becomes a data URL field too. Parsed as the body arrives, within `limit`
-    bytes (413 beyond); ProxyError (400) for a body that is not such a form."""
+    bytes (413 beyond); ClientError (400) for a body that is not such a form."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         message = "images/edits takes multipart/form-data, as the OpenAI SDK sends it"
-        raise ProxyError(400, message, "invalid_form")
+        raise ClientError(message, "invalid_form")
     parser = MultiPartParser(
         request.headers,
         limited_stream(request, limit),
@@ -139,9 +140,8 @@ async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], 
     try:
         form = await parser.parse()
     except MultiPartException as error:
-        raise ProxyError(
-            400, f"The form could not be read: {error.message}", "invalid_form"
-        ) from None
+        message = f"The form could not be read: {error.message}"
+        raise ClientError(message, "invalid_form") from None
     fields: dict[str, Any] = {}
     uploads: list[str] = []
     try:
@@ -153,13 +153,13 @@ async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], 
                 elif name in ("image", "image[]"):
                     uploads.append(url)
                 else:
-                    raise ProxyError(400, f"Unexpected file field `{name}`", "invalid_form")
+                    raise ClientError(f"Unexpected file field `{name}`", "invalid_form")
             else:
                 fields[name] = _form_value(name, value)
     finally:
         await form.close()
     if not uploads:
-        raise ProxyError(400, "An edit needs at least one `image` file", "invalid_form")
+        raise ClientError("An edit needs at least one `image` file", "invalid_form")
     return fields, uploads
 
 
@@ -169,6 +169,6 @@ def _form_value(name: str, value: str) -> Any:
         return value.lower() == "true"
     if name in NUMBER_FIELDS:
         if not value.isdigit():
-            raise ProxyError(400, f"`{name}` must be a whole number", f"unsupported_{name}")
+            raise ClientError(f"`{name}` must be a whole number", f"unsupported_{name}")
         return int(value)
     return value

@@ -5,21 +5,21 @@ from starlette.requests import Request
 
 from app.api.services import services
 from app.catalog.records import Model
-from app.errors import ProxyError
+from app.errors import ClientError
 from app.policy.endpoints import Endpoint, refuse_on
 
 
 async def model_for(request: Request, model_id: object, endpoint: Endpoint) -> Model | None:
     """The catalog's record of `model_id`; None for a model the catalog does not know (upstream
-    says what it makes of it). ProxyError (400) for no model, or one that makes none of what
+    says what it makes of it). ClientError (400) for no model, or one that makes none of what
     `endpoint` answers, naming what it outputs and where to go."""
     if not isinstance(model_id, str) or not model_id:
         message = f"`model` is required: pick one from {endpoint.listing}"
-        raise ProxyError(400, message, "invalid_model")
+        raise ClientError(message, "invalid_model")
     model = await services(request).catalog.find(model_id)
     request.state.note.model = model.id if model else "unknown"
     if model is not None:
         refusal = refuse_on(model_id, model.output_modalities, endpoint)
         if refusal is not None:
-            raise ProxyError(400, refusal.message, refusal.code)
+            raise ClientError(refusal.message, refusal.code)
     return model

@@ -11,17 +11,17 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from app.api.bodies import limited_stream
-from app.errors import ProxyError
+from app.errors import ClientError
 
 CHUNK = 64 * 1024
 
 
 async def read_form(request: Request, limit: int, max_files: int) -> FormData:
     """The request's multipart form, parsed as it arrives within `limit` bytes (413 beyond);
-    ProxyError (400) for a body that is not such a form. The caller closes the form."""
+    ClientError (400) for a body that is not such a form. The caller closes the form."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         message = f"{request.url.path} takes multipart/form-data, as the OpenAI SDK sends it"
-        raise ProxyError(400, message, "invalid_form")
+        raise ClientError(message, "invalid_form")
     parser = MultiPartParser(
         request.headers, limited_stream(request, limit), max_files=max_files, max_part_size=limit
     )
@@ -29,7 +29,7 @@ async def read_form(request: Request, limit: int, max_files: int) -> FormData:
         return await parser.parse()
     except MultiPartException as error:
         message = f"The form could not be read: {error.message}"
-        raise ProxyError(400, message, "invalid_form") from None
+        raise ClientError(message, "invalid_form") from None
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,12 @@ from app.api.audio import speech, transcriptions
 from app.api.bodies import read_body
 from app.api.chat import chat_completions, responses
 from app.api.embeddings import embeddings
+from app.api.exchange import Outgoing
 from app.api.images import image_edits, image_generations
-from app.api.services import services
+from app.api.services import exchange_for, services
 from app.catalog.filters import ModelFilter
 from app.catalog.records import listing_of
-from app.errors import ProxyError
+from app.errors import AuthError, ClientError, NotReady
 from app.upstream.client import upstream_path
 
 API_PREFIXES = ("/v1", "/api/v1")
@@ -40,7 +41,7 @@ async def list_models(request: Request) -> Response:
     try:
         wanted = ModelFilter.from_query(request.query_params)
     except ValueError as error:
-        return ProxyError(400, str(error), "invalid_filter").response()
+        raise ClientError(str(error), "invalid_filter") from None
     found = [model for model in catalog.models if wanted.accepts(model)]
     return Response(listing_of(found), media_type="application/json")
 
@@ -52,19 +53,18 @@ async def get_model(request: Request) -> Response:
     catalog = services(request).catalog
     if catalog.current is None:
         message = "The model catalog is still loading; try again in a few seconds"
-        return ProxyError(503, message, "catalog_loading", "server_error").response()
+        raise NotReady(message, "catalog_loading")
     model = await catalog.find(model_id)
     if model is None:
         message = f"No model {model_id!r}; search with GET /v1/models?q=..."
-        return ProxyError(404, message, "model_not_found").response()
+        raise ClientError(message, "model_not_found", 404)
     return Response(model.raw, media_type="application/json")
 
 
 async def forward_as_is(request: Request) -> Response:
     """Any other `/v1/{path}`: forwarded to `{base}/{path}` unchanged."""
-    proxy = services(request)
-    body = await read_body(request, proxy.settings.proxy_max_body_bytes)
-    return proxy.upstream.forward(request, _path_after_prefix(request), body)
+    body = await read_body(request, services(request).settings.proxy_max_body_bytes)
+    return exchange_for(request).forward(Outgoing(_path_after_prefix(request), body, []))
 
 
 def _path_after_prefix(request: Request) -> bytes:
@@ -114,7 +114,7 @@ def api_endpoint(route: str, endpoint: Endpoint) -> Endpoint:
         keys = services(request).client_keys
         if keys and not _bears_one_of(request, keys):
             message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
-            return ProxyError(401, message, "invalid_api_key").response()
+            raise AuthError(message)
         return await endpoint(request)
 
     return guarded

@@ -1,14 +1,17 @@
-"""What the handlers share: the services that the app's lifespan builds and owns."""
+"""What the handlers share: the services that the app's lifespan builds and owns, and the
+exchange with upstream that each request gets from them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from app.api.exchange import Exchange
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.ops.metrics import Metrics
 from app.settings import Settings
-from app.upstream.client import Upstream
+from app.upstream.interface import Incoming, UpstreamApi
+from app.upstream.relay import Timeouts
 
 
 @dataclass(frozen=True)
@@ -16,13 +19,29 @@ class Services:
     """What the handlers need; built and owned by the app's lifespan."""
 
     settings: Settings
-    upstream: Upstream
+    upstream: UpstreamApi
     catalog: CatalogRefresher
     metrics: Metrics
     image_models: ImageModels
     client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
+    timeouts: Timeouts = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timeouts", Timeouts.of(self.settings))
 
 
 def services(request: Request) -> Services:
     found: Services = request.state.services
     return found
+
+
+def exchange_for(request: Request) -> Exchange:
+    """The exchange with upstream for `request`: the services, the client's request as upstream
+    needs it, and its log record."""
+    proxy: Services = request.state.services
+    note = request.state.note
+    scope = request.scope
+    incoming = Incoming(scope["method"], scope["query_string"], scope["headers"], note.request_id)
+    return Exchange(
+        proxy.upstream, proxy.catalog, proxy.image_models, proxy.timeouts, incoming, note
+    )

@@ -4,16 +4,28 @@ each takes, and whether it streams. Loaded on first use, then kept for a refresh
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from cachetools import TTLCache
 from yarl import URL
 
-from app.translate.images import ImageModel
-from app.upstream.client import Upstream, UpstreamError
+from app.catalog.source import Source
+from app.errors import UpstreamFailure, UpstreamUnavailable
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImageModel:
+    """A model as the Images API lists it: the parameters it takes (name -> descriptor, e.g.
+    `{"type": "enum", "values": [...]}`), and whether it can stream."""
+
+    id: str
+    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    streams: bool = False
 
 
 def parse_image_models(body: bytes) -> dict[str, ImageModel]:
@@ -41,14 +53,14 @@ def _image_model(row: dict[str, Any]) -> ImageModel:
 class ImageModels:
     """The Images API's models as last loaded. `find` loads them when they are older than
     `max_age_seconds` (one load at a time; callers share it); a failed load keeps the last good
-    list, and with none, raises UpstreamError.
+    list, and with none, raises UpstreamUnavailable.
 
     It also remembers, for `images_only_seconds`, the models that chat refused as served only
     by the Images API: its list cannot tell (it lists models that chat serves too).
     """
 
     def __init__(
-        self, upstream: Upstream, max_age_seconds: float, images_only_seconds: float = 3600
+        self, upstream: Source, max_age_seconds: float, images_only_seconds: float = 3600
     ) -> None:
         self._upstream = upstream
         self._max_age = max_age_seconds
@@ -77,8 +89,8 @@ class ImageModels:
         url = URL(f"{self._upstream.base}/images/models")
         try:
             self._models = parse_image_models(await self._upstream.download(url))
-        except (UpstreamError, ValueError) as error:
+        except (UpstreamFailure, ValueError) as error:
             if self._models is None:
-                raise UpstreamError(f"the Images API's model list: {error}") from None
+                raise UpstreamUnavailable(f"the Images API's model list: {error}") from None
             logger.warning("keeping the last Images API model list: %s", error)
         self._loaded_at = time.monotonic()

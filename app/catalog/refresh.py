@@ -4,24 +4,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
 
 from cachetools import TTLCache
 from yarl import URL
 
-from app.catalog import snapshot
-from app.catalog.parse_worker import ParseWorker
-from app.catalog.records import Catalog, CatalogError, Model, merge_into, parse_model_answer
+from app.catalog import listings, snapshot
+from app.catalog.records import Catalog, Model, parse_model_answer
+from app.catalog.source import Source
+from app.errors import UpstreamFailure
 from app.settings import Settings
-from app.upstream.client import Upstream, UpstreamError
 
 logger = logging.getLogger(__name__)
 
-# `all` lists every model; the plain list is queried too because a query can omit models that
-# another returns, and so is each output modality seen (image-only models hide from the default).
-FIRST_QUERIES: tuple[str | None, ...] = ("all", None)
-ALWAYS_QUERIED_MODALITIES = frozenset({"text", "image", "audio"})
-MAX_PAGES = 100
 FIRST_RETRY_SECONDS = 1.0
 
 
@@ -29,7 +23,7 @@ class CatalogRefresher:
     """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
     model it does not know. `current` is None until the first load succeeds."""
 
-    def __init__(self, upstream: Upstream, settings: Settings) -> None:
+    def __init__(self, upstream: Source, settings: Settings) -> None:
         self.current: Catalog | None = None
         self.refresh_failures = 0  # since start-up, for the metrics
         self._upstream = upstream
@@ -137,7 +131,7 @@ class CatalogRefresher:
         url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}")
         try:
             model = parse_model_answer(await self._upstream.download(url))
-        except UpstreamError as error:
+        except UpstreamFailure as error:
             logger.info("could not look %s up again: %s", model_id, error)
             return None
         if model is not None and self.current is not None:
@@ -154,7 +148,8 @@ class CatalogRefresher:
                 logger.info("catalog snapshot loaded: %d models", len(self.current.models))
 
     async def _load_and_swap(self) -> Catalog:
-        catalog = await self._load()
+        base = URL(f"{self._settings.openrouter_base_url}/models")
+        catalog = await listings.load(self._upstream, base, self.current)
         self.current = catalog
         logger.info("catalog loaded: %d models", len(catalog.models))
         await self._save_snapshot(catalog)
@@ -168,64 +163,3 @@ class CatalogRefresher:
             await asyncio.to_thread(snapshot.save, path, catalog)
         except OSError as error:  # the live catalog serves on; the next refresh tries again
             logger.warning("could not write the catalog snapshot to %s: %s", path, error)
-
-    async def _load(self) -> Catalog:
-        """Query every listing, one at a time, and merge them by id as they come (so that one
-        listing at a time is in memory, not eleven). A query that fails never shrinks the
-        catalog: the previous catalog's models are kept then. Raises CatalogError when all fail."""
-        previous = self.current
-        merged: dict[str, Model] = {}
-        async with ParseWorker() as worker:
-            failures = await self._merge_listings(worker, FIRST_QUERIES, merged)
-            later = self._modality_queries(merged.values(), previous)
-            failures += await self._merge_listings(worker, later, merged)
-        if not merged:
-            raise CatalogError(f"every catalog query failed, the first with: {failures[0]}")
-        if failures and previous is not None:
-            merge_into(merged, previous.models)
-        return Catalog(tuple(merged.values()))
-
-    async def _merge_listings(
-        self, worker: ParseWorker, queries: Iterable[str | None], merged: dict[str, Model]
-    ) -> list[Exception]:
-        """Fetch each listing into `merged` (the first record of an id wins); the failures."""
-        failures: list[Exception] = []
-        for query in queries:
-            try:
-                listing = await self._fetch_listing(worker, query)
-            except Exception as error:  # any failure: this listing is missing
-                failures.append(error)
-                continue
-            merge_into(merged, listing)
-        return failures
-
-    @staticmethod
-    def _modality_queries(models: Iterable[Model], previous: Catalog | None) -> list[str]:
-        """One query per output modality seen, now or in the previous catalog."""
-        seen = previous.output_modalities_seen() if previous else set()
-        seen.update(modality for model in models for modality in model.output_modalities)
-        return sorted(seen | ALWAYS_QUERIED_MODALITIES)
-
-    async def _fetch_listing(
-        self, worker: ParseWorker, output_modalities: str | None
-    ) -> list[Model]:
-        """Every page of `GET /models?output_modalities=...`, following `links.next`."""
-        url = URL(f"{self._settings.openrouter_base_url}/models")
-        if output_modalities:
-            url = url.with_query(output_modalities=output_modalities)
-        models: list[Model] = []
-        for _ in range(MAX_PAGES):
-            body = await self._upstream.download(url)
-            page = await worker.parse(body)
-            models += page.models
-            if page.next_url is None:
-                return models
-            url = _same_origin(url, url.join(URL(page.next_url)))
-        raise CatalogError(f"more than {MAX_PAGES} pages of models at {url}")
-
-
-def _same_origin(base: URL, target: URL) -> URL:
-    """`links.next` must stay on the upstream host: the key is sent there too."""
-    if target.origin() != base.origin():
-        raise CatalogError(f"links.next points away from the upstream host: {target}")
-    return target

@@ -1,32 +1,12 @@
-"""The catalog for people: loading it for the command line, a table of models, and the policy's
-decision for one request explained in words (`modality-proxy models` and `explain`)."""
+"""The catalog for people: a table of models (`modality-proxy models`), and aligned columns."""
 
-import asyncio
 from collections.abc import Sequence
-from pathlib import Path
 
 import orjson
 
-from app.catalog.records import Catalog, Model, parse_page
-from app.catalog.refresh import CatalogRefresher
-from app.policy.modalities import MISSING, Action, decide
-from app.settings import Settings
-from app.upstream.client import Upstream
+from app.catalog.records import Model
 
 COLUMNS = ("id", "outputs", "inputs", "context", "price")
-
-
-def load_catalog(settings: Settings, file: Path | None) -> Catalog:
-    """The catalog from `file` (a `GET /models` answer or a proxy snapshot), or else fetched
-    and merged from `OPENROUTER_BASE_URL` as the proxy does. Raises CatalogError or OSError."""
-    if file is not None:
-        return Catalog(tuple(parse_page(file.read_bytes()).models), source=str(file))
-    return asyncio.run(_fetch(settings))
-
-
-async def _fetch(settings: Settings) -> Catalog:
-    async with Upstream(settings) as upstream:
-        return await CatalogRefresher(upstream, settings).refresh()
 
 
 def table(models: Sequence[Model]) -> str:
@@ -75,35 +55,3 @@ def _dollars(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return 0.0
-
-
-def _listed(modalities: Sequence[str] | None) -> str:
-    return ", ".join(modalities or ()) or "nothing"
-
-
-def explain(
-    catalog: Catalog, model_id: str, modalities: list[str] | None, settings: Settings
-) -> str:
-    """What the proxy would send upstream for a chat request to `model_id` asking for
-    `modalities` (None: no `modalities` field), and why, in words."""
-    model = catalog.lookup(model_id)
-    requested: object = MISSING if modalities is None else modalities
-    outputs = model.output_modalities if model else None
-    decision = decide(requested, model_id, outputs, settings.proxy_on_unsupported)
-    if model is None:
-        known = f"{model_id} is not in the catalog ({len(catalog.models)} models)."
-    else:
-        known = f"{model_id} is {model.id} in the catalog; it outputs {_listed(outputs)}."
-    sent = {
-        Action.UNCHANGED: "the request goes upstream unchanged, byte for byte.",
-        Action.REWRITE: f"modalities is set to {list(decision.modalities)}.",
-        Action.DROP: "the modalities field is dropped (text is OpenRouter's default).",
-        Action.REJECT: "the proxy answers 400 itself; nothing goes upstream.",
-        Action.INVALID: "the proxy answers 400 itself; nothing goes upstream.",
-    }[decision.action]
-    asked = "no modalities field" if modalities is None else f"modalities {modalities}"
-    return (
-        f"{known}\nAsked for {asked}: {decision.action}.\n"
-        f"Why: {decision.reason}.\nSo {sent}\n"
-        f"X-Modalities: {decision.header(field_present=modalities is not None)}"
-    )

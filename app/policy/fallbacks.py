@@ -5,7 +5,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from app.errors import ProxyError
+from app.errors import ClientError
 from app.policy.modalities import Action, Decision
 
 # Upstream answers after which the next model is tried; 400, 401, 402 and 403 are the client's
@@ -16,13 +16,13 @@ ABSENT = "absent"  # the body's `modalities` when a decision drops it
 
 def candidates(payload: dict[str, Any]) -> list[str] | None:
     """The models to try, in order: `model` first when given, then `models` (without repeating
-    it); None when there is no `models` list. ProxyError (400) for a `models` that is not a
+    it); None when there is no `models` list. ClientError (400) for a `models` that is not a
     list of strings."""
     listed = payload.get("models")
     if listed is None:
         return None
     if not isinstance(listed, list) or not all(isinstance(m, str) and m for m in listed):
-        raise ProxyError(400, "`models` must be a list of model ids", "invalid_models")
+        raise ClientError("`models` must be a list of model ids", "invalid_models")
     first = payload.get("model")
     head = [first] if isinstance(first, str) and first else []
     return head + [model for model in listed if model not in head]

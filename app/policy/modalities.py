@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from app.catalog.records import Model
 from app.settings import OnUnsupported
 
 CHAT_MODALITIES: Final = frozenset({"text", "image", "audio"})
@@ -132,3 +133,17 @@ def _as_modality_list(value: object) -> list[str] | None:
 def _words(modalities: Sequence[str] | frozenset[str]) -> str:
     names = list(modalities) if isinstance(modalities, Sequence) else sorted(modalities)
     return " and ".join(names) if names else "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """`decide` with what one route fixes: the setting for what a model cannot produce, and what
+    the route's `modalities` can name."""
+
+    on_unsupported: OnUnsupported
+    names: frozenset[str] = CHAT_MODALITIES
+
+    def decide(self, requested: object, model_id: str, model: Model | None) -> Decision:
+        """The decision for `requested` to `model_id`; `model` is its record (None: unknown)."""
+        outputs = model.output_modalities if model else None
+        return decide(requested, model_id, outputs, self.on_unsupported, self.names)

@@ -7,14 +7,46 @@ use"), and audio asked without `stream: true`. Pure: the route applies the plan 
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import orjson
 
 from app.catalog.records import Model
-from app.policy.modalities import Action, Decision
+from app.errors import ClientError
+from app.policy import fallbacks
+from app.policy.modalities import MISSING, Action, Decision
 
 TOOL_PARAMETERS: Final = ("tools", "tool_choice", "parallel_tool_calls")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request body being planned: its bytes as the client sent them, the JSON object they
+    hold (a plan changes it in place), the model it names, and its `modalities` as the client
+    sent them (`MISSING` without the field)."""
+
+    body: bytes
+    payload: dict[str, Any]
+    model_id: str | None
+    requested: object
+
+    @classmethod
+    def of(cls, body: bytes, payload: dict[str, Any]) -> Self:
+        """The call for `payload`, parsed from `body`; ClientError for a `model` that is not a
+        string."""
+        model_id = payload.get("model")
+        if model_id is not None and not isinstance(model_id, str):
+            raise ClientError("`model` must be a string", "invalid_model")
+        return cls(body, payload, model_id, payload.get("modalities", MISSING))
+
+    def again(self) -> Self:
+        """The same call, parsed afresh from its body (a plan may have changed `payload`)."""
+        return self.of(self.body, orjson.loads(self.body))
+
+    def alone(self, model_id: str) -> Self:
+        """This call of a `models` fallback list, asking `model_id` alone."""
+        single = fallbacks.for_one(self.payload, model_id)
+        return self.of(orjson.dumps(single), single)
 
 
 def tools_to_drop(

@@ -11,13 +11,11 @@ the Images API has no field for), which the answer's `X-Dropped-Parameters` list
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
+from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
-from app.translate import sse
 
 # Taken by every model of the Images API, whatever its descriptors say.
 ALWAYS_TAKEN = frozenset({"model", "prompt", "n", "provider"})
@@ -36,16 +34,6 @@ ASPECT_RATIOS = (
 RATIO_TOLERANCE = 0.05  # 1792x1024 (1.75) is 16:9 (1.78), within 2%
 RESOLUTIONS = ((1024, "1K"), (2048, "2K"), (4096, "4K"))  # by the longer side, at most
 PNG = "image/png"
-
-
-@dataclass(frozen=True)
-class ImageModel:
-    """A model as the Images API lists it: the parameters it takes (name -> descriptor, e.g.
-    `{"type": "enum", "values": [...]}`), and whether it can stream."""
-
-    id: str
-    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    streams: bool = False
 
 
 # What a model that only chat serves can be asked through the chat bridge.
@@ -181,47 +169,6 @@ def refused(name: str, message: str) -> ProxyError:
     return ProxyError(400, message, f"unsupported_{name}" if name else "invalid_request")
 
 
-def with_urls(body: bytes) -> bytes:
-    """An Images API answer with each `b64_json` turned into a `data:` URL in `url`, for
-    `response_format: "url"` (the proxy keeps no files to link to)."""
-    answer = orjson.loads(body)
-    for item in answer.get("data", []):
-        if "b64_json" in item:
-            item["url"] = image_data_url(item)
-            del item["b64_json"]
-    return orjson.dumps(answer)
-
-
-def image_data_url(item: Mapping[str, Any]) -> str:
-    """One image of an Images API answer (`b64_json`, `media_type`) as a `data:` URL."""
-    return f"data:{item.get('media_type') or PNG};base64,{item['b64_json']}"
-
-
-def completed_events(body: bytes, kind: str) -> bytes:
-    """A buffered Images API answer as the events of a stream that has only its end: one
-    `{kind}.completed` event per image (`kind` is "image_generation" or "image_edit")."""
-    answer = orjson.loads(body)
-    events = [
-        sse.event(
-            {
-                "type": f"{kind}.completed",
-                "b64_json": item.get("b64_json"),
-                "created_at": answer.get("created"),
-                "output_format": item.get("media_type", PNG).removeprefix("image/"),
-                "usage": answer.get("usage"),
-            }
-        )
-        for item in answer.get("data", [])
-    ]
-    return b"".join(events) + sse.DONE
-
-
-def as_edit_event(event: bytes) -> bytes:
-    """An Images API stream event named as OpenAI names it for an edit (`image_edit.*`, which
-    the SDK expects of `images.edit`); base64 holds no dot, so only the names match."""
-    return event.replace(b"image_generation.", b"image_edit.") + b"\n\n"
-
-
 def chat_body(request: ImageRequest, modalities: Sequence[str]) -> dict[str, Any]:
     """The chat request that asks a model only chat serves for what `request` asks of the
     Images API: the prompt and input images as one user message, `aspect_ratio` and
@@ -242,30 +189,6 @@ def chat_body(request: ImageRequest, modalities: Sequence[str]) -> dict[str, Any
     if "provider" in payload:
         body["provider"] = payload["provider"]
     return body
-
-
-def images_from_chat(body: bytes) -> bytes:
-    """A chat completion's images as an Images API answer (`data[].b64_json`, `usage` in OpenAI's
-    token names); ValueError when it holds no image."""
-    completion = orjson.loads(body)
-    message = (completion.get("choices") or [{}])[0].get("message") or {}
-    data = [_from_data_url(image["image_url"]["url"]) for image in message.get("images") or []]
-    if not data:
-        raise ValueError(f"{completion.get('model')} answered without an image")
-    usage = completion.get("usage") or {}
-    tokens = {
-        "input_tokens": usage.get("prompt_tokens", 0),
-        "output_tokens": usage.get("completion_tokens", 0),
-        "total_tokens": usage.get("total_tokens", 0),
-    }
-    return orjson.dumps({"created": completion.get("created"), "data": data, "usage": tokens})
-
-
-def _from_data_url(url: str) -> dict[str, str]:
-    head, _, data = url.partition(",")
-    if not head.startswith("data:") or not head.endswith(";base64"):
-        raise ValueError("an image that is not a base64 data URL")
-    return {"b64_json": data, "media_type": head[5:].removesuffix(";base64")}
 
 
 def data_url(content: bytes, media_type: str | None) -> str:

@@ -1,38 +1,33 @@
-"""The upstream side: the pooled HTTP client, fixed to one host, and the headers it sends.
+"""The pooled HTTP client, fixed to one host: it sends requests and downloads, nothing more.
 
 With `app.upstream.relay` (the relayed answer), the only module that knows the HTTP client library
-(aiohttp, chosen by measurement: see bench/README.md); everything else calls `Upstream`.
+(aiohttp, chosen by measurement: see bench/README.md); everything else sees `Upstream` through
+`app.upstream.interface`.
 """
 
 import asyncio
 import logging
 import urllib.request
-from collections.abc import AsyncIterable, Awaitable, Sequence
+from collections.abc import AsyncIterable, Awaitable
 from types import TracebackType
 from typing import Self
 from urllib.parse import unquote_to_bytes
 
 import aiohttp
 from multidict import CIMultiDict
-from starlette.requests import Request
-from starlette.responses import Response
 from yarl import URL
 
-from app.errors import ProxyError
-from app.ops import metrics as observability
+from app.errors import ClientError, UpstreamUnavailable
+from app.ops import metrics
 from app.settings import Settings
-from app.upstream.headers import RECOMPUTED_ON_REQUEST, Headers, without_hop_by_hop
-from app.upstream.relay import Exchange, RelayResponse, Timeouts, Upstreamed
-from app.upstream.reshape import Reshaper
+from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
+from app.upstream.interface import Incoming
+from app.upstream.relay import Timeouts
 
 logger = logging.getLogger(__name__)
 
 # aiohttp adds these unless told not to; the proxy sends only what the client sent.
 NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
-
-
-class UpstreamError(Exception):
-    """A catalog download that failed: unreachable, timed out, or not a 200."""
 
 
 def egress_proxy(base_url: str) -> str | None:
@@ -47,12 +42,12 @@ def egress_proxy(base_url: str) -> str | None:
 def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
     """The part of a request path after `prefix`, still percent-encoded as the client sent it.
 
-    Raises ProxyError for `.` and `..` segments (in any encoding): they would leave the API root.
+    Raises ClientError for `.` and `..` segments (in any encoding): they would leave the API root.
     """
     rest = raw_path[len(prefix) :]
     if any(unquote_to_bytes(segment) in (b".", b"..") for segment in rest.split(b"/")):
         message = "The request path must not contain '.' or '..' segments"
-        raise ProxyError(400, message, "invalid_path")
+        raise ClientError(message, "invalid_path")
     return rest
 
 
@@ -73,14 +68,11 @@ class Upstream:
         # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
         gateway = settings.proxy_api_keys or settings.proxy_api_keys_file
         # The request id replaces the client's X-Request-Id (see app.ops.metrics).
-        not_forwarded = RECOMPUTED_ON_REQUEST | {observability.HEADER}
+        not_forwarded = RECOMPUTED_ON_REQUEST | {metrics.HEADER}
         self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
-        first_byte = settings.proxy_first_byte_timeout_seconds
-        idle = settings.proxy_read_timeout_seconds
-        # aiohttp's own read timeout watches the gaps at a third of the cost of a timeout per
-        # piece, but it bounds the wait for the answer's start too: used when that is no harm.
-        self._native_read_timeout = idle if idle >= first_byte else None
-        self._timeouts = Timeouts(first_byte, None if idle >= first_byte else idle)
+        # aiohttp's own read timeout watches the gaps when the relay does not (see Timeouts).
+        watched = Timeouts.of(settings).idle is None
+        self._native_read_timeout = settings.proxy_read_timeout_seconds if watched else None
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(
@@ -110,65 +102,37 @@ class Upstream:
         assert self._session is not None, "use Upstream as an async context manager"
         return self._session
 
-    def request_headers(self, request: Request) -> Headers:
-        """What goes upstream: the client's headers less hop-by-hop ones, with its
-        `Authorization` (in gateway mode: not), or else the server's key."""
-        headers = without_hop_by_hop(request.headers.raw, self._not_forwarded)
-        if self._server_auth and all(name != b"authorization" for name, _ in headers):
-            headers.append((b"authorization", self._server_auth.encode()))
-        headers.append((observability.HEADER, request.state.note.request_id.encode()))
-        return headers
-
-    def forward(
-        self,
-        request: Request,
-        path: bytes,
-        content: bytes,
-        extra_headers: Sequence[tuple[bytes, bytes]] = (),
-        reshaper: Reshaper | None = None,
-    ) -> Response:
-        """A response that, when served, sends `content` to `{base}/{path}` (see `send`) and
-        relays the answer (see `RelayResponse`), reshaped by `reshaper` if given."""
-        headers = list(extra_headers)
-
-        async def exchange() -> Upstreamed:
-            sent = await self.send(request, path, content, proxy_made=reshaper is not None)
-            return Upstreamed(sent, headers, reshaper)
-
-        return self.relay(exchange, headers)
-
-    def relay(self, exchange: Exchange, headers: Headers) -> Response:
-        """A response that runs `exchange` when served and relays what it gives; `headers` go on
-        the proxy's own 502 and 504 answers."""
-        return RelayResponse(exchange, self._timeouts, headers)
-
     def send(
         self,
-        request: Request,
+        incoming: Incoming,
         path: bytes,
         content: bytes | AsyncIterable[bytes],
         proxy_made: bool = False,
         content_type: str = "application/json",
         length: int | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
-        """Send `content` to `{base}/{path}` with the request's method, query and headers. With
-        `proxy_made`, `content` is a body of `content_type` that the proxy made (chunks sent as
-        they come, `length` bytes in all), and the answer is asked for uncompressed, for the
-        proxy to read."""
-        query: bytes = request.scope["query_string"]
+        """Send `content` to `{base}/{path}` with the client's method, query and headers (less
+        hop-by-hop ones; its `Authorization`, or else the server's key; in gateway mode always
+        the server's), and the request id. With `proxy_made`, `content` is a body of
+        `content_type` that the proxy made (chunks sent as they come, `length` bytes in all),
+        and the answer is asked for uncompressed, for the proxy to read."""
         target = f"{self.base}/{path.decode('latin-1')}"
+        query = incoming.query
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
         headers = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in self.request_headers(request)
+            for name, value in without_hop_by_hop(incoming.headers, self._not_forwarded)
         )
+        if self._server_auth and "authorization" not in headers:
+            headers["authorization"] = self._server_auth
+        headers[metrics.HEADER.decode()] = incoming.request_id
         if proxy_made:
             headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = content_type
         if length is not None:
             headers["Content-Length"] = str(length)
         return self.session.request(
-            request.method,
+            incoming.method,
             url,
             data=content,
             headers=headers,
@@ -179,7 +143,7 @@ class Upstream:
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
         read in chunks that yield to the event loop in between (a megabyte already buffered
-        would otherwise be read in one go). Raises UpstreamError."""
+        would otherwise be read in one go). Raises UpstreamUnavailable."""
         headers = {"Authorization": self._server_auth} if self._server_auth else {}
         timeout = aiohttp.ClientTimeout(total=self._settings.proxy_catalog_timeout_seconds)
         chunks = []
@@ -192,10 +156,10 @@ class Upstream:
                 proxy=self._egress_proxy,
             ) as response:
                 if response.status != 200:
-                    raise UpstreamError(f"GET {url} answered {response.status}")
+                    raise UpstreamUnavailable(f"GET {url} answered {response.status}")
                 async for chunk in response.content.iter_any():
                     chunks.append(chunk)
                     await asyncio.sleep(0)
         except (aiohttp.ClientError, TimeoutError) as error:
-            raise UpstreamError(f"GET {url} failed: {type(error).__name__}") from None
+            raise UpstreamUnavailable(f"GET {url} failed: {type(error).__name__}") from None
         return b"".join(chunks)

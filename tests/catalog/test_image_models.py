@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 
-from app.catalog.image_models import ImageModels, parse_image_models
+from app.catalog.image_models import ImageModel, ImageModels, parse_image_models
 from app.dev.emulator import FakeOpenRouter
-from app.translate.images import ImageModel
-from app.upstream.client import Upstream, UpstreamError
+from app.errors import UpstreamUnavailable
+from app.upstream.client import Upstream
 from tests.conftest import proxy_settings
 
 pytestmark = pytest.mark.anyio
@@ -58,5 +58,5 @@ async def test_a_failed_reload_keeps_the_last_list_and_a_first_failure_raises(
     assert await models.find("qwen/qwen-image-3") is not None
     fake.images.models_down = True
     assert await models.find("qwen/qwen-image-3") is not None
-    with pytest.raises(UpstreamError):
+    with pytest.raises(UpstreamUnavailable):
         await ImageModels(upstream, max_age_seconds=0).find("qwen/qwen-image-3")

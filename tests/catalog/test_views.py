@@ -1,4 +1,4 @@
-"""The catalog for people, in-process: the models table, prices, explanations, the demo."""
+"""The catalog for people, in-process: loading it, the models table, prices, the demo."""
 
 import httpx2
 import orjson
@@ -6,16 +6,17 @@ import pytest
 
 from app.catalog import views as catalog_views
 from app.catalog.records import Catalog, Model, parse_page
+from app.cli import load_catalog
 from app.dev import demo
 from app.dev.emulator import DATA_DIR
-from app.settings import OnUnsupported, Settings
+from app.settings import Settings
 
 SNAPSHOT = DATA_DIR / "models-all-2026-08-19.json"
 
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    return catalog_views.load_catalog(Settings(), SNAPSHOT)
+    return load_catalog(Settings(), SNAPSHOT)
 
 
 def test_a_catalog_file_loads_with_its_name_as_source(catalog: Catalog) -> None:
@@ -25,7 +26,7 @@ def test_a_catalog_file_loads_with_its_name_as_source(catalog: Catalog) -> None:
 
 def test_the_live_catalog_loads_like_the_proxys(fake_url: str) -> None:
     settings = Settings(openrouter_base_url=f"{fake_url}/api/v1")
-    assert len(catalog_views.load_catalog(settings, None).models) == 549
+    assert len(load_catalog(settings, None).models) == 549
 
 
 @pytest.mark.parametrize(
@@ -50,33 +51,6 @@ def test_the_table_has_one_aligned_line_per_model(catalog: Catalog) -> None:
     lines = catalog_views.table(flux).splitlines()
     assert len(lines) == 1 + len(flux)
     assert len({line.index("image ") for line in lines[1:]}) == 1  # one column start
-
-
-@pytest.mark.parametrize(
-    ("model", "modalities", "on_unsupported", "says"),
-    [
-        (
-            "black-forest-labs/flux.2-pro",
-            ["image", "text"],
-            OnUnsupported.REJECT,
-            "set to ['image']",
-        ),
-        ("openai/gpt-5", ["image"], OnUnsupported.DROP, "is dropped"),
-        ("openai/gpt-5", ["image"], OnUnsupported.PASSTHROUGH, "unchanged"),
-        ("openai/gpt-5", None, OnUnsupported.REJECT, "no modalities field"),
-        ("openai/gpt-5", [], OnUnsupported.REJECT, "is dropped"),
-        ("openai/text-embedding-ada-002", ["text"], OnUnsupported.REJECT, "outputs embeddings"),
-    ],
-)
-def test_explain(
-    catalog: Catalog,
-    model: str,
-    modalities: list[str] | None,
-    on_unsupported: OnUnsupported,
-    says: str,
-) -> None:
-    settings = Settings(proxy_on_unsupported=on_unsupported)
-    assert says in catalog_views.explain(catalog, model, modalities, settings)
 
 
 def test_demo_rows() -> None:

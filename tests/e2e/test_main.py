@@ -14,7 +14,7 @@ def failing_forward(*args: object, **kwargs: object) -> None:
 def test_an_unexpected_error_is_a_500_in_openai_format(
     start_proxy: ProxyFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(Upstream, "forward", failing_forward)
+    monkeypatch.setattr(Upstream, "send", failing_forward)
     with start_proxy() as url:
         response = httpx2.get(f"{url}/v1/credits", headers={"Authorization": "Bearer sk-secret"})
     assert response.status_code == 500

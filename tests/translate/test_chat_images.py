@@ -5,9 +5,10 @@ from typing import Any
 import orjson
 import pytest
 
+from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
+from app.translate import chat_image_answers as answers
 from app.translate import chat_images
-from app.translate.images import ImageModel
 
 MODEL = "maker/images-only"
 ASK = {"role": "user", "content": "A red square"}
@@ -317,7 +318,7 @@ USAGE = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3, "cost": 
 
 
 def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
-    completion = orjson.loads(chat_images.chat_completion_from_images(orjson.dumps(ANSWER), MODEL))
+    completion = orjson.loads(answers.chat_completion_from_images(orjson.dumps(ANSWER), MODEL))
     assert completion.pop("id").startswith("gen-")
     assert completion == {
         "object": "chat.completion",
@@ -344,13 +345,13 @@ def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
 )
 def test_usage_without_cost_or_counts(usage: Any, expected: dict[str, Any]) -> None:
     answer = {"data": ANSWER["data"], "usage": usage}
-    completion = orjson.loads(chat_images.chat_completion_from_images(orjson.dumps(answer), MODEL))
+    completion = orjson.loads(answers.chat_completion_from_images(orjson.dumps(answer), MODEL))
     assert completion["usage"] == expected
     assert isinstance(completion["created"], int)  # the answer had none: now
 
 
 def test_an_images_answer_becomes_the_chunks_of_a_streamed_completion() -> None:
-    events = chat_images.chat_chunks_from_images(orjson.dumps(ANSWER), MODEL)
+    events = answers.chat_chunks_from_images(orjson.dumps(ANSWER), MODEL)
     *payloads, done = events.split(b"\n\n")[:-1]
     assert done == b"data: [DONE]"
     chunks = [orjson.loads(payload.removeprefix(b"data: ")) for payload in payloads]
@@ -382,6 +383,6 @@ NOT_AN_IMAGES_ANSWER = [
 @pytest.mark.parametrize("body", NOT_AN_IMAGES_ANSWER)
 def test_an_answer_without_images_is_an_error_both_ways(body: bytes) -> None:
     with pytest.raises(ValueError, match="without images"):
-        chat_images.chat_completion_from_images(body, MODEL)
+        answers.chat_completion_from_images(body, MODEL)
     with pytest.raises(ValueError, match="without images"):
-        chat_images.chat_chunks_from_images(body, MODEL)
+        answers.chat_chunks_from_images(body, MODEL)

@@ -5,9 +5,10 @@ from typing import Any
 import orjson
 import pytest
 
+from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
-from app.translate import images
-from app.translate.images import ImageModel, ImageRequest
+from app.translate import image_answers, images
+from app.translate.images import ImageRequest
 
 RATIOS = {"type": "enum", "values": ["1:1", "2:3", "3:2", "16:9", "9:16"]}
 RATIO_MODEL = ImageModel(
@@ -112,7 +113,7 @@ ANSWER = {
 
 
 def test_url_answers_hold_data_urls() -> None:
-    answer = orjson.loads(images.with_urls(orjson.dumps(ANSWER)))
+    answer = orjson.loads(image_answers.with_urls(orjson.dumps(ANSWER)))
     assert [item.get("url") for item in answer["data"]] == [
         "data:image/webp;base64,QUJD",
         "data:image/png;base64,REVG",
@@ -121,7 +122,7 @@ def test_url_answers_hold_data_urls() -> None:
 
 
 def test_a_whole_answer_becomes_one_completed_event_per_image() -> None:
-    events = images.completed_events(orjson.dumps(ANSWER), "image_edit")
+    events = image_answers.completed_events(orjson.dumps(ANSWER), "image_edit")
     *payloads, done = events.split(b"\n\n")[:-1]
     assert done == b"data: [DONE]"
     first, second = (orjson.loads(payload.removeprefix(b"data: ")) for payload in payloads)
@@ -137,7 +138,7 @@ def test_a_whole_answer_becomes_one_completed_event_per_image() -> None:
 
 def test_stream_events_are_renamed_for_an_edit() -> None:
     event = b'event: image_generation.completed\ndata: {"type":"image_generation.completed"}'
-    assert images.as_edit_event(event) == (
+    assert image_answers.as_edit_event(event) == (
         b'event: image_edit.completed\ndata: {"type":"image_edit.completed"}\n\n'
     )
 
@@ -190,7 +191,7 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
         "choices": [{"message": {"content": "Here", "images": [image]}}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
     }
-    assert orjson.loads(images.images_from_chat(orjson.dumps(completion))) == {
+    assert orjson.loads(image_answers.images_from_chat(orjson.dumps(completion))) == {
         "created": 9,
         "data": [{"b64_json": "QUJD", "media_type": "image/jpeg"}],
         "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
@@ -207,7 +208,7 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
 def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, Any]) -> None:
     completion = orjson.dumps({"model": "chat/only", "choices": [{"message": message}]})
     with pytest.raises(ValueError, match="image"):
-        images.images_from_chat(completion)
+        image_answers.images_from_chat(completion)
 
 
 def test_an_upload_becomes_a_data_url() -> None:
@@ -224,4 +225,4 @@ def test_an_upload_becomes_a_data_url() -> None:
     ],
 )
 def test_an_answers_image_becomes_a_data_url(item: dict[str, Any], url: str) -> None:
-    assert images.image_data_url(item) == url
+    assert image_answers.image_data_url(item) == url

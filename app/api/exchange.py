@@ -1,0 +1,168 @@
+"""The exchange with upstream for one request, once it is planned: sent as planned, or tried
+again once after upstream refused its modalities, tried model by model down a `models` fallback
+list, or asked of the Images API for a model only that API serves.
+
+Built from explicit dependencies (`Exchange`), not from the request: the upstream client, the
+catalog, the Images API's model list, the client's request as upstream needs it, and the
+request's log record. Runs inside `RelayResponse`, before any byte reaches the client.
+"""
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import orjson
+from starlette.responses import Response
+
+from app.catalog.image_models import ImageModels
+from app.catalog.records import Model
+from app.catalog.refresh import CatalogRefresher
+from app.errors import ProxyError, UpstreamFailure
+from app.ops.metrics import Note
+from app.policy import fallbacks
+from app.policy.plan import Call
+from app.translate import chat_image_answers, chat_images
+from app.upstream import errors as upstream_errors
+from app.upstream.headers import Headers
+from app.upstream.interface import Exchange as Run
+from app.upstream.interface import Incoming, UpstreamApi, Upstreamed
+from app.upstream.relay import RelayResponse, Timeouts
+from app.upstream.reshape import Mapped, Reshape, Reshaper
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One request as it goes upstream: the path under the API root, the body, the proxy's
+    headers for the client's answer (`X-Modalities`...), and how to reshape that answer (which
+    also asks upstream for an uncompressed one, for the proxy to read)."""
+
+    path: bytes
+    content: bytes
+    headers: Headers
+    reshaper: Reshaper | None = None
+
+
+# What a route sends for a call to a model (None: not in the catalog); ProxyError when its
+# policy refuses the call.
+Plan = Callable[[Call, Model | None], Outgoing]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """What one request's exchange with upstream works with (see the module's docstring)."""
+
+    upstream: UpstreamApi
+    catalog: CatalogRefresher
+    image_models: ImageModels
+    timeouts: Timeouts
+    incoming: Incoming
+    note: Note
+
+    def relay(self, run: Run, headers: Headers) -> Response:
+        """The client's answer: `run` when served, its result relayed; `headers` go on the
+        proxy's own 502 and 504."""
+        return RelayResponse(run, self.timeouts, headers, self.note)
+
+    def forward(self, outgoing: Outgoing) -> Response:
+        """`outgoing` sent when served, and its answer relayed."""
+        return self.relay(functools.partial(self.send, outgoing), outgoing.headers)
+
+    async def send(self, outgoing: Outgoing) -> Upstreamed:
+        proxy_made = outgoing.reshaper is not None
+        answer = await self.upstream.send(
+            self.incoming, outgoing.path, outgoing.content, proxy_made
+        )
+        return Upstreamed(answer, outgoing.headers, outgoing.reshaper)
+
+    async def with_one_retry(
+        self, call: Call, first: Outgoing, plan: Plan, images_bridge: bool
+    ) -> Upstreamed:
+        """Send `first`; if upstream refuses its modalities, send what the model relearned says
+        instead, once; if it says the model is served only by the Images API (and the route
+        has the `images_bridge`), ask that instead (and go there directly for a while); else
+        relay the refusal as it came."""
+        model_id = call.model_id
+        assert model_id is not None, "only a call that names its model is retried"
+        if images_bridge and self.image_models.is_images_only(model_id):
+            return await self.through_images(model_id, first)
+        exchanged = await self.send(first)
+        answer = exchanged.answer
+        if answer.status not in upstream_errors.TELLING_STATUSES:
+            return exchanged
+        body = await answer.read()  # an error: small
+        error = upstream_errors.error_of(body, answer.headers.get("Content-Encoding"))
+        if upstream_errors.refuses_modalities(answer.status, error):
+            retry = await self._relearned(call, first, plan)
+            if retry is not None:
+                self.note.retried = "modalities"
+                return await self.send(retry)
+        elif images_bridge and upstream_errors.wants_images_endpoint(answer.status, error):
+            self.image_models.remember_images_only(model_id)
+            self.note.retried = "images"
+            return await self.through_images(model_id, first)
+        return replace(exchanged, read=body)
+
+    async def _relearned(self, call: Call, first: Outgoing, plan: Plan) -> Outgoing | None:
+        """What to send instead of `first` now that upstream refused its modalities: the call
+        planned again for what upstream says of the model now (`CatalogRefresher.relearn`), or
+        None when that changes nothing, or refuses it."""
+        assert call.model_id is not None
+        model = await self.catalog.relearn(call.model_id)
+        if model is None:
+            return None
+        try:
+            retry = plan(call.again(), model)
+        except ProxyError:
+            return None
+        return None if retry == first else retry
+
+    async def with_fallbacks(
+        self, tries: Sequence[tuple[Call, Model | None]], plan: Plan
+    ) -> Upstreamed:
+        """Each model in turn, asked alone with its own `modalities`, until one answers with
+        anything but 404, 408, 429 or 5xx (a 400, 401, 402 or 403 is the client's to fix, and
+        goes back as it is); a model whose plan refuses the call is skipped. When all fail,
+        the last failure goes back as it came (raised, when it was a refusal)."""
+        last: Upstreamed | None = None
+        refusal: ProxyError | None = None
+        for call, model in tries:
+            try:
+                attempt = plan(call, model)
+            except ProxyError as refused:
+                last, refusal = None, refused
+                continue
+            exchanged = await self.send(attempt)
+            if not fallbacks.tries_next(exchanged.answer.status):
+                return exchanged
+            last, refusal = replace(exchanged, read=await exchanged.answer.read()), None
+            self.note.retried = "fallback"
+        if last is None:
+            assert refusal is not None, "a fallback list has at least one model"
+            raise refusal
+        return last
+
+    async def through_images(self, model_id: str, first: Outgoing) -> Upstreamed:
+        """`first` (the chat body as planned) asked of the Images API, and its answer given back
+        as a chat completion, or as a chat stream's chunks (see `app.translate.chat_images`);
+        ClientError (400) for what the Images API cannot be asked."""
+        payload = orjson.loads(first.content)
+        headers = [*first.headers, (b"x-served-by", b"images")]
+        try:
+            served = await self.image_models.find(model_id)
+        except UpstreamFailure:
+            served = None  # the request goes unchecked: upstream says what it cannot take
+        try:
+            images_body = chat_images.images_request_from_chat(payload, served)
+        except ProxyError as refused:
+            raise refused.with_headers(headers) from None
+        if payload.get("stream") is True:
+            media_type, translate = b"text/event-stream", chat_image_answers.chat_chunks_from_images
+        else:
+            media_type, translate = (
+                b"application/json",
+                chat_image_answers.chat_completion_from_images,
+            )
+        to_chat = functools.partial(translate, model=model_id)
+        answer = Reshape(media_type, collect=lambda: Mapped(to_chat))
+        content = orjson.dumps(images_body)
+        return await self.send(Outgoing(b"images", content, headers, lambda _: answer))

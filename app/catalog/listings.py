@@ -1,0 +1,79 @@
+"""One load of the whole catalog: every listing of `GET /models` (each page of each query),
+parsed off the event loop and merged by id."""
+
+from collections.abc import Iterable
+
+from yarl import URL
+
+from app.catalog.parse_worker import ParseWorker
+from app.catalog.records import Catalog, CatalogError, Model, merge_into
+from app.catalog.source import Source
+
+# `all` lists every model; the plain list is queried too because a query can omit models that
+# another returns, and so is each output modality seen (image-only models hide from the default).
+FIRST_QUERIES: tuple[str | None, ...] = ("all", None)
+ALWAYS_QUERIED_MODALITIES = frozenset({"text", "image", "audio"})
+MAX_PAGES = 100
+
+
+async def load(source: Source, models_url: URL, previous: Catalog | None) -> Catalog:
+    """Query every listing at `models_url`, one at a time, and merge them by id as they come (so
+    that one listing at a time is in memory, not eleven). A query that fails never shrinks the
+    catalog: the `previous` catalog's models are kept then. Raises CatalogError when all fail."""
+    merged: dict[str, Model] = {}
+    async with ParseWorker() as worker:
+        fetch = _Listings(source, worker, models_url)
+        failures = await fetch.merge(FIRST_QUERIES, merged)
+        failures += await fetch.merge(_modality_queries(merged.values(), previous), merged)
+    if not merged:
+        raise CatalogError(f"every catalog query failed, the first with: {failures[0]}")
+    if failures and previous is not None:
+        merge_into(merged, previous.models)
+    return Catalog(tuple(merged.values()))
+
+
+def _modality_queries(models: Iterable[Model], previous: Catalog | None) -> list[str]:
+    """One query per output modality seen, now or in the previous catalog."""
+    seen = previous.output_modalities_seen() if previous else set()
+    seen.update(modality for model in models for modality in model.output_modalities)
+    return sorted(seen | ALWAYS_QUERIED_MODALITIES)
+
+
+class _Listings:
+    def __init__(self, source: Source, worker: ParseWorker, models_url: URL) -> None:
+        self._source, self._worker, self._url = source, worker, models_url
+
+    async def merge(
+        self, queries: Iterable[str | None], merged: dict[str, Model]
+    ) -> list[Exception]:
+        """Fetch each listing into `merged` (the first record of an id wins); the failures."""
+        failures: list[Exception] = []
+        for query in queries:
+            try:
+                listing = await self._fetch(query)
+            except Exception as error:  # any failure: this listing is missing
+                failures.append(error)
+                continue
+            merge_into(merged, listing)
+        return failures
+
+    async def _fetch(self, output_modalities: str | None) -> list[Model]:
+        """Every page of `GET /models?output_modalities=...`, following `links.next`."""
+        url = self._url
+        if output_modalities:
+            url = url.with_query(output_modalities=output_modalities)
+        models: list[Model] = []
+        for _ in range(MAX_PAGES):
+            page = await self._worker.parse(await self._source.download(url))
+            models += page.models
+            if page.next_url is None:
+                return models
+            url = _same_origin(url, url.join(URL(page.next_url)))
+        raise CatalogError(f"more than {MAX_PAGES} pages of models at {url}")
+
+
+def _same_origin(base: URL, target: URL) -> URL:
+    """`links.next` must stay on the upstream host: the key is sent there too."""
+    if target.origin() != base.origin():
+        raise CatalogError(f"links.next points away from the upstream host: {target}")
+    return target

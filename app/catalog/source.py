@@ -1,0 +1,18 @@
+"""Where the catalog comes from, as the catalog needs it: an API root and a download."""
+
+from typing import Protocol
+
+from yarl import URL
+
+
+class Source(Protocol):
+    """Upstream as the catalog sees it (`app.upstream.client.Upstream` is one)."""
+
+    @property
+    def base(self) -> str:
+        """The upstream API root, e.g. `https://openrouter.ai/api/v1`."""
+        ...
+
+    async def download(self, url: URL) -> bytes:
+        """The body of `GET url`; UpstreamFailure (`app.errors`) when there is none."""
+        ...

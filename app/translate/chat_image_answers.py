@@ -1,0 +1,73 @@
+"""The Images API's answer for a chat request, as a chat image model's would be: one
+`chat.completion`, or the chunks of a streamed one, with `message.images[]` holding `data:` URLs
+(pure; the request side is `app.translate.chat_images`)."""
+
+import os
+import time
+from typing import Any
+
+import orjson
+
+from app.translate import sse
+from app.translate.image_answers import image_data_url
+
+
+def chat_completion_from_images(body: bytes, model: str) -> bytes:
+    """An Images API answer as the `chat.completion` a chat image model answers: one choice whose
+    `message.images[]` holds each image as a `data:` URL; ValueError for an answer without
+    images."""
+    return orjson.dumps(_completion(body, model))
+
+
+def chat_chunks_from_images(body: bytes, model: str) -> bytes:
+    """The same answer as the SSE events of a streamed chat completion: the role, the images,
+    the end (`finish_reason`, `usage`), then `[DONE]`; ValueError as above."""
+    completion = _completion(body, model)
+    head = {name: completion[name] for name in ("id", "created", "model")}
+    images_delta = {"images": completion["choices"][0]["message"]["images"]}
+    deltas = [({"role": "assistant", "content": ""}, None), (images_delta, None), ({}, "stop")]
+    chunks = [
+        {**head, "object": "chat.completion.chunk", "choices": [_choice("delta", delta, end)]}
+        for delta, end in deltas
+    ]
+    chunks[-1]["usage"] = completion["usage"]
+    return b"".join(sse.event(chunk) for chunk in chunks) + sse.DONE
+
+
+def _completion(body: bytes, model: str) -> dict[str, Any]:
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        answer = None
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(data, list) or not data or not all(map(_is_image, data)):
+        raise ValueError(f"the Images API answered {model} without images")
+    urls = [{"type": "image_url", "image_url": {"url": image_data_url(i)}} for i in data]
+    message = {"role": "assistant", "content": "", "images": urls}
+    created = answer.get("created")
+    return {
+        "id": f"gen-{os.urandom(12).hex()}",
+        "object": "chat.completion",
+        "created": created if isinstance(created, int) else int(time.time()),
+        "model": model,
+        "choices": [_choice("message", message, "stop")],
+        "usage": _usage(answer.get("usage")),
+    }
+
+
+def _choice(kind: str, content: dict[str, Any], end: str | None) -> dict[str, Any]:
+    return {"index": 0, kind: content, "finish_reason": end, "native_finish_reason": end}
+
+
+def _is_image(item: Any) -> bool:
+    image = item.get("b64_json") if isinstance(item, dict) else None
+    return isinstance(image, str) and bool(image)
+
+
+def _usage(usage: Any) -> dict[str, Any]:
+    usage = usage if isinstance(usage, dict) else {}
+    names = ("prompt_tokens", "completion_tokens", "total_tokens")
+    tokens: dict[str, Any] = {name: usage.get(name, 0) for name in names}
+    if "cost" in usage:
+        tokens["cost"] = usage["cost"]
+    return tokens

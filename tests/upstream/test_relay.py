@@ -1,0 +1,148 @@
+"""The relayed answer, in-process: RelayResponse driven as an ASGI app over a fake upstream
+answer, without servers."""
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+from starlette.types import Message
+
+from app.errors import UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
+from app.ops.metrics import Note
+from app.upstream.interface import Upstreamed
+from app.upstream.relay import RelayResponse, Timeouts
+from app.upstream.reshape import Mapped, Reshape
+from tests.fake_upstream import FakeAnswer
+
+pytestmark = pytest.mark.anyio
+
+TIMEOUTS = Timeouts(first_byte=60, idle=None)
+CUT = aiohttp.ClientPayloadError("cut")
+
+
+async def served(response: RelayResponse) -> list[Message]:
+    """What the client gets of `response`: every ASGI message it sends."""
+    sent: list[Message] = []
+    later = asyncio.Event()
+
+    async def receive() -> Message:
+        await later.wait()  # the client stays: no http.disconnect
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await response({"type": "http", "state": {}}, receive, send)
+    return sent
+
+
+def relay(answer: FakeAnswer, note: Note, **upstreamed: Any) -> RelayResponse:
+    async def exchange() -> Upstreamed:
+        return Upstreamed(answer, [(b"x-modalities", b"image")], **upstreamed)
+
+    return RelayResponse(exchange, TIMEOUTS, [(b"x-modalities", b"image")], note)
+
+
+def body_of(messages: list[Message]) -> bytes:
+    return b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+
+
+async def test_an_answer_is_relayed_piece_by_piece_and_its_connection_released() -> None:
+    answer = FakeAnswer(200, [b"data: 1\n\n", b"data: 2\n\n"], "text/event-stream")
+    note = Note("r")
+    messages = await served(relay(answer, note))
+    start = messages[0]
+    assert start["status"] == 200
+    assert (b"x-modalities", b"image") in start["headers"]
+    assert [m["body"] for m in messages[1:]] == [b"data: 1\n\n", b"data: 2\n\n", b""]
+    assert (answer.released, answer.closed) == (True, False)
+    assert note.stream
+
+
+async def test_a_stream_cut_between_events_ends_with_an_error_event_and_a_closed_connection() -> (
+    None
+):
+    answer = FakeAnswer(200, [b"data: 1\n\n", CUT], "text/event-stream")
+    note = Note("r")
+    messages = await served(relay(answer, note))
+    last = orjson.loads(messages[-1]["body"].removeprefix(b"data: "))
+    assert last["choices"][0]["finish_reason"] == "error"
+    assert last["error"]["code"] == 502
+    assert (answer.released, answer.closed) == (False, True)
+    assert note.failure == "upstream_unavailable"
+
+
+async def test_a_cut_answer_that_is_not_a_stream_is_left_incomplete() -> None:
+    answer = FakeAnswer(200, [b'{"a":', CUT])
+    messages = await served(relay(answer, Note("r")))
+    assert messages[-1].get("more_body") is True  # never finished: the server drops it
+    assert answer.closed
+
+
+async def test_a_reshaped_answer_is_collected_whole_with_its_new_type() -> None:
+    answer = FakeAnswer(200, [b'{"n":', b"1}"])
+    upper = Reshape(b"text/plain", collect=lambda: Mapped(bytes.upper))
+    messages = await served(relay(answer, Note("r"), reshaper=lambda content_type: upper))
+    assert body_of(messages) == b'{"N":1}'
+    headers = dict(messages[0]["headers"])
+    assert headers[b"content-type"].startswith(b"text/plain")
+    assert answer.released
+
+
+async def test_an_answer_read_to_look_into_it_goes_on_as_it_came() -> None:
+    answer = FakeAnswer(404, b"")
+    messages = await served(relay(answer, Note("r"), read=b'{"error":{}}'))
+    assert messages[0]["status"] == 404
+    assert (b"content-length", b"12") in messages[0]["headers"]
+    assert body_of(messages) == b'{"error":{}}'
+
+
+@pytest.mark.parametrize(
+    ("failure", "raised", "code"),
+    [
+        (TimeoutError(), UpstreamTimeout, "upstream_timeout"),
+        (aiohttp.ClientConnectionError(), UpstreamUnavailable, "upstream_unavailable"),
+    ],
+)
+async def test_an_upstream_that_does_not_answer_is_raised_with_the_proxys_headers(
+    failure: Exception, raised: type[UpstreamFailure], code: str
+) -> None:
+    async def exchange() -> Upstreamed:
+        raise failure
+
+    response = RelayResponse(exchange, TIMEOUTS, [(b"x-modalities", b"image")], Note("r"))
+    with pytest.raises(raised) as error:
+        await served(response)
+    assert error.value.code == code
+    assert error.value.headers == [(b"x-modalities", b"image")]
+
+
+async def test_a_collected_answer_cut_short_is_raised_and_its_connection_closed() -> None:
+    answer = FakeAnswer(200, [b"{", CUT])
+    whole = Reshape(collect=lambda: Mapped(bytes.upper))
+    note = Note("r")
+    with pytest.raises(UpstreamUnavailable):
+        await served(relay(answer, note, reshaper=lambda content_type: whole))
+    assert (answer.released, answer.closed) == (False, True)
+    assert note.failure == "upstream_unavailable"
+
+
+async def test_a_client_that_leaves_cancels_the_exchange() -> None:
+    started, never = asyncio.Event(), asyncio.Event()
+
+    async def exchange() -> Upstreamed:
+        started.set()
+        await never.wait()
+        raise AssertionError("not reached")
+
+    async def receive() -> Message:
+        await started.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is sent to a client that left")
+
+    response = RelayResponse(exchange, TIMEOUTS, [], Note("r"))
+    await response({"type": "http", "state": {}}, receive, send)  # returns: no error raised
