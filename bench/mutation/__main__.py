@@ -3,7 +3,8 @@ tests kill, and the ones they let through.
 
 A module is named by path (`app/policy/modalities.py`), dotted name (`app.policy.modalities`) or
 file name when only one module has it (`modalities`); its tests are the mirrored file
-(`tests/policy/test_modalities.py`). Without names, every pure module (see PURE). Mutants run one
+(`tests/policy/test_modalities.py`), or for a module without one the files of the mirrored folder
+that import it. Without names, every pure module (see PURE). Mutants run one
 at a time (the machine is shared): a few minutes for all of them.
 """
 
@@ -27,9 +28,9 @@ def main(modules: tuple[str, ...]) -> None:
     sources = [_source(name) for name in modules] or _pure()
     tests = [_tests_of(source) for source in sources]  # all found before the first run
     outcomes = []
-    for source, test_file in zip(sources, tests, strict=True):
+    for source, test_files in zip(sources, tests, strict=True):
         click.echo(f"{_rel(source)}: ", nl=False, err=True)
-        outcome = run_module(source, test_file, ROOT)
+        outcome = run_module(source, test_files, ROOT)
         outcomes.append(outcome)
         _survivors(outcome)
     _table(outcomes)
@@ -50,12 +51,23 @@ def _source(name: str) -> Path:
     return matches[0]
 
 
-def _tests_of(source: Path) -> Path:
+def _tests_of(source: Path) -> list[Path]:
+    """The mirrored test file; else the test files of the mirrored folder that import the
+    module (a module split out of another keeps its tests where they were)."""
     relative = source.relative_to(APP)
-    tests = ROOT / "tests" / relative.parent / f"test_{relative.name}"
-    if not tests.is_file():
-        raise click.BadParameter(f"{_rel(source)} has no test file {_rel(tests)}")
-    return tests
+    folder = ROOT / "tests" / relative.parent
+    mirrored = folder / f"test_{relative.name}"
+    if mirrored.is_file():
+        return [mirrored]
+    dotted = ".".join(("app", *relative.with_suffix("").parts))
+    package, _, name = dotted.rpartition(".")
+    spellings = (f"{dotted} import", f"from {package} import {name}")
+    found = [
+        t for t in sorted(folder.glob("test_*.py")) if any(s in t.read_text() for s in spellings)
+    ]
+    if not found:
+        raise click.BadParameter(f"{_rel(source)} has no test file {_rel(mirrored)}")
+    return found
 
 
 def _survivors(outcome: Outcome) -> None:

@@ -1,9 +1,9 @@
-"""Each mutant of one module run against that module's own test file, one process at a time.
+"""Each mutant of one module run against that module's own tests, one process at a time.
 
-The runner imports the test file once (and with it pytest, the app's dependencies and the
+The runner imports the test files once (and with it pytest, the app's dependencies and the
 fixtures' libraries); each mutant then runs in a forked child that forgets the `app` and `tests`
 modules, serves the mutated module in place of the file, and runs `pytest -x -q -p no:cacheprovider
-<test file>`. So a mutant costs the tests and the app's own imports, not the interpreter's start.
+<test files>`. So a mutant costs the tests and the app's own imports, not the interpreter's start.
 A mutant is killed when pytest fails (or cannot collect, or outlives its timeout), survives when
 it passes.
 """
@@ -40,7 +40,7 @@ class Outcome:
     """A module's mutants and those its tests let through."""
 
     source: Path
-    tests: Path
+    tests: list[Path]
     total: int
     survivors: list[Point]
 
@@ -67,14 +67,16 @@ class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         exec(self.code, module.__dict__)
 
 
-def run_module(source: Path, tests: Path, root: Path) -> Outcome:
+def run_module(source: Path, tests: list[Path], root: Path) -> Outcome:
     """Mutate `source` (under `root`) every way `operators` knows; run `tests` against each."""
     name = ".".join(source.relative_to(root).with_suffix("").parts)
-    _preload(".".join(tests.relative_to(root).with_suffix("").parts))
+    _preload([".".join(test.relative_to(root).with_suffix("").parts) for test in tests])
     text = source.read_text()
     started = time.perf_counter()
     if _run(name, source, tests, text, None, timeout=None) != 0:
-        raise SystemExit(f"{tests} fails on the unmutated {source}: fix that first")
+        raise SystemExit(
+            f"{' '.join(map(str, tests))} fail on the unmutated {source}: fix that first"
+        )
     timeout = max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * (time.perf_counter() - started))
     found = points(text)
     survivors = []
@@ -90,7 +92,7 @@ def _survived(survivors: list[Point], point: Point) -> bool:
     return bool(survivors) and survivors[-1] is point
 
 
-def _preload(test_module: str) -> None:
+def _preload(test_modules: list[str]) -> None:
     """Import what every child would import, so forks inherit it instead of redoing it."""
     plugins = importlib.metadata.entry_points(group="pytest11")
     # pytest rewrites the asserts of a plugin's whole distribution as it is imported: hypothesis
@@ -102,12 +104,12 @@ def _preload(test_module: str) -> None:
                 importlib.import_module(package)
     for plugin in plugins:
         plugin.load()
-    for module in ("tests.conftest", test_module):
+    for module in ("tests.conftest", *test_modules):
         importlib.import_module(module)
 
 
 def _run(
-    name: str, source: Path, tests: Path, text: str, index: int | None, timeout: float | None
+    name: str, source: Path, tests: list[Path], text: str, index: int | None, timeout: float | None
 ) -> int:
     context = multiprocessing.get_context("fork")
     child = context.Process(target=_child, args=(name, source, tests, text, index))
@@ -120,7 +122,7 @@ def _run(
     return child.exitcode if child.exitcode is not None else -1
 
 
-def _child(name: str, source: Path, tests: Path, text: str, index: int | None) -> None:
+def _child(name: str, source: Path, tests: list[Path], text: str, index: int | None) -> None:
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)
     os.dup2(quiet, 2)
@@ -129,4 +131,4 @@ def _child(name: str, source: Path, tests: Path, text: str, index: int | None) -
     if index is not None:
         code = compile(mutate(text, index), str(source), "exec")
         sys.meta_path.insert(0, _MutantFinder(name, source, code))
-    os._exit(int(pytest.main([*PYTEST_ARGS, *FORK_ARGS, str(tests)])))
+    os._exit(int(pytest.main([*PYTEST_ARGS, *FORK_ARGS, *map(str, tests)])))
