@@ -39,6 +39,7 @@ TRANSLATED = [
     (RATIO_MODEL, {"size": "1792x1024"}, {"aspect_ratio": "16:9", "resolution": "2K"}),
     (RATIO_MODEL, {"size": "1024x1792"}, {"aspect_ratio": "9:16", "resolution": "2K"}),
     (RATIO_MODEL, {"size": "auto", "quality": "auto", "background": "auto"}, {}),
+    (RATIO_MODEL, {"aspect_ratio": "auto", "moderation": "auto"}, {}),  # the model's default
     (RATIO_MODEL, {"n": 3, "seed": 7}, {"n": 3, "seed": 7}),
     (RATIO_MODEL, {"response_format": "url", "partial_images": 2, "user": "u"}, {}),
     (RATIO_MODEL, {"provider": {"order": ["x"]}}, {"provider": {"order": ["x"]}}),
@@ -57,6 +58,21 @@ def test_openai_fields_become_images_api_fields(
 ) -> None:
     request = images.images_request({"model": "m", **PROMPT, **fields}, model)
     assert request.payload == {"model": model.id, **PROMPT, **sent}
+
+
+# OpenRouter's normalized aspect ratios, as its SDK's SupportedAspectRatio lists them.
+OPENROUTER_RATIOS = [
+    *("1:1", "1:2", "1:4", "1:8", "2:1", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1"),
+    *("9:16", "16:9", "9:19.5", "19.5:9", "9:20", "20:9", "9:21", "21:9"),
+]
+
+
+@pytest.mark.parametrize("ratio", OPENROUTER_RATIOS)
+def test_a_size_of_any_openrouter_ratio_reaches_a_chat_only_model(ratio: str) -> None:
+    width, height = (round(float(side) * 128) for side in ratio.split(":"))
+    bridged = ImageModel("chat/only", images.CHAT_BRIDGE_PARAMETERS)
+    request = images.images_request({**PROMPT, "size": f"{width}x{height}"}, bridged)
+    assert request.payload["aspect_ratio"] == ratio
 
 
 REFUSED = [
