@@ -242,3 +242,43 @@ def test_an_upload_becomes_a_data_url() -> None:
 )
 def test_an_answers_image_becomes_a_data_url(item: dict[str, Any], url: str) -> None:
     assert image_answers.image_data_url(item) == url
+
+
+BRIDGED = ImageModel("chat/only", images.CHAT_BRIDGE_PARAMETERS)
+
+
+@pytest.mark.parametrize(
+    ("fields", "references"),
+    [({"aspect_ratio": "16:9"}, 0), ({"resolution": "4K"}, 0), ({}, 16)],
+)
+def test_what_a_chat_only_model_takes_through_the_bridge(
+    fields: dict[str, Any], references: int
+) -> None:
+    urls = ["data:image/png;base64,AAAA"] * references
+    assert images.images_request({**PROMPT, **fields}, BRIDGED, urls).payload
+
+
+@pytest.mark.parametrize(
+    ("fields", "references", "refused"),
+    [
+        ({"aspect_ratio": "7:3"}, 0, "aspect_ratio"),
+        ({"resolution": "8K"}, 0, "resolution"),
+        ({}, 17, "input_references"),
+    ],
+)
+def test_what_a_chat_only_model_cannot_take_through_the_bridge(
+    fields: dict[str, Any], references: int, refused: str
+) -> None:
+    urls = ["data:image/png;base64,AAAA"] * references
+    with pytest.raises(ProxyError) as raised:
+        images.images_request({**PROMPT, **fields}, BRIDGED, urls)
+    assert raised.value.code == f"unsupported_{refused}"
+
+
+@pytest.mark.parametrize(
+    ("side", "resolution"),
+    [(1024, "1K"), (1025, "2K"), (2048, "2K"), (2049, "4K"), (4096, "4K"), (8192, "4K")],
+)
+def test_the_resolution_covers_the_longer_side(side: int, resolution: str) -> None:
+    request = images.images_request({**PROMPT, "size": f"{side}x{side // 2}"}, BRIDGED)
+    assert (request.payload["aspect_ratio"], request.payload["resolution"]) == ("2:1", resolution)
