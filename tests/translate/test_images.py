@@ -29,6 +29,7 @@ OPENAI_MODEL = ImageModel(
     },
     streams=True,
 )
+DALL_E = ImageModel("openai/dall-e-3", {"quality": {"type": "enum", "values": ["standard", "hd"]}})
 PROMPT = {"prompt": "A red square"}
 
 TRANSLATED = [
@@ -40,12 +41,14 @@ TRANSLATED = [
     (RATIO_MODEL, {"size": "1024x1792"}, {"aspect_ratio": "9:16", "resolution": "2K"}),
     (RATIO_MODEL, {"size": "auto", "quality": "auto", "background": "auto"}, {}),
     (RATIO_MODEL, {"aspect_ratio": "auto", "moderation": "auto"}, {}),  # the model's default
+    (RATIO_MODEL, {"quality": "auto", "seed": 7}, {"seed": 7}),
     (RATIO_MODEL, {"n": 3, "seed": 7}, {"n": 3, "seed": 7}),
     (RATIO_MODEL, {"response_format": "url", "partial_images": 2, "user": "u"}, {}),
     (RATIO_MODEL, {"provider": {"order": ["x"]}}, {"provider": {"order": ["x"]}}),
     (OPENAI_MODEL, {"size": "1536x1024"}, {"size": "1536x1024"}),
     (OPENAI_MODEL, {"quality": "hd"}, {"quality": "high"}),
     (OPENAI_MODEL, {"quality": "standard"}, {"quality": "medium"}),
+    (DALL_E, {"quality": "hd"}, {"quality": "hd"}),  # its own names, kept
     (OPENAI_MODEL, {"output_compression": 50}, {"output_compression": 50}),
     (OPENAI_MODEL, {"stream": True}, {"stream": True}),
     (RATIO_MODEL, {"stream": True}, {}),  # cannot stream: asked whole, answered as one event
@@ -73,6 +76,20 @@ def test_a_size_of_any_openrouter_ratio_reaches_a_chat_only_model(ratio: str) ->
     bridged = ImageModel("chat/only", images.CHAT_BRIDGE_PARAMETERS)
     request = images.images_request({**PROMPT, "size": f"{width}x{height}"}, bridged)
     assert request.payload["aspect_ratio"] == ratio
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"prompt": ""}, "`prompt` is required: the text that describes the image"),
+        ({**PROMPT, "response_format": "png"}, "`response_format` must be 'b64_json' or 'url'"),
+        ({**PROMPT, "stream": "yes"}, "`stream` must be true or false"),
+    ],
+)
+def test_what_a_malformed_request_is_told(fields: dict[str, Any], says: str) -> None:
+    with pytest.raises(ProxyError) as refused:
+        images.images_request(fields, RATIO_MODEL)
+    assert refused.value.message == says
 
 
 REFUSED = [
