@@ -29,6 +29,7 @@ OPENAI_MODEL = ImageModel(
     },
     streams=True,
 )
+WITH_AUTO = ImageModel("a/b", {"aspect_ratio": {"type": "enum", "values": ["auto", "1:1"]}})
 DALL_E = ImageModel("openai/dall-e-3", {"quality": {"type": "enum", "values": ["standard", "hd"]}})
 PROMPT = {"prompt": "A red square"}
 
@@ -42,6 +43,11 @@ TRANSLATED = [
     (RATIO_MODEL, {"size": "auto", "quality": "auto", "background": "auto"}, {}),
     (RATIO_MODEL, {"aspect_ratio": "auto", "moderation": "auto"}, {}),  # the model's default
     (RATIO_MODEL, {"quality": "auto", "seed": 7}, {"seed": 7}),
+    (
+        WITH_AUTO,
+        {"size": "1024x1024"},
+        {"aspect_ratio": "1:1"},
+    ),  # "auto" is no ratio: never nearest
     (RATIO_MODEL, {"n": 3, "seed": 7}, {"n": 3, "seed": 7}),
     (RATIO_MODEL, {"response_format": "url", "partial_images": 2, "user": "u"}, {}),
     (RATIO_MODEL, {"provider": {"order": ["x"]}}, {"provider": {"order": ["x"]}}),
@@ -89,6 +95,23 @@ def test_a_size_of_any_openrouter_ratio_reaches_a_chat_only_model(ratio: str) ->
 def test_what_a_malformed_request_is_told(fields: dict[str, Any], says: str) -> None:
     with pytest.raises(ProxyError) as refused:
         images.images_request(fields, RATIO_MODEL)
+    assert refused.value.message == says
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        (ImageModel("a/plain"), "a/plain does not take `style` (it takes: none)"),
+        (DALL_E, "openai/dall-e-3 does not take `style` (it takes: quality)"),
+        (
+            OPENAI_MODEL,
+            "gpt/image does not take `style` (it takes: output_compression, quality, size)",
+        ),
+    ],
+)
+def test_a_field_a_model_does_not_take_is_told_what_it_takes(model: ImageModel, says: str) -> None:
+    with pytest.raises(ProxyError) as refused:
+        images.images_request({**PROMPT, "style": "vivid"}, model)
     assert refused.value.message == says
 
 
