@@ -29,6 +29,7 @@ OPENAI_MODEL = ImageModel(
     },
     streams=True,
 )
+UNBOUNDED = ImageModel("a/steps", {"steps": {"type": "range"}})
 WITH_AUTO = ImageModel("a/b", {"aspect_ratio": {"type": "enum", "values": ["auto", "1:1"]}})
 DALL_E = ImageModel("openai/dall-e-3", {"quality": {"type": "enum", "values": ["standard", "hd"]}})
 PROMPT = {"prompt": "A red square"}
@@ -56,6 +57,9 @@ TRANSLATED = [
     (OPENAI_MODEL, {"quality": "standard"}, {"quality": "medium"}),
     (DALL_E, {"quality": "hd"}, {"quality": "hd"}),  # its own names, kept
     (OPENAI_MODEL, {"output_compression": 50}, {"output_compression": 50}),
+    (OPENAI_MODEL, {"output_compression": 0}, {"output_compression": 0}),  # the bounds are in
+    (OPENAI_MODEL, {"output_compression": 100}, {"output_compression": 100}),
+    (UNBOUNDED, {"steps": -5}, {"steps": -5}),
     (OPENAI_MODEL, {"stream": True}, {"stream": True}),
     (RATIO_MODEL, {"stream": True}, {}),  # cannot stream: asked whole, answered as one event
 ]
@@ -98,6 +102,12 @@ def test_what_a_malformed_request_is_told(fields: dict[str, Any], says: str) -> 
     assert refused.value.message == says
 
 
+def test_a_value_out_of_range_is_told_the_range() -> None:
+    with pytest.raises(ProxyError) as refused:
+        images.images_request({**PROMPT, "output_compression": 101}, OPENAI_MODEL)
+    assert refused.value.message == "gpt/image takes `output_compression` from 0 to 100, not 101"
+
+
 @pytest.mark.parametrize(
     ("model", "says"),
     [
@@ -129,6 +139,7 @@ REFUSED = [
     (OPENAI_MODEL, {"size": "512x512"}, "size"),
     (OPENAI_MODEL, {"quality": "ultra"}, "quality"),
     (OPENAI_MODEL, {"output_compression": 101}, "output_compression"),
+    (OPENAI_MODEL, {"output_compression": -1}, "output_compression"),
     (OPENAI_MODEL, {"output_compression": True}, "output_compression"),
     (ImageModel("plain"), {"size": "1024x1024"}, "size"),  # neither size nor aspect_ratio
 ]
@@ -235,8 +246,10 @@ def test_a_chat_request_carries_the_uploads_after_the_prompt() -> None:
 
 def test_the_chat_bridge_makes_one_image_a_request() -> None:
     request = ImageRequest({"model": "chat/only", **PROMPT, "n": 2}, "b64_json", False, ())
-    with pytest.raises(ProxyError, match="`n`"):
+    with pytest.raises(ProxyError) as refused:
         images.chat_body(request, ["image"])
+    assert refused.value.code == "unsupported_n"
+    assert refused.value.message == "chat/only makes one image a request: leave `n` at 1"
 
 
 def test_a_chat_completions_images_become_an_images_answer() -> None:
