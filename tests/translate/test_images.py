@@ -272,12 +272,21 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
     [
         {"content": "no image"},
         {"images": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]},
+        {"images": [{"type": "image_url", "image_url": {"url": "data:image/png,QUJD"}}]},
+        {"images": [{"type": "image_url", "image_url": {"url": "https://x/y;base64,QUJD"}}]},
     ],
 )
 def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, Any]) -> None:
     completion = orjson.dumps({"model": "chat/only", "choices": [{"message": message}]})
     with pytest.raises(ValueError, match="image"):
         image_answers.images_from_chat(completion)
+
+
+def test_a_chat_answer_without_usage_counts_no_tokens() -> None:
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,QUJD"}}
+    completion = {"choices": [{"message": {"images": [image]}}]}
+    answer = orjson.loads(image_answers.images_from_chat(orjson.dumps(completion)))
+    assert answer["usage"] == {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
 
 
 def test_an_upload_becomes_a_data_url() -> None:
