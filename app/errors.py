@@ -16,8 +16,6 @@ from typing import Self
 import orjson
 from starlette.responses import Response
 
-RawHeaders = list[tuple[bytes, bytes]]  # as ASGI carries them: lower-case names, latin-1
-
 
 class ProxyError(Exception):
     """An error the proxy answers itself, before or instead of calling upstream."""
@@ -35,7 +33,7 @@ class ProxyError(Exception):
         self.message = message
         self.code = code
         self.kind = kind
-        self.headers: RawHeaders = list(headers)
+        self.headers: list[tuple[bytes, bytes]] = list(headers)  # as ASGI carries them
 
     def with_headers(self, headers: Iterable[tuple[bytes, bytes]]) -> Self:
         """This error, its answer to carry `headers` too (`raise error.with_headers(...)`)."""

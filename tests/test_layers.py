@@ -1,10 +1,10 @@
-"""Imports in app/ run one way: api -> policy / translate / upstream -> catalog / ops.
+"""Imports in app/ run one way: api -> upstream -> policy / translate -> catalog / ops.
 
 Read from the source with `ast`, so the rule holds for imports inside functions too.
 - `app.settings` and `app.errors` may be imported by every module, and import nothing else of app.
-- Within the layers, a module imports its own layer or lower ones; policy, translate and upstream
-  are one layer and may import each other; catalog and ops are the lowest (ops reads the catalog
-  for its gauges).
+- Within the layers, a module imports its own package or lower ones: api, then upstream (which
+  relays answers that translate reshapes), then policy and translate (pure, beside each other),
+  then catalog and ops (ops reads the catalog for its gauges).
 - `app.main`, `app.cli` and `app.__main__` put the app together and may import anything.
 - `app.dev` (demo, loopback server, the fake OpenRouter) stands beside the app: it may import
   anything, and only `app.cli` (the `demo` command) and `app.dev` itself import it.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parent.parent / "app"
-RANKS = {"api": 3, "policy": 2, "translate": 2, "upstream": 2, "catalog": 1, "ops": 1}
+RANKS = {"api": 4, "upstream": 3, "policy": 2, "translate": 2, "catalog": 1, "ops": 1}
 SHARED = frozenset({"settings", "errors"})
 ROOTS = frozenset({"main", "cli", "__main__"})
 
@@ -92,6 +92,8 @@ def test_every_package_of_app_has_a_place() -> None:
         ("app.api.chat", "app.catalog.records", True),
         ("app.api.chat", "app.errors", True),
         ("app.upstream.relay", "app.translate.sse", True),
+        ("app.translate.whole", "app.upstream.reshape", False),
+        ("app.policy.plan", "app.translate.audio", True),
         ("app.catalog.records", "app.api.chat", False),
         ("app.catalog.records", "app.policy.modalities", False),
         ("app.policy.plan", "app.api.bodies", False),

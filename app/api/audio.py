@@ -24,8 +24,9 @@ from app.translate.transcriptions import (
     as_text,
     transcription_request,
 )
+from app.translate.whole import Mapped
 from app.upstream.interface import Upstreamed
-from app.upstream.reshape import Mapped, Reshape, Reshaper
+from app.upstream.reshape import Reshape, Reshaper
 
 MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
 

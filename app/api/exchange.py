@@ -21,13 +21,14 @@ from app.errors import ProxyError, UpstreamFailure
 from app.ops.metrics import Note
 from app.policy import fallbacks
 from app.policy.plan import Call
-from app.translate import chat_image_answers, chat_images
+from app.translate import chat_image_answers as answers
+from app.translate import chat_images
+from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
 from app.upstream.headers import Headers
-from app.upstream.interface import Exchange as Run
-from app.upstream.interface import Incoming, UpstreamApi, Upstreamed
+from app.upstream.interface import Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
-from app.upstream.reshape import Mapped, Reshape, Reshaper
+from app.upstream.reshape import Reshape, Reshaper
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +156,11 @@ class Exchange:
             images_body = chat_images.images_request_from_chat(payload, served)
         except ProxyError as refused:
             raise refused.with_headers(headers) from None
-        if payload.get("stream") is True:
-            media_type, translate = b"text/event-stream", chat_image_answers.chat_chunks_from_images
-        else:
-            media_type, translate = (
-                b"application/json",
-                chat_image_answers.chat_completion_from_images,
-            )
+        streamed = payload.get("stream") is True
+        media_type = b"text/event-stream" if streamed else b"application/json"
+        translate = (
+            answers.chat_chunks_from_images if streamed else answers.chat_completion_from_images
+        )
         to_chat = functools.partial(translate, model=model_id)
         answer = Reshape(media_type, collect=lambda: Mapped(to_chat))
         content = orjson.dumps(images_body)

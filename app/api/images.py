@@ -21,7 +21,8 @@ from app.policy.modalities import Action, Policy
 from app.settings import OnUnsupported
 from app.translate import image_answers, images
 from app.translate.images import ImageRequest
-from app.upstream.reshape import Mapped, Reshape, Reshaper
+from app.translate.whole import Mapped
+from app.upstream.reshape import Reshape, Reshaper
 
 GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
 FIND_IMAGE_MODELS = "pick one from GET /v1/models?output_modalities=image"

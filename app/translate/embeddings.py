@@ -16,6 +16,7 @@ from typing import Any, Final
 import orjson
 
 from app.errors import ProxyError, error_body
+from app.translate.whole import Whole
 
 FORMATS: Final = ("float", "base64")
 
@@ -47,21 +48,17 @@ def float32_base64(vector: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
-class EmbeddingsAnswer:
-    """Collects OpenRouter's 200 answer (see `app.upstream.reshape.Collector`) and makes the
+class EmbeddingsAnswer(Whole):
+    """Collects OpenRouter's 200 answer (see `app.translate.whole.Collector`) and makes the
     client's: the vectors in base64 when asked so, else the answer as it came; a 502 naming
     `model_id` when it holds no embeddings."""
 
     def __init__(self, model_id: str, base64: bool) -> None:
+        super().__init__()
         self._model_id = model_id
         self._base64 = base64
-        self._pieces: list[bytes] = []
 
-    def feed(self, piece: bytes) -> None:
-        self._pieces.append(piece)
-
-    def result(self) -> tuple[int, bytes]:
-        body, self._pieces = b"".join(self._pieces), []
+    def answer(self, body: bytes) -> tuple[int, bytes]:
         try:
             answer = orjson.loads(body)
             data = answer["data"]

@@ -98,4 +98,4 @@ class Upstreamed:
 
 # Sends the request (or requests: a retry happens here, before any byte reaches the client) and
 # gives upstream's answer to relay; raises ProxyError for an answer the proxy makes instead.
-Exchange = Callable[[], Awaitable[Upstreamed]]
+Run = Callable[[], Awaitable[Upstreamed]]

@@ -21,9 +21,10 @@ from starlette.types import Receive, Scope, Send
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate import sse
+from app.upstream.disconnect import cancel_on_disconnect, cancelled_by
 from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, without_hop_by_hop
-from app.upstream.interface import Answer, Exchange, Upstreamed
+from app.upstream.interface import Answer, Run, Upstreamed
 from app.upstream.reshape import Reshape
 
 logger = logging.getLogger(__name__)
@@ -49,17 +50,18 @@ class Timeouts:
 
 
 class RelayResponse(Response):
-    """Runs `exchange` when served, and streams the answer back byte-for-byte, chunk by chunk as
-    it arrives, unless its reshaper reshapes it. `headers` go on the proxy's own 502 and 504
-    answers; what happens is noted in `note` (the request's log record), never read from it.
+    """Runs `run` (the exchange with upstream) when served, and streams the answer back
+    byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it. `headers` go on
+    the proxy's own 502 and 504 answers; what happens is noted in `note` (the request's log
+    record), never read from it.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request at once
     (its connection is closed, so upstream sees it too).
     """
 
-    def __init__(self, exchange: Exchange, timeouts: Timeouts, headers: Headers, note: Note):
-        self._exchange = exchange
+    def __init__(self, run: Run, timeouts: Timeouts, headers: Headers, note: Note):
+        self._run = run
         self._timeouts = timeouts
         self._headers_on_error = headers
         self._note = note
@@ -70,11 +72,11 @@ class RelayResponse(Response):
         # proxy's CPU per small request (py-spy).
         serving = asyncio.current_task()
         assert serving is not None
-        watcher = asyncio.create_task(_cancel_on_disconnect(receive, serving))
+        watcher = asyncio.create_task(cancel_on_disconnect(receive, serving))
         try:
             await self._serve(scope, receive, send)
         except asyncio.CancelledError:
-            if not _cancelled_by(watcher):
+            if not cancelled_by(watcher):
                 raise  # not the client's leaving: the server's own cancellation
             serving.uncancel()  # the client left; the upstream request is closed (`_serve`)
         finally:
@@ -84,7 +86,7 @@ class RelayResponse(Response):
         sent_at = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeouts.first_byte):
-                exchanged = await self._exchange()
+                exchanged = await self._run()
         except FAILURES as error:
             raise unavailable(error).with_headers(self._headers_on_error) from None
         answer, note = exchanged.answer, self._note
@@ -196,15 +198,3 @@ async def _pieces(answer: Answer, idle: float | None) -> AsyncIterator[bytes]:
         if not piece:
             return
         yield piece
-
-
-def _cancelled_by(watcher: asyncio.Task[None]) -> bool:
-    """Whether `watcher` (`_cancel_on_disconnect`) ran to its end: the client left."""
-    return watcher.done() and not watcher.cancelled() and watcher.exception() is None
-
-
-async def _cancel_on_disconnect(receive: Receive, serving: asyncio.Task[None]) -> None:
-    """Cancel `serving` when the client disconnects."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    serving.cancel()

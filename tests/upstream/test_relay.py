@@ -11,9 +11,10 @@ from starlette.types import Message
 
 from app.errors import UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
 from app.ops.metrics import Note
+from app.translate.whole import Mapped
 from app.upstream.interface import Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
-from app.upstream.reshape import Mapped, Reshape
+from app.upstream.reshape import Reshape
 from tests.fake_upstream import FakeAnswer
 
 pytestmark = pytest.mark.anyio

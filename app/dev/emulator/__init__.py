@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -32,8 +31,9 @@ from app.dev.emulator.answers import PNG_B64
 from app.dev.emulator.chat import FakeChat
 from app.dev.emulator.embeddings import FakeEmbeddingsApi
 from app.dev.emulator.images import FakeImagesApi
+from app.dev.emulator.listing import listed, paged
 from app.dev.emulator.responses import FakeResponsesApi
-from app.dev.emulator.routing import error, outputs
+from app.dev.emulator.routing import error
 from app.dev.emulator.speech import FakeAudioApi
 
 DATA_DIR = Path(__file__).parents[2] / "data"
@@ -67,13 +67,6 @@ class ReceivedRequest:
     query: str
     headers: dict[str, str]
     body: bytes
-
-
-def listed(model: dict[str, Any], wanted: str | None) -> bool:
-    """Whether GET /models?output_modalities=`wanted` lists `model` (absent means "text")."""
-    if wanted == "all":
-        return True
-    return bool({v.strip() for v in (wanted or "text").split(",")} & outputs(model))
 
 
 class FakeOpenRouter:
@@ -177,21 +170,7 @@ class FakeOpenRouter:
             return error(500, "Internal Server Error")
         if self.catalog_garbage is not None:
             return Response(self.catalog_garbage, media_type="application/json")
-        matching = [m for m in self.models if listed(m, wanted)]
-        page, next_url = matching, None
-        if "offset" in query or "limit" in query or self.page_size is not None:
-            try:
-                offset = max(int(query.get("offset", "0")), 0)
-                size = int(query.get("limit") or self.page_size or 500)
-            except ValueError:
-                return error(400, "offset and limit must be integers")
-            size = min(max(size, 1), 1000)  # OpenRouter caps limit at 1000
-            page = matching[offset : offset + size]
-            if offset + size < len(matching):
-                params = {**query, "offset": str(offset + size), "limit": str(size)}
-                next_url = str(request.url.replace(query=urlencode(params)))
-        body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
-        return JSONResponse(body)
+        return paged([m for m in self.models if listed(m, wanted)], request, self.page_size)
 
     async def get_model(self, request: Request) -> Response:
         """GET /model/{author}/{slug}: one model, aliases and variant suffixes resolved (404 for

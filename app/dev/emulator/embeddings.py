@@ -13,7 +13,12 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.dev.emulator.routing import Lookup, checked_body, error, outputs, unknown_model
+from app.dev.emulator.routing import (
+    Lookup,
+    checked_model,
+    error,
+    outputs,
+)
 
 EMPTY_ON_BASE64: Final = frozenset({"baai/bge-m3"})
 DIMENSIONS: Final = 4
@@ -39,12 +44,10 @@ class FakeEmbeddingsApi:
         return JSONResponse({"data": found})
 
     async def create(self, request: Request) -> Response:
-        body = await checked_body(request)
-        if isinstance(body, Response):
-            return body
-        model = self._lookup(body["model"])
-        if model is None:
-            return unknown_model(body["model"])
+        asked = await checked_model(request, self._lookup)
+        if isinstance(asked, Response):
+            return asked
+        body, model = asked
         if "embeddings" not in outputs(model):
             return error(400, f"{model['id']} is not an embedding model")
         texts = body.get("input")

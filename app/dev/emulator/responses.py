@@ -20,7 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.dev.emulator.routing import checked_body, outputs, routed, unknown_model
+from app.dev.emulator.routing import checked_model, outputs, routed
 
 RESPONSES_MODALITIES = frozenset({"text", "image"})  # what `modalities` may name here
 USAGE = {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
@@ -38,12 +38,10 @@ class FakeResponsesApi:
 
     async def create(self, request: Request) -> Response:
         """Check the request and its `modalities` as chat does, then answer whole or streamed."""
-        body = await checked_body(request)
-        if isinstance(body, Response):
-            return body
-        model = self._lookup(body["model"])
-        if model is None:
-            return unknown_model(body["model"])
+        asked = await checked_model(request, self._lookup)
+        if isinstance(asked, Response):
+            return asked
+        body, model = asked
         want = routed(body["model"], body.get("modalities"), outputs(model) & RESPONSES_MODALITIES)
         if isinstance(want, Response):
             return want

@@ -56,6 +56,18 @@ async def checked_body(request: Request) -> dict[str, Any] | Response:
     return body
 
 
+async def checked_model(
+    request: Request, lookup: Lookup
+) -> tuple[dict[str, Any], dict[str, Any]] | Response:
+    """The request's JSON object (see `checked_body`) and its model, resolved by `lookup`; else
+    OpenRouter's refusal (401, 400, or the 400 for a model it does not know)."""
+    body = await checked_body(request)
+    if isinstance(body, Response):
+        return body
+    model = lookup(body["model"])
+    return unknown_model(body["model"]) if model is None else (body, model)
+
+
 def _first(body: dict[str, Any]) -> object:
     """The first of a `models` fallback list, which may stand in for `model`."""
     listed = body.get("models")

@@ -22,7 +22,15 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.dev.emulator.routing import Lookup, authorized, checked_body, error, outputs, unknown_model
+from app.dev.emulator.routing import (
+    Lookup,
+    authorized,
+    checked_body,
+    checked_model,
+    error,
+    outputs,
+    unknown_model,
+)
 
 PCM_TYPE: Final = "audio/pcm;rate=24000;channels=1"
 REFUSES_MP3: Final = frozenset({"google/gemini-3.1-flash-tts-preview"})
@@ -56,12 +64,10 @@ class FakeAudioApi:
         self._lookup = lookup
 
     async def speech(self, request: Request) -> Response:
-        body = await checked_body(request)
-        if isinstance(body, Response):
-            return body
-        model = self._lookup(body["model"])
-        if model is None:
-            return unknown_model(body["model"])
+        asked = await checked_model(request, self._lookup)
+        if isinstance(asked, Response):
+            return asked
+        body, model = asked
         refusal = _speech_refusal(model, body)
         if refusal is not None:
             return refusal
