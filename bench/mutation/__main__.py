@@ -3,8 +3,8 @@ tests kill, and the ones they let through.
 
 A module is named by path (`app/policy/modalities.py`), dotted name (`app.policy.modalities`) or
 file name when only one module has it (`modalities`); its tests are the mirrored file
-(`tests/policy/test_modalities.py`), or for a module without one the files of the mirrored folder
-that import it. Without names, every pure module (see PURE). Mutants run one
+(`tests/policy/test_modalities.py`), or for a module without one the unit test files that import
+it. Without names, every pure module (see PURE). Mutants run one
 at a time (the machine is shared): a few minutes for all of them.
 """
 
@@ -52,18 +52,19 @@ def _source(name: str) -> Path:
 
 
 def _tests_of(source: Path) -> list[Path]:
-    """The mirrored test file; else the test files of the mirrored folder that import the
-    module (a module split out of another keeps its tests where they were)."""
+    """The mirrored test file; else the unit test files (not tests/e2e) that import the module,
+    as a module split out of another keeps its tests where they were."""
     relative = source.relative_to(APP)
-    folder = ROOT / "tests" / relative.parent
-    mirrored = folder / f"test_{relative.name}"
+    mirrored = ROOT / "tests" / relative.parent / f"test_{relative.name}"
     if mirrored.is_file():
         return [mirrored]
     dotted = ".".join(("app", *relative.with_suffix("").parts))
     package, _, name = dotted.rpartition(".")
     spellings = (f"{dotted} import", f"from {package} import {name}")
     found = [
-        t for t in sorted(folder.glob("test_*.py")) if any(s in t.read_text() for s in spellings)
+        test
+        for test in sorted((ROOT / "tests").rglob("test_*.py"))
+        if "e2e" not in test.parts and any(s in test.read_text() for s in spellings)
     ]
     if not found:
         raise click.BadParameter(f"{_rel(source)} has no test file {_rel(mirrored)}")
