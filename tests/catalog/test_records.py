@@ -49,6 +49,7 @@ def test_parse_page_reads_the_fields_filters_and_aliases_use() -> None:
         name="A: B",
         alias_target={"name": "A: B 2", "slug": "a/b-2"},
         supported_parameters=["tools", 7, "seed"],
+        supported_voices=["alloy", None, "echo"],
     )
     raw["architecture"]["input_modalities"] = ["text", "image", None]
     [model] = parse_page(page(raw)).models
@@ -56,6 +57,7 @@ def test_parse_page_reads_the_fields_filters_and_aliases_use() -> None:
     assert model.alias_of == "a/b-2"
     assert model.input_modalities == ("text", "image")
     assert model.supported_parameters == frozenset({"tools", "seed"})
+    assert model.supported_voices == ("alloy", "echo")
 
 
 @pytest.mark.parametrize(
@@ -141,6 +143,12 @@ def test_parse_page_tolerates_odd_architectures(architecture: object, outputs: t
 @pytest.mark.parametrize("body", [b"", b"<html>", b"[]", b'{"data": {}}', b'{"models": []}'])
 def test_parse_page_rejects_what_is_not_a_listing(body: bytes) -> None:
     with pytest.raises(CatalogError):
+        parse_page(body)
+
+
+@pytest.mark.parametrize("body", [b"[]", b'{"data": {}}'])
+def test_a_listing_without_data_says_so(body: bytes) -> None:
+    with pytest.raises(CatalogError, match='^models page has no "data" list$'):
         parse_page(body)
 
 
