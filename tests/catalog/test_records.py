@@ -148,7 +148,7 @@ def test_parse_page_rejects_what_is_not_a_listing(body: bytes) -> None:
 
 @pytest.mark.parametrize("body", [b"[]", b'{"data": {}}'])
 def test_a_listing_without_data_says_so(body: bytes) -> None:
-    with pytest.raises(CatalogError, match='^models page has no "data" list$'):
+    with pytest.raises(CatalogError, match=r'^models page has no "data" list$'):
         parse_page(body)
 
 
