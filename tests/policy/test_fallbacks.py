@@ -73,3 +73,13 @@ def test_when_one_body_suits_every_model(
 )
 def test_which_answers_move_to_the_next_model(status: int, next_model: bool) -> None:
     assert fallbacks.tries_next(status) is next_model
+
+
+def test_each_model_is_asked_alone() -> None:
+    payload = {"model": "a", "models": ["a", "b"], "messages": [], "modalities": ["image"]}
+    assert fallbacks.for_one(payload, "b") == {
+        "model": "b",
+        "messages": [],
+        "modalities": ["image"],
+    }
+    assert payload["models"] == ["a", "b"]  # the client's body is left as it was
