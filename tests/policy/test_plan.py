@@ -6,8 +6,10 @@ import orjson
 import pytest
 
 from app.catalog.records import Model
-from app.policy.modalities import Action, Decision
+from app.errors import ClientError
+from app.policy.modalities import MISSING, Action, Decision
 from app.policy.plan import (
+    Call,
     Plan,
     make_plan,
     needs_assembly,
@@ -144,3 +146,28 @@ def test_the_body_is_serialized_again_only_when_it_changes(
         assert body is ORIGINAL
     else:
         assert orjson.loads(body) == sent
+
+
+@pytest.mark.parametrize(
+    ("payload", "model_id", "requested"),
+    [
+        ({"model": "m", "modalities": ["image"]}, "m", ["image"]),
+        ({"model": "m", "modalities": None}, "m", None),  # null is a value: invalid, not absent
+        ({"messages": []}, None, MISSING),
+    ],
+)
+def test_a_call_reads_its_model_and_modalities(
+    payload: dict[str, Any], model_id: str | None, requested: object
+) -> None:
+    assert Call.of(b"{}", payload) == Call(b"{}", payload, model_id, requested)
+
+
+@pytest.mark.parametrize("model", [5, ["m"], {"id": "m"}])
+def test_a_model_that_is_not_a_string_is_a_400(model: object) -> None:
+    with pytest.raises(ClientError) as refused:
+        Call.of(b"{}", {"model": model})
+    assert (refused.value.status, refused.value.code, refused.value.message) == (
+        400,
+        "invalid_model",
+        "`model` must be a string",
+    )
