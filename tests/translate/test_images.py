@@ -282,6 +282,15 @@ def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, A
         image_answers.images_from_chat(completion)
 
 
+@pytest.mark.parametrize("url", ["https://x/y.png", "data:image/png,QUJD"])
+def test_an_image_that_is_not_a_data_url_says_so(url: str) -> None:
+    # The client reads it in the 502: "OpenRouter's answer could not be translated: ..."
+    image = {"type": "image_url", "image_url": {"url": url}}
+    completion = orjson.dumps({"choices": [{"message": {"images": [image]}}]})
+    with pytest.raises(ValueError, match="^an image that is not a base64 data URL$"):
+        image_answers.images_from_chat(completion)
+
+
 def test_a_chat_answer_without_usage_counts_no_tokens() -> None:
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,QUJD"}}
     completion = {"choices": [{"message": {"images": [image]}}]}

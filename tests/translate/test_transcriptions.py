@@ -94,6 +94,12 @@ def test_text_answer_of_another_shape_fails(body: bytes) -> None:
         as_text(body)
 
 
+def test_a_text_that_is_not_a_string_says_so() -> None:
+    # The client reads it in the 502: "OpenRouter's answer could not be translated: ..."
+    with pytest.raises(TypeError, match=r"^the answer's `text` is not a string$"):
+        as_text(b'{"text": 3}')
+
+
 def test_the_format_sent_is_read_off_the_request() -> None:
     assert transcription_request({"response_format": "text"}).response_format == "json"
     assert transcription_request({}).response_format is None
