@@ -287,7 +287,7 @@ def test_an_image_that_is_not_a_data_url_says_so(url: str) -> None:
     # The client reads it in the 502: "OpenRouter's answer could not be translated: ..."
     image = {"type": "image_url", "image_url": {"url": url}}
     completion = orjson.dumps({"choices": [{"message": {"images": [image]}}]})
-    with pytest.raises(ValueError, match="^an image that is not a base64 data URL$"):
+    with pytest.raises(ValueError, match=r"^an image that is not a base64 data URL$"):
         image_answers.images_from_chat(completion)
 
 
