@@ -177,3 +177,11 @@ def test_a_model_that_is_not_a_string_is_a_400(model: object) -> None:
         "invalid_model",
         "`model` must be a string",
     )
+
+
+def test_a_call_of_a_fallback_list_asks_one_model_alone() -> None:
+    body = b'{"model": "a", "models": ["a", "b"], "n": 123456789012345678901234567890}'
+    call = Call.of(body, json.loads(body)).alone("b")
+    assert call.model_id == "b"
+    assert json.loads(call.body) == {"model": "b", "n": 123456789012345678901234567890}
+    assert call.payload == json.loads(call.body)
