@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+import orjson
 import pytest
 
 from app.catalog.records import Model
@@ -154,12 +155,22 @@ def test_the_body_is_edited_only_when_it_changes(plan: Plan, sent: dict[str, Any
         assert b'"n": 123456789012345678901234567890' in joined
 
 
+def test_a_call_holds_the_body_and_what_plans_read() -> None:
+    """The prompt is left out of the parsed fields a call keeps through the exchange (a 5 MiB
+    image would otherwise be held twice while the body is sent); the body keeps it."""
+    payload = {"model": "m", "messages": [{"role": "user"}], "input": "x", "tools": [], "n": 1}
+    call = Call.of(orjson.dumps(payload), payload)
+    assert call.payload == {"model": "m", "tools": [], "n": 1}
+    assert orjson.loads(call.body) == payload
+    assert call.alone("b").payload == {"model": "b", "tools": [], "n": 1}
+
+
 @pytest.mark.parametrize(
     ("payload", "model_id", "requested"),
     [
         ({"model": "m", "modalities": ["image"]}, "m", ["image"]),
         ({"model": "m", "modalities": None}, "m", None),  # null is a value: invalid, not absent
-        ({"messages": []}, None, MISSING),
+        ({"stream": True}, None, MISSING),
     ],
 )
 def test_a_call_reads_its_model_and_modalities(
