@@ -1,4 +1,5 @@
-"""What else changes in a chat body, table-driven: dropped tool parameters, audio streamed."""
+"""A chat body being planned: the call, and what else changes in it, table-driven: dropped tool
+parameters, audio streamed."""
 
 from typing import Any
 
@@ -6,8 +7,10 @@ import orjson
 import pytest
 
 from app.catalog.records import Model
-from app.policy.modalities import Action, Decision
+from app.errors import ClientError
+from app.policy.modalities import MISSING, Action, Decision
 from app.policy.plan import (
+    Call,
     Plan,
     make_plan,
     needs_assembly,
@@ -137,3 +140,29 @@ def test_the_body_is_serialized_again_only_when_it_changes(
         assert body is ORIGINAL
     else:
         assert orjson.loads(body) == sent
+
+
+def test_a_call_keeps_its_bytes_model_and_requested_modalities() -> None:
+    payload = {"model": "a/b", "modalities": ["image"]}
+    call = Call.of(b"raw", payload)
+    assert (call.body, call.model_id, call.requested) == (b"raw", "a/b", ["image"])
+    assert Call.of(b"{}", {}).requested is MISSING
+
+
+def test_a_model_that_is_not_a_string_is_the_clients_mistake() -> None:
+    with pytest.raises(ClientError, match="`model` must be a string"):
+        Call.of(b"", {"model": 7})
+
+
+def test_a_call_asks_one_model_of_its_fallback_list_alone() -> None:
+    call = Call.of(b"", {"model": "a/b", "models": ["c/d"], "modalities": ["text"]})
+    alone = call.alone("c/d")
+    assert alone.payload == {"model": "c/d", "modalities": ["text"]}
+    assert orjson.loads(alone.body) == alone.payload
+    assert alone.model_id == "c/d"
+
+
+def test_again_parses_the_call_afresh_from_its_bytes() -> None:
+    call = Call.of(b'{"model":"a/b"}', {"model": "a/b"})
+    call.payload["modalities"] = ["image"]  # a plan changed it in place
+    assert call.again().payload == {"model": "a/b"}
