@@ -1,8 +1,8 @@
 """The pooled HTTP client, fixed to one host: it sends requests and downloads, nothing more.
 
-With `app.upstream.relay` (the relayed answer), the only module that knows the HTTP client library
-(aiohttp, chosen by measurement: see bench/README.md); everything else sees `Upstream` through
-`app.upstream.interface`.
+With `app.upstream.failures` (which of its errors mean upstream failed), the only module that
+knows the HTTP client library (aiohttp, chosen by measurement: see bench/README.md); everything
+else sees `Upstream` through `app.upstream.interface`.
 """
 
 import asyncio
