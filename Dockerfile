@@ -1,13 +1,17 @@
 # modality-proxy image: listens on 0.0.0.0:8080, runs as uid 10001 (see deploy/README.md).
-# The pip commands below are run for real, outside Docker, by `python -m deploy.check_image_steps`
-# (called from .ci/run): change them here and CI runs the new ones.
+# Built and run by a real engine in tests/e2e/test_container.py (with .ci/run).
 
 FROM python:3.11-slim AS builder
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
+# The dependencies' wheels first, from pyproject.toml alone (empty files stand in for README.md
+# and app/), so that a change to either rebuilds only the project's own wheel. The cache mount
+# only speeds up rebuilds.
+RUN --mount=type=cache,target=/root/.cache/pip mkdir app && touch app/__init__.py README.md \
+    && pip wheel --wheel-dir /wheels . && rm /wheels/modality_proxy-*.whl
+COPY README.md ./
 COPY app ./app
-# Wheels for the project and every dependency; the cache mount only speeds up rebuilds.
-RUN --mount=type=cache,target=/root/.cache/pip pip wheel --wheel-dir /wheels .
+RUN --mount=type=cache,target=/root/.cache/pip pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,8 +20,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The wheels are bind-mounted, not copied, so they never become a layer of this image.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links /wheels modality-proxy
-# Numeric, so that Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin proxy
+# Numeric, so that Kubernetes' runAsNonRoot can verify it without reading /etc/passwd, and with
+# no entry there: no name to clash with (Debian's images already have a user `proxy`, uid 13).
 USER 10001:10001
 ENV PROXY_HOST=0.0.0.0 \
     PROXY_PORT=8080

@@ -69,7 +69,14 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
 
     return Starlette(
         routes=routes(),
-        middleware=[Middleware(Observe, metrics=metrics, access_log=access_log)],
+        middleware=[
+            Middleware(
+                Observe,
+                metrics=metrics,
+                access_log=access_log,
+                log_probes=settings.proxy_log_probes,
+            )
+        ],
         lifespan=lifespan,
         exception_handlers={
             ProxyError: _proxy_error,

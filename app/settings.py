@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     proxy_port: int = Field(default=8080, ge=0, le=65535)
     proxy_workers: int = Field(default=1, ge=1)
     proxy_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    proxy_log_probes: bool = False  # access lines for /healthz and /readyz too
     proxy_on_unsupported: OnUnsupported = OnUnsupported.REJECT
     # Drop tools, tool_choice and parallel_tool_calls for image models that do not take tools.
     proxy_drop_tools_for_image_models: bool = True

@@ -26,7 +26,12 @@ def run() -> list[tuple[str, ...]]:
     proxy, and the `modalities` the proxy sent (`none` when it dropped the field)."""
     emulator = FakeOpenRouter()
     with serve(emulator.app) as emulator_url:
-        settings = Settings(openrouter_base_url=f"{emulator_url}/api/v1", openrouter_api_key=None)
+        # WARNING: no access lines on stderr, between the lines of the table.
+        settings = Settings(
+            openrouter_base_url=f"{emulator_url}/api/v1",
+            openrouter_api_key=None,
+            proxy_log_level="WARNING",
+        )
         with serve(create_app(settings), **SERVER_OPTIONS) as proxy_url:
             wait_until_ready(proxy_url)
             return [

@@ -26,6 +26,9 @@ HEADER = b"x-request-id"
 # What a client may choose: enough for UUIDs and trace ids, nothing that could forge a log line.
 CLIENT_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+# Asked every few seconds by the image's HEALTHCHECK and the Kubernetes probes: counted, but
+# logged only when PROXY_LOG_PROBES is set, so that a container's log shows its requests.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 @dataclass
@@ -128,10 +131,17 @@ class CatalogCollector(Collector):
 class Observe:
     """ASGI middleware: the request id, and the counting and logging of every HTTP request."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, access_log: AccessLog | None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        access_log: AccessLog | None,
+        log_probes: bool = False,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.access_log = access_log  # None: no per-request lines
+        self.log_probes = log_probes  # False: no lines for PROBE_PATHS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -160,7 +170,9 @@ class Observe:
             if note.stream and note.status:
                 self.metrics.streams_in_flight.dec()
             self.metrics.count(note)
-            if self.access_log is not None:
+            if self.access_log is not None and (
+                self.log_probes or scope["path"] not in PROBE_PATHS
+            ):
                 self.access_log.add(_log_line(note, scope))
 
 

@@ -187,6 +187,8 @@ def test_demo_shows_the_failures_and_the_fixes() -> None:
         assert "404: No endpoints found that support" in row  # straight to OpenRouter
         assert through in row
         assert row.rstrip().endswith(sent)
+    # The table alone: no access lines of the proxy's on the terminal between its lines.
+    assert "request_id" not in done.stderr, done.stderr
 
 
 def test_sigterm_lets_requests_in_flight_finish_then_exits_0(

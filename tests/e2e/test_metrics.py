@@ -4,6 +4,7 @@ import re
 
 import httpx2
 import orjson
+import pytest
 
 from app.dev.emulator import FakeOpenRouter
 from tests.e2e.test_cli import command_line_proxy, wait_for
@@ -92,3 +93,20 @@ def test_one_json_line_per_request_without_secrets(fake_url: str) -> None:
     everything = b"".join(proxy.log)
     assert b"sk-or-client-secret" not in everything
     assert b"q-secret" not in everything
+
+
+def test_probes_are_counted_but_not_logged_unless_asked(
+    fake_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def logged_paths() -> list[object]:
+        with command_line_proxy(fake_url) as proxy:
+            wait_for("the catalog", lambda: any(b"catalog loaded" in line for line in proxy.log))
+            for path in ("/healthz", "/readyz", "/metrics"):
+                metrics = httpx2.get(f"{proxy.url}{path}").text
+            wait_for("the /metrics line", lambda: b'"/metrics"' in b"".join(proxy.log))
+        assert 'route="other",status="200"' in metrics  # the probes before it were counted
+        return [orjson.loads(line)["path"] for line in proxy.log if b'"request_id"' in line]
+
+    assert logged_paths() == ["/metrics"]
+    monkeypatch.setenv("PROXY_LOG_PROBES", "true")
+    assert logged_paths() == ["/healthz", "/readyz", "/metrics"]

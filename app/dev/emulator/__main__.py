@@ -1,5 +1,5 @@
-"""`python -m app.dev.emulator`: the fake OpenRouter on 127.0.0.1, for benchmarks and trying the
-proxy by hand (`OPENROUTER_BASE_URL=http://127.0.0.1:PORT/api/v1`)."""
+"""`python -m app.dev.emulator`: the fake OpenRouter (on 127.0.0.1 unless `--host` says otherwise),
+for benchmarks and trying the proxy by hand (`OPENROUTER_BASE_URL=http://127.0.0.1:PORT/api/v1`)."""
 
 import base64
 
@@ -12,17 +12,23 @@ from app.dev.emulator import FakeOpenRouter
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--port", type=int, default=8081, show_default=True)
 @click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0 in a container, for the others on its network).",
+)
+@click.option(
     "--image-bytes",
     type=click.IntRange(0),
     default=0,
     help="Size of every generated image (0: a 1x1 PNG).",
 )
-def main(port: int, image_bytes: int) -> None:
+def main(port: int, host: str, image_bytes: int) -> None:
     """Serve the fake OpenRouter's API under /api/v1."""
     fake = FakeOpenRouter()
     if image_bytes:
         fake.images.image_b64 = base64.b64encode(bytes(image_bytes)).decode()
-    uvicorn.run(fake.app, host="127.0.0.1", port=port, log_level="warning", loop="uvloop")
+    uvicorn.run(fake.app, host=host, port=port, log_level="warning", loop="uvloop")
 
 
 if __name__ == "__main__":
