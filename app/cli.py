@@ -12,43 +12,20 @@ import click
 import orjson
 import uvicorn
 
+from app.catalog import snapshot, video_models, video_views
 from app.catalog import views as catalog_views
 from app.catalog.filters import Match, ModelFilter
-from app.catalog.records import Catalog, CatalogError, listing_of, parse_page
+from app.catalog.records import Catalog, CatalogError, Model, listing_of
 from app.catalog.refresh import CatalogRefresher
+from app.catalog.video_models import VideoModels
 from app.main import SERVER_OPTIONS
+from app.ops.logging_config import logging_config
 from app.policy import endpoints
 from app.policy.explain import explain as explained
 from app.settings import Settings
 from app.upstream.client import Upstream
 
 Command = TypeVar("Command", bound=Callable[..., Any])
-
-
-def logging_config(level: str) -> dict[str, Any]:
-    """Logging for the server and every worker: each line one JSON object, with time, level,
-    logger and message (and the traceback, if any). The per-request lines do not go through
-    `logging` (see app.ops.access_log)."""
-    to_stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
-    quiet = {"level": level, "propagate": False}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            },
-        },
-        "handlers": {
-            "json": {**to_stderr, "formatter": "json"},
-        },
-        "loggers": {
-            "uvicorn": {**quiet, "handlers": ["json"]},
-            "app": {**quiet, "handlers": ["json"]},
-        },
-    }
 
 
 def server_options(command: Command) -> Command:
@@ -138,12 +115,26 @@ def models(
     query = {"output_modalities": outputs, "input_modalities": inputs, "match": match}
     query |= {"supported_parameters": params, "q": text}
     wanted = ModelFilter.from_query({k: v for k, v in query.items() if v is not None})
-    found = [model for model in _catalog(catalog_file).models if wanted.accepts(model)]
-    if as_json:
+    catalog = _catalog(catalog_file)
+    found = [model for model in catalog.models if wanted.accepts(model)]
+    if outputs == "video" and catalog.videos is not None:
+        _video_models(catalog.videos, found, as_json)
+    elif as_json:
         click.echo(orjson.dumps(orjson.loads(listing_of(found)), option=orjson.OPT_INDENT_2))
     else:
         click.echo(catalog_views.table(found))
         click.echo(f"{len(found)} models", err=True)
+
+
+def _video_models(videos: VideoModels, found: list[Model], as_json: bool) -> None:
+    """The video models among `found`, with what each takes (the video API's own list)."""
+    listed = [video for model in found if (video := videos.lookup(model.id)) is not None]
+    if as_json:
+        listing = orjson.loads(video_models.listing_of(listed))
+        click.echo(orjson.dumps(listing, option=orjson.OPT_INDENT_2))
+    else:
+        click.echo(catalog_views.aligned(video_views.video_table(listed)))
+        click.echo(f"{len(listed)} video models", err=True)
 
 
 @main.command()
@@ -152,7 +143,7 @@ def models(
 @catalog_option
 def explain(model: str, modalities: str | None, catalog_file: Path | None) -> None:
     """Say what the proxy would send upstream for a chat request to MODEL, and why, and which
-    route MODEL is for."""
+    route MODEL is for; for a video model, what its video requests become."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
     catalog = _catalog(catalog_file)
     found = catalog.lookup(model)
@@ -160,6 +151,9 @@ def explain(model: str, modalities: str | None, catalog_file: Path | None) -> No
         click.echo(explained(catalog, model, asked, Settings()))
     if found is not None:
         click.echo(endpoints.route_in_words(found.id, found.output_modalities))
+    video = catalog.videos.lookup(model) if catalog.videos else None
+    if video is not None:
+        click.echo(video_views.explain_video(video))
 
 
 @main.command(name="demo")
@@ -183,7 +177,7 @@ def load_catalog(settings: Settings, file: Path | None) -> Catalog:
     """The catalog from `file` (a `GET /models` answer or a proxy snapshot), or else fetched
     and merged from `OPENROUTER_BASE_URL` as the proxy does. Raises CatalogError or OSError."""
     if file is not None:
-        return Catalog(tuple(parse_page(file.read_bytes()).models), source=str(file))
+        return snapshot.parsed(file.read_bytes(), source=str(file))
     return asyncio.run(_fetch(settings))
 
 

@@ -17,11 +17,13 @@ from typing import Any, Literal
 
 import click
 
-from bench import load, upstreams
+from bench import load, scaling, targets, upstreams
+from bench.fixtures import write_fixtures
 from bench.report import machine, micro_table, table, write_json
 from bench.run import Options, Results, run
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+SCALING = RESULTS.with_name("scaling.json")
 NOTES = [
     "direct: the stand-in upstream asked directly; its CPU and RSS figures are the stand-in's own "
     "(nginx: its one worker).",
@@ -87,11 +89,16 @@ NOTES = [
     help="Milliseconds between a stream's chunks.",
 )
 @click.option(
+    "--scaling",
+    is_flag=True,
+    help="Instead: small requests/s with 1, 2, 4 and 8 workers, each on cores of its own "
+    "(those the machine lacks the cores for are reported as not measured).",
+)
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=RESULTS,
-    show_default=True,
-    help="Where to write the JSON results.",
+    help=f"Where to write the JSON results.  [default: {RESULTS.name}, or {SCALING.name} "
+    "with --scaling, in bench/results]",
 )
 def main(
     quick: bool,
@@ -102,7 +109,8 @@ def main(
     streams: int,
     chunks: int | None,
     interval_ms: float,
-    output: Path,
+    scaling: bool,
+    output: Path | None,
 ) -> None:
     """Benchmark the proxy against direct requests and nginx proxy_pass, all on 127.0.0.1."""
     nginx = upstreams.nginx_path()
@@ -122,15 +130,23 @@ def main(
         chunks=chunks or (50 if quick else 200),
         interval_ms=interval_ms,
     )
+    if scaling:
+        _scaling(options, output or SCALING)
+        return
+    output = output or RESULTS
     date = datetime.now(UTC)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="modality-bench-") as workdir:
         results = run(options, Path(workdir), lambda line: click.echo(line, err=True))
+    checked = targets.check(results.rows, f"{options.streams} SSE streams x {options.chunks}")
     document = _document(options, results, date, time.monotonic() - started)
+    document["targets"] = [asdict(target) for target in checked]
     click.echo()
     click.echo(table(results.rows))
     click.echo()
     click.echo(micro_table(results.micro_baseline, results.micro, results.added_p50_us))
+    click.echo()
+    click.echo(targets.table(checked))
     click.echo()
     for note in [*NOTES, f"Tools: {'; '.join(f'{k}: {v}' for k, v in document['tools'].items())}"]:
         click.echo(f"- {note}")
@@ -138,6 +154,24 @@ def main(
         click.echo(f"WARNING: {warning}", err=True)
     write_json(output, document)
     click.echo(f"\nWritten to {output} ({document['elapsed_seconds']:.0f} s in all)")
+
+
+def _scaling(options: Options, output: Path) -> None:
+    """`--scaling`: measure, print and write the workers table (see `bench.scaling`)."""
+    with tempfile.TemporaryDirectory(prefix="modality-bench-scaling-") as work:
+        workdir = Path(work)
+        fixtures = write_fixtures(workdir)
+        results = scaling.run(options.tool, options.nginx, workdir, fixtures, options.seconds)
+    click.echo(scaling.table(results))
+    document = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m bench", *sys.argv[1:]]),
+        "machine": machine(),
+        "tools": {"load": load.describe(options.tool), "upstream": options.upstream},
+        "workers": [asdict(result) for result in results],
+    }
+    write_json(output, document)
+    click.echo(f"\nWritten to {output}")
 
 
 def _document(options: Options, results: Results, date: datetime, elapsed: float) -> dict[str, Any]:

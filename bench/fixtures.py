@@ -8,6 +8,7 @@ which reads `stream`.
 import base64
 import random
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ MIB = 1024 * 1024
 SMALL_COMPLETION_BYTES = 600
 BIG_RESPONSE_BYTES = 10 * MIB
 BIG_REQUEST_BYTES = 5 * MIB
+HUGE_REQUEST_BYTES = 20 * MIB
 
 IMAGE_MODEL = "black-forest-labs/flux.2-pro"  # outputs ["image"] in the catalog
 STREAM_MODEL = "openai/gpt-4o-mini"  # outputs ["text"]
@@ -46,7 +48,7 @@ class Fixtures:
     models: Path  # www/models.json: the real catalog snapshot
     completion: Path  # www/completion.json: ~600 bytes
     big_completion: Path  # www/big.json: ~10 MiB, an image in message.images[0]
-    bodies: dict[str, Path]  # request bodies by name: rewrite, no_rewrite, big_request, stream
+    bodies: dict[str, Path]  # request bodies by name (see `write_fixtures`)
 
 
 def write_fixtures(workdir: Path) -> Fixtures:
@@ -65,7 +67,10 @@ def write_fixtures(workdir: Path) -> Fixtures:
     for name, body in {
         "rewrite": orjson.dumps(REWRITE),
         "no_rewrite": orjson.dumps(NO_REWRITE),
-        "big_request": big_request(),
+        "big_request": big_request(BIG_REQUEST_BYTES, REWRITE),
+        "big_no_rewrite": big_request(BIG_REQUEST_BYTES, NO_REWRITE),
+        "huge_request": big_request(HUGE_REQUEST_BYTES, REWRITE),
+        "huge_no_rewrite": big_request(HUGE_REQUEST_BYTES, NO_REWRITE),
         "stream": orjson.dumps(STREAM),
     }.items():
         bodies[name] = bodies_dir / f"{name}.json"
@@ -98,15 +103,13 @@ def big_completion() -> bytes:
     return orjson.dumps(_completion(message))
 
 
-def big_request() -> bytes:
-    """A rewrite-needing chat request of about `BIG_REQUEST_BYTES`: an image input as a base64
-    data URL in the message content."""
+def big_request(size: int, template: Mapping[str, object]) -> bytes:
+    """A chat request like `template` (`REWRITE` or `NO_REWRITE`) of about `size` bytes: an
+    image input as a base64 data URL in the message content, as image-to-image requests send."""
     content: list[dict[str, object]] = [{"type": "text", "text": "The same lighthouse, at dusk"}]
-    body = {**REWRITE, "messages": [{"role": "user", "content": content}]}
+    body = {**template, "messages": [{"role": "user", "content": content}]}
     overhead = len(orjson.dumps(body)) + 80
-    content.append(
-        {"type": "image_url", "image_url": {"url": _data_url(BIG_REQUEST_BYTES - overhead, 2)}}
-    )
+    content.append({"type": "image_url", "image_url": {"url": _data_url(size - overhead, 2)}})
     return orjson.dumps(body)
 
 

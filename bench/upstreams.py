@@ -139,8 +139,8 @@ http {{
     {temp_paths}
     types {{ application/json json; }}
     default_type application/json;
-    client_max_body_size 16m;
-    client_body_buffer_size 16m;  # 5 MiB bodies stay in memory, never in a temp file
+    client_max_body_size 32m;
+    client_body_buffer_size 32m;  # 5 and 20 MiB bodies stay in memory, never in a temp file
     keepalive_requests 1000000;
     keepalive_timeout 300s;
     {server}
@@ -184,13 +184,15 @@ def fake_openrouter(workdir: Path, image_bytes: int = 0) -> Iterator[Service]:
 
 
 @contextmanager
-def proxy(name: str, workdir: Path, upstream: Service) -> Iterator[Service]:
-    """`python -m app` in front of `upstream`, ready (catalog loaded), with default settings
-    whatever the environment says, except three:
+def proxy(
+    name: str, workdir: Path, upstream: Service, repo: Path = REPO, workers: int = 1
+) -> Iterator[Service]:
+    """`python -m app` (of `repo`: another checkout may be compared) in front of `upstream`,
+    ready (catalog loaded), with default settings whatever the environment says, except three:
 
     - the upstream;
-    - one worker, so that one process does the work (as nginx's one worker does), and the
-      Popen's pid is that process;
+    - one worker (unless `workers` says otherwise), so that one process does the work (as
+      nginx's one worker does), and the Popen's pid is that process;
     - its periodic catalog refresh pushed past the run, so the short-lived parse child runs
       once, at start-up, before any measurement, and measured CPU is the proxy's alone.
     """
@@ -202,23 +204,29 @@ def proxy(name: str, workdir: Path, upstream: Service) -> Iterator[Service]:
     }
     env |= {
         "OPENROUTER_BASE_URL": f"{upstream.url}/api/v1",
-        "PROXY_WORKERS": "1",
+        "PROXY_WORKERS": str(workers),
         "PROXY_CATALOG_REFRESH_SECONDS": "86400",
     }
     command = [sys.executable, "-m", "app", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    with run_process(name, command, f"{url}/readyz", workdir / f"{name}.log", env) as process:
+    log = workdir / f"{name}.log"
+    with run_process(name, command, f"{url}/readyz", log, env, repo) as process:
         yield Service(name, url, process.pid)
 
 
 @contextmanager
 def run_process(
-    name: str, command: list[str], ready_url: str, log: Path, env: dict[str, str] | None = None
+    name: str,
+    command: list[str],
+    ready_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path = REPO,
 ) -> Iterator["subprocess.Popen[bytes]"]:
-    """Run `command` from the repository root, output to `log`, until `ready_url` answers 200."""
+    """Run `command` from `cwd`, output to `log`, until `ready_url` answers 200."""
     with log.open("ab") as output:
         child = subprocess.Popen(
-            command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
         )
     try:
         _wait_ready(name, child, ready_url, log)

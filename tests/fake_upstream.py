@@ -11,6 +11,7 @@ from yarl import URL
 
 from app.errors import UpstreamUnavailable
 from app.upstream.interface import Incoming
+from app.upstream.sent_body import Content
 
 Piece = bytes | BaseException  # a piece of a body, or what reading it raises
 
@@ -96,14 +97,16 @@ class FakeUpstream:
         self,
         incoming: Incoming,
         path: bytes,
-        content: bytes | AsyncIterable[bytes],
+        content: Content | AsyncIterable[bytes],
         proxy_made: bool = False,
         content_type: str = "application/json",
         length: int | None = None,
     ) -> FakeAnswer:
-        if not isinstance(content, bytes):
-            content = b"".join([chunk async for chunk in content])
-        self.sent.append(Sent(incoming, path, content, proxy_made))
+        if isinstance(content, AsyncIterable):
+            sent = b"".join([chunk async for chunk in content])
+        else:
+            sent = b"".join(content) if not isinstance(content, bytes) else content
+        self.sent.append(Sent(incoming, path, sent, proxy_made))
         answer = self.answers.pop(0)
         if isinstance(answer, BaseException):
             raise answer

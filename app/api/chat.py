@@ -58,7 +58,7 @@ class Api:
             sent.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
         note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
         reshaper = assembled_audio if plan.assemble else None
-        return Outgoing(self.path, plan.body(call.body, call.payload), sent, reshaper)
+        return Outgoing(self.path, plan.body(call.body), sent, reshaper)
 
 
 async def chat_completions(request: Request) -> Response:

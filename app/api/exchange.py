@@ -22,7 +22,7 @@ from app.ops.metrics import Note
 from app.policy import fallbacks
 from app.policy.plan import Call
 from app.translate import chat_image_answers as answers
-from app.translate import chat_images
+from app.translate import chat_images, json_patch
 from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
 from app.upstream.headers import Headers
@@ -38,7 +38,7 @@ class Outgoing:
     also asks upstream for an uncompressed one, for the proxy to read)."""
 
     path: bytes
-    content: bytes
+    content: bytes | json_patch.Pieces  # pieces: an edited body, sent without joining them
     headers: Headers
     reshaper: Reshaper | None = None
 
@@ -112,7 +112,7 @@ class Exchange:
         if model is None:
             return None
         try:
-            retry = plan(call.again(), model)
+            retry = plan(call, model)  # plans leave `call` as it is
         except ProxyError:
             return None
         return None if retry == first else retry
@@ -146,7 +146,8 @@ class Exchange:
         """`first` (the chat body as planned) asked of the Images API, and its answer given back
         as a chat completion, or as a chat stream's chunks (see `app.translate.chat_images`);
         ClientError (400) for what the Images API cannot be asked."""
-        payload = orjson.loads(first.content)
+        content = first.content
+        payload = orjson.loads(content if isinstance(content, bytes) else b"".join(content))
         headers = [*first.headers, (b"x-served-by", b"images")]
         try:
             served = await self.image_models.find(model_id)

@@ -21,6 +21,8 @@ from app.api.images import image_edits, image_generations
 from app.api.models import get_model, list_models
 from app.api.probes import healthz, metrics, readyz
 from app.api.services import services
+from app.api.video_native import create_native
+from app.api.videos import create_video, not_offered, retrieve_video, video_content
 from app.errors import AuthError
 
 API_PREFIXES = ("/v1", "/api/v1")
@@ -52,12 +54,33 @@ def _bears_one_of(request: Request, keys: tuple[bytes, ...]) -> bool:
     return scheme.lower() == "bearer" and any(matches)
 
 
+# OpenAI's Videos API at /v1; OpenRouter's own, of another shape, at /api/v1 (its polling and
+# content go through the catch-all route).
+VIDEO_ROUTES: dict[str, tuple[tuple[str, str, Endpoint, list[str]], ...]] = {
+    "/v1": (
+        ("/videos", "videos", create_video, ["POST"]),
+        ("/videos", "videos", not_offered("list"), ["GET"]),
+        ("/videos/models", "forward", forward_as_is, ["GET"]),
+        ("/videos/edits", "videos", not_offered("edits"), ["POST"]),
+        ("/videos/extensions", "videos", not_offered("extensions"), ["POST"]),
+        ("/videos/characters", "videos", not_offered("characters"), ["POST"]),
+        ("/videos/characters/{character_id}", "videos", not_offered("characters"), ["GET"]),
+        ("/videos/{video_id}", "videos", retrieve_video, ["GET"]),
+        ("/videos/{video_id}", "videos", not_offered("delete"), ["DELETE"]),
+        ("/videos/{video_id}/content", "videos", video_content, ["GET"]),
+        ("/videos/{video_id}/remix", "videos", not_offered("remix"), ["POST"]),
+    ),
+    "/api/v1": (("/videos", "videos", create_native, ["POST"]),),
+}
+
+
 def routes() -> list[BaseRoute]:
     """Every route of the proxy, in matching order."""
     api = [
         Route(f"{prefix}{path}", api_endpoint(name, endpoint), methods=methods)
         for prefix in API_PREFIXES
         for path, name, endpoint, methods in (
+            *VIDEO_ROUTES[prefix],
             ("/chat/completions", "chat", chat_completions, ["POST"]),
             ("/responses", "responses", responses, ["POST"]),
             ("/models", "models", list_models, ["GET"]),

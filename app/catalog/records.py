@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from app.catalog.video_models import VideoModels
+
 
 class CatalogError(ValueError):
     """A `GET /models` answer that is not the documented shape."""
@@ -116,6 +118,7 @@ class Catalog:
     models: tuple[Model, ...]
     loaded_at: float = field(default_factory=time.time)  # seconds since the epoch
     source: str = "live"  # or "snapshot": loaded from PROXY_CATALOG_SNAPSHOT at start-up
+    videos: VideoModels | None = None  # the video API's own list; None until it loads
     _index: Mapping[str, Model] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -132,7 +135,7 @@ class Catalog:
     def with_model(self, model: Model) -> "Catalog":
         """This catalog with `model` added, or in place of the record of the same id."""
         kept = tuple(known for known in self.models if known.id != model.id)
-        return Catalog((*kept, model), self.loaded_at, self.source)
+        return Catalog((*kept, model), self.loaded_at, self.source, self.videos)
 
     def output_modalities_seen(self) -> set[str]:
         return {modality for model in self.models for modality in model.output_modalities}

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import replace
 
 from cachetools import TTLCache
 from yarl import URL
@@ -11,6 +12,7 @@ from yarl import URL
 from app.catalog import listings, snapshot
 from app.catalog.records import Catalog, Model, parse_model_answer
 from app.catalog.source import Source
+from app.catalog.video_models import VideoModels, VideoModelsError, parse_video_models
 from app.errors import UpstreamFailure
 from app.settings import Settings
 
@@ -150,10 +152,21 @@ class CatalogRefresher:
     async def _load_and_swap(self) -> Catalog:
         base = URL(f"{self._settings.openrouter_base_url}/models")
         catalog = await listings.load(self._upstream, base, self.current)
+        catalog = replace(catalog, videos=await self._load_videos(self.current))
         self.current = catalog
         logger.info("catalog loaded: %d models", len(catalog.models))
         await self._save_snapshot(catalog)
         return catalog
+
+    async def _load_videos(self, previous: Catalog | None) -> VideoModels | None:
+        """The video API's model list (`GET /videos/models`), or the previous one when it cannot
+        be had: a failure there never costs the catalog, nor the video models known."""
+        url = URL(f"{self._settings.openrouter_base_url}/videos/models")
+        try:
+            return VideoModels(parse_video_models(await self._upstream.download(url)))
+        except (UpstreamFailure, VideoModelsError) as error:
+            logger.warning("keeping the last video model list: %s", error)
+            return previous.videos if previous else None
 
     async def _save_snapshot(self, catalog: Catalog) -> None:
         path = self._settings.proxy_catalog_snapshot

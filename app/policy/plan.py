@@ -15,6 +15,7 @@ from app.catalog.records import Model
 from app.errors import ClientError
 from app.policy import fallbacks
 from app.policy.modalities import MISSING, Action, Decision
+from app.translate import json_patch
 
 TOOL_PARAMETERS: Final = ("tools", "tool_choice", "parallel_tool_calls")
 
@@ -22,7 +23,7 @@ TOOL_PARAMETERS: Final = ("tools", "tool_choice", "parallel_tool_calls")
 @dataclass(frozen=True, slots=True)
 class Call:
     """One request body being planned: its bytes as the client sent them, the JSON object they
-    hold (a plan changes it in place), the model it names, and its `modalities` as the client
+    hold (plans leave both as they are), the model it names, and its `modalities` as the client
     sent them (`MISSING` without the field)."""
 
     body: bytes
@@ -39,14 +40,12 @@ class Call:
             raise ClientError("`model` must be a string", "invalid_model")
         return cls(body, payload, model_id, payload.get("modalities", MISSING))
 
-    def again(self) -> Self:
-        """The same call, parsed afresh from its body (a plan may have changed `payload`)."""
-        return self.of(self.body, orjson.loads(self.body))
-
     def alone(self, model_id: str) -> Self:
-        """This call of a `models` fallback list, asking `model_id` alone."""
+        """This call of a `models` fallback list, asking `model_id` alone: its body the client's,
+        edited (`app.translate.json_patch`)."""
         single = fallbacks.for_one(self.payload, model_id)
-        return self.of(orjson.dumps(single), single)
+        edited = json_patch.edit(self.body, {"model": orjson.dumps(model_id)}, ("models",))
+        return self.of(edited, single)
 
 
 def tools_to_drop(
@@ -88,20 +87,22 @@ class Plan:
     def changes_body(self) -> bool:
         return self.decision.action is not Action.UNCHANGED or bool(self.dropped) or self.assemble
 
-    def body(self, original: bytes, payload: dict[str, Any]) -> bytes:
-        """The body to send: `original` itself when nothing changes, else `payload` (modified
-        in place) serialized once."""
+    def body(self, original: bytes) -> bytes | json_patch.Pieces:
+        """The body to send: `original` itself when nothing changes, else `original` with the
+        changed top-level fields edited in its bytes and every other byte the client's, as the
+        pieces that make it (`app.translate.json_patch`). `original` must have parsed as a JSON
+        object."""
         if not self.changes_body:
             return original
+        replace: dict[str, bytes] = {}
+        remove = list(self.dropped)
         if self.decision.action is Action.REWRITE:
-            payload["modalities"] = list(self.decision.modalities)
+            replace["modalities"] = orjson.dumps(list(self.decision.modalities))
         elif self.decision.action is Action.DROP:
-            payload.pop("modalities", None)
-        for name in self.dropped:
-            del payload[name]
+            remove.append("modalities")
         if self.assemble:
-            payload["stream"] = True
-        return orjson.dumps(payload)
+            replace["stream"] = b"true"
+        return json_patch.edited_pieces(original, replace, remove)
 
 
 # What a route plans for a body: (payload, decision, model or None) -> the plan.

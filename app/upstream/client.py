@@ -20,6 +20,7 @@ from yarl import URL
 from app.errors import ClientError, UpstreamUnavailable
 from app.ops import observe
 from app.settings import Settings
+from app.upstream import sent_body
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
 from app.upstream.interface import Incoming
 from app.upstream.relay import Timeouts
@@ -106,15 +107,16 @@ class Upstream:
         self,
         incoming: Incoming,
         path: bytes,
-        content: bytes | AsyncIterable[bytes],
+        content: sent_body.Content | AsyncIterable[bytes],
         proxy_made: bool = False,
         content_type: str = "application/json",
         length: int | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
         """Send `content` to `{base}/{path}` with the client's method, query and headers (less
         hop-by-hop ones; its `Authorization`, or else the server's key; in gateway mode always
-        the server's), and the request id. With `proxy_made`, `content` is a body of
-        `content_type` that the proxy made (chunks sent as they come, `length` bytes in all),
+        the server's), and the request id. `content` is bytes, the pieces of an edited body
+        (sent one after the other, see `sent_body`), or chunks sent as they come, `length` bytes
+        in all. With `proxy_made`, `content` is a body of `content_type` that the proxy made,
         and the answer is asked for uncompressed, for the proxy to read."""
         target = f"{self.base}/{path.decode('latin-1')}"
         query = incoming.query
@@ -129,12 +131,18 @@ class Upstream:
         if proxy_made:
             headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = content_type
+        data: bytes | AsyncIterable[bytes | memoryview]
+        if isinstance(content, AsyncIterable):
+            data = content
+        else:
+            data, size = sent_body.for_aiohttp(content)
+            length = length if isinstance(data, bytes) else size  # pieces: not chunked
         if length is not None:
             headers["Content-Length"] = str(length)
         return self.session.request(
             incoming.method,
             url,
-            data=content,
+            data=data,
             headers=headers,
             allow_redirects=False,
             proxy=self._egress_proxy,

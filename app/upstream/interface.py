@@ -12,6 +12,7 @@ from yarl import URL
 
 from app.upstream.headers import Headers
 from app.upstream.reshape import Reshaper
+from app.upstream.sent_body import Content
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,13 @@ class UpstreamApi(Protocol):
         self,
         incoming: Incoming,
         path: bytes,
-        content: bytes | AsyncIterable[bytes],
+        content: Content | AsyncIterable[bytes],
         proxy_made: bool = False,
         content_type: str = "application/json",
         length: int | None = None,
     ) -> Awaitable[Answer]:
-        """Send `content` to `{base}/{path}` as the client's request says (see `Incoming`); with
+        """Send `content` (bytes, the pieces of an edited body in order, or chunks) to
+        `{base}/{path}` as the client's request says (see `Incoming`); with
         `proxy_made`, `content` is a body of `content_type` the proxy made (chunks, `length`
         bytes in all) and the answer is asked uncompressed. Raises aiohttp.ClientError or
         TimeoutError when upstream cannot be reached."""

@@ -164,8 +164,8 @@ class RelayResponse(Response):
 
 def _reshape_for(exchanged: Upstreamed) -> Reshape | None:
     answer = exchanged.answer
-    if exchanged.reshaper is None or answer.status != 200:
-        return None  # errors go back as upstream sent them
+    if exchanged.reshaper is None or not 200 <= answer.status < 300:
+        return None  # errors go back as upstream sent them (a 202 is a video job accepted)
     return exchanged.reshaper(answer.content_type)
 
 

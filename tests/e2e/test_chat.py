@@ -20,6 +20,7 @@ import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
+from app.upstream.sent_body import UNJOINED_BODY_BYTES
 from tests.conftest import ProxyFactory, Sdk, proxy_settings, running_proxy
 
 FIXED_BY_THE_PROXY = [
@@ -150,6 +151,34 @@ def test_what_needs_no_rewrite_goes_upstream_byte_for_byte(
     assert chat_requests(fake)[-1].body == body
 
 
+def test_a_rewrite_changes_only_the_fields_it_fixes(fake: FakeOpenRouter, proxy_url: str) -> None:
+    """Edited in its bytes (app/translate/json_patch.py): the client's spacing, escapes and an
+    integer beyond 64 bits (which a parse and serialization would turn into a float) stay."""
+    rest = b'"messages": [{"role": "user", "content": "caf\\u00e9 \\"x\\""}], "seed": %d }' % 2**70
+    body = b'{ "model" : "black-forest-labs/flux.2-pro",\n "modalities": ["image", "text"], ' + rest
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
+    assert response.headers["x-modalities"] == "image"
+    sent = b'{ "model" : "black-forest-labs/flux.2-pro",\n "modalities": ["image"], ' + rest
+    assert chat_requests(fake)[-1].body == sent
+
+
+@pytest.mark.parametrize("modalities", [b'["image"]', b'["image", "text"]'])
+def test_a_big_body_arrives_whole_with_its_length(
+    fake: FakeOpenRouter, proxy_url: str, modalities: bytes
+) -> None:
+    """Bodies over `UNJOINED_BODY_BYTES` go to aiohttp in pieces (app/upstream/sent_body.py),
+    as they came or edited."""
+    image = b"A" * (UNJOINED_BODY_BYTES * 2 + 7)
+    head = b'{"model": "black-forest-labs/flux.2-pro", "modalities": '
+    tail = b', "messages": [{"role": "user", "content": "data:image/png;base64,%s"}]}' % image
+    body = head + modalities + tail
+    response = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
+    assert response.status_code == 200
+    received = chat_requests(fake)[-1]
+    assert received.body == head + b'["image"]' + tail
+    assert received.headers["content-length"] == str(len(received.body))
+
+
 @pytest.mark.parametrize("model", ["test/error-429", "test/error-402", "nobody/unknown-model"])
 def test_upstream_errors_reach_the_client_unchanged(
     fake_url: str, proxy_url: str, model: str
@@ -264,7 +293,7 @@ def test_dot_segments_are_refused(fake: FakeOpenRouter, proxy_url: str, path: st
     status, body = raw_get(proxy_url, path)  # an HTTP client would remove the dots itself
     assert status == 400
     assert orjson.loads(body)["error"]["code"] == "invalid_path"
-    assert [r for r in fake.requests if r.path != "/api/v1/models"] == []
+    assert [r for r in fake.requests if not r.path.endswith("/models")] == []  # catalog loads
 
 
 def test_unknown_routes_answer_openai_errors(proxy_url: str) -> None:
@@ -361,7 +390,7 @@ def test_models_answers_which_models_output_image_and_text(
     assert listing["total_count"] == len(listing["data"]) == 11
     assert "google/gemini-2.5-flash-image" in {model["id"] for model in listing["data"]}
     assert listing["links"] == {"next": None}
-    assert fake.requests[-1].path == "/api/v1/models"  # the catalog's load, nothing since
+    assert fake.requests[-1].path.endswith("/models")  # the catalog's load, nothing since
 
 
 def test_a_malformed_filter_is_a_400(proxy_url: str) -> None:

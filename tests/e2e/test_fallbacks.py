@@ -141,3 +141,23 @@ def test_when_the_decisions_agree_one_request_goes_with_models(
     [sent] = chat_bodies(fake)
     assert sent["models"] == [FLUX, flux_max]
     assert sent["modalities"] == ["image"]
+
+
+def test_each_model_of_a_fallback_run_is_sent_the_client_s_bytes(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    """Each model's body is the client's, edited: `model` set, `models` and what the model
+    needs changed taken out; an integer beyond 64 bits stays exact."""
+    fake.down_models.add(GEMINI)
+    body = b'{"models": ["%s"], "model": "%s", "modalities": ["image", "text"], "seed": %d}' % (
+        FLUX.encode(),
+        GEMINI.encode(),
+        2**70,
+    )
+    answer = httpx2.post(f"{proxy_url}/v1/chat/completions", content=body, headers=AUTH)
+    assert answer.status_code == 200
+    sent = [r.body for r in fake.requests if r.path == "/api/v1/chat/completions"]
+    assert sent == [
+        b'{"model": "%s", "modalities": ["image", "text"], "seed": %d}' % (GEMINI.encode(), 2**70),
+        b'{"model": "%s", "modalities": ["image"], "seed": %d}' % (FLUX.encode(), 2**70),
+    ]

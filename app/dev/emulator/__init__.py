@@ -35,6 +35,7 @@ from app.dev.emulator.listing import listed, paged
 from app.dev.emulator.responses import FakeResponsesApi
 from app.dev.emulator.routing import error
 from app.dev.emulator.speech import FakeAudioApi
+from app.dev.emulator.videos import FakeVideosApi
 
 DATA_DIR = Path(__file__).parents[2] / "data"
 # Test-only text models: resolvable on chat but never listed by GET /models.
@@ -107,6 +108,7 @@ class FakeOpenRouter:
         self.chat = FakeChat(self)
         self.audio = FakeAudioApi(self.lookup)
         self.embeddings = FakeEmbeddingsApi(self.models, self.lookup)
+        self.videos = FakeVideosApi(self.models)
         self.app = Starlette(
             routes=[
                 Route("/api/v1/models", self._recorded(self.list_models), methods=["GET"]),
@@ -118,6 +120,7 @@ class FakeOpenRouter:
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
                 Route("/api/v1/responses", self._recorded(self.responses.create), methods=["POST"]),
                 *self._audio_and_embeddings_routes(),
+                *self.videos.routes(self._recorded),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),
                 # Recorded too, so a request sent to a wrong path shows up in `requests`.
                 Route("/{rest:path}", self._recorded(self.not_found), methods=ALL_METHODS),

@@ -1,0 +1,153 @@
+"""Editing top-level fields in a JSON object's bytes: each case the module defines, in a table, and
+the property that the edited body parses as a full parse, edit and serialization would give."""
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.translate.json_patch import NotAnObject, edit, members
+
+MODALITIES = b'["image","text"]'
+
+
+@pytest.mark.parametrize(
+    ("body", "replace", "remove", "edited"),
+    [
+        # Big integers, floats' spelling, whitespace and key order stay the client's.
+        (
+            b'{ "n" : 123456789012345678901234567890,\n "modalities":["text"], "f": 1.0E2 }',
+            {"modalities": MODALITIES},
+            (),
+            b'{ "n" : 123456789012345678901234567890,\n "modalities":["image","text"], '
+            b'"f": 1.0E2 }',
+        ),
+        # A key written with escapes is the key it decodes to.
+        (b'{"mod\\u0061lities":["text"]}', {"modalities": b"[]"}, (), b'{"mod\\u0061lities":[]}'),
+        # Duplicates of an edited key: the last keeps its place with the new value, the others go.
+        (
+            b'{"modalities":1,"a":2,"modalities":3,"b":4}',
+            {"modalities": b"5"},
+            (),
+            b'{"a":2,"modalities":5,"b":4}',
+        ),
+        (b'{"tools":1,"a":2,"tools":3}', {}, ("tools",), b'{"a":2}'),
+        # Duplicates of other keys stay: a parser keeps the last of them, as before.
+        (b'{"a":1,"a":2,"s":false}', {"s": b"true"}, (), b'{"a":1,"a":2,"s":true}'),
+        # An absent key is appended last; to an empty object without a comma.
+        (b'{"a":1} ', {"stream": b"true"}, (), b'{"a":1,"stream":true} '),
+        (b" { } ", {"stream": b"true"}, (), b' { "stream":true} '),
+        # Removing the first, the last, or the only member takes one comma with it.
+        (b'{"tools":[], "a":1}', {}, ("tools",), b'{"a":1}'),
+        (b'{"a":1 , "tools":[]}', {}, ("tools",), b'{"a":1}'),
+        (b'{ "tools":[] }', {}, ("tools",), b"{  }"),
+        (b'{"a":1}', {}, ("absent",), b'{"a":1}'),
+        # A key both set and removed is removed.
+        (b'{"a":1,"b":2}', {"a": b"3"}, ("a",), b'{"b":2}'),
+        # Nested objects are never looked into; strings with quotes, backslashes and brackets
+        # are skipped whole.
+        (
+            b'{"m":{"modalities":["x"]},"s":"a\\"}]\\\\","modalities":null}',
+            {"modalities": MODALITIES},
+            (),
+            b'{"m":{"modalities":["x"]},"s":"a\\"}]\\\\","modalities":["image","text"]}',
+        ),
+        # Nothing to change: the same bytes.
+        (b'{"a": [1, {"b": "\\u00e9"}]}', {}, (), b'{"a": [1, {"b": "\\u00e9"}]}'),
+    ],
+)
+def test_edit(
+    body: bytes, replace: dict[str, bytes], remove: tuple[str, ...], edited: bytes
+) -> None:
+    assert edit(body, replace, remove) == edited
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'\xef\xbb\xbf{"a":1}',  # a BOM: orjson refuses it too, so it is never edited
+        b'[{"a":1}]',
+        b'{"a":1',
+        b'{"a":"b}',
+        b'{"a" 1}',
+        b'{"a":}',
+        b'{"a":1} x',
+        b'{"a":[1}',
+        b"",
+    ],
+)
+def test_not_an_object(body: bytes) -> None:
+    with pytest.raises(NotAnObject):
+        edit(body, {"modalities": MODALITIES})
+
+
+def test_members_span_the_key_and_value() -> None:
+    body = b'{ "a" : "x" ,"b":[1]}'
+    assert [(m.key, body[m.start : m.end], body[m.value : m.end]) for m in members(body)[0]] == [
+        ("a", b'"a" : "x"', b'"x"'),
+        ("b", b'"b":[1]', b"[1]"),
+    ]
+
+
+# The property: any object, written any valid way (whitespace, escaped keys, duplicates, big
+# integers), edited, parses as the full rewrite would.
+
+KEYS = st.sampled_from(["modalities", "stream", "tools", "model", "é", 'a"b\\', "[{"]) | st.text()
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**100), 2**100)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=10,
+)
+spaces = st.sampled_from(["", " ", "\n", "\t", " \r\n  "])
+
+
+@st.composite
+def written_keys(draw: st.DrawFn, key: str) -> str:
+    """`key` as a JSON string, each character written plainly or as `\\u` escapes."""
+    out = []
+    for char in key:
+        plain = json.dumps(char, ensure_ascii=draw(st.booleans()))[1:-1]
+        units = char.encode("utf-16-be")
+        escaped = "".join(f"\\u{units[i : i + 2].hex()}" for i in range(0, len(units), 2))
+        out.append(escaped if draw(st.booleans()) else plain)
+    return '"' + "".join(out) + '"'
+
+
+@st.composite
+def written_objects(draw: st.DrawFn) -> bytes:
+    """An object written from (key, value) pairs, duplicates allowed, with any whitespace."""
+    pairs = draw(st.lists(st.tuples(KEYS, values), max_size=6))
+    members = []
+    for key, value in pairs:
+        ascii_only, indent = draw(st.booleans()), draw(st.sampled_from([None, 1]))
+        written = json.dumps(value, ensure_ascii=ascii_only, indent=indent)
+        members.append(f"{draw(written_keys(key))}{draw(spaces)}:{draw(spaces)}{written}")
+    inside = (draw(spaces) + "," + draw(spaces)).join(members)
+    return f"{draw(spaces)}{{{draw(spaces)}{inside}{draw(spaces)}}}{draw(spaces)}".encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    written_objects(),
+    st.dictionaries(KEYS, values, max_size=3),
+    st.lists(KEYS, max_size=2),
+)
+def test_edit_parses_as_the_full_rewrite(
+    body: bytes, replace: dict[str, Any], remove: list[str]
+) -> None:
+    rewritten = json.loads(body)
+    rewritten.update(replace)
+    for key in remove:
+        rewritten.pop(key, None)
+    encoded = {key: json.dumps(value).encode() for key, value in replace.items()}
+    assert json.loads(edit(body, encoded, remove)) == rewritten
+    assert edit(body, {}) == body
