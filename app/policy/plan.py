@@ -18,13 +18,18 @@ from app.policy.modalities import MISSING, Action, Decision
 from app.translate import json_patch
 
 TOOL_PARAMETERS: Final = ("tools", "tool_choice", "parallel_tool_calls")
+# The prompt: what makes a body big (base64 images), and what no plan reads.
+PROMPT_FIELDS: Final = frozenset({"messages", "input"})
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request body being planned: its bytes as the client sent them, the JSON object they
-    hold (plans leave both as they are), the model it names, and its `modalities` as the client
-    sent them (`MISSING` without the field)."""
+    """One request body being planned: its bytes as the client sent them, the top-level fields
+    plans read (`payload`: the JSON object they hold less the prompt, `PROMPT_FIELDS`), the model
+    it names, and its `modalities` as the client sent them (`MISSING` without the field). Plans
+    leave it as it is. The call lives as long as the exchange (a retry or the next model of a
+    fallback list plans it again): without the prompt, a parsed copy of a 5 MiB image is not
+    held beside the body while it is sent."""
 
     body: bytes
     payload: dict[str, Any]
@@ -38,7 +43,8 @@ class Call:
         model_id = payload.get("model")
         if model_id is not None and not isinstance(model_id, str):
             raise ClientError("`model` must be a string", "invalid_model")
-        return cls(body, payload, model_id, payload.get("modalities", MISSING))
+        fields = {name: value for name, value in payload.items() if name not in PROMPT_FIELDS}
+        return cls(body, fields, model_id, payload.get("modalities", MISSING))
 
     def alone(self, model_id: str) -> Self:
         """This call of a `models` fallback list, asking `model_id` alone: its body the client's,

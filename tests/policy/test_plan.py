@@ -4,6 +4,7 @@ parameters, audio streamed."""
 import json
 from typing import Any
 
+import orjson
 import pytest
 
 from app.catalog.records import Model
@@ -166,3 +167,13 @@ def test_a_call_asks_one_model_of_its_fallback_list_alone() -> None:
     assert alone.payload == {"model": "c/d", "modalities": ["text"]}
     assert json.loads(alone.body) == alone.payload
     assert alone.model_id == "c/d"
+
+
+def test_a_call_holds_the_body_and_what_plans_read() -> None:
+    """The prompt is left out of the parsed fields a call keeps through the exchange (a 5 MiB
+    image would otherwise be held twice while the body is sent); the body keeps it."""
+    payload = {"model": "m", "messages": [{"role": "user"}], "input": "x", "tools": [], "n": 1}
+    call = Call.of(orjson.dumps(payload), payload)
+    assert call.payload == {"model": "m", "tools": [], "n": 1}
+    assert orjson.loads(call.body) == payload
+    assert call.alone("b").payload == {"model": "b", "tools": [], "n": 1}
