@@ -3,6 +3,7 @@ the same paths once the model is checked (see `app.translate.speech` and
 `app.translate.transcriptions`)."""
 
 import functools
+from collections.abc import Awaitable
 from typing import Any
 
 import orjson
@@ -17,7 +18,8 @@ from app.api.model_check import model_for
 from app.api.services import exchange_for, services
 from app.errors import ClientError, UpstreamBadAnswer
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
-from app.translate.speech import SpeechRequest, speech_request, wav_header
+from app.translate import transcode
+from app.translate.speech import SpeechRequest, pcm_answer, speech_request
 from app.translate.transcriptions import (
     TranscriptionRequest,
     as_openai,
@@ -25,7 +27,7 @@ from app.translate.transcriptions import (
     transcription_request,
 )
 from app.translate.whole import Mapped
-from app.upstream.interface import Upstreamed
+from app.upstream.interface import Answer, Upstreamed
 from app.upstream.reshape import Reshape, Reshaper
 
 MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
@@ -33,27 +35,43 @@ MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's fi
 
 async def speech(request: Request) -> Response:
     """`client.audio.speech.create`: the model, voice and format checked, then the audio
-    relayed as it comes (`mp3`, `pcm`), or as a WAV file made of the PCM as it comes."""
+    relayed as it comes (`mp3`, `pcm`), or made of the PCM as it comes (`wav`; `opus`, `aac`,
+    `flac` with the `transcode` extra)."""
     proxy = services(request)
     body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
     model = await model_for(request, body.get("model"), SPEECH)
-    checked = speech_request(body, model.supported_voices if model else ())
+    voices = model.supported_voices if model else ()
+    checked = speech_request(body, voices, encodes=transcode.can_encode())
     exchange = exchange_for(request)
     return exchange.relay(functools.partial(_speech_exchange, exchange, checked), [])
 
 
 async def _speech_exchange(exchange: Exchange, checked: SpeechRequest) -> Upstreamed:
-    content = orjson.dumps(checked.payload)
-    sent = await exchange.upstream.send(exchange.incoming, b"audio/speech", content, True)
-    if not checked.wav or sent.status != 200:
+    """Ask for the speech; a model that refuses mp3 (Gemini's TTS) is asked for PCM instead, and
+    its mp3 made here, when the `transcode` extra can."""
+    sent = await _ask_speech(exchange, checked)
+    if sent.status == 400 and checked.payload["response_format"] == "mp3" and checked.made is None:
+        refusal = await sent.read()  # an error: small
+        if b"mp3" not in refusal or not transcode.can_encode():
+            return Upstreamed(sent, [], read=refusal)
+        checked = checked.from_pcm("mp3")
+        exchange.note.retried = "pcm"
+        sent = await _ask_speech(exchange, checked)
+    if checked.made is None or sent.status != 200:
         return Upstreamed(sent, [])
     try:
-        header = wav_header(sent.headers.get("Content-Type", ""), sent.content_length)
+        content_type = sent.headers.get("Content-Type", "")
+        media_type, writer = pcm_answer(checked.made, content_type, sent.content_length)
     except ValueError as error:
         sent.close()
         raise UpstreamBadAnswer(str(error)) from None
-    as_wav = Reshape(b"audio/wav", prefix=header)
-    return Upstreamed(sent, [], lambda _: as_wav)
+    made = Reshape(media_type, rewrite=writer)
+    return Upstreamed(sent, [], lambda _: made)
+
+
+def _ask_speech(exchange: Exchange, checked: SpeechRequest) -> Awaitable[Answer]:
+    content = orjson.dumps(checked.payload)
+    return exchange.upstream.send(exchange.incoming, b"audio/speech", content, True)
 
 
 async def transcriptions(request: Request) -> Response:

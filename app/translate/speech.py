@@ -3,19 +3,23 @@ header the proxy puts before upstream's PCM (pure).
 
 OpenRouter's `POST /audio/speech` makes `mp3` or `pcm` and defaults to `pcm`; OpenAI's API
 defaults to `mp3`, so a client that names no format would get headerless PCM that players
-refuse. The proxy asks `mp3` then, asks `pcm` for `wav` and answers a WAV file, and refuses the
-formats nobody on the way can make (`opus`, `aac`, `flac`), naming those it can.
+refuse. The proxy asks `mp3` then, asks `pcm` for `wav` and answers a WAV file, and encodes
+`opus`, `aac` and `flac` from `pcm` when the `transcode` extra is installed (see
+`app.translate.transcode`); the formats nobody on the way can make are refused, naming those it
+can.
 """
 
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from app.errors import ProxyError
+from app.translate.transcode import ENCODED, EXTRA, EncodedWriter, Rewriter, WavWriter
 
 UPSTREAM_FORMATS: Final = ("mp3", "pcm")  # what OpenRouter makes
 OFFERED: Final = (*UPSTREAM_FORMATS, "wav")  # and what the proxy makes of them
+ENCODED_ONLY: Final = tuple(name for name in ENCODED if name not in OFFERED)  # with the extra
 DEFAULT_FORMAT: Final = "mp3"  # OpenAI's default, which clients expect
 # What OpenRouter's PCM is when its Content-Type says nothing more: 24 kHz mono, 16-bit.
 PCM_RATE, PCM_CHANNELS, SAMPLE_BYTES = 24000, 1, 2
@@ -29,16 +33,23 @@ HEADER_BYTES: Final = 44
 
 @dataclass(frozen=True, slots=True)
 class SpeechRequest:
-    """A checked speech request: the body for OpenRouter, and whether the client gets WAV made
-    from the PCM asked for."""
+    """A checked speech request: the body for OpenRouter, and the format the proxy makes of the
+    PCM asked for (None: the client gets upstream's audio as it is)."""
 
     payload: dict[str, Any]
-    wav: bool
+    made: str | None = None
+
+    def from_pcm(self, made: str) -> "SpeechRequest":
+        """This request asked for PCM, which the proxy turns into `made`."""
+        return SpeechRequest({**self.payload, "response_format": "pcm"}, made)
 
 
-def speech_request(body: Mapping[str, Any], voices: Sequence[str]) -> SpeechRequest:
+def speech_request(
+    body: Mapping[str, Any], voices: Sequence[str], encodes: bool = False
+) -> SpeechRequest:
     """OpenRouter's body for OpenAI's `body`; `voices` are the model's `supported_voices` (empty:
-    the catalog lists none, and any voice goes; no voice leaves the choice to the model).
+    the catalog lists none, and any voice goes; no voice leaves the choice to the model);
+    `encodes`: the `transcode` extra is installed, so `opus`, `aac` and `flac` can be made too.
     ProxyError (400) naming what is wrong."""
     text = body.get("input")
     if not isinstance(text, str) or not text:
@@ -51,30 +62,41 @@ def speech_request(body: Mapping[str, Any], voices: Sequence[str]) -> SpeechRequ
         message = "`stream_format` 'sse' is not offered: OpenRouter answers the audio itself"
         raise _refused("stream_format", message)
     asked = body.get("response_format") or DEFAULT_FORMAT
-    if asked not in OFFERED:
-        message = (
-            f"`response_format` {asked!r} cannot be made: OpenRouter makes "
-            f"{' and '.join(UPSTREAM_FORMATS)}, and the proxy makes wav from pcm; "
-            f"ask for one of {', '.join(OFFERED)}"
-        )
-        raise _refused("response_format", message)
+    offered = (*OFFERED, *ENCODED_ONLY) if encodes else OFFERED
+    if asked not in offered:
+        raise _refused("response_format", _cannot_make(asked, offered, encodes))
     payload = {key: value for key, value in body.items() if key != "stream_format"}
-    payload["response_format"] = "pcm" if asked == "wav" else asked
-    return SpeechRequest(payload, wav=asked == "wav")
+    checked = SpeechRequest({**payload, "response_format": asked})
+    return checked if asked in UPSTREAM_FORMATS else checked.from_pcm(asked)
 
 
-def wav_header(content_type: str, content_length: int | None) -> bytes:
-    """The header of a WAV file around upstream's answer of `content_type` (such as
-    `audio/pcm;rate=24000;channels=1`), its sample rate and channels read from there; b"" when
-    upstream answered WAV itself. With `content_length` unknown, the header says the largest
-    length. ValueError for an answer that is neither PCM nor WAV."""
+def _cannot_make(asked: object, offered: Sequence[str], encodes: bool) -> str:
+    message = (
+        f"`response_format` {asked!r} cannot be made: OpenRouter makes "
+        f"{' and '.join(UPSTREAM_FORMATS)}, and the proxy makes the others from pcm; "
+        f"ask for one of {', '.join(offered)}"
+    )
+    if not encodes:
+        message += f" ({', '.join(ENCODED_ONLY)} too with the {EXTRA} extra installed)"
+    return message
+
+
+def pcm_format(content_type: str) -> tuple[int, int] | None:
+    """The sample rate and channels of upstream's PCM answer of `content_type` (such as
+    `audio/pcm;rate=24000;channels=1`); None when upstream answered WAV itself. ValueError for
+    an answer that is neither."""
     mime, parameters = _parsed(content_type)
     if mime in WAV_TYPES:
-        return b""
+        return None
     if mime not in PCM_TYPES:
         raise ValueError(f"OpenRouter answered {mime or 'no Content-Type'} when asked for pcm")
     rate = _positive(parameters.get("rate"), PCM_RATE)
-    channels = _positive(parameters.get("channels"), PCM_CHANNELS)
+    return rate, _positive(parameters.get("channels"), PCM_CHANNELS)
+
+
+def wav_header(rate: int, channels: int, content_length: int | None) -> bytes:
+    """The header of a WAV file of 16-bit PCM; with `content_length` (of the PCM) unknown, it
+    says the largest length."""
     data = UNKNOWN_LENGTH
     if content_length is not None and content_length <= UNKNOWN_LENGTH - HEADER_BYTES:
         data = content_length
@@ -102,3 +124,20 @@ def _positive(value: str | None, default: int) -> int:
 
 def _refused(name: str, message: str) -> ProxyError:
     return ProxyError(400, message, f"unsupported_{name}")
+
+
+def pcm_answer(
+    made: str, content_type: str, content_length: int | None
+) -> tuple[bytes, Callable[[], Rewriter] | None]:
+    """How upstream's PCM answer of `content_type` (and `content_length`, when known) becomes
+    `made` as it streams: its Content-Type, and what writes it (a WAV header before the PCM, or
+    an encoder; None: upstream's answer as it is). ValueError for an answer of another kind."""
+    found = pcm_format(content_type)
+    if made == "wav":
+        if found is None:
+            return b"audio/wav", None  # upstream's WAV as it is
+        header = wav_header(*found, content_length)
+        return b"audio/wav", lambda: WavWriter(header)
+    if found is None:
+        raise ValueError("OpenRouter answered WAV when asked for pcm")
+    return ENCODED[made][2].encode(), lambda: EncodedWriter(made, *found)

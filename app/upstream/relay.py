@@ -141,15 +141,16 @@ class RelayResponse(Response):
         if reshape is not None:
             headers.append((b"content-type", reshape.content_type))
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        if reshape is not None and reshape.prefix:
-            await send({"type": "http.response.body", "body": reshape.prefix, "more_body": True})
         each_event = reshape.each_event if reshape else None
+        rewriter = reshape.rewrite() if reshape and reshape.rewrite else None
         events = sse.EventSplitter()
         last = b"\n\n"
         try:
             async for piece in _pieces(answer, self._timeouts.idle):
                 if each_event is not None:
                     piece = b"".join(map(each_event, events.feed(piece)))
+                elif rewriter is not None:
+                    piece = rewriter.feed(piece)
                 await send({"type": "http.response.body", "body": piece, "more_body": True})
                 last = piece or last
         except FAILURES as error:
@@ -158,7 +159,8 @@ class RelayResponse(Response):
             if self._note.stream and last.endswith((b"\n\n", b"\r\n\r\n")):
                 await send({"type": "http.response.body", "body": sse_error(error)})
             return False
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        tail = rewriter.finish() if rewriter is not None else b""
+        await send({"type": "http.response.body", "body": tail, "more_body": False})
         return True
 
 

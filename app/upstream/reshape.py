@@ -1,22 +1,25 @@
 """What may become of a 200 answer before it reaches the client: collected whole into another
-answer, or mapped event by event as it streams (see `app.upstream.relay`). Pure."""
+answer, or mapped event by event (or rewritten piece by piece) as it streams (see
+`app.upstream.relay`). Pure."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.translate.transcode import Rewriter
 from app.translate.whole import Collector
 
 
 @dataclass(frozen=True)
 class Reshape:
     """How a 200 answer changes before it reaches the client, as `content_type`: collected whole
-    by a new `collect()`, whose result the client gets, or mapped event by event as it streams
-    (`each_event`, an SSE event without its blank line -> what to send instead)."""
+    by a new `collect()`, whose result the client gets, mapped event by event as it streams
+    (`each_event`, an SSE event without its blank line -> what to send instead), or rewritten
+    piece by piece as it streams by a new `rewrite()`."""
 
     content_type: bytes = b"application/json"
     collect: Callable[[], Collector] | None = None
     each_event: Callable[[bytes], bytes] | None = None
-    prefix: bytes = b""  # sent before the answer as it streams (a WAV header before PCM)
+    rewrite: Callable[[], Rewriter] | None = None
 
 
 # Picks the Reshape for a 200 answer by its content type (None: relay it as it came).

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
-from app.dev.emulator.speech import MP3, PCM
+from app.dev.emulator.speech import MP3, PCM, PIECES
 from tests.conftest import ProxyFactory
 
 KOKORO = "hexgrad/kokoro-82m"  # voices af_alloy, af_bella, ...
@@ -81,16 +81,53 @@ def test_speech_under_api_v1_too(proxy_url: str) -> None:
     assert is_mp3(answer.content)
 
 
-def test_a_model_that_refuses_mp3_says_so_itself(client: openai.OpenAI) -> None:
+def test_a_model_that_refuses_mp3_gets_its_mp3_made_of_pcm(
+    fake: FakeOpenRouter, client: openai.OpenAI
+) -> None:
+    answer = client.audio.speech.create(model=GEMINI_TTS, voice="Kore", input="Hello")
+    assert is_mp3(answer.content)
+    assert answer.response.headers["content-type"] == "audio/mpeg"
+    asked = [orjson.loads(sent.body)["response_format"] for sent in sent_to(fake, "audio/speech")]
+    assert asked == ["mp3", "pcm"]
+
+
+@pytest.mark.parametrize(("format_", "codec"), [("opus", "opus"), ("aac", "aac"), ("flac", "flac")])
+def test_speech_encoded_from_pcm_plays(
+    fake: FakeOpenRouter, client: openai.OpenAI, format_: str, codec: str
+) -> None:
+    av = pytest.importorskip("av")
+    answer = client.audio.speech.create(
+        model=KOKORO,
+        voice="af_alloy",
+        input="Hello",
+        response_format=format_,  # type: ignore[arg-type]
+    )
+    assert answer.response.headers["content-type"] == f"audio/{format_}"
+    with av.open(io.BytesIO(answer.content)) as played:
+        assert played.streams.audio[0].codec_context.name == codec
+        assert sum(frame.samples for frame in played.decode(audio=0)) > 0
+    [sent] = sent_to(fake, "audio/speech")
+    assert orjson.loads(sent.body)["response_format"] == "pcm"
+
+
+def test_without_the_extra_encoded_formats_are_refused_and_mp3_refusals_relayed(
+    fake: FakeOpenRouter, client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.translate.transcode.can_encode", lambda: False)
+    with pytest.raises(openai.BadRequestError, match=r"opus, aac, flac too with the modality"):
+        client.audio.speech.create(
+            model=KOKORO, voice="af_alloy", input="Hi", response_format="opus"
+        )
     with pytest.raises(openai.BadRequestError, match="does not support mp3"):
         client.audio.speech.create(model=GEMINI_TTS, voice="Kore", input="Hello")
+    assert len(sent_to(fake, "audio/speech")) == 1
 
 
 @pytest.mark.parametrize(
     ("model", "voice", "format_", "says"),
     [
         (KOKORO, "alloy", "mp3", "has no voice 'alloy'; it has af_alloy, af_aoede"),
-        (KOKORO, "af_alloy", "opus", "ask for one of mp3, pcm, wav"),
+        (KOKORO, "af_alloy", "ogg", "ask for one of mp3, pcm, wav, opus, aac, flac"),
         ("openai/gpt-5", "alloy", "mp3", "GET /v1/models?output_modalities=speech"),
         (WHISPER, "alloy", "mp3", "use POST /v1/audio/transcriptions for it"),
     ],
@@ -210,3 +247,24 @@ def test_a_form_without_one_file_is_refused(
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_form"
     assert sent_to(fake, "audio/transcriptions") == []
+
+
+@pytest.mark.parametrize(("format_", "header"), [("pcm", 0), ("wav", 44)])
+def test_speech_reaches_the_client_before_upstream_has_made_all_of_it(
+    fake: FakeOpenRouter, client: openai.OpenAI, format_: str, header: int
+) -> None:
+    fake.audio.speech_goes_on.clear()  # the fake sends its first piece, then waits
+    first_piece = -(-len(PCM) // PIECES)
+    with client.audio.speech.with_streaming_response.create(
+        model=KOKORO,
+        voice="af_alloy",
+        input="Hello",
+        response_format=format_,  # type: ignore[arg-type]
+    ) as answer:
+        pieces = answer.iter_bytes()
+        received = b""
+        while len(received) < header + first_piece:
+            received += next(pieces)  # would wait for ever if the proxy held the answer
+        fake.audio.speech_goes_on.set()
+        received += b"".join(pieces)
+    assert received[header:] == PCM

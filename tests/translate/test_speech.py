@@ -7,26 +7,42 @@ from typing import Any
 import pytest
 
 from app.errors import ProxyError
-from app.translate.speech import SpeechRequest, speech_request, wav_header
+from app.translate.speech import (
+    SpeechRequest,
+    pcm_answer,
+    pcm_format,
+    speech_request,
+    wav_header,
+)
+from app.translate.transcode import WavWriter
 
 KOKORO_VOICES = ("af_alloy", "af_bella")
 BASE = {"model": "hexgrad/kokoro-82m", "input": "Hello", "voice": "af_alloy"}
 
 
+@pytest.mark.parametrize("encodes", [False, True])
 @pytest.mark.parametrize(
-    ("asked", "sent", "wav"),
+    ("asked", "sent", "made"),
     [
-        ({}, "mp3", False),  # OpenAI's default, not OpenRouter's pcm
-        ({"response_format": None}, "mp3", False),
-        ({"response_format": "mp3"}, "mp3", False),
-        ({"response_format": "pcm"}, "pcm", False),
-        ({"response_format": "wav"}, "pcm", True),
-        ({"stream_format": "audio"}, "mp3", False),
+        ({}, "mp3", None),  # OpenAI's default, not OpenRouter's pcm
+        ({"response_format": None}, "mp3", None),
+        ({"response_format": "mp3"}, "mp3", None),
+        ({"response_format": "pcm"}, "pcm", None),
+        ({"response_format": "wav"}, "pcm", "wav"),
+        ({"stream_format": "audio"}, "mp3", None),
     ],
 )
-def test_response_format_asked_of_upstream(asked: dict[str, Any], sent: str, wav: bool) -> None:
-    checked = speech_request({**BASE, **asked}, KOKORO_VOICES)
-    assert checked == SpeechRequest({**BASE, "response_format": sent}, wav=wav)
+def test_response_format_asked_of_upstream(
+    asked: dict[str, Any], sent: str, made: str | None, encodes: bool
+) -> None:
+    checked = speech_request({**BASE, **asked}, KOKORO_VOICES, encodes)
+    assert checked == SpeechRequest({**BASE, "response_format": sent}, made)
+
+
+@pytest.mark.parametrize("format_", ["opus", "aac", "flac"])
+def test_encoded_formats_are_made_of_pcm_with_the_extra(format_: str) -> None:
+    checked = speech_request({**BASE, "response_format": format_}, (), encodes=True)
+    assert checked == SpeechRequest({**BASE, "response_format": "pcm"}, format_)
 
 
 @pytest.mark.parametrize("format_", ["opus", "aac", "flac", "ogg", 3])
@@ -36,7 +52,12 @@ def test_formats_no_one_makes_are_refused_naming_those_offered(format_: object) 
     assert refused.value.status == 400
     assert refused.value.code == "unsupported_response_format"
     assert f"{format_!r} cannot be made" in refused.value.message
-    assert "one of mp3, pcm, wav" in refused.value.message
+    assert "one of mp3, pcm, wav (opus, aac, flac too with the" in refused.value.message
+
+
+def test_with_the_extra_a_refusal_names_the_encoded_formats_too() -> None:
+    with pytest.raises(ProxyError, match=r"one of mp3, pcm, wav, opus, aac, flac$"):
+        speech_request({**BASE, "response_format": "ogg"}, (), encodes=True)
 
 
 def test_a_voice_the_model_lacks_is_refused_naming_its_voices() -> None:
@@ -88,28 +109,40 @@ def read_wav(data: bytes) -> tuple[int, int, int, bytes]:
     ],
 )
 @pytest.mark.parametrize("length", [len(PCM), None])
-def test_wav_header_reads_rate_and_channels(
+def test_wav_reads_rate_and_channels_of_the_pcm(
     content_type: str, rate: int, channels: int, length: int | None
 ) -> None:
-    header = wav_header(content_type, length)
-    assert len(header) == 44
-    assert read_wav(header + PCM) == (rate, channels, 2, PCM)
+    assert pcm_format(content_type) == (rate, channels)
+    media_type, make = pcm_answer("wav", content_type, length)
+    assert media_type == b"audio/wav"
+    assert make is not None
+    writer = make()
+    wav = writer.feed(PCM[:3]) + writer.feed(b"") + writer.feed(PCM[3:]) + writer.finish()
+    assert read_wav(wav) == (rate, channels, 2, PCM)
 
 
 def test_wav_header_of_unknown_length_says_the_largest() -> None:
-    header = wav_header("audio/pcm", None)
+    header = wav_header(24000, 1, None)
+    assert len(header) == 44
     assert header[4:8] == header[40:44] == b"\xff\xff\xff\xff"
-    exact = wav_header("audio/pcm", 200)
+    exact = wav_header(24000, 1, 200)
     assert int.from_bytes(exact[40:44], "little") == 200
     assert int.from_bytes(exact[4:8], "little") == 236
 
 
+def test_wav_of_no_pcm_is_still_a_header() -> None:
+    assert WavWriter(b"RIFF").finish() == b"RIFF"
+
+
 @pytest.mark.parametrize("content_type", ["audio/wav", "audio/x-wav;codec=1"])
-def test_wav_from_upstream_needs_no_header(content_type: str) -> None:
-    assert wav_header(content_type, 10) == b""
+def test_wav_from_upstream_goes_as_it_is(content_type: str) -> None:
+    assert pcm_format(content_type) is None
+    assert pcm_answer("wav", content_type, 10) == (b"audio/wav", None)
+    with pytest.raises(ValueError, match="answered WAV when asked for pcm"):
+        pcm_answer("opus", content_type, 10)
 
 
 @pytest.mark.parametrize("content_type", ["audio/mpeg", "application/json", ""])
 def test_other_answers_are_not_pcm(content_type: str) -> None:
     with pytest.raises(ValueError, match="when asked for pcm"):
-        wav_header(content_type, None)
+        pcm_answer("wav", content_type, None)

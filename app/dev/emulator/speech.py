@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import base64
 import math
+import threading
 import uuid
 from collections.abc import AsyncGenerator
 from typing import Any, Final
 
+import anyio.to_thread
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -36,6 +38,7 @@ PCM_TYPE: Final = "audio/pcm;rate=24000;channels=1"
 REFUSES_MP3: Final = frozenset({"google/gemini-3.1-flash-tts-preview"})
 SUBTITLES_AND_TEXT: Final = frozenset({"text", "srt", "vtt"})
 PIECES: Final = 3
+HOLD_SECONDS: Final = 30.0  # the longest a held answer waits for `speech_goes_on`
 
 
 def _pcm(seconds: float = 0.05, rate: int = 24000) -> bytes:
@@ -58,10 +61,14 @@ MP3: Final = _mp3()
 
 
 class FakeAudioApi:
-    """Speech and transcription over the fake's models (`lookup` resolves an id as chat does)."""
+    """Speech and transcription over the fake's models (`lookup` resolves an id as chat does).
+    Tests may clear `speech_goes_on`: speech then stops after its first piece until it is set
+    again, so a test can see that piece arrive before the rest exists."""
 
     def __init__(self, lookup: Lookup) -> None:
         self._lookup = lookup
+        self.speech_goes_on = threading.Event()
+        self.speech_goes_on.set()
 
     async def speech(self, request: Request) -> Response:
         asked = await checked_model(request, self._lookup)
@@ -75,7 +82,20 @@ class FakeAudioApi:
             (MP3, "audio/mpeg") if body.get("response_format") == "mp3" else (PCM, PCM_TYPE)
         )
         headers = {"X-Generation-Id": f"gen-{uuid.uuid4().hex}"}
-        return StreamingResponse(_pieces(audio), media_type=media_type, headers=headers)
+        pieces = self._pieces(audio)
+        return StreamingResponse(pieces, media_type=media_type, headers=headers)
+
+    async def _pieces(self, audio: bytes) -> AsyncGenerator[bytes, None]:
+        """`audio` in `PIECES` body messages, as a streaming TTS provider sends it; after the
+        first, each waits for `speech_goes_on` (for `HOLD_SECONDS` at most, then fails)."""
+        step = -(-len(audio) // PIECES)
+        for start in range(0, len(audio), step):
+            held = start and not await anyio.to_thread.run_sync(
+                self.speech_goes_on.wait, HOLD_SECONDS
+            )
+            if held:  # the connection drops: a client still waiting for the first piece fails
+                raise RuntimeError("speech held for longer than HOLD_SECONDS")
+            yield audio[start : start + step]
 
     async def transcriptions(self, request: Request) -> Response:
         refusal = authorized(request)
@@ -114,13 +134,6 @@ def _speech_refusal(model: dict[str, Any], body: dict[str, Any]) -> Response | N
     if "voice" in body and voices and body["voice"] not in voices:
         return error(400, f"Voice {body['voice']!r} is not supported by {model['id']}")
     return None
-
-
-async def _pieces(audio: bytes) -> AsyncGenerator[bytes, None]:
-    """`audio` in `PIECES` body messages, as a streaming TTS provider sends it."""
-    step = -(-len(audio) // PIECES)
-    for start in range(0, len(audio), step):
-        yield audio[start : start + step]
 
 
 async def _transcription_form(request: Request) -> tuple[dict[str, Any], bytes | None]:
