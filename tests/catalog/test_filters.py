@@ -61,6 +61,17 @@ def test_q_searches_names_too(models: tuple[Model, ...]) -> None:
     assert "deepgram/flux-tts:free" in ids(models, {"q": "Flux"})
 
 
+@pytest.mark.parametrize("q", ["SpaceXAI: Grok", "x-ai/grok-4.6", " GROK 4.6 "])
+def test_q_is_a_substring_of_the_id_or_of_the_name(models: tuple[Model, ...], q: str) -> None:
+    # The model is named "SpaceXAI: Grok 4.6": the first is only in its name, the second only
+    # in its id.
+    assert "x-ai/grok-4.6" in ids(models, {"q": q})
+
+
+def test_a_filter_of_nothing_accepts_every_model(models: tuple[Model, ...]) -> None:
+    assert all(map(ModelFilter().accepts, models))
+
+
 @pytest.mark.parametrize("match", ["sometimes", "ANY", ""])
 def test_a_malformed_match_is_refused(match: str) -> None:
     with pytest.raises(ValueError, match="`match` must be one of any, all, exact"):

@@ -5,7 +5,15 @@ from typing import Any
 import orjson
 import pytest
 
-from app.catalog.records import Catalog, CatalogError, Model, merge_into, parse_page
+from app.catalog.records import (
+    Catalog,
+    CatalogError,
+    Model,
+    listing_of,
+    merge_into,
+    parse_model_answer,
+    parse_page,
+)
 from app.dev.emulator import DATA_DIR
 
 
@@ -32,6 +40,75 @@ def test_parse_page_keeps_what_the_proxy_needs_and_the_entry_itself() -> None:
         "a/b-2026",
     )
     assert orjson.loads(model.raw) == raw
+
+
+def test_parse_page_reads_the_fields_filters_and_aliases_use() -> None:
+    raw = entry(
+        "~a/b-latest",
+        ["text"],
+        name="A: B",
+        alias_target={"name": "A: B 2", "slug": "a/b-2"},
+        supported_parameters=["tools", 7, "seed"],
+        supported_voices=["alloy", None, "echo"],
+    )
+    raw["architecture"]["input_modalities"] = ["text", "image", None]
+    [model] = parse_page(page(raw)).models
+    assert model.name == "A: B"
+    assert model.alias_of == "a/b-2"
+    assert model.input_modalities == ("text", "image")
+    assert model.supported_parameters == frozenset({"tools", "seed"})
+    assert model.supported_voices == ("alloy", "echo")
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"name": 7, "canonical_slug": 7, "alias_target": {"slug": 7}},
+        {"name": "", "canonical_slug": "", "alias_target": {"slug": ""}},
+        {"alias_target": "a/b-2"},
+    ],
+)
+def test_parse_page_reads_odd_names_and_slugs_as_absent(odd: dict[str, Any]) -> None:
+    [model] = parse_page(page(entry("a/b", ["text"], **odd))).models
+    assert (model.name, model.canonical_slug, model.alias_of) == ("", None, None)
+
+
+def test_an_alias_in_the_catalog_json_resolves_to_its_target() -> None:
+    catalog = snapshot("models-all-2026-08-19.json")
+    alias = catalog.lookup("~x-ai/grok-latest")
+    assert alias is not None
+    assert alias.id == "x-ai/grok-4.6"
+
+
+@pytest.mark.parametrize("wrapped", [True, False])
+def test_a_model_answer_is_read_with_or_without_its_data_wrapper(wrapped: bool) -> None:
+    raw = entry("a/b", ["image"])
+    model = parse_model_answer(orjson.dumps({"data": raw} if wrapped else raw))
+    assert model is not None
+    assert (model.id, model.output_modalities) == ("a/b", ("image",))
+
+
+@pytest.mark.parametrize("body", [b"<html>", b"[]", b'{"data": "a/b"}'])
+def test_a_model_answer_of_another_shape_is_none(body: bytes) -> None:
+    assert parse_model_answer(body) is None
+
+
+def test_a_record_made_by_hand_lists_as_an_empty_entry() -> None:
+    made = Model("a/b", ("text",))
+    assert (made.name, made.raw) == ("", b"{}")
+    assert orjson.loads(listing_of([made]))["data"] == [{}]
+
+
+def test_with_model_adds_or_replaces_the_record_of_that_id() -> None:
+    catalog = Catalog((Model("a/x", ("text",)), Model("a/y", ("text",))), 5.0, "snapshot")
+    updated = catalog.with_model(Model("a/x", ("image",))).with_model(Model("a/z", ("text",)))
+    assert [(m.id, m.output_modalities) for m in updated.models] == [
+        ("a/y", ("text",)),
+        ("a/x", ("image",)),
+        ("a/z", ("text",)),
+    ]
+    assert (updated.loaded_at, updated.source) == (5.0, "snapshot")
+    assert Catalog(()).source == "live"
 
 
 @pytest.mark.parametrize(
@@ -66,6 +143,12 @@ def test_parse_page_tolerates_odd_architectures(architecture: object, outputs: t
 @pytest.mark.parametrize("body", [b"", b"<html>", b"[]", b'{"data": {}}', b'{"models": []}'])
 def test_parse_page_rejects_what_is_not_a_listing(body: bytes) -> None:
     with pytest.raises(CatalogError):
+        parse_page(body)
+
+
+@pytest.mark.parametrize("body", [b"[]", b'{"data": {}}'])
+def test_a_listing_without_data_says_so(body: bytes) -> None:
+    with pytest.raises(CatalogError, match=r'^models page has no "data" list$'):
         parse_page(body)
 
 

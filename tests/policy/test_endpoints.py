@@ -129,3 +129,30 @@ def test_route_in_words_says_why_chat_refuses() -> None:
         "Why: cohere/rerank-v3.5 outputs rerank, which chat cannot return; "
         "use POST /api/v1/rerank for it."
     )
+
+
+@pytest.mark.parametrize(
+    ("asked", "says"),
+    [
+        (CHAT, "acme/decider outputs decisions, which chat cannot return; use "),
+        (RESPONSES, "acme/decider outputs decisions, which the Responses API cannot return; use "),
+    ],
+)
+def test_the_refusal_on_chat_in_full(asked: Endpoint, says: str) -> None:
+    refusal = refuse_on_chat("acme/decider", ("decisions",), asked)
+    assert refusal is not None
+    assert refusal.message == (
+        f"{says}OpenRouter's POST /api/alpha/decisions (no OpenAI route: call OpenRouter for it) "
+        "for it"
+    )
+
+
+def test_an_audio_only_model_is_for_chat() -> None:
+    assert endpoint_for(("audio",)) is CHAT
+    assert refuse_on_chat("acme/voice", ("audio",), CHAT) is None
+
+
+def test_a_refusal_names_every_output_of_the_model() -> None:
+    refusal = refuse_on("openai/gpt-audio", ("text", "audio"), SPEECH)
+    assert refusal is not None
+    assert "(it outputs text and audio; use POST /v1/chat/completions for it)" in refusal.message

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.catalog.records import Catalog
+from app.catalog.records import Catalog, Model
 from app.cli import load_catalog
 from app.dev.emulator import DATA_DIR
 from app.policy.explain import explain
@@ -41,3 +41,58 @@ def test_explain(
 ) -> None:
     settings = Settings(proxy_on_unsupported=on_unsupported)
     assert says in explain(catalog, model, modalities, settings)
+
+
+FULL = [
+    (
+        "google/gemini-2.5-flash-image",
+        None,
+        "google/gemini-2.5-flash-image is google/gemini-2.5-flash-image in the catalog; "
+        "it outputs image, text.\n"
+        "Asked for no modalities field: unchanged.\n"
+        "Why: the request has no modalities field.\n"
+        "So the request goes upstream unchanged, byte for byte.\n"
+        "X-Modalities: none",
+    ),
+    (
+        "acme/none",
+        ["image"],
+        "acme/none is not in the catalog (549 models).\n"
+        "Asked for modalities ['image']: unchanged.\n"
+        "Why: acme/none is not in the catalog.\n"
+        "So the request goes upstream unchanged, byte for byte.\n"
+        "X-Modalities: unchanged",
+    ),
+    (
+        "~x-ai/grok-latest",
+        ["image", "text"],
+        "~x-ai/grok-latest is x-ai/grok-4.6 in the catalog; it outputs text.\n"
+        "Asked for modalities ['image', 'text']: dropped.\n"
+        "Why: ~x-ai/grok-latest shares only text with the request; text is the default.\n"
+        "So the modalities field is dropped (text is OpenRouter's default).\n"
+        "X-Modalities: none",
+    ),
+    (
+        "openai/gpt-5",
+        ["image"],
+        "openai/gpt-5 is openai/gpt-5 in the catalog; it outputs text.\n"
+        "Asked for modalities ['image']: rejected.\n"
+        "Why: Model openai/gpt-5 outputs text, not image. "
+        "List the models that do with GET /v1/models?output_modalities=image.\n"
+        "So the proxy answers 400 itself; nothing goes upstream.\n"
+        "X-Modalities: none",
+    ),
+]
+
+
+@pytest.mark.parametrize(("model", "modalities", "says"), FULL)
+def test_explain_in_full(
+    catalog: Catalog, model: str, modalities: list[str] | None, says: str
+) -> None:
+    assert explain(catalog, model, modalities, Settings()) == says
+
+
+def test_a_model_that_lists_no_outputs_outputs_nothing() -> None:
+    silent = Catalog((Model("a/silent", ()),))
+    words = explain(silent, "a/silent", ["image"], Settings())
+    assert words.startswith("a/silent is a/silent in the catalog; it outputs nothing.\n")

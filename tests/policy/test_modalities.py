@@ -161,3 +161,41 @@ def test_a_policy_decides_for_a_model_record_with_its_routes_modalities() -> Non
     speech = Model("a/speech", ("text", "audio"))
     responses = Policy(OnUnsupported.REJECT, RESPONSES_MODALITIES)
     assert responses.decide(["text", "audio"], speech.id, speech).action is Action.DROP
+
+
+def test_the_action_names_clients_and_logs_read() -> None:
+    # The error codes `modalities_rejected` and `modalities_invalid`, the access log's
+    # `decision` and the model explanation all spell the action by these names.
+    assert [action.value for action in Action] == [
+        "unchanged",
+        "rewritten",
+        "dropped",
+        "rejected",
+        "invalid",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("requested", "outputs", "reason"),
+    [
+        (MISSING, FLUX, "the request has no modalities field"),
+        ("image", FLUX, "`modalities` must be a list of strings"),  # the 400's message
+        ([], FLUX, "an empty modalities list means the default (text)"),
+        (
+            ["image"],
+            (),
+            "Model some/model outputs nothing, not image. "
+            "List the models that do with GET /v1/models?output_modalities=image",
+        ),
+        (
+            ["audio", "text", "image"],
+            EMBEDDINGS,
+            "Model some/model outputs embeddings, not audio and image and text. "
+            "List the models that do with GET /v1/models?output_modalities=audio,image,text",
+        ),
+    ],
+)
+def test_the_reasons_the_model_explanation_and_the_400s_give(
+    requested: object, outputs: tuple[str, ...], reason: str
+) -> None:
+    assert decide(requested, "some/model", outputs, REJECT).reason == reason

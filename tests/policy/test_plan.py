@@ -104,6 +104,13 @@ GPT_AUDIO = Model("openai/gpt-audio", ("text", "audio"), supported_parameters=WI
             True,
             Plan(UNCHANGED),
         ),
+        (  # the audio model asked for what it outputs: still only streamed, so assembled
+            {"modalities": ["text", "audio"]},
+            UNCHANGED,
+            GPT_AUDIO,
+            True,
+            Plan(UNCHANGED, assemble=True),
+        ),
     ],
 )
 def test_make_plan(
@@ -177,3 +184,36 @@ def test_a_call_holds_the_body_and_what_plans_read() -> None:
     assert call.payload == {"model": "m", "tools": [], "n": 1}
     assert orjson.loads(call.body) == payload
     assert call.alone("b").payload == {"model": "b", "tools": [], "n": 1}
+
+
+@pytest.mark.parametrize(
+    ("payload", "model_id", "requested"),
+    [
+        ({"model": "m", "modalities": ["image"]}, "m", ["image"]),
+        ({"model": "m", "modalities": None}, "m", None),  # null is a value: invalid, not absent
+        ({"stream": True}, None, MISSING),
+    ],
+)
+def test_a_call_reads_its_model_and_modalities(
+    payload: dict[str, Any], model_id: str | None, requested: object
+) -> None:
+    assert Call.of(b"{}", payload) == Call(b"{}", payload, model_id, requested)
+
+
+@pytest.mark.parametrize("model", [5, ["m"], {"id": "m"}])
+def test_a_model_that_is_not_a_string_is_a_400(model: object) -> None:
+    with pytest.raises(ClientError) as refused:
+        Call.of(b"{}", {"model": model})
+    assert (refused.value.status, refused.value.code, refused.value.message) == (
+        400,
+        "invalid_model",
+        "`model` must be a string",
+    )
+
+
+def test_a_call_of_a_fallback_list_asks_one_model_alone() -> None:
+    body = b'{"model": "a", "models": ["a", "b"], "n": 123456789012345678901234567890}'
+    call = Call.of(body, json.loads(body)).alone("b")
+    assert call.model_id == "b"
+    assert json.loads(call.body) == {"model": "b", "n": 123456789012345678901234567890}
+    assert call.payload == json.loads(call.body)

@@ -6,7 +6,7 @@ from typing import Any
 import orjson
 import pytest
 
-from app.translate.audio import AUDIO_TTL_SECONDS, AudioCollector, Completion, new_audio_id
+from app.translate.audio import AudioCollector, Completion, new_audio_id
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None, **top: Any) -> dict[str, Any]:
@@ -38,7 +38,7 @@ CASES = [
                 "id": "audio_up",
                 "data": "UklGRg==",
                 "transcript": "Hello",
-                "expires_at": 1000 + AUDIO_TTL_SECONDS,
+                "expires_at": 1000 + 3600,  # an hour, as OpenAI's audio
             },
         },
         "stop",
@@ -115,6 +115,43 @@ def test_several_choices_are_kept_apart() -> None:
     completion.add({"choices": [{"index": 0, "delta": {"content": "a"}}]})
     choices = completion.result(0, "a")["choices"]
     assert [c["message"]["content"] for c in choices] == ["a", "b"]
+    assert [c["finish_reason"] for c in choices] == [None, None]  # present, as OpenAI's are
+
+
+def test_streamed_reasoning_and_refusal_are_joined() -> None:
+    completion = Completion()
+    for delta in [{"reasoning": "Thin"}, {"reasoning": "king", "refusal": "No"}, {"refusal": "pe"}]:
+        completion.add(chunk(delta))
+    [choice] = completion.result(0, "a")["choices"]
+    assert (choice["message"]["reasoning"], choice["message"]["refusal"]) == ("Thinking", "Nope")
+
+
+def test_a_whole_value_is_the_latest_non_null_one() -> None:
+    completion = Completion()
+    for created in (1, 2, None):
+        completion.add({"created": created, "system_fingerprint": None, "choices": []})
+    folded = completion.result(0, "a")
+    assert (folded["created"], folded["system_fingerprint"]) == (2, None)
+
+
+def test_an_item_without_an_index_is_the_first_one() -> None:
+    completion = Completion()
+    completion.add(chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}))
+    completion.add(chunk({"tool_calls": [{"function": {"arguments": "}"}}]}))
+    [choice] = completion.result(0, "a")["choices"]
+    assert choice["message"]["tool_calls"] == [{"index": 0, "function": {"arguments": "{}"}}]
+
+
+def test_audio_without_data_or_transcript_gets_empty_ones() -> None:
+    completion = Completion()
+    completion.add(chunk({"audio": {"id": "audio_up", "expires_at": 5}}))
+    [choice] = completion.result(0, "a")["choices"]
+    assert choice["message"]["audio"] == {
+        "id": "audio_up",
+        "expires_at": 5,
+        "data": "",
+        "transcript": "",
+    }
 
 
 def test_audio_without_an_id_gets_a_new_one_each_time() -> None:
@@ -141,6 +178,15 @@ def test_a_stream_becomes_one_completion() -> None:
     assert body["usage"] == USAGE
 
 
+def test_comments_between_events_are_skipped_not_the_end() -> None:
+    collector = AudioCollector(clock=lambda: 100.0, new_id=lambda: "audio_x")
+    keepalive = b": OPENROUTER PROCESSING\n\n"
+    collector.feed(keepalive + sse(AUDIO_CHUNKS[0]) + keepalive + sse(*AUDIO_CHUNKS[1:]))
+    status, body = collector.result()
+    assert status == 200
+    assert orjson.loads(body)["choices"][0]["message"]["audio"]["transcript"] == "Hello"
+
+
 ERROR = {"code": 429, "message": "Slow down", "metadata": {"error_type": "rate_limited"}}
 
 
@@ -157,6 +203,18 @@ ERROR = {"code": 429, "message": "Slow down", "metadata": {"error_type": "rate_l
             502,
             {"message": "odd", "type": "upstream_error", "code": "upstream_error"},
         ),
+        *[
+            (
+                sse({"error": {"code": code}}),
+                status,
+                {
+                    "message": "OpenRouter failed mid-stream",
+                    "type": "upstream_error",
+                    "code": "upstream_error",
+                },
+            )
+            for code, status in [(399, 502), (400, 400), (599, 599), (600, 502)]
+        ],
         (
             sse({"error": "plain words"}),
             502,

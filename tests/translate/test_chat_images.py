@@ -114,6 +114,89 @@ def test_the_images_api_id_is_sent_for_a_variant() -> None:
     assert payload["model"] == MODEL
 
 
+# Every field the bridge ignores, with a value that would change a chat answer. Sampling and
+# length are ignored as OpenRouter itself ignores them, so `require_parameters` refuses those.
+SAMPLING = {
+    "temperature": 0.2,
+    "top_p": 0.9,
+    "top_k": 40,
+    "min_p": 0.1,
+    "top_a": 0.1,
+    "frequency_penalty": 1,
+    "presence_penalty": 1,
+    "repetition_penalty": 1.2,
+    "logit_bias": {"42": 5},
+    "stop": ["x"],
+    "max_tokens": 100,
+    "max_completion_tokens": 100,
+    "reasoning": {"effort": "low"},
+    "reasoning_effort": "low",
+    "include_reasoning": True,
+    "verbosity": "low",
+}
+BOOKKEEPING = {
+    "modalities": ["image"],
+    "user": "u",
+    "safety_identifier": "s",
+    "prompt_cache_key": "k",
+    "metadata": {"a": "b"},
+    "store": True,
+    "service_tier": "flex",
+    "transforms": ["middle-out"],
+    "route": "fallback",
+    "parallel_tool_calls": True,
+}
+
+
+@pytest.mark.parametrize(("name", "value"), [*SAMPLING.items(), *BOOKKEEPING.items()])
+def test_what_the_bridge_ignores(name: str, value: Any) -> None:
+    payload = chat_images.images_request_from_chat({**BODY, name: value})
+    assert payload == {"model": MODEL, "prompt": "A red square"}
+
+
+@pytest.mark.parametrize("name", SAMPLING)
+def test_sampling_is_refused_when_every_parameter_must_be_honoured(name: str) -> None:
+    strict = {"require_parameters": True}
+    refusal = _refusal({**BODY, name: SAMPLING[name], "provider": strict})
+    assert (refusal.status, refusal.code) == (400, f"unsupported_{name}")
+    assert refusal.message == (
+        f"The Images API has no `{name}`, and `provider.require_parameters` asks that every "
+        "parameter be honoured: leave one of them out"
+    )
+
+
+@pytest.mark.parametrize("name", BOOKKEEPING)
+def test_bookkeeping_is_ignored_even_when_every_parameter_must_be_honoured(name: str) -> None:
+    strict = {"require_parameters": True}
+    payload = chat_images.images_request_from_chat(
+        {**BODY, name: BOOKKEEPING[name], "provider": strict}
+    )
+    assert payload == {"model": MODEL, "prompt": "A red square", "provider": strict}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("tools", []),
+        ("functions", []),
+        ("tool_choice", "none"),
+        ("tool_choice", "auto"),
+        ("function_call", "none"),
+        ("function_call", "auto"),
+        ("response_format", {"type": "text"}),
+        ("logprobs", False),
+        ("top_logprobs", 0),
+        ("plugins", []),
+        ("models", []),
+    ],
+)
+def test_a_refused_field_holding_a_value_that_asks_nothing_is_let_through(
+    name: str, value: Any
+) -> None:
+    payload = chat_images.images_request_from_chat({**BODY, name: value})
+    assert payload == {"model": MODEL, "prompt": "A red square"}
+
+
 REFUSED = [
     # (the chat body's other fields, the field named in the 400)
     ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
@@ -142,27 +225,60 @@ def test_what_cannot_be_honoured_is_a_400_naming_the_field(
     assert f"`{field}`" in refusal.message
 
 
+@pytest.mark.parametrize(("fields", "field"), REFUSED[:-2])
+def test_a_field_asking_what_images_cannot_give_is_told_so(
+    fields: dict[str, Any], field: str
+) -> None:
+    assert _refusal({**BODY, **fields}).message == (
+        f"{MODEL} is served only by the Images API, which makes images from a prompt: "
+        f"`{field}` cannot be honoured; leave it out"
+    )
+
+
+def test_a_field_the_bridge_does_not_know_has_no_equivalent() -> None:
+    assert _refusal({**BODY, "frobnicate": 1}).message == (
+        f"{MODEL} is served only by the Images API, which has no equivalent of `frobnicate`; "
+        "leave it out"
+    )
+
+
 IMAGE_CONFIG_REFUSED = [
-    # (image_config, what the message names)
-    ({"quality": "high"}, "`image_config.quality`"),
-    ("16:9", "`image_config`"),
+    # (image_config, what the 400 says)
+    (
+        {"quality": "high"},
+        "`image_config.quality` has no equivalent in the Images API: leave it out "
+        "(it takes aspect_ratio, image_size)",
+    ),
+    ("16:9", "`image_config` must be an object"),
 ]
 
 
-@pytest.mark.parametrize(("config", "named"), IMAGE_CONFIG_REFUSED)
-def test_an_image_config_that_does_not_map_is_a_400(config: Any, named: str) -> None:
+@pytest.mark.parametrize(("config", "says"), IMAGE_CONFIG_REFUSED)
+def test_an_image_config_that_does_not_map_is_a_400(config: Any, says: str) -> None:
     refusal = _refusal({**BODY, "image_config": config})
     assert (refusal.status, refusal.code) == (400, "unsupported_image_config")
-    assert named in refusal.message
+    assert refusal.message == says
 
 
 ONE_PICTURE = [{"type": "text", "text": "A cat"}, REFERENCE, REFERENCE]
 MODEL_REFUSES = [
-    # (the chat body's other fields, the Images API's field, the chat field the message names)
-    ({"image_config": {"image_size": "4K"}}, "resolution", "image_config.image_size"),
-    ({"image_config": {"aspect_ratio": "3:2"}}, "aspect_ratio", "image_config.aspect_ratio"),
-    ({"messages": [{"role": "user", "content": ONE_PICTURE}]}, "input_references", "image_url"),
-    ({"seed": 7}, "seed", "`seed`"),
+    # (the chat body's other fields, the Images API's field, how the message ends)
+    ({"image_config": {"image_size": "4K"}}, "resolution", " (from image_config.image_size)"),
+    (
+        {"image_config": {"aspect_ratio": "3:2"}},
+        "aspect_ratio",
+        " (from image_config.aspect_ratio)",
+    ),
+    (
+        {"messages": [{"role": "user", "content": ONE_PICTURE}]},
+        "input_references",
+        " (from the `image_url` parts of the last user message)",
+    ),
+    (
+        {"seed": 7},
+        "seed",
+        "does not take `seed` (it takes: aspect_ratio, input_references, resolution)",
+    ),
 ]
 
 
@@ -172,21 +288,46 @@ def test_what_the_model_does_not_take_is_a_400_in_chat_terms(
 ) -> None:
     refusal = _refusal({**BODY, **fields}, TAKES)
     assert (refusal.status, refusal.code) == (400, f"unsupported_{field}")
-    assert named in refusal.message
+    assert refusal.message.endswith(named)
 
 
+NO_TEXT = "the last user message has no text: it is the prompt of the image"
 BAD_MESSAGES = [
-    # (messages, what the message says)
-    ({"role": "user", "content": "A cat"}, "must be a list"),
-    ([{"role": "system", "content": "A cat"}], "no `user` message"),
-    ([ASK, {"role": "user", "content": ""}], "no text"),
-    ([{"role": "user", "content": [REFERENCE]}], "no text"),
-    ([{"role": "user", "content": [{"type": "text", "text": " \n"}]}], "no text"),
-    ([{"role": "user", "content": None}], "text or parts"),
-    ([{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}], "input_audio"),
-    ([{"role": "user", "content": ["A cat"]}], "None"),
-    ([{"role": "user", "content": [{"type": "text", "text": 5}]}], "`text` string"),
-    ([{"role": "user", "content": [{"type": "image_url", "image_url": URL}]}], "no `url`"),
+    # (messages, what the 400 says)
+    ({"role": "user", "content": "A cat"}, "`messages` must be a list of messages"),
+    (
+        [{"role": "system", "content": "A cat"}],
+        "`messages` holds no `user` message: its text is the prompt",
+    ),
+    ([ASK, {"role": "user", "content": ""}], NO_TEXT),
+    ([{"role": "user", "content": [REFERENCE]}], NO_TEXT),
+    ([{"role": "user", "content": [{"type": "text", "text": " \n"}]}], NO_TEXT),
+    ([{"role": "user", "content": [{"type": "text", "text": " "}] * 2}], NO_TEXT),
+    (
+        [{"role": "user", "content": None}],
+        "the last user message's `content` must be text or parts",
+    ),
+    (
+        [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}],
+        "the last user message has a part of type 'input_audio': the Images API takes only "
+        "`text` and `image_url` parts",
+    ),
+    (
+        [{"role": "user", "content": ["A cat"]}],
+        "the last user message has a part of type None: the Images API takes only `text` and "
+        "`image_url` parts",
+    ),
+    (
+        [{"role": "user", "content": [{"type": "text", "text": 5}]}],
+        "a `text` part of the last user message has no `text` string",
+    ),
+    *[
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": image}]}],
+            "an `image_url` part of the last user message has no `url`",
+        )
+        for image in (URL, {"url": ""}, {"url": 5})
+    ],
 ]
 
 
@@ -194,12 +335,17 @@ BAD_MESSAGES = [
 def test_a_last_user_message_that_gives_no_prompt_is_a_400(messages: Any, says: str) -> None:
     refusal = _refusal({**BODY, "messages": messages})
     assert (refusal.status, refusal.code) == (400, "unsupported_messages")
-    assert says in refusal.message
+    assert refusal.message == says
 
 
-def test_without_a_model_record_the_body_must_name_the_model() -> None:
-    refusal = _refusal({"messages": [ASK]})
-    assert (refusal.status, refusal.code) == (400, "unsupported_model")
+@pytest.mark.parametrize("model", [None, "", 5])
+def test_without_a_model_record_the_body_must_name_the_model(model: object) -> None:
+    refusal = _refusal({"model": model, "messages": [ASK]})
+    assert (refusal.status, refusal.code, refusal.message) == (
+        400,
+        "unsupported_model",
+        "`model` is required",
+    )
 
 
 def _refusal(body: dict[str, Any], model: ImageModel | None = None) -> ProxyError:

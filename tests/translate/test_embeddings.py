@@ -46,12 +46,19 @@ def test_always_asked_as_float(asked: dict[str, Any], as_base64: bool) -> None:
         ({**BASE, "encoding_format": "int8"}, "unsupported_encoding_format"),
         ({"model": "m"}, "unsupported_input"),
         ({**BASE, "input": []}, "unsupported_input"),
+        ({**BASE, "input": ""}, "unsupported_input"),
     ],
 )
 def test_requests_that_cannot_go_are_refused(body: dict[str, Any], code: str) -> None:
     with pytest.raises(ProxyError) as refused:
         embeddings_request(body)
     assert (refused.value.status, refused.value.code) == (400, code)
+
+
+def test_a_request_without_input_is_told_what_input_is() -> None:
+    with pytest.raises(ProxyError) as refused:
+        embeddings_request({"model": "m"})
+    assert refused.value.message == "`input` is required: the text (or texts) to embed"
 
 
 def decoded(text: str) -> list[float]:

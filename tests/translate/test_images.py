@@ -29,6 +29,9 @@ OPENAI_MODEL = ImageModel(
     },
     streams=True,
 )
+UNBOUNDED = ImageModel("a/steps", {"steps": {"type": "range"}})
+WITH_AUTO = ImageModel("a/b", {"aspect_ratio": {"type": "enum", "values": ["auto", "1:1"]}})
+DALL_E = ImageModel("openai/dall-e-3", {"quality": {"type": "enum", "values": ["standard", "hd"]}})
 PROMPT = {"prompt": "A red square"}
 
 TRANSLATED = [
@@ -39,13 +42,24 @@ TRANSLATED = [
     (RATIO_MODEL, {"size": "1792x1024"}, {"aspect_ratio": "16:9", "resolution": "2K"}),
     (RATIO_MODEL, {"size": "1024x1792"}, {"aspect_ratio": "9:16", "resolution": "2K"}),
     (RATIO_MODEL, {"size": "auto", "quality": "auto", "background": "auto"}, {}),
+    (RATIO_MODEL, {"aspect_ratio": "auto", "moderation": "auto"}, {}),  # the model's default
+    (RATIO_MODEL, {"quality": "auto", "seed": 7}, {"seed": 7}),
+    (
+        WITH_AUTO,
+        {"size": "1024x1024"},
+        {"aspect_ratio": "1:1"},
+    ),  # "auto" is no ratio: never nearest
     (RATIO_MODEL, {"n": 3, "seed": 7}, {"n": 3, "seed": 7}),
     (RATIO_MODEL, {"response_format": "url", "partial_images": 2, "user": "u"}, {}),
     (RATIO_MODEL, {"provider": {"order": ["x"]}}, {"provider": {"order": ["x"]}}),
     (OPENAI_MODEL, {"size": "1536x1024"}, {"size": "1536x1024"}),
     (OPENAI_MODEL, {"quality": "hd"}, {"quality": "high"}),
     (OPENAI_MODEL, {"quality": "standard"}, {"quality": "medium"}),
+    (DALL_E, {"quality": "hd"}, {"quality": "hd"}),  # its own names, kept
     (OPENAI_MODEL, {"output_compression": 50}, {"output_compression": 50}),
+    (OPENAI_MODEL, {"output_compression": 0}, {"output_compression": 0}),  # the bounds are in
+    (OPENAI_MODEL, {"output_compression": 100}, {"output_compression": 100}),
+    (UNBOUNDED, {"steps": -5}, {"steps": -5}),
     (OPENAI_MODEL, {"stream": True}, {"stream": True}),
     (RATIO_MODEL, {"stream": True}, {}),  # cannot stream: asked whole, answered as one event
 ]
@@ -57,6 +71,58 @@ def test_openai_fields_become_images_api_fields(
 ) -> None:
     request = images.images_request({"model": "m", **PROMPT, **fields}, model)
     assert request.payload == {"model": model.id, **PROMPT, **sent}
+
+
+# OpenRouter's normalized aspect ratios, as its SDK's SupportedAspectRatio lists them.
+OPENROUTER_RATIOS = [
+    *("1:1", "1:2", "1:4", "1:8", "2:1", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1"),
+    *("9:16", "16:9", "9:19.5", "19.5:9", "9:20", "20:9", "9:21", "21:9"),
+]
+
+
+@pytest.mark.parametrize("ratio", OPENROUTER_RATIOS)
+def test_a_size_of_any_openrouter_ratio_reaches_a_chat_only_model(ratio: str) -> None:
+    width, height = (round(float(side) * 128) for side in ratio.split(":"))
+    bridged = ImageModel("chat/only", images.CHAT_BRIDGE_PARAMETERS)
+    request = images.images_request({**PROMPT, "size": f"{width}x{height}"}, bridged)
+    assert request.payload["aspect_ratio"] == ratio
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"prompt": ""}, "`prompt` is required: the text that describes the image"),
+        ({**PROMPT, "response_format": "png"}, "`response_format` must be 'b64_json' or 'url'"),
+        ({**PROMPT, "stream": "yes"}, "`stream` must be true or false"),
+    ],
+)
+def test_what_a_malformed_request_is_told(fields: dict[str, Any], says: str) -> None:
+    with pytest.raises(ProxyError) as refused:
+        images.images_request(fields, RATIO_MODEL)
+    assert refused.value.message == says
+
+
+def test_a_value_out_of_range_is_told_the_range() -> None:
+    with pytest.raises(ProxyError) as refused:
+        images.images_request({**PROMPT, "output_compression": 101}, OPENAI_MODEL)
+    assert refused.value.message == "gpt/image takes `output_compression` from 0 to 100, not 101"
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        (ImageModel("a/plain"), "a/plain does not take `style` (it takes: none)"),
+        (DALL_E, "openai/dall-e-3 does not take `style` (it takes: quality)"),
+        (
+            OPENAI_MODEL,
+            "gpt/image does not take `style` (it takes: output_compression, quality, size)",
+        ),
+    ],
+)
+def test_a_field_a_model_does_not_take_is_told_what_it_takes(model: ImageModel, says: str) -> None:
+    with pytest.raises(ProxyError) as refused:
+        images.images_request({**PROMPT, "style": "vivid"}, model)
+    assert refused.value.message == says
 
 
 REFUSED = [
@@ -73,6 +139,7 @@ REFUSED = [
     (OPENAI_MODEL, {"size": "512x512"}, "size"),
     (OPENAI_MODEL, {"quality": "ultra"}, "quality"),
     (OPENAI_MODEL, {"output_compression": 101}, "output_compression"),
+    (OPENAI_MODEL, {"output_compression": -1}, "output_compression"),
     (OPENAI_MODEL, {"output_compression": True}, "output_compression"),
     (ImageModel("plain"), {"size": "1024x1024"}, "size"),  # neither size nor aspect_ratio
 ]
@@ -179,8 +246,10 @@ def test_a_chat_request_carries_the_uploads_after_the_prompt() -> None:
 
 def test_the_chat_bridge_makes_one_image_a_request() -> None:
     request = ImageRequest({"model": "chat/only", **PROMPT, "n": 2}, "b64_json", False, ())
-    with pytest.raises(ProxyError, match="`n`"):
+    with pytest.raises(ProxyError) as refused:
         images.chat_body(request, ["image"])
+    assert refused.value.code == "unsupported_n"
+    assert refused.value.message == "chat/only makes one image a request: leave `n` at 1"
 
 
 def test_a_chat_completions_images_become_an_images_answer() -> None:
@@ -203,12 +272,30 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
     [
         {"content": "no image"},
         {"images": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]},
+        {"images": [{"type": "image_url", "image_url": {"url": "data:image/png,QUJD"}}]},
+        {"images": [{"type": "image_url", "image_url": {"url": "https://x/y;base64,QUJD"}}]},
     ],
 )
 def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, Any]) -> None:
     completion = orjson.dumps({"model": "chat/only", "choices": [{"message": message}]})
     with pytest.raises(ValueError, match="image"):
         image_answers.images_from_chat(completion)
+
+
+@pytest.mark.parametrize("url", ["https://x/y.png", "data:image/png,QUJD"])
+def test_an_image_that_is_not_a_data_url_says_so(url: str) -> None:
+    # The client reads it in the 502: "OpenRouter's answer could not be translated: ..."
+    image = {"type": "image_url", "image_url": {"url": url}}
+    completion = orjson.dumps({"choices": [{"message": {"images": [image]}}]})
+    with pytest.raises(ValueError, match=r"^an image that is not a base64 data URL$"):
+        image_answers.images_from_chat(completion)
+
+
+def test_a_chat_answer_without_usage_counts_no_tokens() -> None:
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,QUJD"}}
+    completion = {"choices": [{"message": {"images": [image]}}]}
+    answer = orjson.loads(image_answers.images_from_chat(orjson.dumps(completion)))
+    assert answer["usage"] == {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
 
 
 def test_an_upload_becomes_a_data_url() -> None:
@@ -226,3 +313,43 @@ def test_an_upload_becomes_a_data_url() -> None:
 )
 def test_an_answers_image_becomes_a_data_url(item: dict[str, Any], url: str) -> None:
     assert image_answers.image_data_url(item) == url
+
+
+BRIDGED = ImageModel("chat/only", images.CHAT_BRIDGE_PARAMETERS)
+
+
+@pytest.mark.parametrize(
+    ("fields", "references"),
+    [({"aspect_ratio": "16:9"}, 0), ({"resolution": "4K"}, 0), ({}, 16)],
+)
+def test_what_a_chat_only_model_takes_through_the_bridge(
+    fields: dict[str, Any], references: int
+) -> None:
+    urls = ["data:image/png;base64,AAAA"] * references
+    assert images.images_request({**PROMPT, **fields}, BRIDGED, urls).payload
+
+
+@pytest.mark.parametrize(
+    ("fields", "references", "refused"),
+    [
+        ({"aspect_ratio": "7:3"}, 0, "aspect_ratio"),
+        ({"resolution": "8K"}, 0, "resolution"),
+        ({}, 17, "input_references"),
+    ],
+)
+def test_what_a_chat_only_model_cannot_take_through_the_bridge(
+    fields: dict[str, Any], references: int, refused: str
+) -> None:
+    urls = ["data:image/png;base64,AAAA"] * references
+    with pytest.raises(ProxyError) as raised:
+        images.images_request({**PROMPT, **fields}, BRIDGED, urls)
+    assert raised.value.code == f"unsupported_{refused}"
+
+
+@pytest.mark.parametrize(
+    ("side", "resolution"),
+    [(1024, "1K"), (1025, "2K"), (2048, "2K"), (2049, "4K"), (4096, "4K"), (8192, "4K")],
+)
+def test_the_resolution_covers_the_longer_side(side: int, resolution: str) -> None:
+    request = images.images_request({**PROMPT, "size": f"{side}x{side // 2}"}, BRIDGED)
+    assert (request.payload["aspect_ratio"], request.payload["resolution"]) == ("2:1", resolution)

@@ -89,6 +89,22 @@ def test_requests_that_cannot_go_are_refused(body: dict[str, Any], code: str) ->
     assert refused.value.code == code
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"model": "m", "voice": "v"}, "`input` is required: the text to speak"),
+        (
+            {**BASE, "stream_format": "sse"},
+            "`stream_format` 'sse' is not offered: OpenRouter answers the audio itself",
+        ),
+    ],
+)
+def test_what_a_refusal_says(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(ProxyError) as refused:
+        speech_request(body, ())
+    assert refused.value.message == message
+
+
 PCM = b"\x01\x00\xff\x7f" * 50  # 100 frames of 16-bit mono
 
 
@@ -106,6 +122,8 @@ def read_wav(data: bytes) -> tuple[int, int, int, bytes]:
         ("audio/PCM", 24000, 1),
         ("application/octet-stream", 24000, 1),
         ("audio/pcm;rate=fast;channels=0", 24000, 1),
+        ('audio/pcm; rate="16000"', 16000, 1),
+        ("audio/L16;rate=16000;channels=2", 16000, 2),
     ],
 )
 @pytest.mark.parametrize("length", [len(PCM), None])
@@ -121,6 +139,13 @@ def test_wav_reads_rate_and_channels_of_the_pcm(
     assert read_wav(wav) == (rate, channels, 2, PCM)
 
 
+@pytest.mark.parametrize(
+    ("length", "said"), [(0xFFFFFFFF - 44, 0xFFFFFFFF - 44), (0xFFFFFFFF - 43, 0xFFFFFFFF)]
+)
+def test_a_length_a_wav_header_cannot_hold_is_said_unknown(length: int, said: int) -> None:
+    assert int.from_bytes(wav_header(24000, 1, length)[40:44], "little") == said
+
+
 def test_wav_header_of_unknown_length_says_the_largest() -> None:
     header = wav_header(24000, 1, None)
     assert len(header) == 44
@@ -134,7 +159,7 @@ def test_wav_of_no_pcm_is_still_a_header() -> None:
     assert WavWriter(b"RIFF").finish() == b"RIFF"
 
 
-@pytest.mark.parametrize("content_type", ["audio/wav", "audio/x-wav;codec=1"])
+@pytest.mark.parametrize("content_type", ["audio/wav", "audio/x-wav;codec=1", "audio/wave"])
 def test_wav_from_upstream_goes_as_it_is(content_type: str) -> None:
     assert pcm_format(content_type) is None
     assert pcm_answer("wav", content_type, 10) == (b"audio/wav", None)

@@ -46,6 +46,10 @@ def test_an_event_of_json() -> None:
     assert sse.event({"a": [1]}) == b'data: {"a":[1]}\n\n'
 
 
+def test_the_end_of_a_stream_as_openai_sends_it() -> None:
+    assert sse.DONE == b"data: [DONE]\n\n"
+
+
 DATA_STREAM = (
     b": OPENROUTER PROCESSING\n\n"
     b'data: {"n": 1}\n\n'
@@ -75,6 +79,9 @@ def test_event_data_does_not_depend_on_where_the_bytes_are_cut(cut: int) -> None
         ([b"data: a\n\n"], [b"a"]),
         ([b"data: a"], [b"a"]),  # the closing blank line never came
         ([b"data: a\n"], [b"a"]),
+        ([b"data: a", b"b"], [b"ab"]),  # an unclosed last event in pieces
+        ([b"event: e\r\ndata: a\r\n"], [b"a"]),
+        ([b"data: X"], [b"X"]),
         ([b": keep-alive\n\n", b"\n\n"], []),
         ([bytes([c]) for c in b"data: x\n\ndata: y\n\n"], [b"x", b"y"]),
         ([b"data: " + b"A" * 100_000, b"A" * 100_000, b"\n\n"], [b"A" * 200_000]),

@@ -25,6 +25,7 @@ BASE = {"model": "openai/whisper-1", "language": "en"}
         ({"response_format": "verbose_json"}, {"response_format": "verbose_json"}, False),
         ({"stream": "false"}, {"stream": "false"}, False),
         ({"stream": False}, {"stream": False}, False),
+        ({"stream": "False"}, {"stream": "False"}, False),
     ],
 )
 def test_fields_sent_upstream(asked: dict[str, Any], sent: dict[str, Any], text: bool) -> None:
@@ -44,15 +45,19 @@ def test_subtitles_are_refused_saying_why(format_: str) -> None:
 
 @pytest.mark.parametrize("format_", ["diarized", 1])
 def test_unknown_formats_are_refused(format_: object) -> None:
-    with pytest.raises(ProxyError, match="is not one of json, text, verbose_json"):
+    with pytest.raises(ProxyError, match="is not one of json, text, verbose_json") as refused:
         transcription_request({**BASE, "response_format": format_})
+    assert (refused.value.status, refused.value.code) == (400, "unsupported_response_format")
 
 
 @pytest.mark.parametrize("stream", ["true", True, "1"])
 def test_streaming_is_refused(stream: object) -> None:
-    with pytest.raises(ProxyError, match="not offered by OpenRouter") as refused:
+    with pytest.raises(ProxyError) as refused:
         transcription_request({**BASE, "stream": stream})
-    assert refused.value.code == "unsupported_stream"
+    assert (refused.value.status, refused.value.code) == (400, "unsupported_stream")
+    assert refused.value.message == (
+        "Streamed transcriptions are not offered by OpenRouter; leave `stream` out"
+    )
 
 
 TOKENS = {"total_tokens": 30, "input_tokens": 20, "output_tokens": 10, "seconds": 3, "cost": 0.1}
@@ -63,6 +68,8 @@ TOKENS = {"total_tokens": 30, "input_tokens": 20, "output_tokens": 10, "seconds"
     [
         (TOKENS, {"type": "tokens", **TOKENS}),
         ({"input_tokens": 5}, {"type": "tokens", "input_tokens": 5}),
+        ({"output_tokens": 5}, {"type": "tokens", "output_tokens": 5}),
+        ({"total_tokens": 5, "seconds": 1}, {"type": "tokens", "total_tokens": 5, "seconds": 1}),
         ({"seconds": 2.5, "cost": 0.01}, {"type": "duration", "seconds": 2.5, "cost": 0.01}),
         ({"cost": 0.01}, {"cost": 0.01}),
         ({"type": "duration", "seconds": 1}, {"type": "duration", "seconds": 1}),
@@ -85,6 +92,12 @@ def test_text_answer_is_the_text_alone() -> None:
 def test_text_answer_of_another_shape_fails(body: bytes) -> None:
     with pytest.raises((TypeError, ValueError, LookupError)):
         as_text(body)
+
+
+def test_a_text_that_is_not_a_string_says_so() -> None:
+    # The client reads it in the 502: "OpenRouter's answer could not be translated: ..."
+    with pytest.raises(TypeError, match=r"^the answer's `text` is not a string$"):
+        as_text(b'{"text": 3}')
 
 
 def test_the_format_sent_is_read_off_the_request() -> None:

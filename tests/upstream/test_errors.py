@@ -49,6 +49,14 @@ def test_what_an_error_says(
     assert upstream_errors.wants_images_endpoint(status, error) is images
 
 
+@pytest.mark.parametrize(
+    ("status", "error"), [(404, MODALITY), (404, WRONG_ENDPOINT_404), (400, WRONG_ENDPOINT_400)]
+)
+def test_the_body_of_every_refusal_acted_on_is_read(status: int, error: dict[str, Any]) -> None:
+    # The route reads only bodies of these statuses: a refusal outside them would go unnoticed.
+    assert status in upstream_errors.TELLING_STATUSES
+
+
 BODY = orjson.dumps({"error": MODALITY})
 
 

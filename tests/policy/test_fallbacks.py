@@ -1,0 +1,85 @@
+"""`models` fallback lists, the pure choices (app/policy/fallbacks.py): which models to try, in
+what order, whether one body suits them all, and which answers move on to the next."""
+
+from typing import Any
+
+import pytest
+
+from app.errors import ProxyError
+from app.policy import fallbacks
+from app.policy.modalities import MISSING, Action, Decision
+
+
+@pytest.mark.parametrize(
+    ("payload", "order"),
+    [
+        ({"model": "a"}, None),
+        ({"models": ["a", "b"]}, ["a", "b"]),
+        ({"model": "a", "models": ["b", "c"]}, ["a", "b", "c"]),
+        ({"model": "b", "models": ["a", "b"]}, ["b", "a"]),
+    ],
+)
+def test_the_models_to_try(payload: dict[str, Any], order: list[str] | None) -> None:
+    assert fallbacks.candidates(payload) == order
+
+
+@pytest.mark.parametrize("models", ["a", [1], [""], {"a": 1}])
+def test_a_models_field_that_is_not_a_list_of_ids_is_a_400(models: object) -> None:
+    with pytest.raises(ProxyError) as raised:
+        fallbacks.candidates({"models": models})
+    refusal = raised.value
+    assert (refusal.status, refusal.code) == (400, "invalid_models")  # clients branch on the code
+    assert refusal.message == "`models` must be a list of model ids"
+
+
+@pytest.mark.parametrize("model", ["", None, 7])
+def test_a_model_that_names_nothing_is_not_tried_first(model: object) -> None:
+    assert fallbacks.candidates({"model": model, "models": ["a"]}) == ["a"]
+
+
+UNCHANGED = Decision(Action.UNCHANGED, "")
+IMAGE = Decision(Action.REWRITE, "", ("image",))
+IMAGE_TEXT = Decision(Action.REWRITE, "", ("image", "text"))
+DROP = Decision(Action.DROP, "")
+REJECT = Decision(Action.REJECT, "no")
+
+
+@pytest.mark.parametrize(
+    ("decisions", "requested", "agree"),
+    [
+        ([UNCHANGED, UNCHANGED], ["image"], True),
+        ([UNCHANGED, IMAGE], ["image"], True),  # both send ["image"]
+        ([UNCHANGED, IMAGE], ["image", "text"], False),
+        ([IMAGE, IMAGE_TEXT], ["image"], False),
+        ([DROP, DROP], ["image", "text"], True),
+        ([DROP, UNCHANGED], MISSING, False),
+        ([REJECT, REJECT], ["audio"], True),  # the same refusal: one local 400
+        ([REJECT, IMAGE], ["image", "text"], False),
+        ([UNCHANGED], ["text"], True),
+    ],
+)
+def test_when_one_body_suits_every_model(
+    decisions: list[Decision], requested: object, agree: bool
+) -> None:
+    assert fallbacks.agree(decisions, requested) is agree
+
+
+@pytest.mark.parametrize(
+    ("status", "next_model"),
+    [
+        *((status, True) for status in (404, 408, 429, 500, 503, 529)),
+        *((status, False) for status in (200, 400, 401, 402, 403)),
+    ],
+)
+def test_which_answers_move_to_the_next_model(status: int, next_model: bool) -> None:
+    assert fallbacks.tries_next(status) is next_model
+
+
+def test_each_model_is_asked_alone() -> None:
+    payload = {"model": "a", "models": ["a", "b"], "messages": [], "modalities": ["image"]}
+    assert fallbacks.for_one(payload, "b") == {
+        "model": "b",
+        "messages": [],
+        "modalities": ["image"],
+    }
+    assert payload["models"] == ["a", "b"]  # the client's body is left as it was
