@@ -10,10 +10,10 @@ from app.errors import ClientError
 CATCH_ALL = "/{path:path}"
 
 
-def refuse_strays(request: Request) -> None:
+def refuse_strays(request: Request) -> bool:
     """Raise ClientError when `request`'s path is one of the proxy's routes but for its method
-    (405), or for its case or a trailing slash (404); nothing when a route of its own takes it
-    (one that forwards, as `GET /v1/videos/models` does)."""
+    (405), or for its case or a trailing slash (404); True when a route of its own takes it
+    (one that forwards, as `GET /v1/videos/models` does), else False."""
     path: str = request.scope["path"]
     own = [
         route
@@ -21,7 +21,7 @@ def refuse_strays(request: Request) -> None:
         if isinstance(route, Route) and not route.path.endswith(CATCH_ALL)
     ]
     if any(route.matches(request.scope)[0] is Match.FULL for route in own):
-        return
+        return True
     allowed = sorted(
         {m for route in own if route.path_regex.match(path) for m in route.methods or ()}
     )
@@ -34,3 +34,4 @@ def refuse_strays(request: Request) -> None:
         if route.path_regex.match(normalized):
             message = f"No route {path}; the proxy's is spelled {route.path}"
             raise ClientError(message, "not_found", 404)
+    return False

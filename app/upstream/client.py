@@ -1,8 +1,8 @@
 """The pooled HTTP client, fixed to one host: it sends requests and downloads, nothing more.
 
-With `app.upstream.relay` (the relayed answer), the only module that knows the HTTP client library
-(aiohttp, chosen by measurement: see bench/README.md); everything else sees `Upstream` through
-`app.upstream.interface`.
+With `app.upstream.failures` (which of its errors mean upstream failed), the only module that
+knows the HTTP client library (aiohttp, chosen by measurement: see bench/README.md); everything
+else sees `Upstream` through `app.upstream.interface`.
 """
 
 import asyncio
@@ -19,7 +19,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from app.errors import ClientError, UpstreamBadAnswer, UpstreamUnavailable
-from app.ops import metrics
+from app.ops import observe
 from app.settings import Settings
 from app.upstream import sent_body
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
@@ -99,7 +99,7 @@ class Upstream:
         gateway = settings.gateway
         # The request id replaces the client's X-Request-Id (see app.ops.metrics).
         # Expect: 100-continue was the proxy's to answer (it read the body): upstream would wait.
-        not_forwarded = RECOMPUTED_ON_REQUEST | {metrics.HEADER, b"expect"}
+        not_forwarded = RECOMPUTED_ON_REQUEST | {observe.HEADER, b"expect"}
         # Gateway mode: the client's credentials are the proxy's to check, none goes upstream.
         gateway_only = {b"authorization", b"cookie", b"x-api-key"}
         self._not_forwarded = not_forwarded | gateway_only if gateway else not_forwarded
@@ -159,7 +159,7 @@ class Upstream:
         )
         if self._server_auth and "authorization" not in headers:
             headers["authorization"] = self._server_auth
-        headers[metrics.HEADER.decode()] = incoming.request_id
+        headers[observe.HEADER.decode()] = incoming.request_id
         if proxy_made:
             headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = content_type
