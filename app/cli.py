@@ -19,38 +19,13 @@ from app.catalog.records import Catalog, CatalogError, Model, listing_of
 from app.catalog.refresh import CatalogRefresher
 from app.catalog.video_models import VideoModels
 from app.main import SERVER_OPTIONS
+from app.ops.logging_config import logging_config
 from app.policy import endpoints
 from app.policy.explain import explain as explained
 from app.settings import Settings
 from app.upstream.client import Upstream
 
 Command = TypeVar("Command", bound=Callable[..., Any])
-
-
-def logging_config(level: str) -> dict[str, Any]:
-    """Logging for the server and every worker: each line one JSON object, with time, level,
-    logger and message (and the traceback, if any). The per-request lines do not go through
-    `logging` (see app.ops.access_log)."""
-    to_stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
-    quiet = {"level": level, "propagate": False}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            },
-        },
-        "handlers": {
-            "json": {**to_stderr, "formatter": "json"},
-        },
-        "loggers": {
-            "uvicorn": {**quiet, "handlers": ["json"]},
-            "app": {**quiet, "handlers": ["json"]},
-        },
-    }
 
 
 def server_options(command: Command) -> Command:

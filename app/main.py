@@ -18,7 +18,8 @@ from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, error_response
 from app.ops.access_log import AccessLog
-from app.ops.metrics import Metrics, Observe
+from app.ops.metrics import Metrics
+from app.ops.observe import Observe
 from app.settings import Settings
 from app.upstream.client import Upstream
 from app.upstream.interface import UpstreamApi

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.catalog.image_models import ImageModel
 from app.errors import ProxyError
+from app.translate import ratios
 
 # Taken by every model of the Images API, whatever its descriptors say.
 ALWAYS_TAKEN = frozenset({"model", "prompt", "n", "provider"})
@@ -31,7 +32,6 @@ ASPECT_RATIOS = (
     "1:1", "1:2", "1:4", "1:8", "2:1", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1",
     "9:16", "16:9", "9:19.5", "19.5:9", "9:20", "20:9", "9:21", "21:9",
 )  # fmt: skip
-RATIO_TOLERANCE = 0.05  # 1792x1024 (1.75) is 16:9 (1.78), within 2%
 RESOLUTIONS = ((1024, "1K"), (2048, "2K"), (4096, "4K"))  # by the longer side, at most
 PNG = "image/png"
 
@@ -119,20 +119,11 @@ def _size(size: Any, model: ImageModel) -> dict[str, Any]:
 
 def _nearest_ratio(width: int, height: int, model: ImageModel) -> str:
     taken = _values(model, "aspect_ratio") or ASPECT_RATIOS
-    wanted = width / height
-    nearest = min(taken, key=lambda ratio: abs(_ratio(ratio) - wanted))
-    if abs(_ratio(nearest) - wanted) > wanted * RATIO_TOLERANCE:
+    found = ratios.nearest(taken, width / height)
+    if found is None:
         message = f"`size` {width}x{height} is near no aspect ratio {model.id} takes: {taken}"
         raise refused("size", message)
-    return nearest
-
-
-def _ratio(ratio: str) -> float:
-    width, _, height = ratio.partition(":")
-    try:
-        return float(width) / float(height)
-    except (ValueError, ZeroDivisionError):
-        return float("inf")  # an aspect ratio that is not one, such as "auto": never nearest
+    return found
 
 
 def _values(model: ImageModel, name: str) -> list[Any]:

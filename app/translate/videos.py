@@ -17,10 +17,10 @@ from typing import Any
 
 from app.catalog.video_models import VideoModel
 from app.errors import ClientError
+from app.translate import ratios
 
 OPENAI_FIELDS = ("model", "prompt", "seconds", "size", "input_reference")
 FLAGS = ("generate_audio", "seed")  # OpenRouter's, taken only by models that say so
-RATIO_TOLERANCE = 0.05  # 1792x1024 (1.75) is 16:9 (1.78), within 2%
 # Lines of each resolution name: the `p` names say theirs; 1K, 2K and 4K are taken as the video
 # formats of those names (1080, 1440 and 2160 lines), an assumption: OpenRouter does not say.
 LINES = {"480p": 480, "720p": 720, "768p": 768, "1080p": 1080, "1K": 1080, "2K": 1440, "4K": 2160}
@@ -124,21 +124,12 @@ def _size(size: str, model: VideoModel) -> dict[str, Any]:
 
 
 def _nearest_ratio(size: str, wanted: float, model: VideoModel) -> str:
-    taken = [ratio for ratio in model.aspect_ratios or () if _ratio(ratio) > 0]
-    nearest = min(taken, key=lambda ratio: abs(_ratio(ratio) - wanted), default=None)
-    if nearest is None or abs(_ratio(nearest) - wanted) > wanted * RATIO_TOLERANCE:
+    nearest = ratios.nearest(model.aspect_ratios or (), wanted)
+    if nearest is None:
         sizes = f"; sizes {_listing(model.sizes)}" if model.sizes else ""
         message = f"`size` {size} is near no aspect ratio {model.id} takes"
         raise refused("size", f"{message}: {_listing(model.aspect_ratios or ())}{sizes}")
     return nearest
-
-
-def _ratio(ratio: str) -> float:
-    width, _, height = ratio.partition(":")
-    try:
-        return float(width) / float(height)
-    except (ValueError, ZeroDivisionError):
-        return 0.0  # not a ratio ("auto"): never the nearest
 
 
 def _covering(size: str, shorter: int, model: VideoModel) -> str:

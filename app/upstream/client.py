@@ -1,8 +1,8 @@
 """The pooled HTTP client, fixed to one host: it sends requests and downloads, nothing more.
 
-With `app.upstream.relay` (the relayed answer), the only module that knows the HTTP client library
-(aiohttp, chosen by measurement: see bench/README.md); everything else sees `Upstream` through
-`app.upstream.interface`.
+With `app.upstream.failures` (which of its errors mean upstream failed), the only module that
+knows the HTTP client library (aiohttp, chosen by measurement: see bench/README.md); everything
+else sees `Upstream` through `app.upstream.interface`.
 """
 
 import asyncio
@@ -18,7 +18,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from app.errors import ClientError, UpstreamUnavailable
-from app.ops import metrics
+from app.ops import observe
 from app.settings import Settings
 from app.upstream import sent_body
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
@@ -69,7 +69,7 @@ class Upstream:
         # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
         gateway = settings.proxy_api_keys or settings.proxy_api_keys_file
         # The request id replaces the client's X-Request-Id (see app.ops.metrics).
-        not_forwarded = RECOMPUTED_ON_REQUEST | {metrics.HEADER}
+        not_forwarded = RECOMPUTED_ON_REQUEST | {observe.HEADER}
         self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
         # aiohttp's own read timeout watches the gaps when the relay does not (see Timeouts).
         watched = Timeouts.of(settings).idle is None
@@ -127,7 +127,7 @@ class Upstream:
         )
         if self._server_auth and "authorization" not in headers:
             headers["authorization"] = self._server_auth
-        headers[metrics.HEADER.decode()] = incoming.request_id
+        headers[observe.HEADER.decode()] = incoming.request_id
         if proxy_made:
             headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = content_type

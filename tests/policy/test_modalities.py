@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.policy.modalities import MISSING, RESPONSES_MODALITIES, Action, Decision, decide
+from app.catalog.records import Model
+from app.policy.modalities import MISSING, RESPONSES_MODALITIES, Action, Decision, Policy, decide
 from app.settings import OnUnsupported
 
 FLUX = ("image",)
@@ -150,6 +151,16 @@ def test_rejection_of_a_model_without_chat_outputs_says_so() -> None:
 )
 def test_header_says_what_was_sent(decision: Decision, field_present: bool, header: str) -> None:
     assert decision.header(field_present) == header
+
+
+def test_a_policy_decides_for_a_model_record_with_its_routes_modalities() -> None:
+    flux = Model("black-forest-labs/flux.2-pro", ("image",))
+    chat = Policy(OnUnsupported.REJECT)
+    assert chat.decide(["image", "text"], flux.id, flux).modalities == ("image",)
+    assert chat.decide(["image"], "a/unknown", None).action is Action.UNCHANGED
+    speech = Model("a/speech", ("text", "audio"))
+    responses = Policy(OnUnsupported.REJECT, RESPONSES_MODALITIES)
+    assert responses.decide(["text", "audio"], speech.id, speech).action is Action.DROP
 
 
 def test_the_action_names_clients_and_logs_read() -> None:

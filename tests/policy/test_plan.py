@@ -1,4 +1,5 @@
-"""What else changes in a chat body, table-driven: dropped tool parameters, audio streamed."""
+"""A chat body being planned: the call, and what else changes in it, table-driven: dropped tool
+parameters, audio streamed."""
 
 import json
 from typing import Any
@@ -153,6 +154,26 @@ def test_the_body_is_edited_only_when_it_changes(plan: Plan, sent: dict[str, Any
         joined = b"".join(body)
         assert json.loads(joined) == sent
         assert b'"n": 123456789012345678901234567890' in joined
+
+
+def test_a_call_keeps_its_bytes_model_and_requested_modalities() -> None:
+    payload = {"model": "a/b", "modalities": ["image"]}
+    call = Call.of(b"raw", payload)
+    assert (call.body, call.model_id, call.requested) == (b"raw", "a/b", ["image"])
+    assert Call.of(b"{}", {}).requested is MISSING
+
+
+def test_a_model_that_is_not_a_string_is_the_clients_mistake() -> None:
+    with pytest.raises(ClientError, match="`model` must be a string"):
+        Call.of(b"", {"model": 7})
+
+
+def test_a_call_asks_one_model_of_its_fallback_list_alone() -> None:
+    payload = {"model": "a/b", "models": ["c/d"], "modalities": ["text"]}
+    alone = Call.of(json.dumps(payload).encode(), payload).alone("c/d")
+    assert alone.payload == {"model": "c/d", "modalities": ["text"]}
+    assert json.loads(alone.body) == alone.payload
+    assert alone.model_id == "c/d"
 
 
 def test_a_call_holds_the_body_and_what_plans_read() -> None:

@@ -1,0 +1,42 @@
+"""`GET /v1/models` and `GET /v1/models/{author}/{slug}`: the merged catalog, filtered, and one
+model, answered from the catalog (upstream answers before its first load)."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api.forward import forward_as_is
+from app.api.services import services
+from app.catalog.filters import ModelFilter
+from app.catalog.records import listing_of
+from app.errors import ClientError, NotReady
+
+
+async def list_models(request: Request) -> Response:
+    """The merged catalog (image-only models included) in OpenRouter's shape, filtered by the
+    query (see `app.catalog.filters`). Before the first catalog load, upstream answers."""
+    catalog = services(request).catalog.current
+    if catalog is None:
+        return await forward_as_is(request)
+    if not request.query_params:
+        return Response(catalog.listing, media_type="application/json")
+    try:
+        wanted = ModelFilter.from_query(request.query_params)
+    except ValueError as error:
+        raise ClientError(str(error), "invalid_filter") from None
+    found = [model for model in catalog.models if wanted.accepts(model)]
+    return Response(listing_of(found), media_type="application/json")
+
+
+async def get_model(request: Request) -> Response:
+    """One model, as OpenRouter lists it; `:variant` suffixes and `~` aliases resolve as they do
+    for chat. 404 for a model the catalog does not have, 503 before the first catalog load."""
+    model_id = f"{request.path_params['author']}/{request.path_params['slug']}"
+    catalog = services(request).catalog
+    if catalog.current is None:
+        message = "The model catalog is still loading; try again in a few seconds"
+        raise NotReady(message, "catalog_loading")
+    model = await catalog.find(model_id)
+    if model is None:
+        message = f"No model {model_id!r}; search with GET /v1/models?q=..."
+        raise ClientError(message, "model_not_found", 404)
+    return Response(model.raw, media_type="application/json")

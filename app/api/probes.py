@@ -1,0 +1,38 @@
+"""The probes: alive (`/healthz`), ready (`/readyz`: a catalog young enough), and the
+Prometheus metrics (`/metrics`)."""
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.api.services import services
+
+
+async def healthz(request: Request) -> Response:
+    """Alive: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready while a catalog is loaded (from OpenRouter or a snapshot) and younger than
+    `proxy_catalog_max_age_seconds`: 503 before the first load and once it is too old."""
+    proxy = services(request)
+    catalog = proxy.catalog.current
+    if catalog is None:
+        return JSONResponse({"status": "loading catalog"}, status_code=503)
+    age = time.time() - catalog.loaded_at
+    too_old = age > proxy.settings.proxy_catalog_max_age_seconds
+    body = {
+        "status": "catalog too old" if too_old else "ok",
+        "models": len(catalog.models),
+        "source": catalog.source,
+        "age_seconds": round(age, 1),
+    }
+    return JSONResponse(body, status_code=503 if too_old else 200)
+
+
+async def metrics(request: Request) -> Response:
+    """The process's Prometheus metrics."""
+    return Response(services(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
