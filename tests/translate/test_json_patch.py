@@ -74,6 +74,9 @@ def test_edit(
         b'{"a" 1}',
         b'{"a":}',
         b'{"a":1} x',
+        b'{"a":1}x',
+        b'{"a":',
+        b'{"a":[1',
         b'{"a":[1}',
         b"",
     ],
@@ -151,3 +154,28 @@ def test_edit_parses_as_the_full_rewrite(
     encoded = {key: json.dumps(value).encode() for key, value in replace.items()}
     assert json.loads(edit(body, encoded, remove)) == rewritten
     assert edit(body, {}) == body
+
+
+LONG = "A" * 300  # past the 256 bytes the patterns take at once: the strings are found by search
+LONG_VALUES = [
+    LONG + '"' + LONG,  # an escaped quote in a long string
+    LONG + "\\" + LONG + "\\\\",  # escaped backslashes, one just before the closing quote
+    LONG + '\\"' + LONG,  # a backslash, then a quote: both escaped
+    LONG + '[{"' + LONG + "}]",  # brackets inside a string do not count
+    LONG + '"',  # an escaped quote right before the closing one
+]
+
+
+@pytest.mark.parametrize("text", LONG_VALUES)
+@pytest.mark.parametrize("nested", [False, True])
+def test_long_strings_with_escapes_are_skipped_whole(text: str, nested: bool) -> None:
+    value: Any = [{"role": "user", "content": text}] if nested else text
+    body = json.dumps({"messages": value, "modalities": ["text"], "n": 1}).encode()
+    edited = edit(body, {"modalities": MODALITIES}, ("n",))
+    assert json.loads(edited) == {"messages": value, "modalities": ["image", "text"]}
+
+
+@pytest.mark.parametrize("body", [b'{"s": "' + b"A" * 300 + b'\\"}', b'{"s": ["' + b"A" * 300])
+def test_a_long_string_that_does_not_end_is_not_an_object(body: bytes) -> None:
+    with pytest.raises(NotAnObject):
+        edit(body, {"modalities": MODALITIES})
