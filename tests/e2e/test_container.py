@@ -4,6 +4,7 @@ the host's network). `pytest -m container` runs these alone; tests/e2e/engine.py
 need and what happens without it."""
 
 import concurrent.futures
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -172,23 +173,29 @@ def test_docker_stop_lets_a_stream_in_flight_finish_then_exits_0(
     proxy = start()
     wait_until_ready(proxy.url)
 
+    first_chunk = threading.Event()
+
     def slow_stream() -> list[ChatCompletionChunk]:
         with sdk(proxy) as client:
-            return list(
-                client.chat.completions.create(model="test/slow", messages=PROMPT, stream=True)
-            )
+            model = "test/stream-slow"
+            chunks = client.chat.completions.create(model=model, messages=PROMPT, stream=True)
+            received = []
+            for piece in chunks:
+                received.append(piece)
+                first_chunk.set()
+            return received
 
-    fake.slow_seconds = 3.0
+    fake.slow_seconds = 3.0  # the pause after the first chunk, while SIGTERM arrives
     try:
         with concurrent.futures.ThreadPoolExecutor() as pool:
             answer = pool.submit(slow_stream)
-            wait_for("the stream to reach upstream", lambda: _asked_for(fake, "test/slow"))
+            assert first_chunk.wait(30), "the stream did not start"
             docker("stop", f"--time={pod['terminationGracePeriodSeconds']}", proxy.id)
             chunks = answer.result()
     finally:
         fake.slow_seconds = 1.0
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    assert text == "Hello from test/slow"
+    assert text == "Hello from test/stream-slow"
     assert chunks[-1].usage is not None
     # Exit code 0, not 137: it ended itself within the grace, not killed at its end.
     assert docker.inspect(proxy.id, "{{.State.ExitCode}}") == "0", proxy.logs()
@@ -199,7 +206,3 @@ def wait_for(what: str, condition: Callable[[], bool], seconds: float = 30.0) ->
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
-
-
-def _asked_for(fake: FakeOpenRouter, model: str) -> bool:
-    return any(f'"{model}"'.encode() in request.body for request in fake.requests)

@@ -5,7 +5,8 @@ proxy depends on: the catalog's output-modality filter and pagination, chat's ex
 output-modality routing with the captured 404 body, OpenRouter's error envelope, and SSE
 streaming with keep-alive comments and mid-stream errors. Special ``test/*`` model ids (not
 listed in the catalog) trigger failure modes: ``test/error-429``, ``test/error-402``,
-``test/slow``, ``test/stream-forever``, ``test/stream-stall``, ``test/stream-error``,
+``test/slow``, ``test/stream-slow`` (pauses after its first chunk), ``test/stream-forever``,
+``test/stream-stall``, ``test/stream-error``,
 ``test/audio-error`` (an audio model that fails mid-stream), and ``test/reset``,
 ``test/stream-reset`` and ``test/audio-reset`` (the connection dropped mid-answer). Audio models
 answer audio only streamed (see ``app.dev.emulator.audio``); tools sent to a model whose
@@ -41,6 +42,7 @@ DATA_DIR = Path(__file__).parents[2] / "data"
 # Test-only text models: resolvable on chat but never listed by GET /models.
 TEST_MODELS = (
     "test/slow",
+    "test/stream-slow",
     "test/stream-forever",
     "test/stream-stall",
     "test/stream-error",
@@ -103,7 +105,8 @@ class FakeOpenRouter:
         self.page_size: int | None = None
         # The usage chunk's shape (see answers.usage_chunk): "stop", "null" or "empty".
         self.usage_chunk = "stop"
-        self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
+        # `test/slow`'s wait and `test/stream-slow`'s pause; tests set shorter proxy timeouts
+        self.slow_seconds = 1.0
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)
         self.responses = FakeResponsesApi(self.lookup, PNG_B64)

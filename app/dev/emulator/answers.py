@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from typing import Any
 
 from starlette.responses import Response
@@ -71,6 +72,19 @@ async def completion_chunks(
     yield PROCESSING
     yield sse(usage_chunk(base, usage))
     yield sse("[DONE]")
+
+
+async def paused(
+    chunks: AsyncGenerator[bytes, None], seconds: float
+) -> AsyncGenerator[bytes, None]:
+    """`chunks`, stopping `seconds` after the first data event (a generation slow mid-stream)."""
+    waited = False
+    async with aclosing(chunks):
+        async for piece in chunks:
+            yield piece
+            if not waited and piece.startswith(b"data:"):
+                waited = True
+                await asyncio.sleep(seconds)
 
 
 async def forever_chunks(base: dict[str, Any]) -> AsyncGenerator[bytes, None]:

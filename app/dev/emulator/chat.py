@@ -13,7 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from app.dev.emulator import real
-from app.dev.emulator.answers import IMAGE, RESETS, STREAMS, completion_chunks, dropped
+from app.dev.emulator.answers import (
+    IMAGE,
+    RESETS,
+    STREAMS,
+    completion_chunks,
+    dropped,
+    paused,
+)
 from app.dev.emulator.audio import NEEDS_STREAM
 from app.dev.emulator.images import IMAGES_ONLY
 from app.dev.emulator.routing import checked_body, error, outputs, routed, unknown_model
@@ -103,6 +110,8 @@ class FakeChat:
                 if stream
                 else completion_chunks(base, text, "image" in want, "audio" in want, usage)
             )
+            if model_id == "test/stream-slow":
+                chunks = paused(chunks, self.fake.slow_seconds)
             headers = {**real.SSE_HEADERS, **generation}
             return StreamingResponse(self._watched(chunks), headers=headers)
         message: dict[str, Any] = {"role": "assistant", "content": text}
