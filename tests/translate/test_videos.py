@@ -88,6 +88,7 @@ def test_an_image_url_reference_may_be_a_web_address() -> None:
         (SORA, {"generate_audio": "true"}, "unsupported_generate_audio", "does not take"),
         (SORA, {"seed": "1"}, "unsupported_seed", "does not take"),
         (VEO, {"seed": "one"}, "unsupported_seed", "whole number"),
+        (VEO, {"seed": "X5"}, "unsupported_seed", "whole number"),
         (VEO, {"generate_audio": "yes"}, "unsupported_generate_audio", "true or false"),
         (VEO, {"quality": "hd"}, "unsupported_quality", "/api/v1/videos"),
         (VEO, {"prompt": ""}, "unsupported_prompt", "required"),
