@@ -9,7 +9,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from app.api.routes import routes
@@ -17,6 +18,7 @@ from app.api.services import Services
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, error_response
+from app.ops import limits
 from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics
 from app.ops.observe import Observe
@@ -25,12 +27,14 @@ from app.upstream.client import Upstream
 from app.upstream.interface import UpstreamApi
 
 logger = logging.getLogger(__name__)
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that left before its answer
 
 # How uvicorn runs the proxy. Relayed answers carry upstream's own Date and Server headers, so
 # uvicorn adds none of its own.
 SERVER_OPTIONS: dict[str, Any] = {
     "loop": "uvloop",
-    "http": "httptools",
+    "http": limits.LimitedHttpToolsProtocol,  # httptools, with limits on heads and bodies
+    "ws": "none",  # no WebSocket route: an upgrade is an ordinary request
     "server_header": False,
     "date_header": False,
     "proxy_headers": False,  # nothing reads the client's address; skip rewriting it
@@ -46,7 +50,8 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
     access_log = AccessLog() if settings.proxy_log_level in ("DEBUG", "INFO") else None
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Services]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        client_keys = _gateway_keys(settings)  # before any resource: it may refuse to start
         async with contextlib.AsyncExitStack() as stack:
             client: UpstreamApi
             if upstream is None:
@@ -61,14 +66,24 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
             if access_log is not None:
                 stack.push_async_callback(_stopped, asyncio.create_task(access_log.run()))
             image_models = ImageModels(
-                client, settings.proxy_catalog_refresh_seconds, settings.proxy_images_only_seconds
+                client,
+                settings.proxy_catalog_refresh_seconds,
+                settings.proxy_images_only_seconds,
+                settings.proxy_unknown_model_refresh_seconds,
             )
             services = Services(
-                settings, client, refresher, metrics, image_models, settings.gateway_keys()
+                settings,
+                client,
+                refresher,
+                metrics,
+                image_models,
+                client_keys,
+                settings.cors_origins(),
+                settings.gateway_forwards(),
             )
-            yield {"services": services}
+            yield {"services": services, limits.STATE_KEY: connection_limits(settings, metrics)}
 
-    return Starlette(
+    app = Starlette(
         routes=routes(),
         middleware=[
             Middleware(
@@ -76,14 +91,57 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
                 metrics=metrics,
                 access_log=access_log,
                 log_probes=settings.proxy_log_probes,
-            )
+            ),
+            *cors(settings),
         ],
         lifespan=lifespan,
         exception_handlers={
             ProxyError: _proxy_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_left,
             Exception: _unexpected_error,
         },
+    )
+    # A redirect to add a slash would be built from the client's Host header: none, a 404.
+    app.router.redirect_slashes = False
+    return app
+
+
+def cors(settings: Settings) -> list[Middleware]:
+    """CORS for the origins of PROXY_CORS_ORIGINS (preflights answered, headers added); none
+    when it names none: `app.api.guards` refuses every request that has an `Origin`."""
+    origins = sorted(settings.cors_origins())
+    if not origins:
+        return []
+    exposed = ["X-Modalities", "X-Dropped-Parameters", "X-Served-By", "X-Request-Id"]
+    everything = ["*"]
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=everything,
+            allow_headers=everything,
+            expose_headers=exposed,
+        )
+    ]
+
+
+def _gateway_keys(settings: Settings) -> tuple[bytes, ...]:
+    try:
+        return settings.gateway_keys()
+    except ValueError as error:
+        logger.critical("not starting: %s", error)
+        raise
+
+
+def connection_limits(settings: Settings, metrics: Metrics) -> limits.ConnectionLimits:
+    """The limits on client connections that the settings set, refusals counted in `metrics`."""
+    return limits.ConnectionLimits(
+        max_head_bytes=settings.proxy_max_header_bytes,
+        head_timeout=settings.proxy_header_timeout_seconds,
+        body_timeout=settings.proxy_body_timeout_seconds,
+        send_timeout=settings.proxy_send_timeout_seconds,
+        count=lambda code: metrics.connections_refused.labels(code).inc(),
     )
 
 
@@ -101,6 +159,11 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = "not_found" if error.status_code == 404 else "http_error"
     return error_response(error.status_code, str(error.detail), code)
+
+
+async def _client_left(request: Request, error: Exception) -> Response:
+    # Nobody reads this answer (uvicorn drops it); its status is what the log line says.
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:

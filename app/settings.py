@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_MAX_JSON_ITEMS = 1_000_000  # values in a JSON body (see app.api.bodies.json_items)
+
 
 class OnUnsupported(StrEnum):
     """What to do with a request whose `modalities` the model cannot produce at all."""
@@ -26,6 +28,12 @@ class Settings(BaseSettings):
     # Gateway mode: clients must present one of these keys, and OpenRouter sees only ours.
     proxy_api_keys: SecretStr | None = None  # comma-separated
     proxy_api_keys_file: Path | None = None  # one key per line
+    # What gateway mode forwards besides the proxy's own routes: "METHOD /path" after /v1.
+    proxy_gateway_forwards: str = "POST /completions,POST /embeddings"
+    # Web pages (origins, as browsers send them) that may call the proxy; others get 403.
+    proxy_cors_origins: str = ""
+    # /metrics without a client key in gateway mode (it names models and counts requests).
+    proxy_public_metrics: bool = False
 
     proxy_host: str = "127.0.0.1"
     proxy_port: int = Field(default=8080, ge=0, le=65535)
@@ -45,6 +53,8 @@ class Settings(BaseSettings):
     proxy_relearn_model_seconds: float = Field(default=60.0, ge=0)
     # How long a model that chat refused as served only by the Images API goes there directly.
     proxy_images_only_seconds: float = Field(default=3600.0, ge=0)
+    # The most models a `models` fallback list may name (each may cost an upstream call).
+    proxy_max_fallback_models: int = Field(default=8, ge=1)
 
     proxy_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     proxy_first_byte_timeout_seconds: float = Field(default=600.0, gt=0)
@@ -52,21 +62,59 @@ class Settings(BaseSettings):
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
-    proxy_max_body_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # base64 images are big
+    # Base64 images are big; a body costs about 3 times its size while it is planned, and a
+    # value in it up to 100 bytes: bench/body_memory.py (these fit the manifests' 256 MiB).
+    proxy_max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    proxy_max_json_items: int = Field(default=DEFAULT_MAX_JSON_ITEMS, gt=0)
+    # Upstream answers the proxy reads whole: errors it looks into, catalog and model lists.
+    proxy_max_upstream_error_bytes: int = Field(default=1024 * 1024, ge=1024)
+    proxy_max_catalog_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # Client connections (see app.ops.limits): the request line and headers, and how long they
+    # and the body may take to arrive.
+    proxy_max_header_bytes: int = Field(default=65536, ge=1024)
+    proxy_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    proxy_body_timeout_seconds: float = Field(default=60.0, gt=0)
+    proxy_send_timeout_seconds: float = Field(default=60.0, gt=0)  # a client that reads nothing
 
     @model_validator(mode="after")
     def _gateway_needs_a_key_of_its_own(self) -> "Settings":
-        if (self.proxy_api_keys or self.proxy_api_keys_file) and not self.openrouter_api_key:
+        if self.gateway and not self.openrouter_api_key:
             raise ValueError("PROXY_API_KEYS needs OPENROUTER_API_KEY: the key the proxy sends")
+        if self.proxy_api_keys_file is None:
+            self.gateway_keys()  # the keys of the variable alone: check them now
         return self
+
+    @property
+    def gateway(self) -> bool:
+        """Gateway mode: client keys are configured (see `gateway_keys`)."""
+        return self.proxy_api_keys is not None or self.proxy_api_keys_file is not None
 
     def gateway_keys(self) -> tuple[bytes, ...]:
         """The client keys of gateway mode (empty: relay mode), from PROXY_API_KEYS and the
-        lines of PROXY_API_KEYS_FILE. Reads the file: call it once, at start-up."""
+        lines of PROXY_API_KEYS_FILE. Reads the file: call it once, at start-up. ValueError
+        when gateway mode is configured but no key is usable (blank values, an empty file):
+        a gateway that would let every request through is not started."""
         listed = self.proxy_api_keys.get_secret_value().split(",") if self.proxy_api_keys else []
         if self.proxy_api_keys_file is not None:
             listed += self.proxy_api_keys_file.read_text().splitlines()
-        return tuple(key.strip().encode() for key in listed if key.strip())
+        keys = tuple(key.strip().encode() for key in listed if key.strip())
+        if self.gateway and not keys:
+            raise ValueError(
+                "PROXY_API_KEYS and PROXY_API_KEYS_FILE hold no usable key: gateway mode would "
+                "let every request through. Set at least one key, or unset both for relay mode"
+            )
+        return keys
+
+    def cors_origins(self) -> frozenset[str]:
+        return _comma_list(self.proxy_cors_origins)
+
+    def gateway_forwards(self) -> frozenset[str]:
+        return _comma_list(self.proxy_gateway_forwards)
+
+    @field_validator("openrouter_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("proxy_log_level", mode="before")
     @classmethod
@@ -79,3 +127,7 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("OPENROUTER_BASE_URL must start with http:// or https://")
         return value.rstrip("/")
+
+
+def _comma_list(value: str) -> frozenset[str]:
+    return frozenset(" ".join(item.split()) for item in value.split(",") if item.strip())

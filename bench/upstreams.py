@@ -185,7 +185,12 @@ def fake_openrouter(workdir: Path, image_bytes: int = 0) -> Iterator[Service]:
 
 @contextmanager
 def proxy(
-    name: str, workdir: Path, upstream: Service, repo: Path = REPO, workers: int = 1
+    name: str,
+    workdir: Path,
+    upstream: Service,
+    repo: Path = REPO,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Service]:
     """`python -m app` (of `repo`: another checkout may be compared) in front of `upstream`,
     ready (catalog loaded), with default settings whatever the environment says, except three:
@@ -195,6 +200,8 @@ def proxy(
       nginx's one worker does), and the Popen's pid is that process;
     - its periodic catalog refresh pushed past the run, so the short-lived parse child runs
       once, at start-up, before any measurement, and measured CPU is the proxy's alone.
+
+    `settings` (environment variables) are added last.
     """
     port = free_port()
     env = {
@@ -207,6 +214,7 @@ def proxy(
         "PROXY_WORKERS": str(workers),
         "PROXY_CATALOG_REFRESH_SECONDS": "86400",
     }
+    env |= settings or {}
     command = [sys.executable, "-m", "app", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     log = workdir / f"{name}.log"

@@ -69,3 +69,33 @@ def test_gateway_keys_come_from_the_variable_and_the_file(
     monkeypatch.delenv("PROXY_API_KEYS")
     monkeypatch.delenv("PROXY_API_KEYS_FILE")
     assert Settings().gateway_keys() == ()
+
+
+@pytest.mark.parametrize("keys", [",", " , ,", ""])
+def test_gateway_mode_without_a_usable_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch, keys: str
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-server")
+    monkeypatch.setenv("PROXY_API_KEYS", keys)
+    with pytest.raises(ValidationError, match="no usable key"):
+        Settings()
+
+
+@pytest.mark.parametrize("lines", ["", " \n\n  \n"])
+def test_an_empty_keys_file_is_refused_when_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lines: str
+) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text(lines)
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-server")
+    monkeypatch.setenv("PROXY_API_KEYS_FILE", str(keys))
+    with pytest.raises(ValueError, match="no usable key"):
+        Settings().gateway_keys()
+
+
+def test_a_blank_server_key_is_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", "  ")
+    assert Settings().openrouter_api_key is None
+    monkeypatch.setenv("PROXY_API_KEYS", "client-one")
+    with pytest.raises(ValidationError, match="needs OPENROUTER_API_KEY"):
+        Settings()

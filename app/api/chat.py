@@ -88,8 +88,9 @@ async def forward_decided(request: Request, api: Api) -> Response:
     proxy = services(request)
     try:
         body = await read_body(request, proxy.settings.proxy_max_body_bytes)
-        call = Call.of(body, parse_json_object(body))
-        order = fallbacks.candidates(call.payload) if api.fallbacks else None
+        call = Call.of(body, parse_json_object(body, proxy.settings.proxy_max_json_items))
+        limit = proxy.settings.proxy_max_fallback_models
+        order = fallbacks.candidates(call.payload, limit) if api.fallbacks else None
     except ProxyError as bad_request:
         raise bad_request.with_headers(NO_MODALITIES) from None
     exchange = exchange_for(request)

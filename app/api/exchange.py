@@ -25,6 +25,7 @@ from app.translate import chat_image_answers as answers
 from app.translate import chat_images, json_patch
 from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
+from app.upstream.client import read_error
 from app.upstream.headers import Headers
 from app.upstream.interface import Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
@@ -58,6 +59,9 @@ class Exchange:
     timeouts: Timeouts
     incoming: Incoming
     note: Note
+    max_error_bytes: int = (
+        1024 * 1024
+    )  # an error answer read whole (PROXY_MAX_UPSTREAM_ERROR_BYTES)
 
     def relay(self, run: Run, headers: Headers) -> Response:
         """The client's answer: `run` when served, its result relayed; `headers` go on the
@@ -90,8 +94,9 @@ class Exchange:
         answer = exchanged.answer
         if answer.status not in upstream_errors.TELLING_STATUSES:
             return exchanged
-        body = await answer.read()  # an error: small
-        error = upstream_errors.error_of(body, answer.headers.get("Content-Encoding"))
+        body = await read_error(answer, self.max_error_bytes)
+        encoding = answer.headers.get("Content-Encoding")
+        error = upstream_errors.error_of(body, encoding, self.max_error_bytes)
         if upstream_errors.refuses_modalities(answer.status, error):
             retry = await self._relearned(call, first, plan)
             if retry is not None:
@@ -135,7 +140,8 @@ class Exchange:
             exchanged = await self.send(attempt)
             if not fallbacks.tries_next(exchanged.answer.status):
                 return exchanged
-            last, refusal = replace(exchanged, read=await exchanged.answer.read()), None
+            body = await read_error(exchanged.answer, self.max_error_bytes)
+            last, refusal = replace(exchanged, read=body), None
             self.note.retried = "fallback"
         if last is None:
             assert refusal is not None, "a fallback list has at least one model"

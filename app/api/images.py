@@ -27,13 +27,17 @@ from app.upstream.reshape import Reshape, Reshaper
 GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
 FIND_IMAGE_MODELS = "pick one from GET /v1/models?output_modalities=image"
 NUMBER_FIELDS = frozenset({"n", "output_compression", "partial_images"})
+MAX_DIGITS = 9  # far beyond any count, and far within a 64-bit integer
 MAX_UPLOADS = 16
 
 
 async def image_generations(request: Request) -> Response:
     """`client.images.generate`: OpenAI's JSON body."""
     proxy = services(request)
-    body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
+    settings = proxy.settings
+    body = parse_json_object(
+        await read_body(request, settings.proxy_max_body_bytes), settings.proxy_max_json_items
+    )
     return await generate(request, body, (), GENERATION)
 
 
@@ -169,7 +173,8 @@ def _form_value(name: str, value: str) -> Any:
     if name == "stream":
         return value.lower() == "true"
     if name in NUMBER_FIELDS:
-        if not value.isdigit():
-            raise ClientError(f"`{name}` must be a whole number", f"unsupported_{name}")
+        if not (value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS):
+            message = f"`{name}` must be a whole number of at most {MAX_DIGITS} digits"
+            raise ClientError(message, f"unsupported_{name}")
         return int(value)
     return value

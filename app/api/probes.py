@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.api import guards
 from app.api.services import services
 
 
@@ -36,3 +37,12 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     """The process's Prometheus metrics."""
     return Response(services(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def guarded_metrics(request: Request) -> Response:
+    """The metrics; in gateway mode, for a client key only (they name models and volumes),
+    unless PROXY_PUBLIC_METRICS says otherwise."""
+    proxy = services(request)
+    if not proxy.settings.proxy_public_metrics:
+        guards.admit(request, proxy)
+    return await metrics(request)

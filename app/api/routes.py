@@ -6,52 +6,53 @@ Every `/v1` route is also served under `/api/v1`, so a client configured with Op
 only changes the host.
 """
 
-import hmac
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from app.api import guards
 from app.api.audio import speech, transcriptions
 from app.api.chat import chat_completions, responses
 from app.api.embeddings import embeddings
 from app.api.forward import forward_as_is
 from app.api.images import image_edits, image_generations
 from app.api.models import get_model, list_models
-from app.api.probes import healthz, metrics, readyz
+from app.api.probes import guarded_metrics, healthz, readyz
 from app.api.services import services
 from app.api.video_native import create_native
 from app.api.videos import create_video, not_offered, retrieve_video, video_content
-from app.errors import AuthError
 
 API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Routes that take multipart forms (OpenAI's SDK sends a video's reference image as one).
+FORMS = frozenset(
+    {
+        "/images/edits",
+        "/audio/transcriptions",
+        "/videos",
+        "/videos/edits",
+        "/videos/extensions",
+        "/videos/characters",
+    }
+)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def api_endpoint(route: str, endpoint: Endpoint) -> Endpoint:
-    """`endpoint`, named `route` in the metrics and logs; in gateway mode it answers only
-    requests bearing one of the client keys (401 in OpenAI format otherwise), compared in a
-    time that does not depend on the key presented."""
+def api_endpoint(route: str, endpoint: Endpoint, form: bool = False) -> Endpoint:
+    """`endpoint`, named `route` in the metrics and logs, for the requests that
+    `guards.admit` lets through (a JSON body unless the route takes a `form`)."""
 
     async def guarded(request: Request) -> Response:
         request.state.note.route = route
-        keys = services(request).client_keys
-        if keys and not _bears_one_of(request, keys):
-            message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
-            raise AuthError(message)
+        json_body = not form and request.method in BODY_METHODS
+        guards.admit(request, services(request), json_body)
         return await endpoint(request)
 
     return guarded
-
-
-def _bears_one_of(request: Request, keys: tuple[bytes, ...]) -> bool:
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    token = presented.strip().encode()
-    matches = [hmac.compare_digest(token, key) for key in keys]  # no early exit: constant time
-    return scheme.lower() == "bearer" and any(matches)
 
 
 # OpenAI's Videos API at /v1; OpenRouter's own, of another shape, at /api/v1 (its polling and
@@ -77,7 +78,7 @@ VIDEO_ROUTES: dict[str, tuple[tuple[str, str, Endpoint, list[str]], ...]] = {
 def routes() -> list[BaseRoute]:
     """Every route of the proxy, in matching order."""
     api = [
-        Route(f"{prefix}{path}", api_endpoint(name, endpoint), methods=methods)
+        Route(f"{prefix}{path}", api_endpoint(name, endpoint, path in FORMS), methods=methods)
         for prefix in API_PREFIXES
         for path, name, endpoint, methods in (
             *VIDEO_ROUTES[prefix],
@@ -93,5 +94,6 @@ def routes() -> list[BaseRoute]:
             ("/{path:path}", "forward", forward_as_is, ALL_METHODS),
         )
     ]
-    probes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]
+    metrics_route = Route("/metrics", guarded_metrics)
+    probes = [Route("/healthz", healthz), Route("/readyz", readyz), metrics_route]
     return [*api, *probes]

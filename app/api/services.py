@@ -24,6 +24,8 @@ class Services:
     metrics: Metrics
     image_models: ImageModels
     client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
+    cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
+    gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
     timeouts: Timeouts = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,5 +45,11 @@ def exchange_for(request: Request) -> Exchange:
     scope = request.scope
     incoming = Incoming(scope["method"], scope["query_string"], scope["headers"], note.request_id)
     return Exchange(
-        proxy.upstream, proxy.catalog, proxy.image_models, proxy.timeouts, incoming, note
+        proxy.upstream,
+        proxy.catalog,
+        proxy.image_models,
+        proxy.timeouts,
+        incoming,
+        note,
+        proxy.settings.proxy_max_upstream_error_bytes,
     )

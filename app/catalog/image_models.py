@@ -43,27 +43,58 @@ def _is_model(row: Any) -> bool:
 def _image_model(row: dict[str, Any]) -> ImageModel:
     parameters = row.get("supported_parameters")
     taken = {
-        name: descriptor
+        name: _sane(descriptor)
         for name, descriptor in (parameters.items() if isinstance(parameters, dict) else ())
         if isinstance(descriptor, dict)
     }
     return ImageModel(row["id"], taken, row.get("supports_streaming") is True)
 
 
+def _sane(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """`descriptor`, or, when its `values` or bounds are not what its `type` says (a list of
+    strings or numbers; numbers), one that checks nothing: upstream then says what it takes."""
+    kind = descriptor.get("type")
+    if kind == "enum":
+        values = descriptor.get("values")
+        if isinstance(values, list) and all(map(_is_scalar, values)):
+            return descriptor
+    elif kind == "range":
+        bounds = (descriptor.get("min"), descriptor.get("max"))
+        if all(bound is None or _is_number(bound) for bound in bounds):
+            return descriptor
+    else:
+        return descriptor
+    logger.warning("the Images API lists a malformed %s descriptor; not checked", kind)
+    return {"type": "unchecked"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str) or _is_number(value)
+
+
 class ImageModels:
     """The Images API's models as last loaded. `find` loads them when they are older than
     `max_age_seconds` (one load at a time; callers share it); a failed load keeps the last good
-    list, and with none, raises UpstreamUnavailable.
+    list, and with none, raises UpstreamUnavailable (and is not tried again for `retry_seconds`).
 
     It also remembers, for `images_only_seconds`, the models that chat refused as served only
     by the Images API: its list cannot tell (it lists models that chat serves too).
     """
 
     def __init__(
-        self, upstream: Source, max_age_seconds: float, images_only_seconds: float = 3600
+        self,
+        upstream: Source,
+        max_age_seconds: float,
+        images_only_seconds: float = 3600,
+        retry_seconds: float = 30,
     ) -> None:
         self._upstream = upstream
         self._max_age = max_age_seconds
+        self._retry = min(retry_seconds, max_age_seconds)
         self._models: dict[str, ImageModel] | None = None
         self._loaded_at = -float("inf")
         self._lock = asyncio.Lock()
@@ -82,7 +113,8 @@ class ImageModels:
             async with self._lock:
                 if time.monotonic() - self._loaded_at > self._max_age:
                     await self._load()
-        assert self._models is not None
+        if self._models is None:
+            raise UpstreamUnavailable("the Images API's model list could not be loaded")
         return self._models.get(model_id) or self._models.get(model_id.partition(":")[0])
 
     async def _load(self) -> None:
@@ -91,6 +123,8 @@ class ImageModels:
             self._models = parse_image_models(await self._upstream.download(url))
         except (UpstreamFailure, ValueError) as error:
             if self._models is None:
+                # Asked again after `retry_seconds`, not by every request meanwhile.
+                self._loaded_at = time.monotonic() - self._max_age + self._retry
                 raise UpstreamUnavailable(f"the Images API's model list: {error}") from None
             logger.warning("keeping the last Images API model list: %s", error)
         self._loaded_at = time.monotonic()

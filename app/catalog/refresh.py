@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from dataclasses import replace
 
@@ -17,6 +18,10 @@ from app.errors import UpstreamFailure
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
+# A model id that is safe as `/model/{author}/{slug}`: two segments that start with a letter or
+# digit (so never `.` or `..`), no `%`, `?`, `#`, backslash or further `/`; `~` aliases and
+# `:variant`s.
+LOOKUP_ID = re.compile(r"~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
 
 FIRST_RETRY_SECONDS = 1.0
 
@@ -130,7 +135,9 @@ class CatalogRefresher:
         return await asyncio.shield(task)
 
     async def _look_up(self, model_id: str) -> Model | None:
-        url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}")
+        if not LOOKUP_ID.fullmatch(model_id):
+            return None  # the id comes from the client: it must not reach another path
+        url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}", encoded=True)
         try:
             model = parse_model_answer(await self._upstream.download(url))
         except UpstreamFailure as error:

@@ -1,0 +1,1 @@
+"""Operations: what the proxy tells its operators, and the limits that keep it up."""

@@ -65,6 +65,12 @@ class Metrics:
             ["route", "failure"],
             registry=self.registry,
         )
+        self.connections_refused = Counter(
+            "modality_proxy_connections_refused",
+            "Requests refused where they are read, before the app saw them, by error code.",
+            ["code"],
+            registry=self.registry,
+        )
         self.streams_in_flight = Gauge(
             "modality_proxy_streams_in_flight", "SSE streams being relayed.", registry=self.registry
         )

@@ -14,10 +14,10 @@ NEXT_MODEL_STATUSES = frozenset({404, 408, 429})
 ABSENT = "absent"  # the body's `modalities` when a decision drops it
 
 
-def candidates(payload: dict[str, Any]) -> list[str] | None:
+def candidates(payload: dict[str, Any], limit: int) -> list[str] | None:
     """The models to try, in order: `model` first when given, then `models` (without repeating
-    it); None when there is no `models` list. ClientError (400) for a `models` that is not a
-    list of strings."""
+    any); None when there is no `models` list. ClientError (400) for a `models` that is not a
+    list of strings, or that names more than `limit` models: each may cost an upstream call."""
     listed = payload.get("models")
     if listed is None:
         return None
@@ -25,7 +25,11 @@ def candidates(payload: dict[str, Any]) -> list[str] | None:
         raise ClientError("`models` must be a list of model ids", "invalid_models")
     first = payload.get("model")
     head = [first] if isinstance(first, str) and first else []
-    return head + [model for model in listed if model not in head]
+    order = list(dict.fromkeys(head + listed))
+    if len(order) > limit:
+        message = f"`models` names {len(order)} models; the proxy tries at most {limit}"
+        raise ClientError(message, "too_many_models")
+    return order
 
 
 def sent_modalities(decision: Decision, requested: object) -> object:

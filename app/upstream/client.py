@@ -7,6 +7,7 @@ else sees `Upstream` through `app.upstream.interface`.
 
 import asyncio
 import logging
+import re
 import urllib.request
 from collections.abc import AsyncIterable, Awaitable
 from types import TracebackType
@@ -17,12 +18,12 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from app.errors import ClientError, UpstreamUnavailable
+from app.errors import ClientError, UpstreamBadAnswer, UpstreamUnavailable
 from app.ops import observe
 from app.settings import Settings
 from app.upstream import sent_body
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
-from app.upstream.interface import Incoming
+from app.upstream.interface import Answer, Incoming
 from app.upstream.relay import Timeouts
 
 logger = logging.getLogger(__name__)
@@ -43,13 +44,41 @@ def egress_proxy(base_url: str) -> str | None:
 def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
     """The part of a request path after `prefix`, still percent-encoded as the client sent it.
 
-    Raises ClientError for `.` and `..` segments (in any encoding): they would leave the API root.
+    Raises ClientError for `.` and `..` segments (in any encoding, between slashes or
+    backslashes): they would leave the API root.
     """
     rest = raw_path[len(prefix) :]
-    if any(unquote_to_bytes(segment) in (b".", b"..") for segment in rest.split(b"/")):
+    # Decoded first, then split at slashes and backslashes: `..%2f` and `..%5c` are dot
+    # segments too.
+    segments = re.split(rb"[/\\]", unquote_to_bytes(rest))
+    if any(segment in (b".", b"..") for segment in segments):
         message = "The request path must not contain '.' or '..' segments"
         raise ClientError(message, "invalid_path")
     return rest
+
+
+async def read_error(answer: Answer, limit: int) -> bytes:
+    """The whole body of an error answer that the proxy must look into; UpstreamBadAnswer
+    (502) when it is longer than `limit` bytes (OpenRouter's errors are a few hundred)."""
+    chunks, size = [], 0
+    async for chunk in answer.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            answer.close()
+            message = f"OpenRouter answered {answer.status} with more than {limit:,} bytes"
+            raise UpstreamBadAnswer(message)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _header_value(value: bytes) -> str:
+    """A header value as aiohttp takes it: it writes values as UTF-8, so only UTF-8 goes
+    through byte-for-byte; anything else is refused (400) rather than re-encoded."""
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        message = "Header values must be ASCII or UTF-8"
+        raise ClientError(message, "invalid_header") from None
 
 
 class Upstream:
@@ -67,10 +96,13 @@ class Upstream:
         key = settings.openrouter_api_key
         self._server_auth = f"Bearer {key.get_secret_value()}" if key else None
         # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
-        gateway = settings.proxy_api_keys or settings.proxy_api_keys_file
+        gateway = settings.gateway
         # The request id replaces the client's X-Request-Id (see app.ops.metrics).
-        not_forwarded = RECOMPUTED_ON_REQUEST | {observe.HEADER}
-        self._not_forwarded = not_forwarded | {b"authorization"} if gateway else not_forwarded
+        # Expect: 100-continue was the proxy's to answer (it read the body): upstream would wait.
+        not_forwarded = RECOMPUTED_ON_REQUEST | {observe.HEADER, b"expect"}
+        # Gateway mode: the client's credentials are the proxy's to check, none goes upstream.
+        gateway_only = {b"authorization", b"cookie", b"x-api-key"}
+        self._not_forwarded = not_forwarded | gateway_only if gateway else not_forwarded
         # aiohttp's own read timeout watches the gaps when the relay does not (see Timeouts).
         watched = Timeouts.of(settings).idle is None
         self._native_read_timeout = settings.proxy_read_timeout_seconds if watched else None
@@ -122,7 +154,7 @@ class Upstream:
         query = incoming.query
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
         headers = CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1"))
+            (name.decode("latin-1"), _header_value(value))
             for name, value in without_hop_by_hop(incoming.headers, self._not_forwarded)
         )
         if self._server_auth and "authorization" not in headers:
@@ -149,9 +181,10 @@ class Upstream:
         )
 
     async def download(self, url: URL) -> bytes:
-        """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`,
-        read in chunks that yield to the event loop in between (a megabyte already buffered
-        would otherwise be read in one go). Raises UpstreamUnavailable."""
+        """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`
+        and `proxy_max_catalog_bytes`, read in chunks that yield to the event loop in between (a
+        megabyte already buffered would otherwise be read in one go). Redirects are not
+        followed: the key goes to the upstream host only. Raises UpstreamUnavailable."""
         headers = {"Authorization": self._server_auth} if self._server_auth else {}
         timeout = aiohttp.ClientTimeout(total=self._settings.proxy_catalog_timeout_seconds)
         chunks = []
@@ -160,12 +193,18 @@ class Upstream:
                 url,
                 headers=headers,
                 timeout=timeout,
+                allow_redirects=False,
                 auto_decompress=True,
                 proxy=self._egress_proxy,
             ) as response:
                 if response.status != 200:
                     raise UpstreamUnavailable(f"GET {url} answered {response.status}")
+                size, limit = 0, self._settings.proxy_max_catalog_bytes
                 async for chunk in response.content.iter_any():
+                    size += len(chunk)
+                    if size > limit:  # counted after decompression
+                        message = f"GET {url} answered more than {limit:,} bytes"
+                        raise UpstreamUnavailable(message)
                     chunks.append(chunk)
                     await asyncio.sleep(0)
         except (aiohttp.ClientError, TimeoutError) as error:

@@ -17,12 +17,16 @@ IMAGES_ENDPOINT_HINT = "Use the /api/v1/images endpoint instead"
 TELLING_STATUSES = frozenset({400, 404})
 
 
-def error_of(body: bytes, content_encoding: str | None = None) -> dict[str, Any]:
-    """The `error` object of an answer's body (gzip or deflate undone), or {} if it has none."""
+def error_of(body: bytes, content_encoding: str | None, limit: int) -> dict[str, Any]:
+    """The `error` object of an answer's body (gzip or deflate undone), or {} if it has none,
+    or if it is more than `limit` bytes once undone (a small gzip body can hold gigabytes)."""
     if content_encoding in ("gzip", "deflate"):
+        inflate = zlib.decompressobj(wbits=47)  # 47: gzip or zlib, whichever it is
         try:
-            body = zlib.decompress(body, wbits=47)  # 47: gzip or zlib, whichever it is
+            body = inflate.decompress(body, limit)
         except zlib.error:
+            return {}
+        if inflate.unconsumed_tail:
             return {}
     try:
         document = orjson.loads(body)

@@ -8,6 +8,7 @@ import pytest
 from app.catalog.image_models import ImageModel, ImageModels, parse_image_models
 from app.dev.emulator import FakeOpenRouter
 from app.errors import UpstreamUnavailable
+from app.translate.images import images_request
 from app.upstream.client import Upstream
 from tests.conftest import proxy_settings
 
@@ -60,3 +61,32 @@ async def test_a_failed_reload_keeps_the_last_list_and_a_first_failure_raises(
     assert await models.find("qwen/qwen-image-3") is not None
     with pytest.raises(UpstreamUnavailable):
         await ImageModels(upstream, max_age_seconds=0).find("qwen/qwen-image-3")
+
+
+@pytest.mark.parametrize(
+    "descriptor",
+    [
+        {"type": "enum", "values": 5},
+        {"type": "enum", "values": ["1:1", None]},
+        {"type": "range", "min": "a", "max": 3},
+        {"type": "range", "max": [1]},
+    ],
+)
+def test_a_malformed_descriptor_checks_nothing(descriptor: dict[str, object]) -> None:
+    rows = [{"id": "a/b", "supported_parameters": {"aspect_ratio": descriptor}}]
+    model = parse_image_models(orjson.dumps({"data": rows}))["a/b"]
+    assert model.parameters == {"aspect_ratio": {"type": "unchecked"}}
+    body = {"model": "a/b", "prompt": "p", "size": "1024x1024"}
+    assert images_request(body, model).payload["aspect_ratio"] == "1:1"
+
+
+async def test_with_no_list_loaded_a_failed_load_is_not_repeated_by_every_request(
+    fake: FakeOpenRouter, fake_url: str
+) -> None:
+    fake.images.models_down = True
+    async with Upstream(proxy_settings(fake_url)) as client:
+        models = ImageModels(client, max_age_seconds=300, retry_seconds=30)
+        for _ in range(3):
+            with pytest.raises(UpstreamUnavailable):
+                await models.find("a/b")
+    assert [r.path for r in fake.requests] == ["/api/v1/images/models"]

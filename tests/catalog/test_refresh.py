@@ -229,3 +229,24 @@ async def test_relearn_of_a_model_upstream_does_not_know_is_none(
     assert await refresher.relearn("nobody/nothing") is None
     assert await refresher.relearn("nobody/nothing") is None  # no window: asked again
     assert len(model_lookups(fake)) == 2
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "../../../x",
+        "a/../../key",
+        "a/%2e%2e/%2e%2e/credits",
+        "a/b?injected=1#frag",
+        "a/b/c",
+        "a\\..\\key",
+        "./a",
+        "a/..",
+    ],
+)
+async def test_relearn_never_builds_a_path_from_a_hostile_model_id(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher, model_id: str
+) -> None:
+    refresher = await make_refresher(openrouter_api_key="sk-or-server")
+    assert await refresher.relearn(model_id) is None
+    assert fake.requests == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import sys
 import time
@@ -152,8 +153,10 @@ def test_chat_errors(
     error = response.json()["error"]
     assert error["code"] == status
     assert error.get("availability", {}).get("code") == availability_code
-    if status == 429:
-        assert response.headers["retry-after"] == "7"
+    if status == 429:  # as recorded: no Retry-After, the provider's words in metadata.raw
+        assert "retry-after" not in response.headers
+        assert isinstance(error["metadata"]["raw"], str)
+        assert response.json()["user_id"]
 
 
 def sse_events(response: httpx2.Response) -> list[str]:
@@ -161,26 +164,40 @@ def sse_events(response: httpx2.Response) -> list[str]:
 
 
 def test_chat_stream_with_image(client: httpx2.Client) -> None:
-    events = sse_events(chat(client, GEMINI_IMAGE, modalities=["image", "text"], stream=True))
+    """As recorded: comments before and between data chunks, the image and the finish in one
+    chunk, usage in its own chunk after it, compact JSON, SSE headers without a charset."""
+    response = chat(client, GEMINI_IMAGE, modalities=["image", "text"], stream=True)
+    assert response.headers["content-type"] == "text/event-stream"
+    assert response.headers["cache-control"] == "no-cache"
+    events = sse_events(response)
     assert events[0] == ": OPENROUTER PROCESSING"
     assert events[-1] == "data: [DONE]"
-    chunks = [json.loads(event.removeprefix("data: ")) for event in events[1:-1]]
+    assert events.count(": OPENROUTER PROCESSING") == 3
+    data = [event.removeprefix("data: ") for event in events[1:-1] if event.startswith("data: ")]
+    assert all(", " not in datum and '": ' not in datum for datum in data)
+    chunks = [json.loads(datum) for datum in data]
     assert {c["object"] for c in chunks} == {"chat.completion.chunk"}
     deltas = [c["choices"][0]["delta"] for c in chunks]
+    assert all(delta["role"] == "assistant" for delta in deltas)
     assert "".join(d.get("content", "") for d in deltas) == f"Hello from {GEMINI_IMAGE}"
-    assert any("images" in d for d in deltas)
-    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    (with_image,) = [c["choices"][0] for c in chunks if "images" in c["choices"][0]["delta"]]
+    assert with_image["finish_reason"] == "stop"
+    assert "usage" not in chunks[-2]
     assert chunks[-1]["usage"]["total_tokens"] == 15
+    assert response.headers["x-generation-id"] == chunks[0]["id"]
+    assert re.fullmatch(r"gen-\d+-[A-Za-z0-9]{20}", chunks[0]["id"])
 
 
 def test_chat_stream_error_midway(client: httpx2.Client) -> None:
+    """As recorded: code 400, no metadata, finish_reason null, usage, then [DONE]."""
     response = chat(client, "test/stream-error", stream=True)
     assert response.status_code == 200
     events = sse_events(response)
     assert events[-1] == "data: [DONE]"
     last = json.loads(events[-2].removeprefix("data: "))
-    assert last["error"]["code"] == 502
-    assert last["choices"][0]["finish_reason"] == "error"
+    assert last["error"] == {"code": 400, "message": "Provider returned error"}
+    assert last["choices"][0]["finish_reason"] is None
+    assert last["usage"]["total_tokens"] == 15
 
 
 def test_stream_cancelled_when_client_leaves(client: httpx2.Client, fake: FakeOpenRouter) -> None:

@@ -202,8 +202,10 @@ def test_sse_is_relayed_as_it_came_keep_alives_and_errors_included(
         text = response.read().decode()
     events = [event for event in text.split("\n\n") if event]
     error_chunk = orjson.loads(events[-2].removeprefix("data: "))
-    assert error_chunk["choices"][0]["finish_reason"] == "error"
-    assert error_chunk["error"]["message"] == "Provider returned error"
+    # As recorded: finish_reason null and usage beside the error (code 400, no metadata).
+    assert error_chunk["choices"][0]["finish_reason"] is None
+    assert error_chunk["error"] == {"code": 400, "message": "Provider returned error"}
+    assert "usage" in error_chunk
     assert events[-1] == "data: [DONE]"
 
     with pytest.raises(openai.APIError, match="Provider returned error"):

@@ -156,6 +156,21 @@ def test_keys_come_from_the_example_secret(pod: Manifest, proxy: Manifest) -> No
     assert "value" not in openrouter, "the key belongs in a Secret, not in the manifest"
 
 
+def test_no_pod_asks_for_a_scrape_its_gateway_would_refuse() -> None:
+    """Gateway mode answers /metrics only to a client key, which annotation scrapes cannot send."""
+    templates = [m["spec"]["template"] for _, m in all_manifests() if m["kind"] == "Deployment"]
+    assert templates
+    for template in templates:
+        pod = template["spec"]
+        containers = [*pod.get("initContainers", []), *pod["containers"]]
+        proxy = next(c for c in containers if c["name"] == "proxy")
+        env = {v["name"]: v.get("value") for v in proxy["env"]}
+        gateway = {"PROXY_API_KEYS", "PROXY_API_KEYS_FILE"} & env.keys()
+        if gateway and env.get("PROXY_PUBLIC_METRICS") != "true":
+            annotations = template["metadata"].get("annotations", {})
+            assert annotations.get("prometheus.io/scrape") != "true"
+
+
 @pytest.mark.parametrize(("pod", "proxy"), proxy_containers())
 def test_shutdown_lets_streams_finish(pod: Manifest, proxy: Manifest) -> None:
     env = {v["name"]: v.get("value") for v in proxy["env"]}

@@ -54,6 +54,18 @@ def test_when_every_model_fails_the_last_failure_goes_back(
     assert answer.json()["error"]["message"] == f"No provider of {FLUX} is available right now"
 
 
+def test_one_request_never_becomes_thousands_of_upstream_calls(
+    fake: FakeOpenRouter, proxy_url: str
+) -> None:
+    many = [f"test/down-{number}" for number in range(2000)]
+    fake.down_models.update(many)
+    body = {"models": many, "modalities": ["image", "text"], "messages": PROMPT}
+    answer = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=AUTH)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "too_many_models"
+    assert chat_bodies(fake) == []
+
+
 def test_a_client_error_is_not_a_reason_to_try_the_next_model(
     fake: FakeOpenRouter, proxy_url: str
 ) -> None:

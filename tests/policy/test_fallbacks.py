@@ -17,16 +17,27 @@ from app.policy.modalities import MISSING, Action, Decision
         ({"models": ["a", "b"]}, ["a", "b"]),
         ({"model": "a", "models": ["b", "c"]}, ["a", "b", "c"]),
         ({"model": "b", "models": ["a", "b"]}, ["b", "a"]),
+        ({"models": ["a", "b", "a", "c", "b"]}, ["a", "b", "c"]),
+        ({"model": "a", "models": ["b", "c", "d"]}, ["a", "b", "c", "d"]),
     ],
 )
 def test_the_models_to_try(payload: dict[str, Any], order: list[str] | None) -> None:
-    assert fallbacks.candidates(payload) == order
+    assert fallbacks.candidates(payload, limit=4) == order
+
+
+@pytest.mark.parametrize(
+    "payload", [{"models": ["a", "b", "c"]}, {"model": "a", "models": ["b", "c"]}]
+)
+def test_a_list_of_more_models_than_the_limit_is_a_400(payload: dict[str, Any]) -> None:
+    with pytest.raises(ProxyError, match="at most 2") as refused:
+        fallbacks.candidates(payload, limit=2)
+    assert refused.value.code == "too_many_models"
 
 
 @pytest.mark.parametrize("models", ["a", [1], [""], {"a": 1}])
 def test_a_models_field_that_is_not_a_list_of_ids_is_a_400(models: object) -> None:
     with pytest.raises(ProxyError) as raised:
-        fallbacks.candidates({"models": models})
+        fallbacks.candidates({"models": models}, limit=4)
     refusal = raised.value
     assert (refusal.status, refusal.code) == (400, "invalid_models")  # clients branch on the code
     assert refusal.message == "`models` must be a list of model ids"
@@ -34,7 +45,7 @@ def test_a_models_field_that_is_not_a_list_of_ids_is_a_400(models: object) -> No
 
 @pytest.mark.parametrize("model", ["", None, 7])
 def test_a_model_that_names_nothing_is_not_tried_first(model: object) -> None:
-    assert fallbacks.candidates({"model": model, "models": ["a"]}) == ["a"]
+    assert fallbacks.candidates({"model": model, "models": ["a"]}, limit=4) == ["a"]
 
 
 UNCHANGED = Decision(Action.UNCHANGED, "")

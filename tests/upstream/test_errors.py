@@ -73,4 +73,4 @@ BODY = orjson.dumps({"error": MODALITY})
     ],
 )
 def test_the_error_of_a_body(body: bytes, encoding: str | None, error: dict[str, Any]) -> None:
-    assert upstream_errors.error_of(body, encoding) == error
+    assert upstream_errors.error_of(body, encoding, 1024) == error

@@ -101,6 +101,8 @@ class FakeOpenRouter:
         self.down_models: set[str] = set()  # chat answers 503 for these
         self.catalog_garbage: bytes | None = None  # when set, every GET /models answers it, 200
         self.page_size: int | None = None
+        # The usage chunk's shape (see answers.usage_chunk): "stop", "null" or "empty".
+        self.usage_chunk = "stop"
         self.slow_seconds = 1.0  # how long `test/slow` takes; tests set shorter proxy timeouts
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)

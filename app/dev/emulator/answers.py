@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -13,9 +12,9 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app.dev.emulator.audio import audio_deltas
+from app.dev.emulator.real import USAGE, compact
 
 PROCESSING = b": OPENROUTER PROCESSING\n\n"  # OpenRouter's SSE keep-alive comment
-USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
 # A real 1x1 RGBA PNG, so clients that decode the returned image get valid bytes.
 PNG_B64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
@@ -26,31 +25,51 @@ RESETS = ("test/reset", "test/stream-reset", "test/audio-reset")
 
 
 def sse(payload: dict[str, Any] | str) -> bytes:
-    """One SSE ``data:`` event."""
-    return f"data: {payload if isinstance(payload, str) else json.dumps(payload)}\n\n".encode()
+    """One SSE ``data:`` event, its JSON compact as OpenRouter's."""
+    data = payload.encode() if isinstance(payload, str) else compact(payload)
+    return b"data: " + data + b"\n\n"
 
 
 def chunk(base: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    """A ``chat.completion.chunk`` with one choice; `finish` also fills native_finish_reason."""
+    """A ``chat.completion.chunk`` with one choice, as recorded: every delta has `role`,
+    `logprobs` is null, `finish` also fills native_finish_reason."""
     native = {"stop": "STOP"}.get(finish or "", finish)
-    choice = {"index": 0, "delta": delta, "finish_reason": finish, "native_finish_reason": native}
+    choice = {
+        "index": 0,
+        "delta": {"role": "assistant", **delta},
+        "finish_reason": finish,
+        "native_finish_reason": native,
+        "logprobs": None,
+    }
     return {**base, "object": "chat.completion.chunk", "choices": [choice]}
 
 
+def usage_chunk(base: dict[str, Any], shape: str) -> dict[str, Any]:
+    """Usage in its own chunk after the finish chunk, in the recorded shapes: `finish_reason`
+    null (to 2026-02), `"stop"` again (2026-07/08), or no choices at all (2026-03)."""
+    if shape == "empty":
+        return {**base, "object": "chat.completion.chunk", "choices": [], "usage": USAGE}
+    return {**chunk(base, {"content": ""}, "stop" if shape == "stop" else None), "usage": USAGE}
+
+
 async def completion_chunks(
-    base: dict[str, Any], text: str, image: bool, audio: bool = False
+    base: dict[str, Any], text: str, image: bool, audio: bool = False, usage: str = "stop"
 ) -> AsyncGenerator[bytes, None]:
-    """A normal stream: keep-alive, role, text in 3 pieces (with audio: the audio pieces, `text`
-    as their transcript), image, stop + usage, [DONE]."""
+    """A normal stream as recorded: keep-alive comments before the first data and between data
+    chunks, the role, text in 3 pieces (with audio: the audio pieces, `text` as their
+    transcript), then the finish (an image comes with it in one chunk, as Gemini's do), a
+    keep-alive, usage in its own chunk (`usage_chunk`'s `usage` shape), [DONE]."""
     yield PROCESSING
-    yield sse(chunk(base, {"role": "assistant", "content": ""}))
+    yield sse(chunk(base, {"content": ""}))
+    yield PROCESSING
     third = len(text) // 3
     pieces = (text[:third], text[third : 2 * third], text[2 * third :])
     for delta in audio_deltas(text) if audio else [{"content": p} for p in pieces if p]:
         yield sse(chunk(base, delta))
-    if image:
-        yield sse(chunk(base, {"images": [IMAGE]}))
-    yield sse({**chunk(base, {}, "stop"), "usage": USAGE})
+    finish = {"content": "", "images": [{**IMAGE, "index": 0}]} if image else {"content": ""}
+    yield sse(chunk(base, finish, "stop"))
+    yield PROCESSING
+    yield sse(usage_chunk(base, usage))
     yield sse("[DONE]")
 
 
@@ -75,12 +94,12 @@ AUDIO_BEFORE_ERROR = ({"role": "assistant", "content": ""}, *audio_deltas("Hi")[
 async def error_chunks(
     base: dict[str, Any], deltas: tuple[dict[str, Any], ...] = TEXT_BEFORE_ERROR
 ) -> AsyncGenerator[bytes, None]:
-    """Chunks of `deltas`, then an error chunk inside the 200, as OpenRouter does mid-stream."""
+    """Chunks of `deltas`, then an error chunk inside the 200, as recorded mid-stream: code 400,
+    no metadata, `finish_reason` null, carrying `usage`; then [DONE]."""
     for delta in deltas:
         yield sse(chunk(base, delta))
-    metadata = {"error_type": "provider_error"}
-    failure = {"code": 502, "message": "Provider returned error", "metadata": metadata}
-    yield sse({"error": failure, **chunk(base, {"content": ""}, "error")})
+    failure = {"code": 400, "message": "Provider returned error"}
+    yield sse({"error": failure, **chunk(base, {"content": ""}), "usage": USAGE})
     yield sse("[DONE]")
 
 
@@ -116,4 +135,4 @@ def dropped(model_id: str, base: dict[str, Any]) -> Dropped:
         )
         return Dropped([(b"content-type", b"text/event-stream")], events)
     headers = [(b"content-type", b"application/json"), (b"content-length", b"1000")]
-    return Dropped(headers, json.dumps({"id": base["id"]}).encode()[:-1] + b', "choices": [')
+    return Dropped(headers, compact({"id": base["id"]})[:-1] + b', "choices": [')

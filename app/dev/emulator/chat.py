@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
-from app.dev.emulator.answers import IMAGE, RESETS, STREAMS, USAGE, completion_chunks, dropped
+from app.dev.emulator import real
+from app.dev.emulator.answers import IMAGE, RESETS, STREAMS, completion_chunks, dropped
 from app.dev.emulator.audio import NEEDS_STREAM
 from app.dev.emulator.images import IMAGES_ONLY
 from app.dev.emulator.routing import checked_body, error, outputs, routed, unknown_model
@@ -64,9 +64,9 @@ class FakeChat:
         if model_id in self.fake.down_models:
             return error(503, f"No provider of {model_id} is available right now")
         if model_id == "test/error-429":
-            return error(429, "Rate limit exceeded", {"Retry-After": "7"})
+            return real.rate_limited()
         if model_id == "test/error-402":
-            return error(402, "Insufficient credits")
+            return real.needs_credits()
         if model_id == "test/slow" and await self._abandoned_within(
             request, self.fake.slow_seconds
         ):
@@ -85,28 +85,34 @@ class FakeChat:
         if "audio" in want and body.get("stream") is not True:
             return error(400, NEEDS_STREAM)
         text = f"Hello from {model['id']}" if "text" in want else ""
-        base = {
-            "id": f"gen-{uuid.uuid4().hex}",
-            "created": int(time.time()),
-            "model": model["id"],
+        base: dict[str, Any] = {
+            "id": real.generation_id(),
             "provider": "FakeProvider",
+            "model": real.canonical_slug(model),
+            "created": int(time.time()),
+            "system_fingerprint": None,
         }
+        generation = {"X-Generation-Id": str(base["id"])}
         if model_id in RESETS:
             return dropped(model_id, base)
         if body.get("stream") is True:
             stream = STREAMS.get(model_id)
+            usage = self.fake.usage_chunk
             chunks = (
                 stream(base)
                 if stream
-                else completion_chunks(base, text, "image" in want, "audio" in want)
+                else completion_chunks(base, text, "image" in want, "audio" in want, usage)
             )
-            return StreamingResponse(self._watched(chunks), media_type="text/event-stream")
-        message_body: dict[str, Any] = {"role": "assistant", "content": text}
+            headers = {**real.SSE_HEADERS, **generation}
+            return StreamingResponse(self._watched(chunks), headers=headers)
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        message |= {"refusal": None, "reasoning": None}
         if "image" in want and not self.fake.chat_without_images:
-            message_body["images"] = [IMAGE]
-        choice = {"index": 0, "finish_reason": "stop", "native_finish_reason": "STOP"}
-        completion = {**base, "object": "chat.completion", "usage": USAGE}
-        return JSONResponse({**completion, "choices": [{**choice, "message": message_body}]})
+            message["images"] = [{**IMAGE, "index": 0}]
+        choice = {"logprobs": None, "finish_reason": "stop", "native_finish_reason": "STOP"}
+        choices = [{**choice, "index": 0, "message": message}]
+        answer = {**base, "object": "chat.completion", "choices": choices, "usage": real.USAGE}
+        return real.json_answer(answer, headers=generation, request=request)
 
     @staticmethod
     async def _abandoned_within(request: Request, seconds: float) -> bool:

@@ -4,8 +4,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from app.dev.emulator.real import json_answer
 from app.dev.emulator.routing import error, outputs
 
 
@@ -14,6 +15,12 @@ def listed(model: dict[str, Any], wanted: str | None) -> bool:
     if wanted == "all":
         return True
     return bool({v.strip() for v in (wanted or "text").split(",")} & outputs(model))
+
+
+# `/models` comes through a CDN: a new model may stay out of the list for minutes.
+MODELS_CACHING = {
+    "Cache-Control": "public, max-age=300, stale-while-revalidate=3600, stale-if-error=3600"
+}
 
 
 def paged(matching: list[dict[str, Any]], request: Request, page_size: int | None) -> Response:
@@ -33,4 +40,4 @@ def paged(matching: list[dict[str, Any]], request: Request, page_size: int | Non
             params = {**query, "offset": str(offset + size), "limit": str(size)}
             next_url = str(request.url.replace(query=urlencode(params)))
     body = {"data": page, "total_count": len(matching), "links": {"next": next_url}}
-    return JSONResponse(body)
+    return json_answer(body, headers=MODELS_CACHING, request=request)

@@ -3,14 +3,14 @@
 Routed as chat is (`app.dev.emulator.routing`), among the only modalities it takes, text and image.
 The answer is a Responses API object: a `message` item holding the text, an
 `image_generation_call` item whose `result` is the image as raw base64 (not a data URL). With
-`stream: true`, OpenAI's Responses SSE events, each `event:` named as its data's `type`, which is
-how the OpenAI SDK tells them apart. Shapes beyond API.md's (ids, usage, the events) are OpenAI's.
+`stream: true`, OpenAI's Responses SSE events as OpenRouter sends them: `data:` lines only (no
+`event:`: the SDK reads the data's `type`), bare `: ` comments, ending in `data: [DONE]`; ids
+`gen-...`, message items `msg_tmp_...`. Other shapes (usage, the events) are OpenAI's.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import time
 import uuid
@@ -18,12 +18,15 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
+from app.dev.emulator.answers import sse
+from app.dev.emulator.real import SSE_HEADERS, generation_id, json_answer
 from app.dev.emulator.routing import checked_model, outputs, routed
 
 RESPONSES_MODALITIES = frozenset({"text", "image"})  # what `modalities` may name here
 USAGE = {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
+KEEP_ALIVE = b": \n\n"  # the bare comment /responses streams carry
 
 Lookup = Callable[[str], dict[str, Any] | None]
 
@@ -46,9 +49,10 @@ class FakeResponsesApi:
         if isinstance(want, Response):
             return want
         answer = response_object(model["id"], self._items(model["id"], want))
+        generation = {"X-Generation-Id": answer["id"]}
         if body.get("stream") is True:
-            return StreamingResponse(events(answer), media_type="text/event-stream")
-        return JSONResponse(answer)
+            return StreamingResponse(events(answer), headers={**SSE_HEADERS, **generation})
+        return json_answer(answer, headers=generation, request=request)
 
     def _items(self, model_id: str, want: set[str]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -57,7 +61,7 @@ class FakeResponsesApi:
             items.append({**image, "status": "completed", "result": self.image_b64})
         if "text" in want:
             text = {"type": "output_text", "text": f"Hello from {model_id}", "annotations": []}
-            message = {"type": "message", "id": f"msg_{uuid.uuid4().hex}", "role": "assistant"}
+            message = {"type": "message", "id": f"msg_tmp_{uuid.uuid4().hex}", "role": "assistant"}
             items.append({**message, "status": "completed", "content": [text]})
         return items
 
@@ -65,7 +69,7 @@ class FakeResponsesApi:
 def response_object(model_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     """A completed Responses API object holding `items`."""
     return {
-        "id": f"resp_{uuid.uuid4().hex}",
+        "id": generation_id(),
         "object": "response",
         "created_at": int(time.time()),
         "model": model_id,
@@ -81,9 +85,9 @@ async def events(answer: dict[str, Any]) -> AsyncGenerator[bytes, None]:
     numbers = itertools.count()
 
     def event(kind: str, **fields: Any) -> bytes:
-        data = json.dumps({"type": kind, "sequence_number": next(numbers), **fields})
-        return f"event: {kind}\ndata: {data}\n\n".encode()
+        return sse({"type": kind, "sequence_number": next(numbers), **fields})
 
+    yield KEEP_ALIVE
     yield event("response.created", response={**answer, "status": "in_progress", "output": []})
     for index, item in enumerate(answer["output"]):
         at = {"output_index": index}
@@ -93,7 +97,9 @@ async def events(answer: dict[str, Any]) -> AsyncGenerator[bytes, None]:
                 ids = {"item_id": item["id"], "content_index": 0}
                 yield event("response.output_text.delta", **at, **ids, delta=delta)
         yield event("response.output_item.done", **at, item=item)
+    yield KEEP_ALIVE
     yield event("response.completed", response=answer)
+    yield sse("[DONE]")
 
 
 def _started(item: dict[str, Any]) -> dict[str, Any]:

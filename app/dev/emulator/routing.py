@@ -11,6 +11,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.dev.emulator.real import user_not_found
+
+UNKNOWN_KEYS = frozenset({"sk-or-v1-unknown", "sk-or-revoked"})  # answered "User not found."
+
 # As captured from OpenRouter when `modalities` does not match the model's outputs.
 MODALITY_404_METADATA = {
     "routing_funnel": [{"step": "Initial Endpoints", "endpoint_count": 1}],
@@ -38,6 +42,8 @@ def authorized(request: Request) -> Response | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return error(401, "No auth credentials found")
+    if token.strip() in UNKNOWN_KEYS:
+        return user_not_found()
     return None
 
 
