@@ -15,7 +15,6 @@ import orjson
 
 from app.errors import ProxyError
 
-UPSTREAM_FORMATS: Final = frozenset({"json", "verbose_json"})
 OFFERED: Final = ("json", "text", "verbose_json")
 SUBTITLES: Final = frozenset({"srt", "vtt"})
 TOKEN_COUNTS: Final = ("input_tokens", "output_tokens", "total_tokens")

@@ -155,6 +155,13 @@ def test_what_a_model_cannot_take_is_a_400_naming_the_field(
     assert f"`{field}`" in refused.value.message
 
 
+def test_a_field_with_an_empty_name_is_an_invalid_request() -> None:
+    # JSON allows the key "": there is no `unsupported_` code to name it by.
+    with pytest.raises(ProxyError) as refused:
+        images.images_request({**PROMPT, "": 1}, RATIO_MODEL)
+    assert (refused.value.status, refused.value.code) == (400, "invalid_request")
+
+
 def test_uploads_become_input_references_within_the_models_limit() -> None:
     url = "data:image/png;base64,AAAA"
     request = images.images_request({**PROMPT}, RATIO_MODEL, [url, url])

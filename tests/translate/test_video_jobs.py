@@ -8,6 +8,7 @@ import pytest
 from app.errors import ProxyError
 from app.translate.video_jobs import (
     MAX_ID_LENGTH,
+    JobAnswer,
     VideoRef,
     decode_id,
     encode_id,
@@ -168,3 +169,69 @@ def test_the_job_id_of_a_create_answer(answer: bytes, job_id: str | None) -> Non
             job_id_of(answer)
     else:
         assert job_id_of(answer) == job_id
+
+
+def test_an_id_is_at_most_1024_characters() -> None:
+    longest = VideoRef("job-1", "m/x", "s" * 733, None, "", 0)  # seconds stretched to fit
+    assert len(encode_id(longest)) == 1024
+    assert decode_id(encode_id(longest)) == longest
+    with pytest.raises(ValueError, match="longer than 1024 characters"):
+        encode_id(VideoRef("job-1", "m/x", "s" * 734, None, "", 0))
+    assert len(_packed([1, "job", "m", None, None, 0, "p" * 735])) == 1024
+    assert decode_id(_packed([1, "job", "m", None, None, 0, "p" * 735])).prompt == "p" * 735
+    with pytest.raises(ProxyError, match="not an id that this proxy gave out"):
+        decode_id(_packed([1, "job", "m", None, None, 0, "p" * 736]))  # 1025 characters
+
+
+@pytest.mark.parametrize(
+    ("prompt", "carried"),
+    [
+        ("a" * 298, "a" * 298),  # 300 bytes of JSON: the budget, carried whole
+        ("a" * 299, "a" * 295 + "…"),  # 295 bytes, the ellipsis's 3 and the quotes: 300
+        ("a" * 1000, "a" * 295 + "…"),
+        ("é" * 1000, "é" * 147 + "…"),  # 2 bytes each
+        ('"' * 1000, '"' * 147 + "…"),  # escaped: 2 bytes each
+    ],
+)
+def test_a_prompt_is_cut_at_300_bytes_of_json(prompt: str, carried: str) -> None:
+    ref = VideoRef("job-1", "m/x", None, None, prompt, 0)
+    assert decode_id(encode_id(ref)).prompt == carried
+
+
+@pytest.mark.parametrize("video_id", [encode_id(REF)[6:], "xideo_" + encode_id(REF)[6:]])
+def test_an_id_without_the_prefix_is_not_found(video_id: str) -> None:
+    with pytest.raises(ProxyError, match="not an id that this proxy gave out"):
+        decode_id(video_id)
+
+
+@pytest.mark.parametrize("answer", [b"{}", b'{"status": 3}', b'{"status": null}'])
+def test_an_answer_without_a_status_says_so(answer: bytes) -> None:
+    with pytest.raises(ValueError, match=r"^OpenRouter's video job answer has no status$"):
+        video_object(REF, answer, 1)
+
+
+@pytest.mark.parametrize("said", ["", 5, ["Content policy"]])
+def test_a_failure_without_a_message_gets_one(said: object) -> None:
+    job = orjson.dumps({"status": "failed", "error": said})
+    error = orjson.loads(video_object(REF, job, 1))["error"]
+    assert error == {"code": "failed", "message": "OpenRouter reports the job failed"}
+
+
+def _collected(*pieces: bytes) -> tuple[int, bytes]:
+    collector = JobAnswer(lambda body: str(len(body)).encode())  # what reached the mapping
+    for piece in pieces:
+        collector.feed(piece)
+    return collector.result()
+
+
+def test_a_job_answer_is_read_up_to_1_mib() -> None:
+    assert _collected(b" " * (1 << 19), b" " * (1 << 19)) == (200, b"1048576")
+    status, body = _collected(b" " * (1 << 19), b" " * ((1 << 19) + 1))
+    assert status == 502
+    assert orjson.loads(body) == {
+        "error": {
+            "message": "OpenRouter's video job answer is larger than 1,048,576 bytes",
+            "type": "upstream_error",
+            "code": "upstream_bad_answer",
+        }
+    }

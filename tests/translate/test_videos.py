@@ -88,6 +88,7 @@ def test_an_image_url_reference_may_be_a_web_address() -> None:
         (SORA, {"generate_audio": "true"}, "unsupported_generate_audio", "does not take"),
         (SORA, {"seed": "1"}, "unsupported_seed", "does not take"),
         (VEO, {"seed": "one"}, "unsupported_seed", "whole number"),
+        (VEO, {"seed": "X5"}, "unsupported_seed", "whole number"),
         (VEO, {"generate_audio": "yes"}, "unsupported_generate_audio", "true or false"),
         (VEO, {"quality": "hd"}, "unsupported_quality", "/api/v1/videos"),
         (VEO, {"prompt": ""}, "unsupported_prompt", "required"),
@@ -124,3 +125,136 @@ def test_an_upload_and_an_image_url_together_are_refused() -> None:
     fields = {"prompt": "A fox", "input_reference": {"image_url": PNG_URL}}
     with pytest.raises(ProxyError, match="one `input_reference`"):
         video_request(fields, VEO, PNG_URL)
+
+
+@pytest.mark.parametrize(
+    ("resolution", "lines"),
+    [
+        ("480p", 480),
+        ("720p", 720),
+        ("768p", 768),
+        ("1080p", 1080),
+        ("1K", 1080),
+        ("2K", 1440),
+        ("4K", 2160),
+    ],
+)
+def test_each_resolution_covers_its_lines_and_no_more(resolution: str, lines: int) -> None:
+    model = VideoModel("x/square", resolutions=(resolution,), aspect_ratios=("1:1",))
+    covered = video_request({"prompt": "A fox", "size": f"{lines}x{lines}"}, model)
+    assert covered.payload["resolution"] == resolution
+    with pytest.raises(ProxyError) as refusal:
+        video_request({"prompt": "A fox", "size": f"{lines + 1}x{lines + 1}"}, model)
+    assert refusal.value.message == (
+        f"`size` {lines + 1}x{lines + 1} is larger than x/square makes: {resolution}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "sent"),
+    [
+        ({"model": "topaz/video-upscale"}, {}),  # OpenAI's own field, named by the caller
+        ({"seconds": "1"}, {"duration": 1}),
+        ({"seconds": "16384"}, {"duration": 16384}),
+        ({"size": "1x1"}, {"size": "1x1"}),
+        ({"size": "16384x16384"}, {"size": "16384x16384"}),  # 11 characters: the longest
+        ({"size": "1x16384"}, {"size": "1x16384"}),
+    ],
+)
+def test_the_bounds_of_seconds_and_size_are_taken(
+    fields: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    checked = video_request({"prompt": "A fox", **fields}, UNPUBLISHED)
+    assert checked.payload == {"model": "topaz/video-upscale", "prompt": "A fox", **sent}
+
+
+NOT_SECONDS = "`seconds` must be a whole number of seconds, not {!r}"
+NOT_SIZE = "`size` must be WIDTHxHEIGHT, like 1280x720, not {!r}"
+IMAGE_OR_URL = "`input_reference` must be an image file or {image_url: an http(s) or data: URL}"
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "message"),
+    [
+        (UNPUBLISHED, {"seconds": "16385"}, NOT_SECONDS.format("16385")),
+        (UNPUBLISHED, {"seconds": ""}, "`seconds` must be a short string, like '8'"),
+        (UNPUBLISHED, {"size": ""}, "`size` must be a short string, like '1280x720'"),
+        (UNPUBLISHED, {"size": "016384x16384"}, "`size` must be a short string, like '1280x720'"),
+        (UNPUBLISHED, {"size": "16385x1"}, NOT_SIZE.format("16385x1")),
+        (UNPUBLISHED, {"size": "1x16385"}, NOT_SIZE.format("1x16385")),
+        (UNPUBLISHED, {"size": "720x0"}, NOT_SIZE.format("720x0")),
+        (UNPUBLISHED, {"size": "1280xbig"}, NOT_SIZE.format("1280xbig")),
+        (UNPUBLISHED, {"size": "bigx720"}, NOT_SIZE.format("bigx720")),
+        (
+            VEO,
+            {"quality": "hd"},
+            "POST /v1/videos takes model, prompt, seconds, size, input_reference, generate_audio,"
+            " seed, not `quality`; OpenRouter's own fields go to /api/v1/videos",
+        ),
+        (VEO, {"prompt": " "}, "`prompt` is required: the text that describes the video"),
+        (
+            VEO,
+            {"size": "1024x1024"},
+            "`size` 1024x1024 is near no aspect ratio google/veo-3.1 takes: 16:9, 9:16",
+        ),
+        (
+            VEO,
+            {"size": "3840x2160"},
+            "`size` 3840x2160 is larger than google/veo-3.1 makes: 720p, 1080p",
+        ),
+        (
+            VideoModel("x/none", durations=()),
+            {"seconds": "4"},
+            "x/none makes videos of none seconds, not 4",
+        ),
+        (VEO, {"input_reference": {"image_url": "file:///etc/passwd"}}, IMAGE_OR_URL),
+        (
+            VEO,
+            {"input_reference": {"file_id": "file-1"}},
+            IMAGE_OR_URL + "; OpenRouter has no Files API, so a file_id cannot be used",
+        ),
+    ],
+)
+def test_refusals_say_what_is_taken(
+    model: VideoModel, fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ProxyError) as refusal:
+        video_request({"prompt": "A fox", **fields}, model)
+    assert refusal.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("model", "upload", "message"),
+    [
+        (
+            VideoModel("x/no-frames", frame_images=()),
+            PNG_URL,
+            "x/no-frames takes no frame images: `input_reference` (a first frame) cannot be used",
+        ),
+        (VEO, PNG_URL, "Send one `input_reference`: a file or an image_url"),
+    ],
+)
+def test_reference_refusals_say_why(model: VideoModel, upload: str, message: str) -> None:
+    fields = {"prompt": "A fox", "input_reference": {"image_url": PNG_URL}}
+    with pytest.raises(ProxyError) as refusal:
+        video_request(fields if model is VEO else {"prompt": "A fox"}, model, upload)
+    assert (refusal.value.code, refusal.value.message) == ("unsupported_input_reference", message)
+
+
+WEB_FRAME = {"type": "image_url", "image_url": {"url": "http://example.com/a.png"}}
+
+
+@pytest.mark.parametrize(
+    ("fields", "sent"),
+    [
+        (
+            {"input_reference": {"image_url": "http://example.com/a.png"}},
+            {"frame_images": [{**WEB_FRAME, "frame_type": "first_frame"}]},
+        ),
+        ({"seed": "-5"}, {"seed": -5}),
+        ({"generate_audio": "false"}, {"generate_audio": False}),
+    ],
+)
+def test_the_spelled_out_values_are_taken(fields: dict[str, Any], sent: dict[str, Any]) -> None:
+    checked = video_request({"prompt": "A fox", **fields}, VEO)
+    assert checked.payload == {"model": "google/veo-3.1", "prompt": "A fox", **sent}
