@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import resource
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -136,7 +137,9 @@ def _gateway_keys(settings: Settings) -> tuple[bytes, ...]:
 
 def connection_limits(settings: Settings, metrics: Metrics) -> limits.ConnectionLimits:
     """The limits on client connections that the settings set, refusals counted in `metrics`."""
+    descriptors, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return limits.ConnectionLimits(
+        max_connections=settings.proxy_max_client_connections or max(1, descriptors // 2),
         max_head_bytes=settings.proxy_max_header_bytes,
         head_timeout=settings.proxy_header_timeout_seconds,
         body_timeout=settings.proxy_body_timeout_seconds,

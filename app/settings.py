@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # Client connections (see app.ops.limits): the request line and headers, and how long they
     # and the body may take to arrive.
     proxy_max_header_bytes: int = Field(default=65536, ge=1024)
+    # None: half the process's file descriptors (the other half for upstream and the rest).
+    proxy_max_client_connections: int | None = Field(default=None, ge=1)
     proxy_header_timeout_seconds: float = Field(default=10.0, gt=0)
     proxy_body_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_send_timeout_seconds: float = Field(default=60.0, gt=0)  # a client that reads nothing

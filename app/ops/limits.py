@@ -3,8 +3,8 @@
 httptools has no limit on the size of the request line and headers (and joins their pieces in a
 time quadratic in their size), and uvicorn no deadline for a request's head or body: one client
 could hold a CPU or every file descriptor. `LimitedHttpToolsProtocol` is uvicorn's httptools
-protocol with those limits; the app's lifespan publishes the `ConnectionLimits` in its state
-(`STATE_KEY`), which uvicorn hands to every connection.
+protocol with those limits and a cap on open connections; the app's lifespan publishes the
+`ConnectionLimits` in its state (`STATE_KEY`), which uvicorn hands to every connection.
 """
 
 import asyncio
@@ -30,10 +30,9 @@ class ConnectionLimits:
     """What one client connection may take. `count` is called with the code of each refusal
     (for the metrics). The defaults are the settings' defaults (see `app.settings`)."""
 
+    max_connections: int = 512  # open at once; more are closed as they come
     max_head_bytes: int = 65536  # the request line and headers together
-    head_timeout: float = (
-        10.0  # from connecting (or the first byte of a next request) to the end of its headers
-    )
+    head_timeout: float = 10.0  # from connecting (or a next request's start) to its headers' end
     body_timeout: float = 60.0  # from the end of the headers to the end of the body
     send_timeout: float = 60.0  # an answer's bytes waiting for a client that reads none
     count: Callable[[str], None] = _uncounted
@@ -62,6 +61,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections:
+            # Closed at once: held until its head deadline, each would keep a file descriptor,
+            # and a flood of them would take them all.
+            self.limits.count("too_many_connections")
+            transport.abort()
+            return
         self._arm(self.limits.head_timeout, self._head_too_slow)
 
     def connection_lost(self, exc: Exception | None) -> None:

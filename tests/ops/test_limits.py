@@ -1,6 +1,7 @@
 """Limits on client connections (app.ops.limits): heads too large, heads and bodies too slow."""
 
 import logging
+import resource
 import socket
 from collections.abc import AsyncIterator, Iterator
 
@@ -13,7 +14,9 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from app.dev.local_server import serve
-from app.main import SERVER_OPTIONS, create_app
+from app.main import SERVER_OPTIONS, connection_limits, create_app
+from app.ops.metrics import Metrics
+from app.settings import Settings
 from tests.conftest import ProxyFactory, proxy_settings, running_proxy
 from tests.e2e.test_metrics import metric
 from tests.raw_http import body_of, connect, exchange, read_until_closed, status_of
@@ -79,6 +82,29 @@ def test_many_stalled_heads_are_all_closed(slow_proxy: str) -> None:
     assert {status_of(answer) for answer in answers} == {408}
     metrics = httpx2.get(f"{slow_proxy}/metrics").text
     assert metric(metrics, REFUSED, code="header_timeout") == 50
+
+
+def test_connections_past_the_cap_are_closed_at_once(start_proxy: ProxyFactory) -> None:
+    # A head deadline far past the sockets' own (10 s): only the cap can close the sixth.
+    with start_proxy(proxy_max_client_connections=5, proxy_header_timeout_seconds=60) as url:
+        held = [connect(url) for _ in range(5)]
+        try:
+            assert exchange(url) == b""
+        finally:
+            for sock in held:
+                sock.close()
+        assert httpx2.get(f"{url}/healthz").status_code == 200
+        metrics = httpx2.get(f"{url}/metrics").text
+    assert metric(metrics, REFUSED, code="too_many_connections") == 1
+
+
+def test_the_cap_defaults_to_half_the_file_descriptors() -> None:
+    descriptors, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limits = connection_limits(Settings(), Metrics())
+    assert limits.max_connections == max(1, descriptors // 2)
+    assert (
+        connection_limits(Settings(proxy_max_client_connections=7), Metrics()).max_connections == 7
+    )
 
 
 def test_a_connection_that_sends_nothing_is_closed(slow_proxy: str) -> None:
