@@ -7,7 +7,7 @@ from typing import Any
 import openai
 import pytest
 
-from app.dev.emulator import FakeOpenRouter
+from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
@@ -74,3 +74,8 @@ def sdk() -> Iterator[Sdk]:
             return clients.enter_context(client)
 
         yield make
+
+
+def sent_to(fake: FakeOpenRouter, path: str) -> list[ReceivedRequest]:
+    """The POST requests that reached the fake at `/api/v1/{path}`."""
+    return [r for r in fake.requests if r.method == "POST" and r.path == f"/api/v1/{path}"]

@@ -1,5 +1,8 @@
 """The engine and the image the container tests share: built once per run."""
 
+from collections.abc import Iterator
+
+import openai
 import pytest
 
 from tests.e2e.engine import REPO, Docker, engine
@@ -20,3 +23,10 @@ def image(docker: Docker) -> str:
     if before and before != docker.image_id(tag):
         docker("image", "rm", before)  # the last run's, now untagged: no pile of them
     return tag
+
+
+@pytest.fixture
+def client(proxy_url: str) -> Iterator[openai.OpenAI]:
+    """The openai SDK on the proxy's /v1, with a client key and no retries."""
+    with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as sdk:
+        yield sdk

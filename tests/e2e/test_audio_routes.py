@@ -4,7 +4,6 @@ to end: the real `openai` SDK -> the proxy under uvicorn -> the fake OpenRouter.
 import io
 import re
 import wave
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2
@@ -12,9 +11,9 @@ import openai
 import orjson
 import pytest
 
-from app.dev.emulator import FakeOpenRouter, ReceivedRequest
+from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.speech import MP3, PCM, PIECES
-from tests.conftest import ProxyFactory
+from tests.conftest import ProxyFactory, sent_to
 
 KOKORO = "hexgrad/kokoro-82m"  # voices af_alloy, af_bella, ...
 GEMINI_TTS = "google/gemini-3.1-flash-tts-preview"  # refuses mp3
@@ -22,16 +21,6 @@ WHISPER = "openai/whisper-1"  # counts seconds
 GPT_TRANSCRIBE = "openai/gpt-4o-transcribe"  # counts tokens too
 AUDIO = bytes(range(256)) * 40  # what a file holds matters not to the fake, only its size
 AUTH = {"Authorization": "Bearer sk-or-test"}
-
-
-@pytest.fixture
-def client(proxy_url: str) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as sdk:
-        yield sdk
-
-
-def sent_to(fake: FakeOpenRouter, path: str) -> list[ReceivedRequest]:
-    return [r for r in fake.requests if r.method == "POST" and r.path == f"/api/v1/{path}"]
 
 
 def is_mp3(data: bytes) -> bool:

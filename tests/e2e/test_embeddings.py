@@ -2,27 +2,17 @@
 route made for another, before OpenRouter is called."""
 
 import re
-from collections.abc import Iterator
 
 import openai
 import orjson
 import pytest
 
-from app.dev.emulator import FakeOpenRouter, ReceivedRequest
+from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.embeddings import EMPTY_ON_BASE64, vector
+from tests.conftest import sent_to
 
 SMALL = "openai/text-embedding-3-small"
 TEXTS = ["a lighthouse", "at dawn"]
-
-
-@pytest.fixture
-def client(proxy_url: str) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as sdk:
-        yield sdk
-
-
-def sent_to(fake: FakeOpenRouter, path: str) -> list[ReceivedRequest]:
-    return [r for r in fake.requests if r.method == "POST" and r.path == f"/api/v1/{path}"]
 
 
 @pytest.mark.parametrize("model", [SMALL, *EMPTY_ON_BASE64])

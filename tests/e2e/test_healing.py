@@ -2,7 +2,6 @@
 let through), the proxy looks the model up again and retries once, before any byte reached the
 client."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2
@@ -21,12 +20,6 @@ from app.dev.emulator.answers import PNG_B64
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 AUTH = {"Authorization": "Bearer k"}
 HIDDEN = {"id": "hidden/painter", "architecture": {"output_modalities": ["image"]}}
-
-
-@pytest.fixture
-def client(proxy_url: str) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as sdk:
-        yield sdk
 
 
 def chats(fake: FakeOpenRouter) -> list[ReceivedRequest]:

@@ -10,9 +10,9 @@ import openai
 import orjson
 import pytest
 
-from app.dev.emulator import FakeOpenRouter, ReceivedRequest
+from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.answers import PNG_B64
-from tests.conftest import ProxyFactory
+from tests.conftest import ProxyFactory, sent_to
 
 PNG = base64.b64decode(PNG_B64)
 AUTH = {"Authorization": "Bearer sk-or-test"}
@@ -22,10 +22,6 @@ AUTH = {"Authorization": "Bearer sk-or-test"}
 def sdk(proxy_url: str) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as client:
         yield client
-
-
-def sent_to(fake: FakeOpenRouter, path: str) -> list[ReceivedRequest]:
-    return [r for r in fake.requests if r.method == "POST" and r.path == f"/api/v1/{path}"]
 
 
 @pytest.mark.parametrize(

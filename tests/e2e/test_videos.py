@@ -2,7 +2,7 @@
 -> the fake OpenRouter's video API; and OpenRouter's own video API through the proxy."""
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,6 @@ POLL = 1  # ms between polls: the fake's jobs finish on their second poll
 
 # The SDK marks every video method deprecated (OpenAI's Sora API shut down): that is the point.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture
-def client(proxy_url: str) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{proxy_url}/v1", api_key="sk-or-test", max_retries=0) as sdk:
-        yield sdk
 
 
 def creates(fake: FakeOpenRouter) -> list[ReceivedRequest]:
