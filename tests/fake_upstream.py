@@ -34,6 +34,9 @@ class FakeBody:
             raise piece
         return piece
 
+    def at_eof(self) -> bool:
+        return not self._pieces
+
 
 class FakeAnswer:
     """One answer of upstream's; `released` and `closed` say what became of its connection."""

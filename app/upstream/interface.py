@@ -37,6 +37,10 @@ class Body(Protocol):
         """The next piece; b"" at the end."""
         ...
 
+    def at_eof(self) -> bool:
+        """Whether the whole body has been read: nothing is left, and nothing more will come."""
+        ...
+
 
 class Answer(Protocol):
     """Upstream's response, its body not read yet. `release` returns the connection to the pool

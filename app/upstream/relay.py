@@ -144,14 +144,17 @@ class RelayResponse(Response):
         each_event = reshape.each_event if reshape else None
         rewriter = reshape.rewrite() if reshape and reshape.rewrite else None
         events = sse.EventSplitter()
-        last = b"\n\n"
+        last, ended = b"\n\n", False
         try:
             async for piece in _pieces(answer, self._timeouts.idle):
                 if each_event is not None:
                     piece = b"".join(map(each_event, events.feed(piece)))
                 elif rewriter is not None:
                     piece = rewriter.feed(piece)
-                await send({"type": "http.response.body", "body": piece, "more_body": True})
+                # The last piece ends the answer: one write and one `send` fewer (a small
+                # answer comes whole with its headers, and is all of it).
+                ended = rewriter is None and answer.content.at_eof()
+                await send({"type": "http.response.body", "body": piece, "more_body": not ended})
                 last = piece or last
         except FAILURES as error:
             self._note.failure = failure_code(error)
@@ -159,8 +162,9 @@ class RelayResponse(Response):
             if self._note.stream and last.endswith((b"\n\n", b"\r\n\r\n")):
                 await send({"type": "http.response.body", "body": sse_error(error)})
             return False
-        tail = rewriter.finish() if rewriter is not None else b""
-        await send({"type": "http.response.body", "body": tail, "more_body": False})
+        if not ended:
+            tail = rewriter.finish() if rewriter is not None else b""
+            await send({"type": "http.response.body", "body": tail, "more_body": False})
         return True
 
 
