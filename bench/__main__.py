@@ -18,7 +18,7 @@ from typing import Any, Literal
 import click
 
 from bench import load, scaling, targets, upstreams
-from bench.fixtures import write_fixtures
+from bench.fixtures import REPO, write_fixtures
 from bench.report import machine, micro_table, table, write_json
 from bench.run import Options, Results, run
 
@@ -95,6 +95,12 @@ NOTES = [
     "(those the machine lacks the cores for are reported as not measured).",
 )
 @click.option(
+    "--repo",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Run the proxy of another checkout (e.g. a `git archive` of an older commit), under "
+    "the same harness, to compare.  [default: this one]",
+)
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help=f"Where to write the JSON results.  [default: {RESULTS.name}, or {SCALING.name} "
@@ -110,6 +116,7 @@ def main(
     chunks: int | None,
     interval_ms: float,
     scaling: bool,
+    repo: Path | None,
     output: Path | None,
 ) -> None:
     """Benchmark the proxy against direct requests and nginx proxy_pass, all on 127.0.0.1."""
@@ -129,6 +136,7 @@ def main(
         streams=streams,
         chunks=chunks or (50 if quick else 200),
         interval_ms=interval_ms,
+        repo=(repo or REPO).resolve(),
     )
     if scaling:
         _scaling(options, output or SCALING)
@@ -189,7 +197,12 @@ def _document(options: Options, results: Results, date: datetime, elapsed: float
             "reference": f"{nginx} proxy_pass" if nginx else None,
             "streams": f"{stand_in}; client: python asyncio + httptools",
         },
-        "settings": {key: value for key, value in asdict(options).items() if key != "nginx"},
+        "settings": {
+            **{
+                key: value for key, value in asdict(options).items() if key not in ("nginx", "repo")
+            },
+            "proxy_repo": str(options.repo),  # the micro table times this checkout's code
+        },
         "notes": NOTES,
         "figures": [row.as_json() for row in results.rows],
         "micro": {

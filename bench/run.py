@@ -20,6 +20,7 @@ from bench.fixtures import (
     BIG_RESPONSE_HEADER,
     CHAT_PATH,
     MIB,
+    REPO,
     Fixtures,
     write_fixtures,
 )
@@ -43,6 +44,7 @@ class Options:
     streams: int
     chunks: int
     interval_ms: float
+    repo: Path = REPO  # whose `app/` the proxy runs: this checkout, or another to compare
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def run(options: Options, workdir: Path, progress: Progress) -> Results:
         peaks = {name: peak_rss_bytes(service.pid) / MIB for name, service in targets.items()}
     with (
         python_stand_in(workdir, fixtures, options.chunks, options.interval_ms) as stream_upstream,
-        proxy("proxy-streams", workdir, stream_upstream) as stream_proxy,
+        proxy("proxy-streams", workdir, stream_upstream, options.repo) as stream_proxy,
     ):
         stream_targets = {"direct": stream_upstream, "proxy": stream_proxy}
         streams = [
@@ -212,7 +214,7 @@ def _servers(options: Options, workdir: Path, fixtures: Fixtures) -> Iterator[di
             targets["nginx_proxy_pass"] = stack.enter_context(
                 nginx_front(options.nginx, workdir, upstream)
             )
-        targets["proxy"] = stack.enter_context(proxy("proxy", workdir, upstream))
+        targets["proxy"] = stack.enter_context(proxy("proxy", workdir, upstream, options.repo))
         yield targets
 
 
