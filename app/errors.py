@@ -2,8 +2,8 @@
 `{"error": {"message", "type", "code"}}`.
 
 Every failure the proxy answers itself is raised as one of these, each carrying its status, code,
-OpenAI `type` and the headers of its answer; one exception handler (`app.main`) turns them into
-answers (`ProxyError.response`). The hierarchy, by whose it is to fix:
+OpenAI `type` and the headers of its answer; one middleware (`app.api.error_answers`) turns them
+into answers (`ProxyError.response`). The hierarchy, by whose it is to fix:
 - ClientError (4xx): the request; AuthError (401) the key it bears.
 - NotReady (503): the proxy, soon (the catalog is still loading).
 - UpstreamFailure: OpenRouter; UpstreamUnavailable (502: unreachable, broke off, refused a
@@ -41,7 +41,7 @@ class ProxyError(Exception):
         return self
 
     def response(self) -> Response:
-        """The OpenAI-format answer: for the exception handler, the one place that answers."""
+        """The OpenAI-format answer: for `app.api.error_answers`, the one place that answers."""
         answer = error_response(self.status, self.message, self.code, self.kind)
         answer.raw_headers.extend(self.headers)
         return answer

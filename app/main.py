@@ -7,18 +7,15 @@ import resource
 from collections.abc import AsyncIterator
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.routing import Router
+from starlette.types import ASGIApp
 
+from app.api.error_answers import ErrorAnswers
 from app.api.routes import routes
 from app.api.services import Services
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
-from app.errors import ProxyError, error_response
 from app.ops import limits
 from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics
@@ -28,7 +25,6 @@ from app.upstream.client import Upstream
 from app.upstream.interface import UpstreamApi
 
 logger = logging.getLogger(__name__)
-CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that left before its answer
 
 # How uvicorn runs the proxy. Relayed answers carry upstream's own Date and Server headers, so
 # uvicorn adds none of its own.
@@ -42,16 +38,20 @@ SERVER_OPTIONS: dict[str, Any] = {
 }
 
 
-def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = None) -> ASGIApp:
     """Build the proxy; settings default to the environment's. Resources (the upstream
     connection pool, the catalog refresher) live in the lifespan. `upstream` stands in for the
-    real client (tests: an in-process fake)."""
+    real client (tests: an in-process fake).
+
+    The app is Starlette's router inside three middlewares, outermost first: `Observe` (request
+    ids, metrics, log lines), CORS when origins are allowed, and `ErrorAnswers`. Not Starlette's
+    app class, whose own two exception middlewares wrapped every `send` of every answer."""
     settings = settings or Settings()
     metrics = Metrics()
     access_log = AccessLog() if settings.proxy_log_level in ("DEBUG", "INFO") else None
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+    async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
         client_keys = _gateway_keys(settings)  # before any resource: it may refuse to start
         async with contextlib.AsyncExitStack() as stack:
             client: UpstreamApi
@@ -84,47 +84,28 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
             )
             yield {"services": services, limits.STATE_KEY: connection_limits(settings, metrics)}
 
-    app = Starlette(
-        routes=routes(),
-        middleware=[
-            Middleware(
-                Observe,
-                metrics=metrics,
-                access_log=access_log,
-                log_probes=settings.proxy_log_probes,
-            ),
-            *cors(settings),
-        ],
-        lifespan=lifespan,
-        exception_handlers={
-            ProxyError: _proxy_error,
-            HTTPException: _http_error,
-            ClientDisconnect: _client_left,
-            Exception: _unexpected_error,
-        },
-    )
     # A redirect to add a slash would be built from the client's Host header: none, a 404.
-    app.router.redirect_slashes = False
-    return app
+    router = Router(routes(), redirect_slashes=False, lifespan=lifespan)
+    app = with_cors(ErrorAnswers(router), settings)
+    return Observe(app, metrics, access_log, settings.proxy_log_probes)
 
 
-def cors(settings: Settings) -> list[Middleware]:
-    """CORS for the origins of PROXY_CORS_ORIGINS (preflights answered, headers added); none
-    when it names none: `app.api.guards` refuses every request that has an `Origin`."""
+def with_cors(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """`app` answering CORS for the origins of PROXY_CORS_ORIGINS (preflights answered, headers
+    added); `app` itself when it names none: `app.api.guards` refuses every request that has an
+    `Origin`."""
     origins = sorted(settings.cors_origins())
     if not origins:
-        return []
+        return app
     exposed = ["X-Modalities", "X-Dropped-Parameters", "X-Served-By", "X-Request-Id"]
     everything = ["*"]
-    return [
-        Middleware(
-            CORSMiddleware,
-            allow_origins=origins,
-            allow_methods=everything,
-            allow_headers=everything,
-            expose_headers=exposed,
-        )
-    ]
+    return CORSMiddleware(
+        app,
+        allow_origins=origins,
+        allow_methods=everything,
+        allow_headers=everything,
+        expose_headers=exposed,
+    )
 
 
 def _gateway_keys(settings: Settings) -> tuple[bytes, ...]:
@@ -151,25 +132,3 @@ def connection_limits(settings: Settings, metrics: Metrics) -> limits.Connection
 async def _stopped(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-
-
-async def _proxy_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, ProxyError)
-    return error.response()
-
-
-async def _http_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, HTTPException)
-    code = "not_found" if error.status_code == 404 else "http_error"
-    return error_response(error.status_code, str(error.detail), code)
-
-
-async def _client_left(request: Request, error: Exception) -> Response:
-    # Nobody reads this answer (uvicorn drops it); its status is what the log line says.
-    return Response(status_code=CLIENT_CLOSED_REQUEST)
-
-
-async def _unexpected_error(request: Request, error: Exception) -> Response:
-    logger.exception("unexpected error on %s %s", request.method, request.url.path)
-    message = "The proxy failed unexpectedly; see its logs"
-    return error_response(500, message, "internal_error", "server_error")
