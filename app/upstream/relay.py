@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate import sse
-from app.upstream.disconnect import cancel_on_disconnect, cancelled_by
+from app.upstream.disconnect import WATCH_AFTER_SECONDS, DisconnectWatch
 from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, without_hop_by_hop
 from app.upstream.interface import Answer, Run, Upstreamed
@@ -56,8 +56,9 @@ class RelayResponse(Response):
     record), never read from it.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
-    away, while upstream is still at work or mid-stream, cancels the upstream request at once
-    (its connection is closed, so upstream sees it too).
+    away, while upstream is still at work or mid-stream, cancels the upstream request (its
+    connection is closed, so upstream sees it too), at once or, in an answer's first
+    `WATCH_AFTER_SECONDS`, then (`app.upstream.disconnect`).
     """
 
     def __init__(self, run: Run, timeouts: Timeouts, headers: Headers, note: Note):
@@ -72,15 +73,15 @@ class RelayResponse(Response):
         # proxy's CPU per small request (py-spy).
         serving = asyncio.current_task()
         assert serving is not None
-        watcher = asyncio.create_task(cancel_on_disconnect(receive, serving))
+        watch = DisconnectWatch(receive, serving, WATCH_AFTER_SECONDS)
         try:
             await self._serve(scope, receive, send)
         except asyncio.CancelledError:
-            if not cancelled_by(watcher):
+            if not watch.saw_disconnect:
                 raise  # not the client's leaving: the server's own cancellation
             serving.uncancel()  # the client left; the upstream request is closed (`_serve`)
         finally:
-            watcher.cancel()
+            watch.stop()
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         sent_at = time.perf_counter()
@@ -191,13 +192,15 @@ def relayed_as_read(exchanged: Upstreamed, body: bytes) -> Response:
     return response
 
 
-async def _pieces(answer: Answer, idle: float | None) -> AsyncIterator[bytes]:
+def _pieces(answer: Answer, idle: float | None) -> AsyncIterator[bytes]:
     """The answer's body as it arrives; TimeoutError when nothing comes for `idle` seconds (None:
     the client's own read timeout raises it)."""
     if idle is None:
-        async for piece in answer.content.iter_any():
-            yield piece
-        return
+        return answer.content.iter_any()  # not wrapped: a generator more per piece relayed
+    return _watched(answer, idle)
+
+
+async def _watched(answer: Answer, idle: float) -> AsyncIterator[bytes]:
     while True:
         async with asyncio.timeout(idle):
             piece = await answer.content.readany()
