@@ -31,13 +31,21 @@ async def limited_stream(request: Request, limit: int) -> AsyncGenerator[bytes, 
         yield chunk
 
 
+# Every byte but `{`, `[` and `,`: deleted from a body, they leave those three to be counted.
+NOT_STRUCTURAL = bytes(sorted(set(range(256)) - set(b"{[,")))
+
+
 def json_items(body: bytes) -> int:
     """An upper bound of the values in the JSON `body`, found at the speed of a byte scan: each
     value opens a container (`{`, `[`), follows a `,`, or is the first in a container. Parsed, a
     value costs up to 30 times its bytes (`{}` is a 64-byte dict; bench/body_memory.py), so a
-    limit on values bounds a body's memory better than its size alone."""
-    containers = body.count(b"{") + body.count(b"[")
-    return 2 * containers + body.count(b",") + 1
+    limit on values bounds a body's memory better than its size alone.
+
+    One C-level pass keeps those three bytes (2 ms for 5 MiB, against 5 ms for three
+    `bytes.count`s, each a pass of its own); the few kept are counted after."""
+    structural = body.translate(None, NOT_STRUCTURAL)
+    containers = structural.count(b"{") + structural.count(b"[")
+    return 2 * containers + (len(structural) - containers) + 1
 
 
 def _too_large(limit: int) -> ClientError:
@@ -49,7 +57,8 @@ def parse_json_object(body: bytes, max_items: int = DEFAULT_MAX_JSON_ITEMS) -> d
     """The body as a JSON object; ClientError (400) for anything else (bad JSON, not UTF-8, empty,
     an array or a scalar), and (413) for a body of more than `max_items` values, counted before
     parsing (see `json_items`)."""
-    if json_items(body) > max_items:
+    # No body under half as many bytes can hold more values: most are not counted at all.
+    if 2 * len(body) + 1 > max_items and json_items(body) > max_items:
         message = f"The request body holds more JSON values than the proxy takes ({max_items:,})"
         raise ClientError(message, "too_many_json_values", 413)
     try:
