@@ -59,7 +59,12 @@ class ParseWorker:
             # nobody will read: end it.
             if process.returncode is None:
                 process.kill()
-                await process.wait()
+            # Its pipe read to the end, the child's exit can be awaited: left paused on unread
+            # bytes, the pipe stays open, `wait` never returns (asyncio) or the event loop fails
+            # to close when the server stops (uvloop: "Device or resource busy").
+            if process.stdout is not None:
+                await process.stdout.read()
+            await process.wait()
 
     async def parse(self, body: bytes) -> Page:
         """Parse one page in the child: its models that no earlier page had, and its next link.

@@ -1,5 +1,7 @@
 """Parsing pages in the child process gives what parsing in-process gives, errors included."""
 
+import asyncio
+
 import pytest
 
 from app.catalog.parse_worker import ParseWorker
@@ -34,3 +36,21 @@ async def test_a_dead_child_is_a_catalog_error() -> None:
         worker._process.kill()  # type: ignore[union-attr]
         with pytest.raises(CatalogError, match="worker failed"):
             await worker.parse(b'{"data": []}')
+
+
+async def test_a_worker_left_mid_answer_ends_with_its_pipe_read_to_the_end() -> None:
+    # Left paused on unread bytes, the pipe from a killed child stays open: asyncio's `wait`
+    # never returns, and uvloop fails to close its loop when the server stops.
+    every = (DATA_DIR / "models-all-2026-08-19.json").read_bytes()
+    worker = ParseWorker()
+    process = (await worker.__aenter__())._process
+    assert process is not None
+    assert process.stdin is not None
+    process.stdin.write(len(every).to_bytes(4, "big") + every)  # an answer nobody reads
+    await process.stdin.drain()
+    await asyncio.sleep(0.5)  # the child parses, then blocks writing its answer
+    left = RuntimeError("left mid-exchange")
+    await asyncio.wait_for(worker.__aexit__(RuntimeError, left, None), timeout=10)
+    assert process.returncode is not None
+    assert process.stdout is not None
+    assert process.stdout.at_eof()
