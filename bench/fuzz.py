@@ -17,11 +17,9 @@ Exits 1 if any check failed. The generator is seeded (`--seed`): a failure can b
 """
 
 import concurrent.futures
-import contextlib
 import os
 import random
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ from urllib.parse import unquote_to_bytes
 import click
 import orjson
 
+from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import serve
 from bench.procstat import rss_bytes
@@ -196,22 +195,6 @@ def generated(rng: random.Random) -> bytes:
     return method + b" " + path + b" HTTP/1.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + body
 
 
-def exchange(url: str, request: bytes) -> bytes:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as sock:
-        # Refused before it was all sent: the answer says why. Cut short: answered at its
-        # body deadline.
-        with contextlib.suppress(OSError):
-            sock.sendall(request)
-        chunks = []
-        try:
-            while chunk := sock.recv(65536):
-                chunks.append(chunk)
-        except ConnectionResetError:
-            pass
-        return b"".join(chunks)
-
-
 def final(answer: bytes) -> bytes:
     """`answer` without the interim `100 Continue` answers before it."""
     while answer.startswith(b"HTTP/1.1 1"):
@@ -283,7 +266,7 @@ def main(count: int, clients: int, seed: int) -> None:
         requests = [generated(rng) for _ in range(count)]
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-            answers = list(pool.map(lambda r: exchange(service.url, r), requests))
+            answers = list(pool.map(lambda r: raw_http.exchange(service.url, r), requests))
         seconds = time.monotonic() - started
         time.sleep(2)
         after = rss_bytes(service.pid)

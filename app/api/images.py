@@ -7,11 +7,11 @@ from typing import Any
 
 import orjson
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.bodies import limited_stream, parse_json_object, read_body
+from app.api import multipart
+from app.api.bodies import parse_json_object, read_body
 from app.api.exchange import Outgoing
 from app.api.services import Services, exchange_for, services
 from app.catalog.image_models import ImageModel
@@ -131,22 +131,9 @@ def _chained(steps: Sequence[Callable[[bytes], bytes]]) -> Callable[[bytes], byt
 
 async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], list[str]]:
     """The fields of OpenAI's multipart edit form, and its images (`image` or `image[]`) as data
-    URLs; a `mask` becomes a data URL field too. Parsed as the body arrives, within `limit`
+    URLs; a `mask` becomes a data URL field too. Read by `multipart.read_form`, within `limit`
     bytes (413 beyond); ClientError (400) for a body that is not such a form."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        message = "images/edits takes multipart/form-data, as the OpenAI SDK sends it"
-        raise ClientError(message, "invalid_form")
-    parser = MultiPartParser(
-        request.headers,
-        limited_stream(request, limit),
-        max_files=MAX_UPLOADS + 1,  # the images and a mask
-        max_part_size=limit,
-    )
-    try:
-        form = await parser.parse()
-    except MultiPartException as error:
-        message = f"The form could not be read: {error.message}"
-        raise ClientError(message, "invalid_form") from None
+    form = await multipart.read_form(request, limit, max_files=MAX_UPLOADS + 1)  # and a mask
     fields: dict[str, Any] = {}
     uploads: list[str] = []
     try:

@@ -7,8 +7,8 @@ import httpx2
 import orjson
 import pytest
 
+from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
-from tests import raw_http
 from tests.conftest import ProxyFactory
 
 AUTH = {"Authorization": "Bearer k"}
