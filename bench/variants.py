@@ -18,12 +18,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Relay = Callable[[bytes], Awaitable[Response]]
 HEADERS = {"Authorization": "Bearer bench", "Content-Type": "application/json"}
 CLIENTS = ("aiohttp", "httpx2", "httpx2-http2", "httpx-aiohttp")
-FRAMEWORKS = ("starlette", "fastapi")
+FRAMEWORKS = ("starlette", "fastapi", "none")  # none: a bare ASGI app (aiohttp only)
 
 
 def aiohttp_relay(url: str) -> Relay:
@@ -76,7 +76,42 @@ def relay_for(client: str, upstream: str) -> Relay:
     return aiohttp_relay(url) if client == "aiohttp" else httpx_relay(url, makers[client])
 
 
+def bare_aiohttp_app(upstream: str) -> ASGIApp:
+    """The floor of the proxy's stack: uvicorn and aiohttp with no framework between them, the
+    answer relayed piece by piece (the last one ends it)."""
+    url = f"{upstream}/chat/completions"
+    session: list[aiohttp.ClientSession] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # no lifespan
+        if scope["path"] == "/readyz":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        if not session:
+            session.append(aiohttp.ClientSession(auto_decompress=False))
+        answer = await session[0].post(url, data=body, headers=HEADERS)
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        ended = False
+        async for piece in answer.content.iter_any():
+            ended = answer.content.at_eof()
+            await send({"type": "http.response.body", "body": piece, "more_body": not ended})
+        if not ended:
+            await send({"type": "http.response.body", "body": b""})
+        answer.release()
+
+    return app
+
+
 def app_for(client: str, framework: str, upstream: str) -> ASGIApp:
+    if framework == "none":
+        return bare_aiohttp_app(upstream)
     relay = relay_for(client, upstream)
 
     async def chat(request: Request) -> Response:
