@@ -4,11 +4,12 @@ the property that the edited body parses as a full parse, edit and serialization
 import json
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.translate.json_patch import NotAnObject, edit, members
+from app.translate.json_patch import NotAnObject, edit, edited_pieces, members, scanned_pieces
 
 MODALITIES = b'["image","text"]'
 
@@ -153,7 +154,61 @@ def test_edit_parses_as_the_full_rewrite(
         rewritten.pop(key, None)
     encoded = {key: json.dumps(value).encode() for key, value in replace.items()}
     assert json.loads(edit(body, encoded, remove)) == rewritten
+    assert json.loads(b"".join(scanned_pieces(body, encoded, remove))) == rewritten
     assert edit(body, {}) == body
+
+
+ORJSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(KEYS, ORJSON_VALUES, max_size=6),
+    st.dictionaries(KEYS, ORJSON_VALUES, max_size=3),
+    st.lists(KEYS, max_size=2),
+)
+def test_a_body_as_orjson_writes_it_is_edited_to_the_bytes_the_scan_gives(
+    document: dict[str, Any], replace: dict[str, Any], remove: list[str]
+) -> None:
+    body = orjson.dumps(document)  # compact, as the SDKs send: mostly edited by orjson
+    encoded = {key: orjson.dumps(value) for key, value in replace.items()}
+    edited = b"".join(edited_pieces(body, encoded, remove))
+    assert edited == b"".join(scanned_pieces(body, encoded, remove))
+
+
+def test_a_body_as_the_sdks_send_it_is_written_again_whole() -> None:
+    body = b'{"model":"a/b","modalities":["image","text"],"messages":[{"role":"user"}]}'
+    pieces = edited_pieces(body, {"modalities": b'["image"]'})
+    assert pieces == (b'{"model":"a/b","modalities":["image"],"messages":[{"role":"user"}]}',)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": 1}',  # a space
+        b'{"n":123456789012345678901234567890}',  # an integer orjson cannot hold
+        b'{"f":1.0E2}',  # a float orjson spells otherwise
+        b'{"a":1,"a":2}',  # a duplicate key
+        b'{"s":"\\u00e9"}',  # an escape orjson does not write
+        b' {"a":1}',
+    ],
+)
+def test_a_body_orjson_would_write_otherwise_is_scanned(body: bytes) -> None:
+    pieces = edited_pieces(body, {"stream": b"true"})
+    assert len(pieces) > 1
+    assert b"".join(pieces) == b"".join(scanned_pieces(body, {"stream": b"true"}))
+
+
+def test_a_value_orjson_would_write_otherwise_is_set_as_given() -> None:
+    assert edit(b'{"a":1}', {"m": b'[ "image" ]'}) == b'{"a":1,"m":[ "image" ]}'
 
 
 LONG = "A" * 300  # past the 256 bytes the patterns take at once: the strings are found by search
