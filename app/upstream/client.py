@@ -115,6 +115,9 @@ class Upstream:
                 sock_read=self._native_read_timeout,
             ),
             auto_decompress=False,  # bodies go back byte-for-byte, compressed or not
+            # One session serves every client: a cookie upstream sets (Cloudflare's `__cf_bm`)
+            # is relayed to its client, never kept and sent upstream for the next one.
+            cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=NO_AUTO_HEADERS,
             # trust_env would re-read the environment on every request: half the throughput.
             trust_env=False,
