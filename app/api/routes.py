@@ -54,7 +54,8 @@ class ApiEndpoint:
     `guards.admit` lets through (a JSON body unless the route takes a `form`).
 
     An app rather than a function, so that Starlette calls it as it is: a function would be
-    wrapped in a second exception handler and a second send wrapper, paid on every chunk."""
+    wrapped in an exception handler of Starlette's and a send wrapper, paid on every chunk
+    (errors are answered by `app.api.error_answers`)."""
 
     route: str
     endpoint: Endpoint
