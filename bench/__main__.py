@@ -4,7 +4,7 @@ Starts on 127.0.0.1 a stand-in upstream (nginx, or `bench.stand_in`), nginx `pro
 of it as a reference, the proxy in front of it, and for streams a streaming stand-in with its own
 proxy; loads each in turn; prints a table of every figure with its ratios to the baselines; and
 writes the same, with the machine's facts and the raw measurements, to bench/results/latest.json.
-About 4 minutes with the defaults, under 2 with `--quick`.
+About 6 minutes with the defaults, under 3 with `--quick`.
 """
 
 import sys
