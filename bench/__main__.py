@@ -20,7 +20,8 @@ import click
 from bench import load, scaling, targets, upstreams
 from bench.fixtures import REPO, write_fixtures
 from bench.report import machine, micro_table, table, write_json
-from bench.run import Options, Results, run
+from bench.run import Results, run
+from bench.scenarios import Options
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 SCALING = RESULTS.with_name("scaling.json")

@@ -8,163 +8,37 @@ scenario runs on each target in turn, so a figure and its baseline come from the
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 import httpx2
 
 from bench import load, micro
 from bench.fixtures import (
-    AUTHORIZATION,
-    BIG_RESPONSE_HEADER,
     CHAT_PATH,
     MIB,
-    REPO,
     Fixtures,
     write_fixtures,
 )
 from bench.procstat import cpu_seconds, peak_rss_bytes, rss_bytes
-from bench.report import TARGETS, Row, Unit
-from bench.streams import StreamsResult, pooled, run_round
+from bench.report import Row
+from bench.rows import added, failures, load_rows, memory_rows, stream_rows
+from bench.scenarios import (
+    AGAIN,
+    EXPECTED_MODALITIES,
+    SCENARIOS,
+    Measured,
+    Options,
+    Scenario,
+    StreamsMeasured,
+)
+from bench.streams import pooled, run_round
 from bench.upstreams import Service, nginx_front, nginx_stand_in, proxy, python_stand_in
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Options:
-    """What `python -m bench` was asked for, with defaults and tool choices resolved."""
-
-    seconds: int  # per measured load
-    warmup_seconds: int  # unmeasured load on the same target just before
-    upstream: Literal["nginx", "python"]
-    tool: load.Tool
-    nginx: str | None  # nginx's path: the stand-in (with upstream "nginx") and the reference
-    streams: int
-    chunks: int
-    interval_ms: float
-    repo: Path = REPO  # whose `app/` the proxy runs: this checkout, or another to compare
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A non-streamed load: which body, how many connections, which answer (small or big)."""
-
-    name: str
-    body: str  # a `Fixtures.bodies` name
-    connections: int
-    big_response: bool = False
-
-    @property
-    def headers(self) -> tuple[tuple[str, str], ...]:
-        return (AUTHORIZATION, BIG_RESPONSE_HEADER) if self.big_response else (AUTHORIZATION,)
-
-
-BIG_REWRITES = "5 MiB request, 32 conns"
-SCENARIOS = (
-    Scenario("rewrite, 1 conn", "rewrite", 1),
-    Scenario("no rewrite, 1 conn", "no_rewrite", 1),
-    Scenario("rewrite, 32 conns", "rewrite", 32),
-    Scenario("no rewrite, 32 conns", "no_rewrite", 32),
-    Scenario("rewrite, 256 conns", "rewrite", 256),
-    Scenario("no rewrite, 256 conns", "no_rewrite", 256),
-    # Before the 5 MiB requests, which raise the peak RSS more: the growth this one causes shows.
-    Scenario("10 MiB response, 1 conn", "no_rewrite", 1, big_response=True),
-    Scenario("10 MiB response, 32 conns", "no_rewrite", 32, big_response=True),
-    # The 32 concurrent 5 MiB rewrites before the bodies that are bigger, so that the peak RSS
-    # after them is theirs (see `_memory_rows`).
-    Scenario(BIG_REWRITES, "big_request", 32),
-    Scenario("5 MiB request, 1 conn", "big_request", 1),
-    Scenario("5 MiB no rewrite, 1 conn", "big_no_rewrite", 1),
-    Scenario("20 MiB request, 1 conn", "huge_request", 1),
-    Scenario("20 MiB no rewrite, 1 conn", "huge_no_rewrite", 1),
-)
-# Each pair (a body needing a rewrite, the same needing none) is measured again in the reverse
-# order, and the two measurements of each pooled: whichever of a pair runs first after the 32
-# concurrent 5 MiB rewrites is slowed by about a millisecond at p50, as much as the difference
-# the pair is there to show.
-AGAIN = tuple(reversed(SCENARIOS[-4:]))
-GROWTH_SCENARIO = "10 MiB response, 1 conn"
 SETTLE_WINDOW = 0.2  # seconds
 SETTLE_DEADLINE = 5.0
 STREAM_ROUNDS = 3  # measured, after one unmeasured
-# What the proxy must say it sent upstream for each body: proof the policy ran as intended.
-EXPECTED_MODALITIES = {
-    "rewrite": "image",
-    "no_rewrite": "unchanged",
-    "big_request": "image",
-    "big_no_rewrite": "unchanged",
-    "huge_request": "image",
-    "huge_no_rewrite": "unchanged",
-}
-
-
-@dataclass(frozen=True)
-class Measured:
-    """One load on one target, and the CPU its server process spent meanwhile."""
-
-    scenario: str
-    target: str
-    connections: int
-    result: load.LoadResult
-    cpu_seconds: float
-    peak_rss_mib: float  # VmHWM after this load: the scenarios that raise it are the culprits
-
-    def pooled(self, again: "Measured") -> "Measured":
-        """This and another measurement of the same load: counts and CPU summed, percentiles
-        averaged (each run's own, weighted alike)."""
-        first, second = self.result, again.result
-        result = load.LoadResult(
-            ok=first.ok + second.ok,
-            errors=first.errors + second.errors,
-            seconds=first.seconds + second.seconds,
-            p50_us=(first.p50_us + second.p50_us) / 2,
-            p99_us=(first.p99_us + second.p99_us) / 2,
-        )
-        peak = max(self.peak_rss_mib, again.peak_rss_mib)
-        return replace(
-            self, result=result, cpu_seconds=self.cpu_seconds + again.cpu_seconds, peak_rss_mib=peak
-        )
-
-    @property
-    def cpu_ms_per_1k(self) -> float:
-        return self.cpu_seconds * 1e6 / self.result.ok if self.result.ok else float("nan")
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario,
-            "target": self.target,
-            "connections": self.connections,
-            **asdict(self.result),
-            "per_second": self.result.per_second,
-            "cpu_seconds": self.cpu_seconds,
-            "cpu_ms_per_1k_requests": self.cpu_ms_per_1k,
-            "peak_rss_mib_after": self.peak_rss_mib,
-        }
-
-
-@dataclass(frozen=True)
-class StreamsMeasured:
-    """The measured round of SSE streams on one target, and its server's CPU meanwhile."""
-
-    target: str
-    result: StreamsResult
-    cpu_seconds: float
-
-    @property
-    def cpu_ms_per_1k(self) -> float:
-        chunks = self.result.chunks
-        return self.cpu_seconds * 1e6 / chunks if chunks else float("nan")
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            **asdict(self.result),
-            "chunks_per_second": self.result.chunks_per_second,
-            "cpu_seconds": self.cpu_seconds,
-            "cpu_ms_per_1k_chunks": self.cpu_ms_per_1k,
-        }
 
 
 @dataclass(frozen=True)
@@ -218,14 +92,14 @@ def run(options: Options, workdir: Path, progress: Progress) -> Results:
         stream_peaks = {
             name: peak_rss_bytes(service.pid) / MIB for name, service in stream_targets.items()
         }
-    memory = _memory_rows(idle, loads, peaks, stream_peaks)
-    rows = _load_rows(loads) + _stream_rows(options, streams) + memory
+    memory = memory_rows(idle, loads, peaks, stream_peaks)
+    rows = load_rows(loads) + stream_rows(options, streams) + memory
     return Results(
         rows=rows,
         micro_baseline=micro_baseline,
         micro=timings,
-        added_p50_us=_added(loads, SCENARIOS[0].name),
-        warnings=_warnings(options, loads, streams),
+        added_p50_us=added(loads, SCENARIOS[0].name),
+        warnings=failures(options, loads, streams),
         loads=loads,
         streams=streams,
         peak_rss_mib={**peaks, **{f"streams_{name}": mib for name, mib in stream_peaks.items()}},
@@ -355,97 +229,3 @@ def _measure_streams(
         f"TTFB p50 {result.ttfb_p50_us:,.0f} µs  complete {result.complete}/{result.streams}"
     )
     return StreamsMeasured(name, result, cpu)
-
-
-LoadMetric = tuple[str, Unit, Callable[[Measured], float]]
-P50: LoadMetric = ("p50", "us", lambda m: m.result.p50_us)
-RATE: LoadMetric = ("requests/s", "per_s", lambda m: m.result.per_second)
-P99: LoadMetric = ("p99", "us", lambda m: m.result.p99_us)
-CPU: LoadMetric = ("CPU per 1k req", "cpu_ms", lambda m: m.cpu_ms_per_1k)
-
-
-def _load_rows(loads: list[Measured]) -> list[Row]:
-    """Per scenario: latency at one connection (throughput beyond), p99, CPU per request."""
-    by_key = {(m.scenario, m.target): m for m in loads}
-    rows = []
-    for scenario in SCENARIOS:
-        found = {t: m for t in TARGETS if (m := by_key.get((scenario.name, t))) is not None}
-        for metric, unit, pick in (P50 if scenario.connections == 1 else RATE, P99, CPU):
-            rows.append(_row(scenario.name, metric, unit, {t: pick(m) for t, m in found.items()}))
-    return rows
-
-
-def _stream_rows(options: Options, streams: list[StreamsMeasured]) -> list[Row]:
-    by_target = {m.target: m for m in streams}
-    scenario = f"{options.streams} SSE streams x {options.chunks}"
-    picks: list[tuple[str, Unit, Callable[[StreamsMeasured], float]]] = [
-        ("chunks/s", "per_s", lambda m: m.result.chunks_per_second),
-        ("chunk delay p50", "us", lambda m: m.result.delay_p50_us),
-        ("chunk delay p99", "us", lambda m: m.result.delay_p99_us),
-        ("TTFB p50", "us", lambda m: m.result.ttfb_p50_us),
-        ("TTFB p99", "us", lambda m: m.result.ttfb_p99_us),
-        ("CPU per 1k chunks", "cpu_ms", lambda m: m.cpu_ms_per_1k),
-    ]
-    return [
-        _row(scenario, metric, unit, {t: pick(m) for t, m in by_target.items()})
-        for metric, unit, pick in picks
-    ]
-
-
-def _memory_rows(
-    idle: dict[str, float],
-    loads: list[Measured],
-    peaks: dict[str, float],
-    stream_peaks: dict[str, float],
-) -> list[Row]:
-    return [
-        _row("RSS (VmRSS)", "idle, after start-up", "mib", idle),
-        _row("peak RSS growth", GROWTH_SCENARIO, "mib", _growth(loads, GROWTH_SCENARIO)),
-        _row("peak RSS over idle", BIG_REWRITES, "mib", _over_idle(loads, BIG_REWRITES, idle)),
-        _row("peak RSS (VmHWM)", "non-streamed servers", "mib", dict(peaks)),
-        _row("peak RSS (VmHWM)", "streaming servers", "mib", dict(stream_peaks)),
-    ]
-
-
-def _growth(loads: list[Measured], scenario: str) -> dict[str, float]:
-    """By target: how much `scenario` raised the peak RSS over the scenario run before it."""
-    growth = {}
-    for target in {m.target for m in loads}:
-        peaks = [m for m in loads if m.target == target]
-        index = next(i for i, m in enumerate(peaks) if m.scenario == scenario)
-        before = peaks[index - 1].peak_rss_mib if index else 0.0
-        growth[target] = peaks[index].peak_rss_mib - before
-    return growth
-
-
-def _over_idle(loads: list[Measured], scenario: str, idle: dict[str, float]) -> dict[str, float]:
-    """By target: its peak RSS after `scenario` (and the ones before it) over its idle RSS."""
-    return {m.target: m.peak_rss_mib - idle[m.target] for m in loads if m.scenario == scenario}
-
-
-def _row(scenario: str, metric: str, unit: Unit, values: dict[str, float]) -> Row:
-    """A row from figures by target; `direct` and `proxy` are always measured."""
-    return Row(
-        scenario, metric, unit, values["direct"], values.get("nginx_proxy_pass"), values["proxy"]
-    )
-
-
-def _added(loads: list[Measured], scenario: str) -> float:
-    p50 = {m.target: m.result.p50_us for m in loads if m.scenario == scenario}
-    return p50["proxy"] - p50["direct"]
-
-
-def _warnings(options: Options, loads: list[Measured], streams: list[StreamsMeasured]) -> list[str]:
-    warnings = [
-        f"{m.scenario} via {m.target}: {m.result.errors} failed requests"
-        for m in loads
-        if m.result.errors
-    ]
-    warnings += [
-        f"SSE streams via {m.target}: {m.result.complete}/{m.result.streams} complete, "
-        f"{m.result.chunks}/{m.result.streams * options.chunks} chunks"
-        for m in streams
-        if m.result.complete < m.result.streams
-        or m.result.chunks < m.result.streams * options.chunks
-    ]
-    return warnings

@@ -1,5 +1,6 @@
 """Raw HTTP on a loopback socket: for requests no HTTP client library would send."""
 
+import contextlib
 import socket
 from urllib.parse import urlsplit
 
@@ -17,22 +18,19 @@ def connect(url: str) -> socket.socket:
 def read_until_closed(sock: socket.socket) -> bytes:
     """Everything the server sends until it closes the connection (or resets it)."""
     received = []
-    try:
+    with contextlib.suppress(ConnectionResetError):
         while chunk := sock.recv(65536):
             received.append(chunk)
-    except ConnectionResetError:
-        pass
     return b"".join(received)
 
 
 def exchange(url: str, *pieces: bytes) -> bytes:
     """Send `pieces` on a new connection, then read until the server closes it."""
     with connect(url) as sock:
-        try:
+        # The server may refuse before reading everything: its answer is what counts.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             for piece in pieces:
                 sock.sendall(piece)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server refused before reading everything: its answer is what counts
         return read_until_closed(sock)
 
 

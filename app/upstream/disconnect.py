@@ -25,8 +25,9 @@ class DisconnectWatch:
         self._watcher = asyncio.create_task(self._cancel_on_disconnect())
 
     async def _cancel_on_disconnect(self) -> None:
-        while (await self._receive())["type"] != "http.disconnect":
-            pass
+        message = await self._receive()
+        while message["type"] != "http.disconnect":  # a body the handler left unread
+            message = await self._receive()
         self._serving.cancel()
 
     @property
