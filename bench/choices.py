@@ -21,7 +21,7 @@ import orjson
 from app.dev.local_server import free_port
 from bench import load
 from bench.fixtures import AUTHORIZATION, CHAT_PATH, REPO, write_fixtures
-from bench.procstat import children, cpu_seconds
+from bench.procstat import server_cpu_seconds, server_pids
 from bench.report import machine
 from bench.upstreams import Service, nginx_path, nginx_stand_in, python_stand_in, run_process
 
@@ -72,10 +72,10 @@ def measure(
 
     apply(1)  # warm-up
     one = apply(1)
-    pids = [service.pid, *children(service.pid)]  # granian's workers are its children
-    before = sum(map(cpu_seconds, pids))
+    pids = server_pids(service.pid)
+    before = server_cpu_seconds(pids)
     many = apply(32)
-    cpu_us = (sum(map(cpu_seconds, pids)) - before) / max(many.ok, 1) * 1e6
+    cpu_us = (server_cpu_seconds(pids) - before) / max(many.ok, 1) * 1e6
     figures = {"p50_us": one.p50_us, "p99_us": one.p99_us, "per_s_32": many.per_second}
     return figures | {"cpu_us_32": cpu_us}
 

@@ -1,6 +1,7 @@
 """What a process has cost so far, from Linux's /proc: CPU seconds and peak resident memory."""
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -46,3 +47,14 @@ def children(pid: int) -> list[int]:
         if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
             found.append(int(entry.name))
     return found
+
+
+def server_cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU time of all of `pids` (a server and its workers: `server_pids`)."""
+    return sum(map(cpu_seconds, pids))
+
+
+def server_pids(pid: int) -> list[int]:
+    """`pid` and the processes it has started so far: a server and its workers (granian's, or
+    the proxy's with `--workers`)."""
+    return [pid, *children(pid)]

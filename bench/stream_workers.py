@@ -4,8 +4,9 @@
 This runs the same streams (the streaming stand-in, `bench.streams` rounds: one unmeasured, then
 `--rounds` pooled) against the stand-in directly and through the proxy with each `--workers`
 count, and prints chunks/s, the per-chunk delay and time to first byte, each with what the proxy
-adds to the stand-in's own, and the CPU of all the workers per chunk. Everything shares the
-machine's cores: two workers here compete with the stand-in and the client for two cores.
+adds to the stand-in's own, and the CPU of the server and its workers per chunk. Everything
+shares the machine's cores: two workers here compete with the stand-in and the client for two
+cores.
 """
 
 import tempfile
@@ -14,7 +15,7 @@ from pathlib import Path
 import click
 
 from bench.fixtures import CHAT_PATH, REPO, write_fixtures
-from bench.procstat import children, cpu_seconds
+from bench.procstat import server_cpu_seconds, server_pids
 from bench.streams import StreamsResult, pooled, run_round
 from bench.upstreams import Service, proxy, python_stand_in
 
@@ -24,15 +25,15 @@ LIMIT_SECONDS = 120.0
 def measure(
     service: Service, body: bytes, streams: int, rounds: int
 ) -> tuple[StreamsResult, float]:
-    """The pooled rounds through `service`, and the CPU µs per chunk of its worker processes
-    (its own, when it has no children)."""
+    """The pooled rounds through `service`, and the CPU µs per chunk of its processes (the
+    server and its workers)."""
     run_round(service.url, CHAT_PATH, body, streams, LIMIT_SECONDS)  # fills the pools
-    pids = children(service.pid) or [service.pid]
-    before = sum(map(cpu_seconds, pids))
+    pids = server_pids(service.pid)
+    before = server_cpu_seconds(pids)
     result = pooled(
         [run_round(service.url, CHAT_PATH, body, streams, LIMIT_SECONDS) for _ in range(rounds)]
     )
-    spent = sum(map(cpu_seconds, pids)) - before
+    spent = server_cpu_seconds(pids) - before
     return result, spent * 1e6 / max(result.chunks, 1)
 
 
