@@ -25,6 +25,7 @@ from app.translate import chat_image_answers as answers
 from app.translate import chat_images, json_patch
 from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
+from app.upstream.caps import Caps, Held
 from app.upstream.client import read_error
 from app.upstream.headers import Headers
 from app.upstream.interface import Incoming, Run, UpstreamApi, Upstreamed
@@ -59,14 +60,12 @@ class Exchange:
     timeouts: Timeouts
     incoming: Incoming
     note: Note
-    max_error_bytes: int = (
-        1024 * 1024
-    )  # an error answer read whole (PROXY_MAX_UPSTREAM_ERROR_BYTES)
+    caps: Caps  # what of upstream's answers the proxy holds at most
 
     def relay(self, run: Run, headers: Headers) -> Response:
         """The client's answer: `run` when served, its result relayed; `headers` go on the
         proxy's own 502 and 504."""
-        return RelayResponse(run, self.timeouts, headers, self.note)
+        return RelayResponse(run, self.timeouts, self.caps, headers, self.note)
 
     def forward(self, outgoing: Outgoing) -> Response:
         """`outgoing` sent when served, and its answer relayed."""
@@ -94,9 +93,9 @@ class Exchange:
         answer = exchanged.answer
         if answer.status not in upstream_errors.TELLING_STATUSES:
             return exchanged
-        body = await read_error(answer, self.max_error_bytes)
+        body = await read_error(answer, self.caps.error)
         encoding = answer.headers.get("Content-Encoding")
-        error = upstream_errors.error_of(body, encoding, self.max_error_bytes)
+        error = upstream_errors.error_of(body, encoding, self.caps.error)
         if upstream_errors.refuses_modalities(answer.status, error):
             retry = await self._relearned(call, first, plan)
             if retry is not None:
@@ -140,7 +139,7 @@ class Exchange:
             exchanged = await self.send(attempt)
             if not fallbacks.tries_next(exchanged.answer.status):
                 return exchanged
-            body = await read_error(exchanged.answer, self.max_error_bytes)
+            body = await read_error(exchanged.answer, self.caps.error)
             last, refusal = replace(exchanged, read=body), None
             self.note.retried = "fallback"
         if last is None:
@@ -169,6 +168,6 @@ class Exchange:
             answers.chat_chunks_from_images if streamed else answers.chat_completion_from_images
         )
         to_chat = functools.partial(translate, model=model_id)
-        answer = Reshape(media_type, collect=lambda: Mapped(to_chat))
+        answer = Reshape(media_type, collect=lambda: Mapped(to_chat), held=Held.IMAGES)
         content = orjson.dumps(images_body)
         return await self.send(Outgoing(b"images", content, headers, lambda _: answer))

@@ -22,6 +22,7 @@ from app.settings import OnUnsupported
 from app.translate import image_answers, images
 from app.translate.images import ImageRequest
 from app.translate.whole import Mapped
+from app.upstream.caps import Held
 from app.upstream.reshape import Reshape, Reshaper
 
 GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
@@ -109,7 +110,8 @@ def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
         media_type = b"text/event-stream"
     elif checked.response_format == "url":
         steps.append(image_answers.with_urls)
-    collected = Reshape(media_type, collect=lambda: Mapped(_chained(steps))) if steps else None
+    collect = functools.partial(Mapped, _chained(steps))
+    collected = Reshape(media_type, collect=collect, held=Held.IMAGES) if steps else None
     renamed = Reshape(media_type, each_event=image_answers.as_edit_event) if kind == EDIT else None
 
     def reshape(content_type: str) -> Reshape | None:

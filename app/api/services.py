@@ -10,6 +10,7 @@ from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.ops.metrics import Metrics
 from app.settings import Settings
+from app.upstream.caps import Caps
 from app.upstream.interface import Incoming, UpstreamApi
 from app.upstream.relay import Timeouts
 
@@ -27,9 +28,11 @@ class Services:
     cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
     gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
     timeouts: Timeouts = field(init=False)
+    caps: Caps = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "timeouts", Timeouts.of(self.settings))
+        object.__setattr__(self, "caps", Caps.of(self.settings))
 
 
 def services(request: Request) -> Services:
@@ -51,5 +54,5 @@ def exchange_for(request: Request) -> Exchange:
         proxy.timeouts,
         incoming,
         note,
-        proxy.settings.proxy_max_upstream_error_bytes,
+        proxy.caps,
     )

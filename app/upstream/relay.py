@@ -18,11 +18,13 @@ from typing import Self
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from app.errors import AnswerTooLarge
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate import sse
+from app.upstream.caps import Caps
 from app.upstream.disconnect import WATCH_AFTER_SECONDS, DisconnectWatch
-from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
+from app.upstream.failures import FAILURES, MID_ANSWER, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, without_hop_by_hop
 from app.upstream.interface import Answer, Run, Upstreamed
 from app.upstream.reshape import Reshape
@@ -51,9 +53,9 @@ class Timeouts:
 
 class RelayResponse(Response):
     """Runs `run` (the exchange with upstream) when served, and streams the answer back
-    byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it. `headers` go on
-    the proxy's own 502 and 504 answers; what happens is noted in `note` (the request's log
-    record), never read from it.
+    byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it, holding no
+    more of it than `caps` allow. `headers` go on the proxy's own 502 and 504 answers; what
+    happens is noted in `note` (the request's log record), never read from it.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request (its
@@ -61,9 +63,10 @@ class RelayResponse(Response):
     `WATCH_AFTER_SECONDS`, then (`app.upstream.disconnect`).
     """
 
-    def __init__(self, run: Run, timeouts: Timeouts, headers: Headers, note: Note):
+    def __init__(self, run: Run, timeouts: Timeouts, caps: Caps, headers: Headers, note: Note):
         self._run = run
         self._timeouts = timeouts
+        self._caps = caps
         self._headers_on_error = headers
         self._note = note
         self.background = None
@@ -90,6 +93,9 @@ class RelayResponse(Response):
                 exchanged = await self._run()
         except FAILURES as error:
             raise unavailable(error).with_headers(self._headers_on_error) from None
+        except AnswerTooLarge as error:  # an error answer read to look into it
+            self._note.failure = failure_code(error)
+            raise error.with_headers(self._headers_on_error) from None
         answer, note = exchanged.answer, self._note
         if exchanged.read is not None:  # an error answer, read to look into it: sent as it came
             answer.release()
@@ -115,13 +121,19 @@ class RelayResponse(Response):
 
     async def _collect(self, exchanged: Upstreamed, reshape: Reshape) -> Response:
         """The collector's answer to the whole of upstream's; raises the 502 or 504 when
-        upstream fails before its end."""
+        upstream fails before its end, the 502 when it sends more than the cap of the answer
+        `reshape.held` says it is."""
         assert reshape.collect is not None
         collector = reshape.collect()
+        held, size = reshape.held, 0
+        limit = self._caps.held(held) if held else None
         try:
             async for piece in _pieces(exchanged.answer, self._timeouts.idle):
+                size += len(piece)
+                if held and limit is not None and size > limit:
+                    raise AnswerTooLarge(held.value, limit)
                 collector.feed(piece)
-        except FAILURES as error:
+        except MID_ANSWER as error:
             self._note.failure = failure_code(error)
             failure = unavailable(error, mid_answer=True)
             raise failure.with_headers(exchanged.extra_headers) from None
@@ -144,7 +156,7 @@ class RelayResponse(Response):
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         each_event = reshape.each_event if reshape else None
         rewriter = reshape.rewrite() if reshape and reshape.rewrite else None
-        events = sse.EventSplitter()
+        events = sse.EventSplitter(self._caps.sse_event)
         last, ended = b"\n\n", False
         try:
             async for piece in _pieces(answer, self._timeouts.idle):
@@ -157,7 +169,7 @@ class RelayResponse(Response):
                 ended = rewriter is None and answer.content.at_eof()
                 await send({"type": "http.response.body", "body": piece, "more_body": not ended})
                 last = piece or last
-        except FAILURES as error:
+        except MID_ANSWER as error:
             self._note.failure = failure_code(error)
             logger.warning("upstream failed mid-response: %s", type(error).__name__)
             if self._note.stream and last.endswith((b"\n\n", b"\r\n\r\n")):
