@@ -5,7 +5,9 @@ answer chunk by chunk. A `Reshaper` may change a 200 answer: map each SSE event 
 collect the whole answer into another one (an image API answer from a chat completion, one audio
 completion from its stream). Errors of upstream go back as upstream sent them; upstream
 unreachable or silent before the answer starts is raised (`app.upstream.failures`) for the app's
-error handler to answer; a stream that upstream breaks off ends with an error event.
+error handler to answer; a stream that upstream breaks off ends with an error event. What the
+proxy holds of an answer (an event, a collected answer) has a cap (`app.upstream.caps`): over
+it, the same, as a 502 `upstream_bad_answer`.
 """
 
 import asyncio
