@@ -35,6 +35,12 @@ PCM_PARAMETERS = [
     b"rate=-1",
     b"",
 ]
+# Every field the proxy reads of an answer, of another type than documented.
+WRONG_TYPES = (
+    b'{"id": {}, "status": [], "data": {"0": 1}, "text": [], "usage": "x", "error": 7, '
+    b'"choices": [{"message": {"images": 5, "audio": []}, "delta": 1}], "created": "x", '
+    b'"output": [{"type": "image_generation_call", "result": 1}], "unsigned_urls": 3}'
+)
 CONTENT_TYPES = [b"audio/mpeg", b"video/mp4", b"text/plain", b"image/png", b"\xff", b""]
 
 
@@ -52,6 +58,7 @@ def hostile_answer(rng: random.Random) -> Answer:
         (status, JSON, [b'{"data": [{"embedding": [1, "x", null]}]}'], False),
         (status, JSON, [b'{"choices": [{"message": ' + b"x" * size], True),
         (status, JSON, [b"[" * 1000], False),
+        (status, JSON, [WRONG_TYPES], False),
         (200, SSE, [b"data: " + b"x" * size], False),  # an event that never ends
         (200, SSE, [b'data: {"choices": [{"delta": {"content": "a"}}]}\n\n'], True),
         (200, SSE, [b"data: " + junk + b"\n\ndata: [DONE]\n\n"], False),
