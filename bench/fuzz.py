@@ -34,7 +34,7 @@ import click
 from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import serve
-from bench.fuzz_requests import generated, json_document
+from bench.fuzz_requests import generated, json_document, warm_up
 from bench.fuzz_upstream import HostileUpstream
 from bench.procstat import rss_bytes
 from bench.upstreams import Service, proxy
@@ -146,7 +146,9 @@ def main(
             "proxy", Path(work), Service("fake", fake_url, os.getpid()), settings=settings
         ) as service,
     ):
-        fake.requests.clear()  # the catalog's
+        for request in warm_up():
+            raw_http.exchange(service.url, request)
+        fake.requests.clear()  # the catalog's and the warm-up's
         upstream.hostile.set()
         before = rss_bytes(service.pid)
         rng = random.Random(seed)
