@@ -100,5 +100,11 @@ def error_response(
 
 
 def error_body(message: str, code: str, kind: str = "invalid_request_error") -> bytes:
-    """The JSON of an OpenAI-format error."""
-    return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
+    """The JSON of an OpenAI-format error. A message that quotes bytes upstream or a client
+    sent may hold lone surrogates (undecodable header bytes), which JSON cannot carry: they are
+    written as `?`."""
+    try:
+        return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
+    except TypeError:
+        message = message.encode("utf-8", "replace").decode()
+        return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})

@@ -11,6 +11,7 @@ from app.errors import (
     UpstreamBadAnswer,
     UpstreamTimeout,
     UpstreamUnavailable,
+    error_body,
 )
 
 
@@ -43,3 +44,13 @@ def test_each_error_answers_with_its_status_code_and_type(
 def test_headers_added_on_the_way_go_on_the_answer() -> None:
     error = ClientError("bad", "invalid_json").with_headers([(b"x-modalities", b"none")])
     assert (b"x-modalities", b"none") in error.response().raw_headers
+
+
+def test_a_message_quoting_undecodable_bytes_is_still_a_json_error() -> None:
+    quoted = b"audio/\xff".decode("utf-8", "surrogateescape")  # as aiohttp decodes a header
+    body = orjson.loads(error_body(f"OpenRouter answered {quoted}", "upstream_bad_answer"))
+    assert body["error"] == {
+        "message": "OpenRouter answered audio/?",
+        "type": "invalid_request_error",
+        "code": "upstream_bad_answer",
+    }

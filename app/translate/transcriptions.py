@@ -16,7 +16,7 @@ import orjson
 from app.errors import ProxyError
 
 OFFERED: Final = ("json", "text", "verbose_json")
-SUBTITLES: Final = frozenset({"srt", "vtt"})
+SUBTITLES: Final = ("srt", "vtt")  # a tuple: `in` by equality, any JSON value can be asked
 TOKEN_COUNTS: Final = ("input_tokens", "output_tokens", "total_tokens")
 NOT_STREAMED: Final = (None, False, "false", "False")  # the JSON and the form spellings
 

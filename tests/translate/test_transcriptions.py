@@ -43,7 +43,7 @@ def test_subtitles_are_refused_saying_why(format_: str) -> None:
     assert "json, text, verbose_json" in refused.value.message
 
 
-@pytest.mark.parametrize("format_", ["diarized", 1])
+@pytest.mark.parametrize("format_", ["diarized", 1, ["text"], {"a": 1}, 1.5])
 def test_unknown_formats_are_refused(format_: object) -> None:
     with pytest.raises(ProxyError, match="is not one of json, text, verbose_json") as refused:
         transcription_request({**BASE, "response_format": format_})
