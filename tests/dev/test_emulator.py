@@ -277,8 +277,8 @@ def test_python_dash_m_app_emulator_serves_the_fake_with_images_of_the_size_aske
             body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
             answer = httpx2.post(f"{url}/images", json=body, headers={"Authorization": "Bearer k"})
             assert base64.b64decode(answer.json()["data"][0]["b64_json"]) == bytes(3000)
-            body = {"model": GEMINI_IMAGE, "modalities": ["image"], "messages": []}
-            subset = httpx2.post(f"{url}/chat/completions", json=body, headers=AUTH)
+            asked = {"model": GEMINI_IMAGE, "modalities": ["image"], "messages": []}
+            subset = httpx2.post(f"{url}/chat/completions", json=asked, headers=AUTH)
             assert subset.status_code == 200
         finally:
             process.terminate()

@@ -168,6 +168,7 @@ def test_the_action_names_clients_and_logs_read() -> None:
     # `decision` and the model explanation all spell the action by these names.
     assert [action.value for action in Action] == [
         "unchanged",
+        "subset",
         "rewritten",
         "dropped",
         "rejected",
