@@ -98,7 +98,7 @@ def decide(
     served = tuple(m for m in outputs if m in api)
     if subsets and _sent_as_asked(frozenset(wanted), frozenset(served)):
         kept = tuple(m for m in served if m in wanted)
-        reason = f"{model_id} outputs {_words(served)}, and part of it is asked: {_words(kept)}"
+        reason = f"{model_id} outputs {_words(served)}; the request asks for a part: {_words(kept)}"
         return Decision(Action.SUBSET, reason, modalities=kept)
     return _match(frozenset(wanted), model_id, outputs, on_unsupported, api)
 

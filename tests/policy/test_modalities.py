@@ -162,7 +162,7 @@ def test_a_subset_sent_says_what_the_model_outputs_and_what_part_is_asked() -> N
         ["image"], "google/gemini-2.5-flash-image", GEMINI_IMAGE, REJECT, subsets=True
     )
     assert decision.reason == (
-        "google/gemini-2.5-flash-image outputs image and text, and part of it is asked: image"
+        "google/gemini-2.5-flash-image outputs image and text; the request asks for a part: image"
     )
     assert decision.header(field_present=True) == "image"
     assert decision.keeps_body
