@@ -109,6 +109,16 @@ def test_the_responses_api_sends_a_subset_as_chat_does(
     assert modalities_sent(fake, "responses") == sent
 
 
+def test_what_chat_learned_the_responses_api_goes_by(
+    fake: FakeOpenRouter, client: openai.OpenAI
+) -> None:
+    ask_for_image(client)
+    client.responses.create(
+        model=GEMINI, input="A red square", extra_body={"modalities": ["image"]}
+    )
+    assert modalities_sent(fake, "responses") == [EXACT_SET]  # straight
+
+
 def test_a_fallback_list_sends_the_exact_set_it_cannot_retry(
     fake: FakeOpenRouter, proxy_url: str
 ) -> None:
