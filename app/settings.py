@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     proxy_relearn_model_seconds: float = Field(default=60.0, ge=0)
     # How long a model that chat refused as served only by the Images API goes there directly.
     proxy_images_only_seconds: float = Field(default=3600.0, ge=0)
+    # How long a model that upstream refused a part of its outputs is asked for all of them.
+    proxy_exact_modalities_seconds: float = Field(default=3600.0, ge=0)
     # The most models a `models` fallback list may name (each may cost an upstream call).
     proxy_max_fallback_models: int = Field(default=8, ge=1)
 

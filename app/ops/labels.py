@@ -23,7 +23,7 @@ ROUTES = frozenset(
     | {"embeddings", "videos", "forward", OTHER}
 )
 # `app.policy.modalities.Action`'s values, and "" for a request the policy did not see.
-DECISIONS = frozenset({"", "unchanged", "rewritten", "dropped", "rejected", "invalid"})
+DECISIONS = frozenset({"", "unchanged", "rewritten", "subset", "dropped", "rejected", "invalid"})
 # Why an answer under way was cut short: the codes of upstream's failures, "" for none.
 FAILURES = frozenset({"", UpstreamUnavailable.CODE, UpstreamTimeout.CODE, UpstreamBadAnswer.CODE})
 # Why a connection was refused before the app saw it (`app.ops.limits`).

@@ -101,15 +101,20 @@ class Metrics:
 
 
 class CatalogSource(Protocol):
-    """What the catalog metrics read: the current catalog and the refresh failures so far."""
+    """What the catalog metrics read: the current catalog, the refresh failures so far, and how
+    many models are asked for all their outputs since upstream refused them a part."""
 
     current: Catalog | None
     refresh_failures: int
 
+    @property
+    def exact_modalities_models(self) -> int: ...
+
 
 class CatalogCollector(Collector):
-    """Catalog size, age and refresh failures, read from `source` (the refresher, once the
-    app's lifespan has made one) when scraped."""
+    """Catalog size, age and refresh failures, and the models learned to want their exact set
+    of outputs, read from `source` (the refresher, once the app's lifespan has made one) when
+    scraped."""
 
     def __init__(self) -> None:
         self.source: CatalogSource | None = None
@@ -127,4 +132,9 @@ class CatalogCollector(Collector):
             "modality_proxy_catalog_refresh_failures", "Catalog refreshes that failed."
         )
         failures.add_metric([], self.source.refresh_failures)
-        yield from (size, age, failures)
+        exact = GaugeMetricFamily(
+            "modality_proxy_models_wanting_exact_modalities",
+            "Models that upstream refused a part of their outputs lately, asked for all of them.",
+            value=self.source.exact_modalities_models,
+        )
+        yield from (size, age, failures, exact)

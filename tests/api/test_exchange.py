@@ -9,6 +9,7 @@ import pytest
 from app.api.chat import Api
 from app.api.exchange import Exchange, Outgoing
 from app.catalog.image_models import ImageModels
+from app.catalog.records import Catalog, Model
 from app.catalog.refresh import CatalogRefresher
 from app.dev.emulator import FakeOpenRouter
 from app.errors import ClientError
@@ -24,6 +25,7 @@ from tests.fake_upstream import FakeAnswer, FakeUpstream, json_answer
 pytestmark = pytest.mark.anyio
 
 FLUX, QWEN = "black-forest-labs/flux.2-pro", "qwen/qwen-image-3"
+GEMINI = "google/gemini-2.5-flash-image"
 CHAT = Api(
     b"chat/completions",
     Policy(OnUnsupported.REJECT, CHAT_MODALITIES),
@@ -96,6 +98,23 @@ async def test_a_refusal_that_relearning_does_not_change_goes_back_as_it_came() 
     assert orjson.loads(exchanged.read)["error"]["message"] == MODALITY_MESSAGE
     assert len(upstream.sent) == 1
     assert exchange.note.retried == ""
+
+
+async def test_a_refused_subset_is_sent_once_with_every_output_and_the_model_remembered() -> None:
+    ok = FakeAnswer()
+    upstream = FakeUpstream(refused_modalities(), ok, downloads={})  # no lookup: not needed
+    exchange = exchange_with(upstream)
+    exchange.catalog.current = Catalog((Model(GEMINI, ("image", "text")),))
+    asked = call(model=GEMINI, modalities=["image"])
+    first = CHAT.outgoing(asked, await exchange.catalog.find(GEMINI), exchange.note, subsets=True)
+    plan = functools.partial(CHAT.outgoing, note=exchange.note)
+    exchanged = await exchange.with_one_retry(asked, first, plan, True)
+    assert exchanged.answer is ok
+    assert [sent.payload["modalities"] for sent in upstream.sent] == [["image"], ["image", "text"]]
+    assert first.content == upstream.sent[0].content  # as the client sent it
+    assert exchanged.extra_headers == [(b"x-modalities", b"image,text")]
+    assert exchange.note.retried == "subset"
+    assert exchange.catalog.wants_exact_modalities(GEMINI)
 
 
 async def test_a_model_only_the_images_api_serves_is_asked_there_then_directly() -> None:

@@ -109,6 +109,7 @@ def samples(registry: CollectorRegistry, name: str) -> list[dict[str, str]]:
 class Refresher:
     current: Catalog | None
     refresh_failures: int = 0
+    exact_modalities_models: int = 0
 
 
 def test_a_request_is_counted_under_bounded_labels_only() -> None:

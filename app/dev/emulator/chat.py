@@ -84,7 +84,8 @@ class FakeChat:
             return unknown_model(model_id)
         if model["id"] in IMAGES_ONLY:
             return self._wrong_endpoint(model["id"])
-        want = routed(model_id, body.get("modalities"), outputs(model) & CHAT_MODALITIES)
+        served = outputs(model) & CHAT_MODALITIES
+        want = routed(model_id, body.get("modalities"), served, self.fake.subsets_served)
         if isinstance(want, Response):
             return want
         if body.get("tools") and "tools" not in model.get("supported_parameters", []):
