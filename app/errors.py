@@ -1,5 +1,6 @@
 """The proxy's own errors, and their OpenAI-format answers:
-`{"error": {"message", "type", "code"}}`.
+`{"error": {"message", "type", "param", "code"}}` (OpenAI's `Error` requires all four; `param` is
+null: the message names the field).
 
 Every failure the proxy answers itself is raised as one of these, each carrying its status, code,
 OpenAI `type` and the headers of its answer; one middleware (`app.api.error_answers`) turns them
@@ -100,5 +101,5 @@ def error_response(
 
 
 def error_body(message: str, code: str, kind: str = "invalid_request_error") -> bytes:
-    """The JSON of an OpenAI-format error."""
-    return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
+    """The JSON of an OpenAI-format error (OpenAI's `ErrorResponse`)."""
+    return orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}})
