@@ -17,6 +17,7 @@ import orjson
 
 from app.translate import sse
 from app.translate.image_answers import image_data_url
+from app.translate.usage import amount, mapping, whole_count
 
 # No model's backend to fingerprint: a string names where the answer came from (null would do
 # for OpenRouter's schema, not for OpenAI's).
@@ -77,9 +78,11 @@ def _is_image(item: Any) -> bool:
 
 
 def _usage(usage: Any) -> dict[str, Any]:
-    usage = usage if isinstance(usage, dict) else {}
+    """The Images API's `usage` in chat's names: each count a whole number (0 when missing),
+    its `cost` kept when it is a number."""
+    usage = mapping(usage)
     names = ("prompt_tokens", "completion_tokens", "total_tokens")
-    tokens: dict[str, Any] = {name: usage.get(name, 0) for name in names}
-    if "cost" in usage:
-        tokens["cost"] = usage["cost"]
+    tokens: dict[str, Any] = {name: whole_count(usage, name) or 0 for name in names}
+    if (cost := amount(usage, "cost")) is not None:
+        tokens["cost"] = cost
     return tokens

@@ -10,6 +10,7 @@ import orjson
 
 from app.translate import sse
 from app.translate.images import PNG
+from app.translate.usage import amount, mapping, whole_count
 
 
 def as_images_response(body: bytes) -> bytes:
@@ -30,33 +31,27 @@ def with_urls(body: bytes) -> bytes:
     return orjson.dumps(answer)
 
 
-def image_gen_usage(usage: Any) -> dict[str, Any] | None:
+def image_gen_usage(usage: Any) -> dict[str, Any]:
     """OpenRouter's image `usage` (chat's token names: `prompt_tokens`, `completion_tokens`,
-    `total_tokens`, `cost`) as OpenAI's `ImageGenUsage`, with `cost` kept beside; None for no
-    usage. OpenRouter does not say how many of its prompt tokens are images': all are counted as
-    text. A count that is missing or not a whole number counts 0."""
-    if not isinstance(usage, Mapping):
-        return None
-    prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+    `total_tokens`, `cost`) as OpenAI's `ImageGenUsage`, with `cost` kept beside. OpenRouter
+    does not say how many of its prompt tokens are images': all are counted as text. A count that
+    is missing or not a whole number counts 0, and so does every count of no usage."""
+    usage = mapping(usage)
+    prompt = whole_count(usage, "prompt_tokens") or 0
+    completion = whole_count(usage, "completion_tokens") or 0
     made: dict[str, Any] = {
         "input_tokens": prompt,
         "output_tokens": completion,
-        "total_tokens": _count(usage, "total_tokens") or prompt + completion,
+        "total_tokens": whole_count(usage, "total_tokens") or prompt + completion,
         "input_tokens_details": {"text_tokens": prompt, "image_tokens": 0},
     }
-    if isinstance(usage.get("cost"), int | float) and not isinstance(usage["cost"], bool):
-        made["cost"] = usage["cost"]
+    if (cost := amount(usage, "cost")) is not None:
+        made["cost"] = cost
     return made
 
 
-def _count(usage: Mapping[str, Any], name: str) -> int:
-    value = usage.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
-
-
 def _with_openai_usage(answer: dict[str, Any]) -> dict[str, Any]:
-    usage = image_gen_usage(answer.pop("usage", None))
-    return answer if usage is None else {**answer, "usage": usage}
+    return {**answer, "usage": image_gen_usage(answer.get("usage"))}
 
 
 def image_data_url(item: Mapping[str, Any]) -> str:

@@ -174,7 +174,8 @@ def test_the_openai_listing_is_openais(http: httpx2.Client) -> None:
 
 
 # Errors the proxy answers itself, one per kind of status and route.
-PROXY_ERRORS = [
+ErrorCase = tuple[str, str, dict[str, Any], int]  # method, path, request arguments, status
+PROXY_ERRORS: list[ErrorCase] = [
     ("POST", "/chat/completions", {"content": b"{nope"}, 400),
     ("POST", "/chat/completions", {"json": {**QWEN_CHAT, "logprobs": True}}, 400),
     ("POST", "/images/generations", {"json": {"model": "openai/gpt-5", "prompt": "x"}}, 400),
@@ -187,7 +188,7 @@ PROXY_ERRORS = [
     ("DELETE", "/chat/completions", {}, 405),
 ]  # fmt: skip
 # OpenAI's Videos API is served at /v1 only (/api/v1/videos is OpenRouter's, relayed).
-VIDEO_ERRORS = [
+VIDEO_ERRORS: list[ErrorCase] = [
     ("POST", "/videos", {"json": {"model": SORA, "prompt": "A fox", "seconds": "3"}}, 400),
     ("GET", "/videos", {}, 400),
     ("GET", "/videos/video_nope", {}, 404),

@@ -373,12 +373,14 @@ def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
         "object": "chat.completion",
         "created": 5,
         "model": MODEL,
+        "system_fingerprint": answers.SYSTEM_FINGERPRINT,
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": "", "images": IMAGES},
+                "message": {"role": "assistant", "content": "", "refusal": None, "images": IMAGES},
                 "finish_reason": "stop",
                 "native_finish_reason": "stop",
+                "logprobs": None,
             }
         ],
         "usage": USAGE,
@@ -405,7 +407,12 @@ def test_an_images_answer_becomes_the_chunks_of_a_streamed_completion() -> None:
     assert done == b"data: [DONE]"
     chunks = [orjson.loads(payload.removeprefix(b"data: ")) for payload in payloads]
     assert len({chunk.pop("id") for chunk in chunks}) == 1
-    head = {"object": "chat.completion.chunk", "created": 5, "model": MODEL}
+    head = {
+        "object": "chat.completion.chunk",
+        "created": 5,
+        "model": MODEL,
+        "system_fingerprint": answers.SYSTEM_FINGERPRINT,
+    }
     assert chunks == [
         {**head, "choices": [_delta({"role": "assistant", "content": ""}, None)]},
         {**head, "choices": [_delta({"images": IMAGES}, None)]},
