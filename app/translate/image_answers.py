@@ -10,6 +10,7 @@ import orjson
 
 from app.translate import sse
 from app.translate.images import PNG
+from app.translate.json_member import MemberRewriter
 from app.translate.usage import amount, mapping, whole_count
 
 
@@ -18,6 +19,12 @@ def as_images_response(body: bytes) -> bytes:
     `image_gen_usage`), the rest as it came."""
     answer = orjson.loads(body)
     return orjson.dumps(_with_openai_usage(answer))
+
+
+def usage_rewriter() -> MemberRewriter:
+    """`as_images_response` as the answer streams by: only its `usage` is held and rewritten,
+    never its images (an answer without `usage` passes as it came)."""
+    return MemberRewriter("usage", lambda usage: orjson.dumps(image_gen_usage(orjson.loads(usage))))
 
 
 def with_urls(body: bytes) -> bytes:
