@@ -68,15 +68,19 @@ def image_data_url(item: Mapping[str, Any]) -> str:
 
 def completed_events(body: bytes, kind: str) -> bytes:
     """An `ImagesResponse` as the events of a stream that has only its end: one
-    `{kind}.completed` event per image (`kind` is "image_generation" or "image_edit")."""
+    `{kind}.completed` event per image (`kind` is "image_generation" or "image_edit"), each with
+    the fields OpenAI's event requires (`size`, `quality` and `background` "auto" where the answer
+    does not say)."""
     answer = orjson.loads(body)
+    settings = {name: answer.get(name) or "auto" for name in ("size", "quality", "background")}
     events = [
         sse.event(
             {
                 "type": f"{kind}.completed",
                 "b64_json": item.get("b64_json"),
                 "created_at": answer.get("created"),
-                "output_format": item.get("media_type", PNG).removeprefix("image/"),
+                **settings,
+                "output_format": (item.get("media_type") or PNG).removeprefix("image/"),
                 "usage": answer.get("usage"),
             }
         )

@@ -23,6 +23,7 @@ IMAGE_MODELS = (
     "google/gemini-2.5-flash-image",  # the Images API, image and text
     "openai/gpt-image-1",  # the Images API, OpenAI's fields
     QWEN,
+    "openai/gpt-5-image",  # not on the Images API: through chat
 )
 PROMPT = [{"role": "user", "content": "A red square"}]
 QWEN_CHAT = {"model": QWEN, "messages": PROMPT}
@@ -74,6 +75,17 @@ def test_image_generations_are_openais_images_response(
     assert answer.status_code == 200
     assert_valid(answer.json(), "openai", "ImagesResponse")
     assert answer.json()["usage"]["cost"] > 0  # OpenRouter's, kept beside OpenAI's counts
+
+
+@pytest.mark.parametrize("model", ["black-forest-labs/flux.2-pro", "openai/gpt-5-image"])
+def test_whole_answers_streamed_are_openais_completed_events(
+    http: httpx2.Client, model: str
+) -> None:
+    body = {"model": model, "prompt": "A red square", "stream": True}
+    answer = http.post("/v1/images/generations", json=body)
+    assert answer.status_code == 200
+    [event] = chunks_of(answer.content)
+    assert_valid(event, "openai", "ImageGenCompletedEvent")
 
 
 @pytest.mark.parametrize("model", IMAGE_MODELS)

@@ -204,6 +204,9 @@ def test_a_whole_answer_becomes_one_completed_event_per_image() -> None:
         "type": "image_edit.completed",
         "b64_json": "QUJD",
         "created_at": 5,
+        "size": "auto",  # the answer does not say
+        "quality": "auto",
+        "background": "auto",
         "output_format": "webp",
         "usage": {"total_tokens": 3},
     }
