@@ -78,11 +78,13 @@ def _is_image(item: Any) -> bool:
 
 
 def _usage(usage: Any) -> dict[str, Any]:
-    """The Images API's `usage` in chat's names: each count a whole number (0 when missing),
-    its `cost` kept when it is a number."""
+    """The Images API's `usage` in chat's names: each count a whole number (0 when missing, the
+    total their sum), its `cost` kept when it is a number."""
     usage = mapping(usage)
-    names = ("prompt_tokens", "completion_tokens", "total_tokens")
+    names = ("prompt_tokens", "completion_tokens")
     tokens: dict[str, Any] = {name: whole_count(usage, name) or 0 for name in names}
+    total = whole_count(usage, "total_tokens")
+    tokens["total_tokens"] = sum(tokens.values()) if total is None else total
     if (cost := amount(usage, "cost")) is not None:
         tokens["cost"] = cost
     return tokens

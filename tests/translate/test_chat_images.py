@@ -392,6 +392,14 @@ def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
     [
         (None, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}),
         ({"total_tokens": 4}, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 4}),
+        (
+            {"prompt_tokens": 1, "completion_tokens": 2, "cost": "0.1"},
+            {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+        ),
+        (
+            {"prompt_tokens": None, "completion_tokens": 2.5, "total_tokens": True, "cost": 0},
+            {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cost": 0},
+        ),
     ],
 )
 def test_usage_without_cost_or_counts(usage: Any, expected: dict[str, Any]) -> None:
