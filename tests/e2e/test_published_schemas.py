@@ -96,14 +96,12 @@ def test_image_edits_are_openais_images_response(http: httpx2.Client, model: str
     assert_valid(answer.json(), "openai", "ImagesResponse")
 
 
-@pytest.mark.parametrize("response_format", ["json", "verbose_json"])
 @pytest.mark.parametrize("model", ["openai/whisper-1", "openai/gpt-4o-transcribe"])
-def test_transcriptions_are_openais(http: httpx2.Client, model: str, response_format: str) -> None:
-    form = {"model": model, "response_format": response_format}
+def test_transcriptions_are_openais(http: httpx2.Client, model: str) -> None:
+    form = {"model": model}  # `verbose_json` is upstream's to make (the fake answers `json`)
     answer = http.post("/v1/audio/transcriptions", data=form, files={"file": ("a.mp3", AUDIO)})
     assert answer.status_code == 200
-    schema = "CreateTranscriptionResponseJson"
-    assert_valid(answer.json(), "openai", schema)
+    assert_valid(answer.json(), "openai", "CreateTranscriptionResponseJson")
     assert_valid(answer.json(), "openrouter", "STTResponse")
 
 
