@@ -1,5 +1,6 @@
 """The proxy's own errors, and their OpenAI-format answers:
-`{"error": {"message", "type", "code"}}`.
+`{"error": {"message", "type", "param", "code"}}` (OpenAI's `Error` requires all four; `param` is
+null: the message names the field).
 
 Every failure the proxy answers itself is raised as one of these, each carrying its status, code,
 OpenAI `type` and the headers of its answer; one middleware (`app.api.error_answers`) turns them
@@ -100,11 +101,14 @@ def error_response(
 
 
 def error_body(message: str, code: str, kind: str = "invalid_request_error") -> bytes:
-    """The JSON of an OpenAI-format error. A message that quotes bytes upstream or a client
-    sent may hold lone surrogates (undecodable header bytes), which JSON cannot carry: they are
-    written as `?`."""
+    """The JSON of an OpenAI-format error (OpenAI's `ErrorResponse`). A message that quotes
+    bytes upstream or a client sent may hold lone surrogates (undecodable header bytes), which
+    JSON cannot carry: they are written as `?`."""
     try:
-        return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
+        return _error_json(message, code, kind)
     except TypeError:
-        message = message.encode("utf-8", "replace").decode()
-        return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
+        return _error_json(message.encode("utf-8", "replace").decode(), code, kind)
+
+
+def _error_json(message: str, code: str, kind: str) -> bytes:
+    return orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}})

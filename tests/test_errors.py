@@ -38,7 +38,7 @@ def test_each_error_answers_with_its_status_code_and_type(
     answer = error.response()
     assert answer.status_code == status
     body = orjson.loads(answer.body)
-    assert body == {"error": {"message": error.message, "type": kind, "code": code}}
+    assert body == {"error": {"message": error.message, "type": kind, "param": None, "code": code}}
 
 
 def test_headers_added_on_the_way_go_on_the_answer() -> None:
@@ -52,5 +52,6 @@ def test_a_message_quoting_undecodable_bytes_is_still_a_json_error() -> None:
     assert body["error"] == {
         "message": "OpenRouter answered audio/?",
         "type": "invalid_request_error",
+        "param": None,
         "code": "upstream_bad_answer",
     }
