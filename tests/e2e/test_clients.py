@@ -3,10 +3,10 @@
 openai-python's synchronous client is mostly in test_chat.py; here are its async client,
 LangChain's `ChatOpenAI`, and the Node clients in tests/e2e/clients/node (openai-node, the
 Vercel AI SDK with OpenRouter's provider, and OpenRouter's own TypeScript SDK), which the tests
-install themselves (`npm ci`) and skip only when node or npm is missing. Every client asks a text model and an image-only model for
-["image", "text"]: straight to the fake both fail with 404, through the proxy both answer. Answers
-are summed up in one shape, `{"text", "images" (media types), "chunks" (text pieces, when
-streamed)}`, and checked against one table, ANSWERS.
+install themselves (`npm ci`) and skip only when node or npm is missing. Every client asks a text
+model and an image-only model for ["image", "text"]: straight to the fake both fail with 404,
+through the proxy both answer. Answers are summed up in one shape, `{"text", "images" (media
+types), "chunks" (text pieces, when streamed)}`, and checked against one table, ANSWERS.
 """
 
 import shutil
