@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from app.catalog import bodies
+from app.catalog.facts import Facts, facts_of
 from app.catalog.video_models import VideoModels
 
 
@@ -145,6 +146,11 @@ class Catalog:
     def listing(self) -> bytes:
         """The whole catalog in OpenRouter's `GET /models` shape."""
         return listing_of(self.models)
+
+    @cached_property
+    def facts(self) -> Mapping[str, Facts]:
+        """Each model's numbers by id (what the listing's bounds and sorts use), parsed once."""
+        return {model.id: facts_of(model.raw) for model in self.models}
 
     @cached_property
     def openai_listing(self) -> bytes:

@@ -95,3 +95,26 @@ def test_api_v1_models_stays_openrouters_shape(fake: FakeOpenRouter, proxy_url: 
     page = listing(f"{proxy_url}/api/v1/models", limit="3")
     assert "object" not in page
     assert page["data"] == fake.models[:3]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_sorted_filtered_and_paged_together(proxy_url: str, prefix: str) -> None:
+    query = {"model_authors": "anthropic", "sort": "intelligence-high-to-low", "limit": "2"}
+    first = listing(f"{proxy_url}{prefix}/models", **query)
+    second = listing(first["links"]["next"])
+    scores = [
+        m["benchmarks"]["artificial_analysis"]["intelligence_index"]
+        for m in first["data"] + second["data"]
+    ]
+    assert scores == sorted(scores, reverse=True)
+    assert {m["id"].split("/")[0] for m in first["data"] + second["data"]} == {"anthropic"}
+    assert "sort=intelligence-high-to-low" in first["links"]["next"]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_a_filter_that_needs_openrouters_live_data_is_a_400(proxy_url: str, prefix: str) -> None:
+    response = httpx2.get(f"{proxy_url}{prefix}/models?zdr=true")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "unsupported_filter"
+    assert error["message"].startswith("zdr: answered from OpenRouter's live data")
