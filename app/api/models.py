@@ -33,7 +33,7 @@ async def list_models(request: Request) -> Response:
         raise ClientError(str(error), "unsupported_filter") from None
     except ValueError as error:
         raise ClientError(str(error), "invalid_filter") from None
-    found = wanted.select(catalog.models, catalog.facts)
+    found = wanted.select(catalog.models, lambda: catalog.facts)
     next_url = _next_page(request, window, len(found))
     body = listing_of(window.of(found), len(found), next_url, openai=openai)
     return Response(body, media_type="application/json")

@@ -5,6 +5,7 @@ from typing import Any
 import orjson
 import pytest
 
+from app.catalog.facts import Facts
 from app.catalog.filters import Match, ModelFilter, UnsupportedFilter
 from app.catalog.records import Catalog, Model, parse_page
 from app.dev.emulator import DATA_DIR
@@ -36,7 +37,7 @@ def ids(models: tuple[Model, ...], query: dict[str, str]) -> set[str]:
 
 def selected(catalog: Catalog, query: dict[str, str]) -> list[str]:
     wanted = ModelFilter.from_query(query, NOW)
-    return [model.id for model in wanted.select(catalog.models, catalog.facts)]
+    return [model.id for model in wanted.select(catalog.models, lambda: catalog.facts)]
 
 
 @pytest.mark.parametrize(
@@ -200,3 +201,11 @@ def test_what_needs_openrouters_live_data_is_refused_not_ignored(
 ) -> None:
     with pytest.raises(UnsupportedFilter, match=f"^{named}: answered from OpenRouter's live"):
         ModelFilter.from_query(query)
+
+
+def test_the_numbers_are_read_only_for_a_bound_or_an_order(models: tuple[Model, ...]) -> None:
+    def unread() -> dict[str, Facts]:
+        raise AssertionError("parsed every entry for a filter that needs none of it")
+
+    wanted = ModelFilter.from_query({"output_modalities": "image", "offset": "5"})
+    assert len(wanted.select(models, unread)) == 45
