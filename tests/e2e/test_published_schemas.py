@@ -171,11 +171,6 @@ def test_the_openrouter_listing_is_openrouters(http: httpx2.Client) -> None:
         assert_valid(answer.json(), "openrouter", "ModelsListResponse")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/v1/models answers OpenRouter's shape until the `sdks` branch (issue 23, defect 4) "
-    "gives it OpenAI's ListModelsResponse: its merge removes this mark",
-)
 def test_the_openai_listing_is_openais(http: httpx2.Client) -> None:
     for query in ("", "?output_modalities=image"):
         answer = http.get(f"/v1/models{query}")

@@ -11,7 +11,8 @@ first chunk), ``test/stream-forever``, ``test/stream-stall``, ``test/stream-erro
 ``test/stream-reset`` and ``test/audio-reset`` (the connection dropped mid-answer). Audio models
 answer audio only streamed (see ``app.dev.emulator.audio``); tools sent to a model whose
 ``supported_parameters`` lack ``tools`` get OpenRouter's 404. The Images API and the Responses
-API are in ``app.dev.emulator.images`` and ``app.dev.emulator.responses``.
+API are in ``app.dev.emulator.images`` and ``app.dev.emulator.responses``, the
+Anthropic-compatible Messages API in ``app.dev.emulator.messages``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.dev.emulator.chat import FakeChat
 from app.dev.emulator.embeddings import FakeEmbeddingsApi
 from app.dev.emulator.images import FakeImagesApi
 from app.dev.emulator.listing import listed, paged
+from app.dev.emulator.messages import FakeMessagesApi
 from app.dev.emulator.responses import FakeResponsesApi
 from app.dev.emulator.routing import error
 from app.dev.emulator.speech import FakeAudioApi
@@ -117,6 +119,7 @@ class FakeOpenRouter:
         self.chat = FakeChat(self)
         self.audio = FakeAudioApi(self.lookup)
         self.embeddings = FakeEmbeddingsApi(self.models, self.lookup)
+        self.messages = FakeMessagesApi(self.lookup)
         self.videos = FakeVideosApi(self.models)
         self.app = Starlette(
             routes=[
@@ -128,6 +131,7 @@ class FakeOpenRouter:
                 Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
                 Route("/api/v1/responses", self._recorded(self.responses.create), methods=["POST"]),
+                Route("/api/v1/messages", self._recorded(self.messages.create), methods=["POST"]),
                 *self._audio_and_embeddings_routes(),
                 *self.videos.routes(self._recorded),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),

@@ -98,7 +98,6 @@ class FakeChat:
             "provider": "FakeProvider",
             "model": real.canonical_slug(model),
             "created": int(time.time()),
-            "system_fingerprint": None,
         }
         generation = {"X-Generation-Id": str(base["id"])}
         if model_id in RESETS:
@@ -121,7 +120,10 @@ class FakeChat:
             message["images"] = [{**IMAGE, "index": 0}]
         choice = {"logprobs": None, "finish_reason": "stop", "native_finish_reason": "STOP"}
         choices = [{**choice, "index": 0, "message": message}]
-        answer = {**base, "object": "chat.completion", "choices": choices, "usage": real.USAGE}
+        # Null in a whole answer; a stream's chunks leave it out (OpenRouter's schema, which its
+        # own SDKs validate, allows a string or nothing there, not null).
+        answer = {**base, "object": "chat.completion", "system_fingerprint": None}
+        answer |= {"choices": choices, "usage": real.USAGE}
         return real.json_answer(answer, headers=generation, request=request)
 
     @staticmethod
