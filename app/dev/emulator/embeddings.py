@@ -81,7 +81,7 @@ class FakeEmbeddingsApi:
         )
         usage = {"prompt_tokens": len(texts), "total_tokens": len(texts), "cost": 0.00001}
         answer = {"object": "list", "data": data, "model": model["id"], "usage": usage}
-        # orjson, not JSONResponse's json: the same compact JSON, ten times sooner for a large batch.
+        # orjson, not JSONResponse's json: the same compact JSON, 10 times sooner for a big batch.
         return Response(orjson.dumps(answer), media_type="application/json")
 
 
