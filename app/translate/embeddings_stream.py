@@ -45,16 +45,23 @@ class _Phase(Enum):
 
 class EmbeddingsStream:
     """The client's answer, piece by piece, for `model_id`, its vectors in base64 when
-    `as_base64` (see the module's docstring)."""
+    `as_base64` (see the module's docstring); `held_at_most` and `whole_under` change the module's
+    limits (for tests)."""
 
-    def __init__(self, model_id: str, as_base64: bool, held_at_most: int = HELD_AT_MOST) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        as_base64: bool,
+        held_at_most: int = HELD_AT_MOST,
+        whole_under: int = WHOLE_UNDER,
+    ) -> None:
         self._model_id = model_id
         self._as_base64 = as_base64
         self._held_at_most = held_at_most
         self._phase = _Phase.HEAD
         self._held = bytearray()
         self._at = 0  # where the scan goes on in `_held`
-        self._scan_at_length = WHOLE_UNDER  # scan (again) once `_held` is this long
+        self._scan_at_length = whole_under  # scan (again) once `_held` is this long
         self._head = b""  # the members before `data`, written again, until the first item goes
         self._items = 0
         self._after_item = False  # a `,` or the `]` that closes `data` comes next
