@@ -1,9 +1,10 @@
 """The relayed answer: upstream's response streamed back to the client, or reshaped on the way.
 
 `RelayResponse` runs its exchange (the request, and any retry) when it is served and relays the
-answer chunk by chunk. A `Reshaper` may change a 200 answer: map each SSE event as it streams, or
-collect the whole answer into another one (an image API answer from a chat completion, one audio
-completion from its stream). Errors of upstream go back as upstream sent them; upstream
+answer chunk by chunk. A `Reshaper` may change a 200 answer: map each SSE event as it streams,
+rewrite it piece by piece (speech encoded from PCM, embeddings in base64), or collect the whole
+answer into another one (an image API answer from a chat completion, one audio completion from
+its stream). Errors of upstream go back as upstream sent them; upstream
 unreachable or silent before the answer starts is raised (`app.upstream.failures`) for the app's
 error handler to answer; a stream that upstream breaks off ends with an error event.
 """
