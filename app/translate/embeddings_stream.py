@@ -63,7 +63,7 @@ class EmbeddingsStream:
         self._at = 0  # where the scan goes on in `_held`
         self._scan_at_length = whole_under  # scan (again) once `_held` is this long
         self._head = b""  # the members before `data`, written again, until the first item goes
-        self._items = 0
+        self._any_item = False
         self._after_item = False  # a `,` or the `]` that closes `data` comes next
 
     def feed(self, piece: bytes) -> bytes:
@@ -129,8 +129,8 @@ class EmbeddingsStream:
                 return  # not all here yet, or broken: the next pieces, or the end, say which
             end, item = found
             converted = orjson.dumps(base64_item(self._model_id, item))
-            yield (b"," if self._items else b"") + converted
-            self._at, self._items, self._after_item = end, self._items + 1, True
+            yield (b"," if self._any_item else b"") + converted
+            self._at, self._any_item, self._after_item = end, True, True
 
     def _whole_item(self, at: int) -> tuple[int, object] | None:
         """The item of `data` that starts at `at` in `_held`, parsed, and where it ends; None

@@ -148,18 +148,26 @@ def test_non_numbers_in_the_first_vector_are_a_502_before_any_byte() -> None:
     assert f"{MODEL} has a vector of non-numbers" in error.message
 
 
+SECOND = b"[0.125,0.0,-7.75]"  # the second vector
+
+
 @pytest.mark.parametrize(
-    ("body", "says"),
+    ("body", "why"),
     [
-        (BODY.replace(b"[0.125,0.0,-7.75]", b"[0.125,null]"), "has a vector of non-numbers"),
-        (BODY.replace(b"[0.125,0.0,-7.75]", b"[0.125,0.0,-7.75"), "is not embeddings"),
+        (BODY.replace(SECOND, b"[0.125,null]"), "has a vector of non-numbers"),
+        (BODY.replace(SECOND, b"[0.125,,]"), "is not embeddings: an item of `data` is not JSON"),
+        (BODY.replace(SECOND, b"[0.125"), "is not embeddings: an item of `data` is not JSON"),
+        (b"} {".join(BODY.rsplit(b"},{", 1)), "is not embeddings: a `data` of another shape"),
         (BODY[: BODY.rindex(b'"embedding"')], "ends before its `data` does"),
-        (BODY[:-3], "does not end as JSON"),
-        (BODY + b" x", "does not end as JSON"),
-        (BODY.replace(b'],"model"', b'],"data":1,"model"'), "`data` more than once"),
+        (BODY[:-3], "is not embeddings: it does not end as JSON"),
+        (BODY + b" x", "is not embeddings: it does not end as JSON"),
+        (
+            BODY.replace(b'],"model"', b'],"data":1,"model"'),
+            "is not embeddings: `data` more than once",
+        ),
     ],
 )
-def test_a_later_failure_ends_the_answer_after_its_start(body: bytes, says: str) -> None:
+def test_a_later_failure_ends_the_answer_after_its_start(body: bytes, why: str) -> None:
     """After the first item went, an answer that goes wrong raises (the relay then cuts it)."""
     stream = EmbeddingsStream(MODEL, True, whole_under=0)
     sent = stream.feed(body[:95])
@@ -167,7 +175,16 @@ def test_a_later_failure_ends_the_answer_after_its_start(body: bytes, says: str)
     with pytest.raises(ProxyError) as raised:
         fed(stream, [body[95:]], [])
     assert (raised.value.status, raised.value.code) == (502, "upstream_bad_answer")
-    assert says in raised.value.message
+    assert raised.value.message == f"OpenRouter's answer for {MODEL} {why}"
+
+
+def test_what_is_held_after_the_last_item_is_bounded() -> None:
+    body = orjson.dumps({**ANSWER, "padding": "x" * 1500})
+    stream = EmbeddingsStream(MODEL, True, held_at_most=1500, whole_under=0)
+    with pytest.raises(ProxyError) as raised:
+        fed(stream, cut(body, [200]), [])
+    message = f"OpenRouter's answer for {MODEL} holds more than 1500 bytes after its embeddings"
+    assert raised.value.message == message
 
 
 @pytest.mark.parametrize("as_base64", [True, False])
@@ -175,7 +192,7 @@ def test_what_is_held_before_the_first_item_is_bounded(as_base64: bool) -> None:
     padded = {"padding": "x" * 2000, **ANSWER}
     error = error_of(as_base64, cut(orjson.dumps(padded), [1000, 2000]), held_at_most=1500)
     assert (error.status, error.code) == (502, "upstream_bad_answer")
-    assert "holds more than 1500 bytes at once" in error.message
+    assert error.message == f"OpenRouter's answer for {MODEL} holds more than 1500 bytes at once"
 
 
 def test_one_item_held_at_once_is_bounded() -> None:
