@@ -178,6 +178,13 @@ def test_a_later_failure_ends_the_answer_after_its_start(body: bytes, why: str) 
     assert raised.value.message == f"OpenRouter's answer for {MODEL} {why}"
 
 
+def test_data_twice_before_the_first_item_is_a_502_before_any_byte() -> None:
+    body = BODY.replace(b'"data":', b'"data":5,"model":"m","data":', 1)
+    error = error_of(True, [body])
+    message = f"OpenRouter's answer for {MODEL} is not embeddings: `data` more than once"
+    assert (error.status, error.code, error.message) == (502, "upstream_bad_answer", message)
+
+
 def test_what_is_held_after_the_last_item_is_bounded() -> None:
     body = orjson.dumps({**ANSWER, "padding": "x" * 1500})
     stream = EmbeddingsStream(MODEL, True, held_at_most=1500, whole_under=0)
