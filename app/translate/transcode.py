@@ -24,7 +24,9 @@ EXTRA: Final = "modality-proxy[transcode]"
 
 
 class Rewriter(Protocol):
-    """Rewrites an answer as it streams (see `app.upstream.reshape.Reshape`)."""
+    """Rewrites an answer as it streams (see `app.upstream.reshape.Reshape`). The answer starts
+    with its first bytes; either method may raise a ProxyError for an answer it cannot make: the
+    error is the answer when nothing has gone yet, else the answer is cut."""
 
     def feed(self, piece: bytes) -> bytes:
         """What to send for the next `piece` of the answer (b"" for nothing yet)."""

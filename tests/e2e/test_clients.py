@@ -236,6 +236,8 @@ TS_SDK_ANSWERS: dict[str, Any] = {
     "speech": {"audio": True},
     "transcription": {"text": True},
 }
+
+
 def test_openrouters_typescript_sdk(node: str, fake: FakeOpenRouter, proxy_url: str) -> None:
     """OpenRouter's official TypeScript SDK (tests/e2e/clients/node/openrouter-sdk.mjs), which
     validates answers against OpenRouter's schema: chat, models paged with `for await` (which

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from openrouter import OpenRouter, components
-from openrouter.errors import ResponseValidationError
 from openrouter.utils import BackoffStrategy, RetryConfig
 from openrouter.utils.eventstreaming import EventStream
 
