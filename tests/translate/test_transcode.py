@@ -4,8 +4,10 @@ import io
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.translate.speech import pcm_answer
+from app.translate.speech import PCM_CHANNEL_COUNTS, PCM_RATES, pcm_answer
 from app.translate.transcode import ENCODED, EncodedWriter, can_encode
 
 av = pytest.importorskip("av")  # the optional extra; the test extra installs it
@@ -52,13 +54,11 @@ def test_encoded_speech_decodes_to_as_long_a_sound(format_: str) -> None:
     assert len(PCM) // 2 <= samples * RATE // rate <= len(PCM) // 2 + 2048
 
 
-@pytest.mark.parametrize("channels", [1, 2])
-@pytest.mark.parametrize("rate", REALISTIC_RATES)
-@pytest.mark.parametrize("format_", sorted(ENCODED))
-def test_speech_of_every_realistic_rate_decodes_whole(
-    format_: str, rate: int, channels: int
-) -> None:
-    pcm = tone(rate, channels)
+def assert_decodes_whole(format_: str, rate: int, channels: int, seconds: float) -> None:
+    """`seconds` of PCM at `rate` Hz in `channels`, encoded as `format_` in pieces that cut
+    samples in two, decodes to as many channels and as long a sound, within the longest frame
+    (and the priming an encoder adds)."""
+    pcm = tone(rate, channels, seconds)
     writer = EncodedWriter(format_, rate, channels)
     data = b"".join(writer.feed(pcm[i : i + 4097]) for i in range(0, len(pcm), 4097))
     data += writer.finish()
@@ -72,6 +72,25 @@ def test_speech_of_every_realistic_rate_decodes_whole(
     priming = PRIMING.get(format_, 0) / stream.rate
     assert sent_seconds - largest_frame <= played_seconds
     assert played_seconds <= sent_seconds + largest_frame + priming
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("rate", REALISTIC_RATES)
+@pytest.mark.parametrize("format_", sorted(ENCODED))
+def test_speech_of_every_realistic_rate_decodes_whole(
+    format_: str, rate: int, channels: int
+) -> None:
+    assert_decodes_whole(format_, rate, channels, seconds=0.5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(sorted(ENCODED)),
+    st.integers(PCM_RATES.start, PCM_RATES.stop - 1),
+    st.sampled_from(PCM_CHANNEL_COUNTS),
+)
+def test_speech_of_any_rate_taken_decodes_whole(format_: str, rate: int, channels: int) -> None:
+    assert_decodes_whole(format_, rate, channels, seconds=0.2)
 
 
 @pytest.mark.parametrize("format_", ["opus", "aac", "mp3"])
