@@ -1,5 +1,5 @@
 """Request bodies: read within the size limit, and parsed as the JSON object that every JSON
-route takes."""
+route takes, of a bounded number of values nested no deeper than the proxy can write again."""
 
 from collections.abc import AsyncGenerator
 from itertools import compress
