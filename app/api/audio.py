@@ -17,6 +17,7 @@ from app.api.exchange import Exchange, Outgoing
 from app.api.model_check import model_for
 from app.api.services import exchange_for, services
 from app.errors import ClientError, UpstreamBadAnswer
+from app.ops import budget
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
 from app.translate import transcode
 from app.translate.speech import SpeechRequest, pcm_answer, speech_request
@@ -81,7 +82,7 @@ async def transcriptions(request: Request) -> Response:
     proxy = services(request)
     limit = proxy.settings.proxy_max_body_bytes
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await multipart.read_form(request, limit, max_files=1)
+        form = await multipart.read_form(request, limit, 1, budget.STREAMED_FORM)
         try:
             return await _transcribe_form(request, form)
         except BaseException:

@@ -1,33 +1,53 @@
 """Request bodies: read within the size limit, and parsed as the JSON object that every JSON
 route takes."""
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 
+from app.api.services import reservations
 from app.errors import ClientError
+from app.ops import budget
 from app.settings import DEFAULT_MAX_JSON_ITEMS
 
+RESERVE_STEP = 1024 * 1024  # a body of unknown length is reserved a mebibyte ahead
+Reserve = Callable[[int], Awaitable[None]]  # takes the budget's share of so many body bytes
 
-async def read_body(request: Request, limit: int) -> bytes:
+
+async def read_body(request: Request, limit: int, memory: float = budget.JSON_BODY) -> bytes:
     """The request body; ClientError (413) as soon as it is known to exceed `limit` bytes, from
-    its Content-Length or while it arrives, so an oversized body is never read whole."""
-    return b"".join([chunk async for chunk in limited_stream(request, limit)])
+    its Content-Length or while it arrives, so an oversized body is never read whole. Before
+    its bytes are read, `memory` bytes of memory per byte (what holding it costs, read, parsed
+    and sent: `app.ops.budget`) are reserved for the rest of the request: Busy (503, with
+    Retry-After) when the memory budget has no room for them in time."""
+    held = reservations(request)
+    chunks = limited_stream(request, limit, lambda size: held.memory(size * memory))
+    return b"".join([chunk async for chunk in chunks])
 
 
-async def limited_stream(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
+async def limited_stream(
+    request: Request, limit: int, reserve: Reserve
+) -> AsyncGenerator[bytes, None]:
     """The request body as it arrives; ClientError (413) as soon as it is known to exceed
-    `limit` bytes."""
+    `limit` bytes. `reserve` is awaited before bytes are read: for all of them when the
+    Content-Length declares them, else for `RESERVE_STEP` more whenever those reserved are
+    passed."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
+    reserved = int(declared) if declared.isdigit() else 0
+    await reserve(reserved)
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
+        if size > reserved:
+            step = min(max(size - reserved, RESERVE_STEP), limit - reserved)
+            await reserve(step)
+            reserved += step
         yield chunk
 
 

@@ -1,7 +1,9 @@
 """Multipart forms: read as the body arrives within the size limit (files past 1 MiB spooled to
-disk by Starlette's parser, never held whole in memory), and written again for upstream as
-chunks of a known length, the files read back from the spool piece by piece."""
+disk by Starlette's parser, never held whole in memory), their memory and spool reserved before
+they are read (`app.ops.reservations`), and written again for upstream as chunks of a known
+length, the files read back from the spool piece by piece."""
 
+import errno
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -11,25 +13,40 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from app.api.bodies import limited_stream
-from app.errors import ClientError
+from app.api.services import reservations
+from app.errors import Busy, ClientError
+from app.ops import budget
+from app.ops.reservations import RETRY_AFTER_SECONDS
 
 CHUNK = 64 * 1024
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-async def read_form(request: Request, limit: int, max_files: int) -> FormData:
+async def read_form(
+    request: Request, limit: int, max_files: int, memory: float = budget.INLINED_FORM
+) -> FormData:
     """The request's multipart form, parsed as it arrives within `limit` bytes (413 beyond);
-    ClientError (400) for a body that is not such a form. The caller closes the form."""
+    ClientError (400) for a body that is not such a form. Before its bytes are read, `memory`
+    bytes of memory per byte (`app.ops.budget`) and the bytes of the temporary directory its
+    files may spool to are reserved for the rest of the request: Busy (503, Retry-After) when
+    the budget has no room in time, or when the directory is full all the same. The caller
+    closes the form."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         message = f"{request.url.path} takes multipart/form-data, as the OpenAI SDK sends it"
         raise ClientError(message, "invalid_form")
-    parser = MultiPartParser(
-        request.headers, limited_stream(request, limit), max_files=max_files, max_part_size=limit
-    )
+    held = reservations(request)
+    stream = limited_stream(request, limit, lambda size: held.upload(size, memory))
+    parser = MultiPartParser(request.headers, stream, max_files=max_files, max_part_size=limit)
     try:
         return await parser.parse()
     except MultiPartException as error:
         message = f"The form could not be read: {error.message}"
         raise ClientError(message, "invalid_form") from None
+    except OSError as error:  # the parser has closed (and so deleted) what it spooled
+        if error.errno not in FULL:
+            raise
+        message = "The proxy's temporary directory is full; try again shortly"
+        raise Busy(message, "tmp_full", RETRY_AFTER_SECONDS) from None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from app.catalog.refresh import CatalogRefresher
 from app.dev.emulator import FakeOpenRouter
 from app.errors import ClientError
 from app.ops.metrics import Note
+from app.ops.reservations import Reservations, pools_of
 from app.policy.modalities import CHAT_MODALITIES, Policy
 from app.policy.plan import Call, make_plan
 from app.settings import OnUnsupported, Settings
@@ -50,6 +51,7 @@ def exchange_with(upstream: FakeUpstream) -> Exchange:
         Timeouts.of(settings),
         incoming,
         Note("req-1"),
+        Reservations(pools_of(64 * 2**20, 64 * 2**20, 1.0)),
     )
 
 
