@@ -5,7 +5,7 @@ length, the files read back from the spool piece by piece."""
 
 import errno
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.datastructures import FormData, UploadFile
@@ -22,21 +22,42 @@ CHUNK = 64 * 1024
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-async def read_form(
-    request: Request, limit: int, max_files: int, memory: float = budget.INLINED_FORM
-) -> FormData:
-    """The request's multipart form, parsed as it arrives within `limit` bytes (413 beyond);
-    ClientError (400) for a body that is not such a form. Before its bytes are read, `memory`
-    bytes of memory per byte (`app.ops.budget`) and the bytes of the temporary directory its
-    files may spool to are reserved for the rest of the request: Busy (503, Retry-After) when
-    the budget has no room in time, or when the directory is full all the same. The caller
+@dataclass(frozen=True)
+class FormKind:
+    """What a route's form may hold: files, text fields and the bytes of each, and the memory
+    a form of so many bytes costs (`app.ops.budget`)."""
+
+    max_files: int
+    cost: Callable[[int], float] = budget.inlined_form_cost
+    max_fields: int = 1000
+    max_field_bytes: int | None = None  # None: the body's limit
+
+
+async def read_form(request: Request, limit: int, kind: FormKind) -> FormData:
+    """The request's multipart form, parsed as it arrives within `limit` bytes (413 beyond) and
+    the bounds of its `kind`; ClientError (400) for a body that is not such a form. Before its
+    bytes are read, the memory they cost (`kind.cost`) and the bytes of the temporary directory
+    its files may spool to are reserved for the rest of the request: Busy (503, Retry-After)
+    when the budget has no room in time, or when the directory is full all the same. The caller
     closes the form."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         message = f"{request.url.path} takes multipart/form-data, as the OpenAI SDK sends it"
         raise ClientError(message, "invalid_form")
     held = reservations(request)
-    stream = limited_stream(request, limit, lambda size: held.upload(size, memory))
-    parser = MultiPartParser(request.headers, stream, max_files=max_files, max_part_size=limit)
+    covered = 0
+
+    async def cover(size: int) -> None:
+        nonlocal covered
+        await held.upload(size - covered, kind.cost(size) - kind.cost(covered))
+        covered = size
+
+    parser = MultiPartParser(
+        request.headers,
+        limited_stream(request, limit, cover),
+        max_files=kind.max_files,
+        max_fields=kind.max_fields,
+        max_part_size=kind.max_field_bytes or limit,
+    )
     try:
         return await parser.parse()
     except MultiPartException as error:

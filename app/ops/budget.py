@@ -9,9 +9,9 @@ What a worker holds:
   metrics' series;
 - reserved (`app.ops.reservations`): what a request holds whole is taken from the memory pool
   (PROXY_MEMORY_BUDGET_BYTES) before it is read, and given back when its answer is done: its
-  body as read, parsed and sent (`BODIES`), an upstream answer read whole (`held_whole`);
-  uploads from the `/tmp` pool (PROXY_TMP_BUDGET_BYTES), and from memory too when `/tmp` is a
-  tmpfs (whose pages are memory).
+  body as read, parsed and sent (`json_cost`, `FORMS`), an upstream answer read whole
+  (`held_whole`); uploads from the `/tmp` pool (PROXY_TMP_BUDGET_BYTES), and from memory too
+  when `/tmp` is a tmpfs (whose pages are memory).
 
 So the most a worker holds is the fixed part plus the memory pool: that must fit the memory
 limit with `HEADROOM` to spare, the `/tmp` pool the sizeLimit likewise, and each single
@@ -22,6 +22,7 @@ bench.bodies_at_once --count 1` for bodies, the rest as their comments say.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.settings import Settings
@@ -32,8 +33,15 @@ HEADROOM = 0.10  # of each limit, for what no row counts: connections, buffers, 
 # One body at 28 MiB alone, memory per body byte (bench.bodies_at_once --count 1: chat 3.10,
 # Responses 2.83, image generation 2.99, transcription form 0.10, image edit form 3.66).
 JSON_BODY = 3.2  # read, parsed, planned and written again for upstream
-STREAMED_FORM = 0.15  # fields in memory, files spooled and sent from the spool
+# ... and each value parsed (as `app.api.bodies.json_items` counts them) up to 32 bytes more: a
+# float, or a third of a `{}` (bench.body_memory: 31 bytes a byte of `{},`, 3 values counted).
+VALUE_BYTES = 32
+STREAMED_FORM = 0.15  # files spooled and sent from the spool (transcriptions)
 INLINED_FORM = 3.8  # files spooled, then read back and sent as data URLs (image edits, videos)
+# What a streamed form holds in memory whatever its size: its text fields, which the
+# transcription route bounds (32 of 32 KiB: `app.api.audio`), and a file's first MiB, held
+# before it spools; each up to 3 bytes a byte (read, decoded, written again for upstream).
+FORM_FIELDS_BYTES = 1024 * 1024
 
 IDLE_BYTES = 61 * MIB  # the worker with its catalog, before any request (bench.bodies_at_once)
 # A catalog refresh: the parse child (python -m app.catalog.parse_worker) idles at 21 MiB and
@@ -54,19 +62,38 @@ ERROR_READ = 2.0 + 1.0
 ERROR_PARSE = 21.0
 
 
+def json_cost(size: int, values: int) -> int:
+    """The memory a JSON body of `size` bytes and `values` values costs, read, parsed and sent."""
+    return math.ceil(size * JSON_BODY) + values * VALUE_BYTES
+
+
+def json_cost_before_reading(size: int, max_values: int) -> int:
+    """The most a JSON body of `size` bytes can cost, its values not yet counted: at most two a
+    byte (`json_items`), and no more than `max_values` (PROXY_MAX_JSON_ITEMS) are parsed."""
+    return json_cost(size, min(2 * size + 1, max_values))
+
+
+def streamed_form_cost(size: int) -> float:
+    """The memory of a form of `size` bytes whose files go upstream from the spool."""
+    return 3 * min(size, FORM_FIELDS_BYTES) + STREAMED_FORM * max(0, size - FORM_FIELDS_BYTES)
+
+
+def inlined_form_cost(size: int) -> float:
+    """The memory of a form of `size` bytes whose files go upstream as data URLs."""
+    return INLINED_FORM * size
+
+
 @dataclass(frozen=True)
 class Body:
-    """A kind of request body: its memory per byte, and whether it spools to `/tmp`."""
+    """A kind of form: the memory of one of so many bytes. Forms spool to `/tmp` too."""
 
     name: str
-    memory: float
-    spooled: bool = False
+    memory: Callable[[int], float]
 
 
-BODIES = (
-    Body("JSON body (chat, Responses, images, audio, embeddings, forwarded)", JSON_BODY),
-    Body("form, files streamed from the spool (transcriptions)", STREAMED_FORM, spooled=True),
-    Body("form, files sent as data URLs (image edits, videos)", INLINED_FORM, spooled=True),
+FORMS = (
+    Body("form, files streamed from the spool (transcriptions)", streamed_form_cost),
+    Body("form, files sent as data URLs (image edits, videos)", inlined_form_cost),
 )
 
 
@@ -164,13 +191,14 @@ def compute(settings: Settings, pod: Pod) -> Budget:
 def _within_pools(settings: Settings, pod: Pod) -> tuple[Row, ...]:
     """What a single reservation at its limit takes, and how many such fit in its pool at once."""
     limit, memory_pool = settings.proxy_max_body_bytes, settings.proxy_memory_budget_bytes
-    rows = []
-    for body in BODIES:
-        each = math.ceil(limit * (body.memory + (body.spooled and pod.tmp_in_memory)))
-        rows.append(Row(f"{body.name} at the limit", each, memory_pool // each, "memory"))
-        if body.spooled:
-            at_once = settings.proxy_tmp_budget_bytes // limit
-            rows.append(Row(f"{body.name}, spooled", limit, at_once, "tmp"))
+    each = json_cost_before_reading(limit, settings.proxy_max_json_items)
+    what = "JSON body (chat, Responses, images, audio, embeddings, forwarded) at the limit"
+    rows = [Row(what, each, memory_pool // each, "memory")]
+    for form in FORMS:
+        each = math.ceil(form.memory(limit) + limit * pod.tmp_in_memory)
+        rows.append(Row(f"{form.name} at the limit", each, memory_pool // each, "memory"))
+        at_once = settings.proxy_tmp_budget_bytes // limit
+        rows.append(Row(f"{form.name}, spooled", limit, at_once, "tmp"))
     for whole in held_whole(settings):
         each = math.ceil(whole.cap * whole.memory)
         rows.append(Row(f"{whole.name} at its cap", each, memory_pool // each, "memory"))

@@ -109,25 +109,36 @@ class Reservations(contextlib.AbstractAsyncContextManager["Reservations"]):
         self.pools = pools
         self._held: dict[BytePool, int] = {}
 
-    async def memory(self, size: float) -> None:
-        """Hold `size` more bytes of memory (rounded up); Busy (503) when they do not come."""
-        await self._take(self.pools.memory, math.ceil(size))
+    async def memory(self, size: float) -> int:
+        """Hold `size` more bytes of memory (rounded up); the bytes taken (fewer for a request
+        that would hold more than the pool); Busy (503) when they do not come."""
+        return await self._take(self.pools.memory, math.ceil(size))
+
+    def give_back_memory(self, size: int) -> None:
+        """Give back `size` bytes of memory taken earlier (a body found to cost less than its
+        size could have)."""
+        pool = self.pools.memory
+        size = min(size, self._held.get(pool, 0))
+        if size > 0:
+            self._held[pool] -= size
+            pool.give_back(size)
 
     async def upload(self, size: int, memory: float) -> None:
-        """Hold `size` more bytes of an upload: `memory` bytes of memory per byte, and `size`
-        bytes of the temporary directory where its files spool (of memory too when that is a
-        tmpfs); Busy (503) when they do not come. Memory first, as every reservation takes it,
-        so that no two requests each hold what the other waits for."""
-        await self.memory(size * (memory + self.pools.tmp_in_memory))
+        """Hold `size` more bytes of an upload: `memory` bytes of memory, and `size` bytes of
+        the temporary directory where its files spool (of memory too when that is a tmpfs);
+        Busy (503) when they do not come. Memory first, as every reservation takes it, so that
+        no two requests each hold what the other waits for."""
+        await self.memory(memory + size * self.pools.tmp_in_memory)
         await self._take(self.pools.tmp, size)
 
-    async def _take(self, pool: BytePool, size: int) -> None:
+    async def _take(self, pool: BytePool, size: int) -> int:
         held = self._held.get(pool, 0)
         size = min(size, pool.capacity - held)  # one request larger than the pool runs alone
         if size <= 0:
-            return
+            return 0
         await pool.take(size, first=held > 0, seconds=self.pools.wait_seconds)
         self._held[pool] = held + size
+        return size
 
     async def __aexit__(
         self,

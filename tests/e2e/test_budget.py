@@ -44,8 +44,13 @@ def test_bodies_beyond_the_memory_budget_wait_then_get_a_503_with_retry_after(
         b"POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer k\r\n"
         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
     )
-    budget = {"proxy_memory_budget_bytes": 5 * MIB, "proxy_budget_wait_seconds": 1.0}
-    with start_proxy(**budget) as url:  # room for one such body (3.2 MiB), not two
+    # Room for one such body (3.2 MiB, and 32 bytes for each of at most 1,000 values), not two.
+    budget = {
+        "proxy_memory_budget_bytes": 5 * MIB,
+        "proxy_max_json_items": 1000,
+        "proxy_budget_wait_seconds": 1.0,
+    }
+    with start_proxy(**budget) as url:
         with raw_http.connect(url) as first:
             first.sendall(head + body)
             wait_for(lambda: sent_to(fake, "chat/completions"), "the first body to go upstream")
