@@ -210,9 +210,8 @@ def table(budget: Budget) -> str:
     lines = ["| what | MiB each | at once | MiB |", "|---|---:|---:|---:|"]
     for row in budget.rows:
         where = f" (of the {row.pool} pool)" if row.pool else ""
-        lines.append(
-            f"| {row.what}{where} | {row.each / MIB:.1f} | {row.at_once} | {row.total / MIB:.1f} |"
-        )
+        each = f"{row.each / MIB:.1f}" if row.each >= MIB / 10 else f"{row.each / MIB:.4f}"
+        lines.append(f"| {row.what}{where} | {each} | {row.at_once} | {row.total / MIB:.1f} |")
     lines.append(
         f"| **most held in memory** | | | **{budget.memory_held / MIB:.1f}** of "
         f"{budget.memory_limit / MIB:.1f} (limit less {HEADROOM:.0%}) |"

@@ -89,6 +89,16 @@ def send(url: str, request: BigRequest) -> tuple[int, str]:
     return answer.status_code, answer.headers.get("retry-after", "")
 
 
+def peak_memory(docker: Docker, container: Container) -> str:
+    """The container's peak memory so far, by its cgroup (v1, else v2), for the log."""
+    for path in ("/sys/fs/cgroup/memory/memory.max_usage_in_bytes", "/sys/fs/cgroup/memory.peak"):
+        try:
+            return f"{int(docker('exec', container.id, 'cat', path)) / MIB:.0f} MiB"
+        except AssertionError:
+            continue
+    return "unknown"
+
+
 def memory_limit() -> int:
     _, manifest = sidecar_proxy()
     quantity: str = manifest["resources"]["limits"]["memory"]
@@ -106,6 +116,8 @@ def test_the_proxy_survives_and_answers_every_request(
     state = docker.inspect(proxy.id, "{{.State.OOMKilled}} {{.State.Running}} {{.State.ExitCode}}")
     assert state == "false true 0", f"{state}: {Counter(answers)}\n{proxy.logs()[-3000:]}"
     statuses = Counter(status for status, _ in answers)
+    peak = peak_memory(docker, proxy)
+    print(f"\n{hostile.name}, {count} at once: {dict(statuses)}, container's peak memory {peak}")
     assert set(statuses) <= SERVED, f"{statuses}: {Counter(answers)}"
     assert statuses[200] >= 1, statuses  # the budget lets some through, at least one at a time
     assert all(retry == "1" for status, retry in answers if status == 503), answers
