@@ -126,3 +126,17 @@ def test_uploads_beyond_the_tmp_budget_wait_then_get_a_503(
     assert second.status_code == 503, second.text
     assert second.json()["error"]["code"] == "tmp_budget_full"
     assert third.status_code == 200, third.text
+
+
+@pytest.mark.parametrize("budget_mib", [64, 2])
+def test_a_body_of_unknown_length_is_reserved_as_it_comes(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, budget_mib: int
+) -> None:
+    """Chunked, 3 MiB: reserved a mebibyte ahead as it arrives; in a pool too small for it, it
+    runs alone rather than never."""
+    body = orjson.dumps({**orjson.loads(big_bodies.chat(3 * MIB).body), "model": "openai/gpt-5"})
+    pieces = (body[i : i + 64 * 1024] for i in range(0, len(body), 64 * 1024))
+    with start_proxy(proxy_memory_budget_bytes=budget_mib * MIB) as url:
+        answer = httpx2.post(f"{url}/v1/chat/completions", content=pieces, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    assert len(sent_to(fake, "chat/completions")[0].body) >= 3 * MIB
