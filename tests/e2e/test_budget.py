@@ -57,12 +57,18 @@ def test_bodies_beyond_the_memory_budget_wait_then_get_a_503_with_retry_after(
             second = httpx2.post(f"{url}/v1/chat/completions", content=body, headers=AUTH)
         wait_for(fake.request_abandoned.is_set, "the first request to end")
         fake.slow_seconds = 0.0
-        third = httpx2.post(f"{url}/v1/chat/completions", content=body, headers=AUTH)
+        answers = []  # the first gives its bytes back once its answer is done: soon after
+
+        def served() -> bool:
+            answers.append(httpx2.post(f"{url}/v1/chat/completions", content=body, headers=AUTH))
+            return answers[-1].status_code != 503
+
+        wait_for(served, "the first request's bytes to be given back")
     assert second.status_code == 503, second.text
     assert second.headers["retry-after"] == "1"
     assert second.json()["error"]["code"] == "memory_budget_full"
-    assert len(sent_to(fake, "chat/completions")) == 2  # the first and the third
-    assert third.status_code == 200, third.text
+    assert len(sent_to(fake, "chat/completions")) == 2  # the first and the one served after
+    assert answers[-1].status_code == 200, answers[-1].text
 
 
 class FillingDisk:
@@ -113,14 +119,17 @@ def test_uploads_beyond_the_tmp_budget_wait_then_get_a_503(
     upload = big_bodies.transcription(2 * MIB)
     head = (
         b"POST /v1/audio/transcriptions HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer k\r\n"
-        b"Content-Type: %s\r\nContent-Length: %d\r\n\r\n"
+        b"Expect: 100-continue\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
         % (upload.content_type.encode(), len(upload.body))
     )
     budget = {"proxy_tmp_budget_bytes": 3 * MIB, "proxy_budget_wait_seconds": 1.0}
     headers = {"Authorization": "Bearer k", "Content-Type": upload.content_type}
     with start_proxy(**budget) as url:
         with raw_http.connect(url) as first:
-            first.sendall(head + upload.body[: MIB // 2])  # reserved, and still arriving
+            first.sendall(head)
+            # Asked to continue once its handler reads the body: its bytes are reserved then.
+            assert first.recv(1024).startswith(b"HTTP/1.1 100 Continue")
+            first.sendall(upload.body[: MIB // 2])  # and still arriving
             second = httpx2.post(f"{url}{upload.path}", content=upload.body, headers=headers)
         third = httpx2.post(f"{url}{upload.path}", content=upload.body, headers=headers)
     assert second.status_code == 503, second.text
