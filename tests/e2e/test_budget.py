@@ -33,6 +33,19 @@ def wait_for(condition: Callable[[], object], what: str) -> None:
         time.sleep(0.02)
 
 
+def once_given_back(url: str, body: bytes, headers: dict[str, str]) -> httpx2.Response:
+    """The answer to `body` once it is not a 503: an earlier request gives its bytes back when
+    its answer is done, soon after its client has gone."""
+    answers: list[httpx2.Response] = []
+
+    def served() -> bool:
+        answers.append(httpx2.post(url, content=body, headers=headers))
+        return answers[-1].status_code != 503
+
+    wait_for(served, "an earlier request's bytes to be given back")
+    return answers[-1]
+
+
 def test_bodies_beyond_the_memory_budget_wait_then_get_a_503_with_retry_after(
     fake: FakeOpenRouter, start_proxy: ProxyFactory
 ) -> None:
@@ -57,18 +70,12 @@ def test_bodies_beyond_the_memory_budget_wait_then_get_a_503_with_retry_after(
             second = httpx2.post(f"{url}/v1/chat/completions", content=body, headers=AUTH)
         wait_for(fake.request_abandoned.is_set, "the first request to end")
         fake.slow_seconds = 0.0
-        answers = []  # the first gives its bytes back once its answer is done: soon after
-
-        def served() -> bool:
-            answers.append(httpx2.post(f"{url}/v1/chat/completions", content=body, headers=AUTH))
-            return answers[-1].status_code != 503
-
-        wait_for(served, "the first request's bytes to be given back")
+        after = once_given_back(f"{url}/v1/chat/completions", body, AUTH)
     assert second.status_code == 503, second.text
     assert second.headers["retry-after"] == "1"
     assert second.json()["error"]["code"] == "memory_budget_full"
     assert len(sent_to(fake, "chat/completions")) == 2  # the first and the one served after
-    assert answers[-1].status_code == 200, answers[-1].text
+    assert after.status_code == 200, after.text
 
 
 class FillingDisk:
@@ -131,7 +138,7 @@ def test_uploads_beyond_the_tmp_budget_wait_then_get_a_503(
             assert first.recv(1024).startswith(b"HTTP/1.1 100 Continue")
             first.sendall(upload.body[: MIB // 2])  # and still arriving
             second = httpx2.post(f"{url}{upload.path}", content=upload.body, headers=headers)
-        third = httpx2.post(f"{url}{upload.path}", content=upload.body, headers=headers)
+        third = once_given_back(f"{url}{upload.path}", upload.body, headers)
     assert second.status_code == 503, second.text
     assert second.json()["error"]["code"] == "tmp_budget_full"
     assert third.status_code == 200, third.text
