@@ -97,7 +97,7 @@ class Exchange:
         answer = exchanged.answer
         if answer.status not in upstream_errors.TELLING_STATUSES:
             return exchanged
-        body = await self.read_error(answer)
+        body = await self._read_error(answer)
         encoding = answer.headers.get("Content-Encoding")
         error = upstream_errors.error_of(body, encoding, self.max_error_bytes)
         if upstream_errors.refuses_modalities(answer.status, error):
@@ -111,7 +111,7 @@ class Exchange:
             return await self.through_images(model_id, first)
         return replace(exchanged, read=body)
 
-    async def read_error(self, answer: Answer) -> bytes:
+    async def _read_error(self, answer: Answer) -> bytes:
         """The whole body of an error `answer` (`app.upstream.client.read_error`), its memory
         reserved first: reading it, then parsing it as it may inflate (`app.ops.budget`)."""
         limit = self.max_error_bytes
@@ -157,7 +157,7 @@ class Exchange:
             exchanged = await self.send(attempt)
             if not fallbacks.tries_next(exchanged.answer.status):
                 return exchanged
-            body = await self.read_error(exchanged.answer)
+            body = await self._read_error(exchanged.answer)
             last, refusal = replace(exchanged, read=body), None
             self.note.retried = "fallback"
         if last is None:

@@ -32,11 +32,11 @@ class Services:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "timeouts", Timeouts.of(self.settings))
-        budget = self.settings
+        settings = self.settings
         pools = pools_of(
-            budget.proxy_memory_budget_bytes,
-            budget.proxy_tmp_budget_bytes,
-            budget.proxy_budget_wait_seconds,
+            settings.proxy_memory_budget_bytes,
+            settings.proxy_tmp_budget_bytes,
+            settings.proxy_budget_wait_seconds,
         )
         object.__setattr__(self, "pools", pools)
 
