@@ -36,10 +36,6 @@ class BytePool:
         self.free = capacity
         self._waiters: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
 
-    @property
-    def held(self) -> int:
-        return self.capacity - self.free
-
     async def take(self, size: int, first: bool, seconds: float) -> None:
         """Take `size` bytes (at most `capacity`), waiting up to `seconds` for them (`first`:
         ahead of the requests that hold nothing yet); `Busy` (503) when they do not come."""
@@ -48,7 +44,10 @@ class BytePool:
             return
         granted = asyncio.get_running_loop().create_future()
         waiter = (size, granted)
-        self._waiters.appendleft(waiter) if first else self._waiters.append(waiter)
+        if first:
+            self._waiters.appendleft(waiter)
+        else:
+            self._waiters.append(waiter)
         try:
             await asyncio.wait_for(asyncio.shield(granted), seconds)
         except TimeoutError:
