@@ -6,7 +6,8 @@ Every failure the proxy answers itself is raised as one of these, each carrying 
 OpenAI `type` and the headers of its answer; one middleware (`app.api.error_answers`) turns them
 into answers (`ProxyError.response`). The hierarchy, by whose it is to fix:
 - ClientError (4xx): the request; AuthError (401) the key it bears.
-- NotReady (503): the proxy, soon (the catalog is still loading).
+- NotReady (503): the proxy, soon (the catalog is still loading); Busy (503, Retry-After): it
+  holds as much as its memory budget allows.
 - UpstreamFailure: OpenRouter; UpstreamUnavailable (502: unreachable, broke off, refused a
   download), UpstreamTimeout (504), UpstreamBadAnswer (502: an answer of another shape).
 """
@@ -67,6 +68,15 @@ class NotReady(ProxyError):
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(503, message, code, "server_error")
+
+
+class Busy(NotReady):
+    """The proxy holds as much as its budget allows (`app.ops.reservations`): 503, with
+    `Retry-After` in seconds, which the OpenAI SDKs wait before they retry."""
+
+    def __init__(self, message: str, code: str, retry_after: int) -> None:
+        super().__init__(message, code)
+        self.headers.append((b"retry-after", str(retry_after).encode()))
 
 
 class UpstreamFailure(ProxyError):

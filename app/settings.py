@@ -64,13 +64,20 @@ class Settings(BaseSettings):
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
-    # Base64 images are big; a body costs about 3 times its size while it is planned, and a
-    # value in it up to 100 bytes: bench/body_memory.py (these fit the manifests' 256 MiB).
+    # Base64 images are big; a body costs about 3.2 times its size while it is planned, and a
+    # value in it up to 32 bytes more: reserved from proxy_memory_budget_bytes (app.ops.budget).
     proxy_max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     proxy_max_json_items: int = Field(default=DEFAULT_MAX_JSON_ITEMS, gt=0)
     # Upstream answers the proxy reads whole: errors it looks into, catalog and model lists.
     proxy_max_upstream_error_bytes: int = Field(default=1024 * 1024, ge=1024)
-    proxy_max_catalog_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # A catalog page is parsed at 14 bytes a byte (app.ops.budget): 4 MiB is 3 times today's.
+    proxy_max_catalog_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # What a worker's requests may hold at once (app.ops.reservations): memory for bodies as
+    # parsed and answers read whole, and /tmp for spooled uploads; app.ops.budget checks that
+    # these fit the manifests. A request waits this long for its share, then gets a 503.
+    proxy_memory_budget_bytes: int = Field(default=224 * 1024 * 1024, ge=1024 * 1024)
+    proxy_tmp_budget_bytes: int = Field(default=56 * 1024 * 1024, ge=1024 * 1024)
+    proxy_budget_wait_seconds: float = Field(default=10.0, ge=0)
     # Client connections (see app.ops.limits): the request line and headers, and how long they
     # and the body may take to arrive.
     proxy_max_header_bytes: int = Field(default=65536, ge=1024)

@@ -1,34 +1,64 @@
 """Request bodies: read within the size limit, and parsed as the JSON object that every JSON
 route takes, of a bounded number of values nested no deeper than the proxy can write again."""
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from itertools import compress
 from typing import Any, Final
 
 import orjson
 from starlette.requests import Request
 
+from app.api.services import reservations, services
 from app.errors import ClientError
+from app.ops import budget
 from app.settings import DEFAULT_MAX_JSON_ITEMS
+
+RESERVE_STEP = 1024 * 1024  # a body of unknown length is reserved a mebibyte ahead
+Cover = Callable[[int], Awaitable[None]]  # reserves what so many bytes of body cost, in all
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body; ClientError (413) as soon as it is known to exceed `limit` bytes, from
-    its Content-Length or while it arrives, so an oversized body is never read whole."""
-    return b"".join([chunk async for chunk in limited_stream(request, limit)])
+    its Content-Length or while it arrives, so an oversized body is never read whole.
+
+    Before its bytes are read, the memory they may cost is reserved for the rest of the request
+    (`app.ops.budget.json_cost_before_reading`: read, parsed and sent, its values not yet
+    counted), and once it is read, what its values do not need is given back: Busy (503, with
+    Retry-After) when the memory budget has no room for it in time."""
+    held = reservations(request)
+    max_values = services(request).settings.proxy_max_json_items
+    covered = taken = 0  # the cost covered, and the bytes taken for it (less beyond the pool)
+
+    async def cover(size: int) -> None:
+        nonlocal covered, taken
+        cost = budget.json_cost_before_reading(size, max_values)
+        taken += await held.memory(cost - covered)
+        covered = cost
+
+    body = b"".join([chunk async for chunk in limited_stream(request, limit, cover)])
+    cost = budget.json_cost(len(body), min(json_items(body), max_values))
+    held.give_back_memory(taken - cost)
+    return body
 
 
-async def limited_stream(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
+async def limited_stream(request: Request, limit: int, cover: Cover) -> AsyncGenerator[bytes, None]:
     """The request body as it arrives; ClientError (413) as soon as it is known to exceed
-    `limit` bytes."""
+    `limit` bytes. `cover(n)` is awaited before the bytes up to the n-th are read: once for all
+    of them when the Content-Length declares them, else `RESERVE_STEP` further whenever the
+    bytes covered are passed."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
+    covered = int(declared) if declared.isdigit() else 0
+    await cover(covered)
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
+        if size > covered:
+            covered = min(max(size, covered + RESERVE_STEP), limit)
+            await cover(covered)
         yield chunk
 
 

@@ -19,7 +19,9 @@ from app.catalog.image_models import ImageModels
 from app.catalog.records import Model
 from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, UpstreamFailure
+from app.ops import budget
 from app.ops.metrics import Note
+from app.ops.reservations import Reservations
 from app.policy import fallbacks
 from app.policy.plan import Call
 from app.translate import chat_image_answers as answers
@@ -28,7 +30,7 @@ from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
 from app.upstream.client import read_error
 from app.upstream.headers import Headers
-from app.upstream.interface import Incoming, Run, UpstreamApi, Upstreamed
+from app.upstream.interface import Answer, Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
 from app.upstream.reshape import Reshape, Reshaper
 
@@ -62,6 +64,7 @@ class Exchange:
     timeouts: Timeouts
     incoming: Incoming
     note: Note
+    held: Reservations  # what the request holds of the memory budget
     max_error_bytes: int = (
         1024 * 1024
     )  # an error answer read whole (PROXY_MAX_UPSTREAM_ERROR_BYTES)
@@ -98,7 +101,7 @@ class Exchange:
         answer = exchanged.answer
         if answer.status not in upstream_errors.TELLING_STATUSES:
             return exchanged
-        body = await read_error(answer, self.max_error_bytes)
+        body = await self._read_error(answer)
         encoding = answer.headers.get("Content-Encoding")
         error = upstream_errors.error_of(body, encoding, self.max_error_bytes)
         if upstream_errors.refuses_modalities(answer.status, error):
@@ -111,6 +114,20 @@ class Exchange:
             self.note.retried = "images"
             return await self.through_images(model_id, first)
         return replace(exchanged, read=body)
+
+    async def _read_error(self, answer: Answer) -> bytes:
+        """The whole body of an error `answer` (`app.upstream.client.read_error`), its memory
+        reserved first: reading it, then parsing it as it may inflate (`app.ops.budget`)."""
+        limit = self.max_error_bytes
+        try:
+            await self.held.memory(limit * budget.ERROR_READ)
+            body = await read_error(answer, limit)
+            parsed = limit if answer.headers.get("Content-Encoding") else len(body)
+            await self.held.memory(parsed * budget.ERROR_PARSE)
+        except ProxyError:
+            answer.close()
+            raise
+        return body
 
     async def _replanned(self, call: Call, first: Outgoing, plan: Plan) -> Outgoing | None:
         """What to send instead of `first` now that upstream refused its modalities: when
@@ -150,7 +167,7 @@ class Exchange:
             exchanged = await self.send(attempt)
             if not fallbacks.tries_next(exchanged.answer.status):
                 return exchanged
-            body = await read_error(exchanged.answer, self.max_error_bytes)
+            body = await self._read_error(exchanged.answer)
             last, refusal = replace(exchanged, read=body), None
             self.note.retried = "fallback"
         if last is None:

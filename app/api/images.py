@@ -29,6 +29,7 @@ FIND_IMAGE_MODELS = "pick one from GET /v1/models?output_modalities=image"
 NUMBER_FIELDS = frozenset({"n", "output_compression", "partial_images"})
 MAX_DIGITS = 9  # far beyond any count, and far within a 64-bit integer
 MAX_UPLOADS = 16
+EDIT_FORM = multipart.FormKind(max_files=MAX_UPLOADS + 1)  # and a mask
 
 
 async def image_generations(request: Request) -> Response:
@@ -138,7 +139,7 @@ async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], 
     """The fields of OpenAI's multipart edit form, and its images (`image` or `image[]`) as data
     URLs; a `mask` becomes a data URL field too. Read by `multipart.read_form`, within `limit`
     bytes (413 beyond); ClientError (400) for a body that is not such a form."""
-    form = await multipart.read_form(request, limit, max_files=MAX_UPLOADS + 1)  # and a mask
+    form = await multipart.read_form(request, limit, EDIT_FORM)
     fields: dict[str, Any] = {}
     uploads: list[str] = []
     try:

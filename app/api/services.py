@@ -9,6 +9,7 @@ from app.api.exchange import Exchange
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.ops.metrics import Metrics
+from app.ops.reservations import Pools, Reservations, pools_of
 from app.settings import Settings
 from app.upstream.interface import Incoming, UpstreamApi
 from app.upstream.relay import Timeouts
@@ -27,14 +28,29 @@ class Services:
     cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
     gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
     timeouts: Timeouts = field(init=False)
+    pools: Pools = field(init=False)  # what requests may hold at once (app.ops.reservations)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "timeouts", Timeouts.of(self.settings))
+        settings = self.settings
+        pools = pools_of(
+            settings.proxy_memory_budget_bytes,
+            settings.proxy_tmp_budget_bytes,
+            settings.proxy_budget_wait_seconds,
+        )
+        object.__setattr__(self, "pools", pools)
 
 
 def services(request: Request) -> Services:
     found: Services = request.state.services
     return found
+
+
+def reservations(request: Request) -> Reservations:
+    """What `request` holds of the pools (`app.api.routes.ApiEndpoint` gives it all back when
+    the answer is done)."""
+    held: Reservations = request.state.held
+    return held
 
 
 def exchange_for(request: Request) -> Exchange:
@@ -51,5 +67,6 @@ def exchange_for(request: Request) -> Exchange:
         proxy.timeouts,
         incoming,
         note,
+        request.state.held,
         proxy.settings.proxy_max_upstream_error_bytes,
     )

@@ -1,6 +1,7 @@
 """The exchange with upstream, in-process against a fake upstream: the one retry after a
 modality refusal, the Images bridge, and `models` fallback lists."""
 
+import dataclasses
 import functools
 
 import orjson
@@ -12,8 +13,9 @@ from app.catalog.image_models import ImageModels
 from app.catalog.records import Catalog, Model
 from app.catalog.refresh import CatalogRefresher
 from app.dev.emulator import FakeOpenRouter
-from app.errors import ClientError
+from app.errors import Busy, ClientError
 from app.ops.metrics import Note
+from app.ops.reservations import BytePool, Pools, Reservations, pools_of
 from app.policy.modalities import CHAT_MODALITIES, Policy
 from app.policy.plan import Call, make_plan
 from app.settings import OnUnsupported, Settings
@@ -52,6 +54,7 @@ def exchange_with(upstream: FakeUpstream) -> Exchange:
         Timeouts.of(settings),
         incoming,
         Note("req-1"),
+        Reservations(pools_of(64 * 2**20, 64 * 2**20, 1.0)),
     )
 
 
@@ -170,3 +173,18 @@ async def test_when_the_policy_refuses_every_fallback_its_refusal_is_raised() ->
     assert refused.value.code == "modalities_invalid"
     assert refused.value.headers == [(b"x-modalities", b"none")]
     assert upstream.sent == []
+
+
+async def test_an_error_is_read_whole_only_once_the_memory_budget_has_room_for_it() -> None:
+    refusal = refused_modalities()
+    pools = Pools(BytePool("memory", 4 * 2**20), BytePool("tmp", 2**20), False, 0.01)
+    await Reservations(pools).memory(2 * 2**20)  # another request holds half of it
+    exchange = dataclasses.replace(
+        exchange_with(FakeUpstream(refusal, downloads={})), held=Reservations(pools)
+    )
+    asked = call(model=FLUX, modalities=["image", "text"])
+    plan = functools.partial(CHAT.outgoing, note=exchange.note)
+    with pytest.raises(Busy) as busy:  # 3 MiB to read up to 1 MiB: pieces, joined, inflated
+        await exchange.with_one_retry(asked, planned(exchange, asked), plan, True)
+    assert busy.value.code == "memory_budget_full"
+    assert refusal.closed  # its connection dropped, unread
