@@ -51,7 +51,8 @@ def float32_base64(vector: list[float]) -> str:
 def whole_answer(model_id: str, as_base64: bool, body: bytes) -> bytes:
     """The client's answer to OpenRouter's whole 200 answer `body`: the vectors in base64 when
     `as_base64`, else `body` as it came. A 502 (ProxyError) naming `model_id` when it holds no
-    embeddings (`empty_embeddings`) or a vector of non-numbers (`upstream_bad_answer`)."""
+    embeddings (`empty_embeddings`), is nested too deep to write again (likewise), or has a vector
+    of non-numbers (`upstream_bad_answer`)."""
     try:
         answer = orjson.loads(body)
         data = answer["data"]
@@ -68,7 +69,10 @@ def whole_answer(model_id: str, as_base64: bool, body: bytes) -> bytes:
     if not as_base64:
         return body
     answer["data"] = [base64_item(model_id, item) for item in data]
-    return orjson.dumps(answer)
+    try:
+        return orjson.dumps(answer)
+    except TypeError:  # orjson parses 1,024 levels of nesting but writes only 254
+        raise not_embeddings(model_id, "is nested deeper than the proxy can write") from None
 
 
 def base64_item(model_id: str, item: object) -> object:

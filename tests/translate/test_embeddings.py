@@ -122,3 +122,13 @@ def test_vectors_of_non_numbers_are_a_502(vector: bytes) -> None:
     assert status == 502
     assert orjson.loads(error)["error"]["code"] == "upstream_bad_answer"
     assert b"m has a vector of non-numbers" in error
+
+
+@pytest.mark.parametrize("depth", [252, 600, 1020])  # with the 3 levels around it
+def test_an_answer_nested_deeper_than_orjson_writes_is_a_502(depth: int) -> None:
+    nested = b"[" * depth + b"]" * depth  # parsed (up to 1,024 levels), never written back
+    body = b'{"data": [{"embedding": [0.5], "x": ' + nested + b"}]}"
+    status, error = answered("m", True, body)
+    assert status == 502
+    assert orjson.loads(error)["error"]["code"] == "empty_embeddings"
+    assert b"m is nested deeper than" in error
