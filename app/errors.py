@@ -104,6 +104,16 @@ class UpstreamBadAnswer(UpstreamFailure):
     CODE = "upstream_bad_answer"
 
 
+class AnswerTooLarge(UpstreamBadAnswer):
+    """Sent more of `what` (an answer, or a part of one) than the proxy holds: `limit` bytes."""
+
+    FAILURE = "answer_too_large"  # its name in the access log and the metrics
+
+    def __init__(self, what: str, limit: int) -> None:
+        message = f"OpenRouter sent {what} of more than {limit:,} bytes, more than this proxy holds"
+        super().__init__(message)
+
+
 def error_response(
     status: int, message: str, code: str, kind: str = "invalid_request_error"
 ) -> Response:

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     proxy_memory_budget_bytes: int = Field(default=224 * 1024 * 1024, ge=1024 * 1024)
     proxy_tmp_budget_bytes: int = Field(default=56 * 1024 * 1024, ge=1024 * 1024)
     proxy_budget_wait_seconds: float = Field(default=10.0, ge=0)
+    # Answers the proxy holds whole to reshape them (app.upstream.caps; README, Settings, says
+    # why each default): one SSE event it splits out of a stream, an image answer, an audio
+    # stream assembled into one completion, a transcription.
+    proxy_max_sse_event_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    proxy_max_image_answer_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    proxy_max_audio_answer_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    proxy_max_transcription_answer_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     # Client connections (see app.ops.limits): the request line and headers, and how long they
     # and the body may take to arrive.
     proxy_max_header_bytes: int = Field(default=65536, ge=1024)

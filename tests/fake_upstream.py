@@ -1,7 +1,7 @@
 """An in-process upstream (`app.upstream.interface.UpstreamApi`) for unit tests: canned answers
 in order, every call recorded, nothing on the network."""
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,25 +17,25 @@ Piece = bytes | BaseException  # a piece of a body, or what reading it raises
 
 
 class FakeBody:
-    """A body that gives `pieces` in turn, raising any exception among them when reached."""
+    """A body that gives `pieces` in turn, raising any exception among them when reached. They
+    are drawn one ahead as they are read: a generator makes a large body without holding it."""
 
-    def __init__(self, pieces: Sequence[Piece]) -> None:
-        self._pieces = list(pieces)
+    def __init__(self, pieces: Iterable[Piece]) -> None:
+        self._pieces = iter(pieces)
+        self._next = next(self._pieces, None)
 
     async def iter_any(self) -> AsyncIterator[bytes]:
         while piece := await self.readany():
             yield piece
 
     async def readany(self) -> bytes:
-        if not self._pieces:
-            return b""
-        piece = self._pieces.pop(0)
+        piece, self._next = self._next, next(self._pieces, None)
         if isinstance(piece, BaseException):
             raise piece
-        return piece
+        return piece or b""
 
     def at_eof(self) -> bool:
-        return not self._pieces
+        return self._next is None
 
 
 class FakeAnswer:
@@ -44,7 +44,7 @@ class FakeAnswer:
     def __init__(
         self,
         status: int = 200,
-        body: bytes | Sequence[Piece] = b"{}",
+        body: bytes | Iterable[Piece] = b"{}",
         content_type: str = "application/json",
         headers: Iterable[tuple[bytes, bytes]] = (),
     ) -> None:

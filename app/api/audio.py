@@ -28,6 +28,8 @@ from app.translate.transcriptions import (
     transcription_request,
 )
 from app.translate.whole import Mapped
+from app.upstream.caps import Held
+from app.upstream.client import read_error
 from app.upstream.interface import Answer, Upstreamed
 from app.upstream.reshape import Reshape, Reshaper
 
@@ -57,7 +59,7 @@ async def _speech_exchange(exchange: Exchange, checked: SpeechRequest) -> Upstre
     its mp3 made here, when the `transcode` extra can."""
     sent = await _ask_speech(exchange, checked)
     if sent.status == 400 and checked.payload["response_format"] == "mp3" and checked.made is None:
-        refusal = await sent.read()  # an error: small
+        refusal = await read_error(sent, exchange.caps.error)
         if b"mp3" not in refusal or not transcode.can_encode():
             return Upstreamed(sent, [], read=refusal)
         checked = checked.from_pcm("mp3")
@@ -142,7 +144,8 @@ def _sent(name: str, value: str, checked: TranscriptionRequest) -> str:
 def _answer(checked: TranscriptionRequest) -> Reshaper:
     """The text alone as `text/plain`, or the JSON with OpenAI's `usage.type`."""
     if checked.text:
-        answer = Reshape(b"text/plain; charset=utf-8", collect=lambda: Mapped(as_text))
+        collect = functools.partial(Mapped, as_text)
+        answer = Reshape(b"text/plain; charset=utf-8", collect, held=Held.TRANSCRIPTION)
     else:
-        answer = Reshape(collect=lambda: Mapped(as_openai))
+        answer = Reshape(collect=functools.partial(Mapped, as_openai), held=Held.TRANSCRIPTION)
     return lambda _: answer

@@ -20,6 +20,7 @@ from app.policy.endpoints import CHAT, RESPONSES, Endpoint, refuse_on_chat
 from app.policy.modalities import CHAT_MODALITIES, MISSING, RESPONSES_MODALITIES, Action, Policy
 from app.policy.plan import Call, Planner, make_plan, modalities_only
 from app.translate.audio import AudioCollector
+from app.upstream.caps import Held
 from app.upstream.reshape import Reshape
 
 NO_MODALITIES = [(b"x-modalities", b"none")]
@@ -132,4 +133,6 @@ async def _with_fallbacks(exchange: Exchange, api: Api, call: Call, order: list[
 
 def assembled_audio(content_type: str) -> Reshape | None:
     """A streamed answer assembled into one completion (see `app.translate.audio`)."""
-    return Reshape(collect=AudioCollector) if content_type == "text/event-stream" else None
+    if content_type != "text/event-stream":
+        return None
+    return Reshape(collect=AudioCollector, held=Held.AUDIO)

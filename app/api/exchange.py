@@ -28,6 +28,7 @@ from app.translate import chat_image_answers as answers
 from app.translate import chat_images, json_patch
 from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
+from app.upstream.caps import Caps, Held
 from app.upstream.client import read_error
 from app.upstream.headers import Headers
 from app.upstream.interface import Answer, Incoming, Run, UpstreamApi, Upstreamed
@@ -64,15 +65,13 @@ class Exchange:
     timeouts: Timeouts
     incoming: Incoming
     note: Note
+    caps: Caps  # what of upstream's answers the proxy holds at most
     held: Reservations  # what the request holds of the memory budget
-    max_error_bytes: int = (
-        1024 * 1024
-    )  # an error answer read whole (PROXY_MAX_UPSTREAM_ERROR_BYTES)
 
     def relay(self, run: Run, headers: Headers) -> Response:
         """The client's answer: `run` when served, its result relayed; `headers` go on the
         proxy's own 502 and 504."""
-        return RelayResponse(run, self.timeouts, headers, self.note)
+        return RelayResponse(run, self.timeouts, self.caps, headers, self.note)
 
     def forward(self, outgoing: Outgoing) -> Response:
         """`outgoing` sent when served, and its answer relayed."""
@@ -103,7 +102,7 @@ class Exchange:
             return exchanged
         body = await self._read_error(answer)
         encoding = answer.headers.get("Content-Encoding")
-        error = upstream_errors.error_of(body, encoding, self.max_error_bytes)
+        error = upstream_errors.error_of(body, encoding, self.caps.error)
         if upstream_errors.refuses_modalities(answer.status, error):
             retry = await self._replanned(call, first, plan)
             if retry is not None:
@@ -118,7 +117,7 @@ class Exchange:
     async def _read_error(self, answer: Answer) -> bytes:
         """The whole body of an error `answer` (`app.upstream.client.read_error`), its memory
         reserved first: reading it, then parsing it as it may inflate (`app.ops.budget`)."""
-        limit = self.max_error_bytes
+        limit = self.caps.error
         try:
             await self.held.memory(limit * budget.ERROR_READ)
             body = await read_error(answer, limit)
@@ -196,6 +195,6 @@ class Exchange:
             answers.chat_chunks_from_images if streamed else answers.chat_completion_from_images
         )
         to_chat = functools.partial(translate, model=model_id)
-        answer = Reshape(media_type, collect=lambda: Mapped(to_chat))
+        answer = Reshape(media_type, collect=lambda: Mapped(to_chat), held=Held.IMAGES)
         content = orjson.dumps(images_body)
         return await self.send(Outgoing(b"images", content, headers, lambda _: answer))

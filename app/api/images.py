@@ -22,6 +22,7 @@ from app.settings import OnUnsupported
 from app.translate import image_answers, images
 from app.translate.images import ImageRequest
 from app.translate.whole import Mapped
+from app.upstream.caps import Held
 from app.upstream.reshape import Reshape, Reshaper
 
 GENERATION, EDIT = "image_generation", "image_edit"  # how OpenAI names each one's stream events
@@ -113,7 +114,7 @@ def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
     elif checked.response_format == "url":
         steps.append(image_answers.with_urls)
     if through_chat or len(steps) > 1:
-        whole = Reshape(media_type, collect=lambda: Mapped(_chained(steps)))
+        whole = Reshape(media_type, collect=lambda: Mapped(_chained(steps)), held=Held.IMAGES)
     else:  # only the usage to translate: never held whole
         whole = Reshape(media_type, rewrite=image_answers.usage_rewriter)
     renamed = Reshape(media_type, each_event=image_answers.as_edit_event) if kind == EDIT else None

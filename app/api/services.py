@@ -11,6 +11,7 @@ from app.catalog.refresh import CatalogRefresher
 from app.ops.metrics import Metrics
 from app.ops.reservations import Pools, Reservations, pools_of
 from app.settings import Settings
+from app.upstream.caps import Caps
 from app.upstream.interface import Incoming, UpstreamApi
 from app.upstream.relay import Timeouts
 
@@ -28,11 +29,13 @@ class Services:
     cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
     gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
     timeouts: Timeouts = field(init=False)
+    caps: Caps = field(init=False)  # what of upstream's answers the proxy holds at most
     pools: Pools = field(init=False)  # what requests may hold at once (app.ops.reservations)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "timeouts", Timeouts.of(self.settings))
         settings = self.settings
+        object.__setattr__(self, "timeouts", Timeouts.of(settings))
+        object.__setattr__(self, "caps", Caps.of(settings))
         pools = pools_of(
             settings.proxy_memory_budget_bytes,
             settings.proxy_tmp_budget_bytes,
@@ -67,6 +70,6 @@ def exchange_for(request: Request) -> Exchange:
         proxy.timeouts,
         incoming,
         note,
+        proxy.caps,
         request.state.held,
-        proxy.settings.proxy_max_upstream_error_bytes,
     )

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from typing import get_args
 
 from app.catalog.records import Catalog
-from app.errors import UpstreamBadAnswer, UpstreamTimeout, UpstreamUnavailable
+from app.errors import AnswerTooLarge, UpstreamBadAnswer, UpstreamTimeout, UpstreamUnavailable
 from app.ops.limits import Refusal
 
 UNKNOWN = "unknown"  # a model the catalog does not list
@@ -25,7 +25,15 @@ ROUTES = frozenset(
 # `app.policy.modalities.Action`'s values, and "" for a request the policy did not see.
 DECISIONS = frozenset({"", "unchanged", "rewritten", "subset", "dropped", "rejected", "invalid"})
 # Why an answer under way was cut short: the codes of upstream's failures, "" for none.
-FAILURES = frozenset({"", UpstreamUnavailable.CODE, UpstreamTimeout.CODE, UpstreamBadAnswer.CODE})
+FAILURES = frozenset(
+    {
+        "",
+        UpstreamUnavailable.CODE,
+        UpstreamTimeout.CODE,
+        UpstreamBadAnswer.CODE,
+        AnswerTooLarge.FAILURE,
+    }
+)
 # Why a connection was refused before the app saw it (`app.ops.limits`).
 REFUSALS: frozenset[str] = frozenset(get_args(Refusal))
 

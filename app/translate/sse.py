@@ -4,30 +4,49 @@ from collections.abc import Iterator
 
 import orjson
 
+from app.errors import AnswerTooLarge
+
 
 class EventSplitter:
     """Feed it chunks as they come; it yields each complete event (the bytes before a blank
     line, without it), keeping an unfinished one until the rest arrives. Lines end in `\n` or
-    `\r\n` (OpenRouter and OpenAI send `\n`); a lone `\r` is not taken as a line end."""
+    `\r\n` (OpenRouter and OpenAI send `\n`); a lone `\r` is not taken as a line end. An event
+    longer than `limit` bytes raises AnswerTooLarge as soon as that many of it are in (None: no
+    bound of its own, for a stream bounded as a whole), so that it holds about `limit` bytes, and
+    a chunk, at most."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self._pieces: list[bytes] = []  # of the unfinished event: joined once it is complete
+        self._size = 0  # of those pieces
         self._tail = b""  # the last 3 bytes seen, for a separator split between two chunks
+        self._limit = limit
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
         seen = self._tail + chunk
         self._tail = seen[-3:]
         self._pieces.append(chunk)
+        self._size += len(chunk)
         if b"\n\n" not in seen and b"\n\r\n" not in seen:
+            self._bound(self._size)
             return  # a multi-megabyte event in many chunks is joined once, not once a chunk
-        text = b"".join(self._pieces).replace(b"\r\n", b"\n")
+        text, self._pieces = b"".join(self._pieces), []
+        if b"\r" in text:  # rare: the copy is not worth making for every event
+            text = text.replace(b"\r\n", b"\n")
         *events, rest = text.split(b"\n\n")
-        self._pieces = [rest] if rest else []
+        del text  # the events are copies: it would double what is held while they go
+        self._bound(max(map(len, [*events, rest])))
+        self._pieces, self._size = ([rest] if rest else []), len(rest)
         yield from (event for event in events if event)
+
+    def _bound(self, size: int) -> None:
+        if self._limit is not None and size > self._limit:
+            self._pieces, self._size = [], 0
+            raise AnswerTooLarge("an SSE event", self._limit)
 
     def finish(self) -> Iterator[bytes]:
         """The last event, when the stream ended without the blank line that closes it."""
         rest, self._pieces = b"".join(self._pieces).replace(b"\r\n", b"\n").strip(b"\n"), []
+        self._size = 0
         if rest:
             yield rest
 

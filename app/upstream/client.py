@@ -18,7 +18,7 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from app.errors import ClientError, UpstreamBadAnswer, UpstreamUnavailable
+from app.errors import AnswerTooLarge, ClientError, UpstreamUnavailable
 from app.ops import observe
 from app.settings import Settings
 from app.upstream import sent_body
@@ -58,15 +58,14 @@ def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
 
 
 async def read_error(answer: Answer, limit: int) -> bytes:
-    """The whole body of an error answer that the proxy must look into; UpstreamBadAnswer
-    (502) when it is longer than `limit` bytes (OpenRouter's errors are a few hundred)."""
+    """The whole body of an error answer that the proxy must look into; AnswerTooLarge (502)
+    when it is longer than `limit` bytes (OpenRouter's errors are a few hundred)."""
     chunks, size = [], 0
     async for chunk in answer.content.iter_any():
         size += len(chunk)
         if size > limit:
             answer.close()
-            message = f"OpenRouter answered {answer.status} with more than {limit:,} bytes"
-            raise UpstreamBadAnswer(message)
+            raise AnswerTooLarge(f"a {answer.status} answer", limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

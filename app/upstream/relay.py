@@ -6,7 +6,9 @@ rewrite it piece by piece (speech encoded from PCM, embeddings in base64), or co
 answer into another one (an image API answer from a chat completion, one audio completion from
 its stream). Errors of upstream go back as upstream sent them; upstream
 unreachable or silent before the answer starts is raised (`app.upstream.failures`) for the app's
-error handler to answer; a stream that upstream breaks off ends with an error event.
+error handler to answer; a stream that upstream breaks off ends with an error event. What the
+proxy holds of an answer (an event, a collected answer) has a cap (`app.upstream.caps`): over
+it, the same, as a 502 `upstream_bad_answer`.
 """
 
 import asyncio
@@ -19,12 +21,13 @@ from typing import Self
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from app.errors import ProxyError
+from app.errors import AnswerTooLarge, ProxyError
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate import sse
+from app.upstream.caps import Caps
 from app.upstream.disconnect import WATCH_AFTER_SECONDS, DisconnectWatch
-from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
+from app.upstream.failures import FAILURES, MID_ANSWER, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, without_hop_by_hop
 from app.upstream.interface import Answer, Run, Upstreamed
 from app.upstream.reshape import Reshape
@@ -53,9 +56,9 @@ class Timeouts:
 
 class RelayResponse(Response):
     """Runs `run` (the exchange with upstream) when served, and streams the answer back
-    byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it. `headers` go on
-    the proxy's own 502 and 504 answers; what happens is noted in `note` (the request's log
-    record), never read from it.
+    byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it, holding no
+    more of it than `caps` allow. `headers` go on the proxy's own 502 and 504 answers; what
+    happens is noted in `note` (the request's log record), never read from it.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request (its
@@ -63,9 +66,10 @@ class RelayResponse(Response):
     `WATCH_AFTER_SECONDS`, then (`app.upstream.disconnect`).
     """
 
-    def __init__(self, run: Run, timeouts: Timeouts, headers: Headers, note: Note):
+    def __init__(self, run: Run, timeouts: Timeouts, caps: Caps, headers: Headers, note: Note):
         self._run = run
         self._timeouts = timeouts
+        self._caps = caps
         self._headers_on_error = headers
         self._note = note
         self.background = None
@@ -92,6 +96,9 @@ class RelayResponse(Response):
                 exchanged = await self._run()
         except FAILURES as error:
             raise unavailable(error).with_headers(self._headers_on_error) from None
+        except AnswerTooLarge as error:  # an error answer read to look into it
+            self._note.failure = failure_code(error)
+            raise error.with_headers(self._headers_on_error) from None
         answer, note = exchanged.answer, self._note
         if exchanged.read is not None:  # an error answer, read to look into it: sent as it came
             answer.release()
@@ -117,13 +124,19 @@ class RelayResponse(Response):
 
     async def _collect(self, exchanged: Upstreamed, reshape: Reshape) -> Response:
         """The collector's answer to the whole of upstream's; raises the 502 or 504 when
-        upstream fails before its end."""
+        upstream fails before its end, the 502 when it sends more than the cap of the answer
+        `reshape.held` says it is."""
         assert reshape.collect is not None
         collector = reshape.collect()
+        held, size = reshape.held, 0
+        limit = self._caps.held(held) if held else None
         try:
             async for piece in _pieces(exchanged.answer, self._timeouts.idle):
+                size += len(piece)
+                if held and limit is not None and size > limit:
+                    raise AnswerTooLarge(held.value, limit)
                 collector.feed(piece)
-        except FAILURES as error:
+        except MID_ANSWER as error:
             self._note.failure = failure_code(error)
             failure = unavailable(error, mid_answer=True)
             raise failure.with_headers(exchanged.extra_headers) from None
@@ -152,7 +165,7 @@ class RelayResponse(Response):
         started = rewriter is None
         if started:
             await send(start)
-        events = sse.EventSplitter()
+        events = sse.EventSplitter(self._caps.sse_event)
         last, ended = b"\n\n", False
         try:
             async for piece in _pieces(answer, self._timeouts.idle):
@@ -171,11 +184,10 @@ class RelayResponse(Response):
                 await send({"type": "http.response.body", "body": piece, "more_body": not ended})
                 last = piece or last
             tail = rewriter.finish() if rewriter is not None else b""
-        except (*FAILURES, ProxyError) as error:
-            bad = error if isinstance(error, ProxyError) else None  # the rewriter's
-            self._note.failure = bad.code if bad else failure_code(error)
+        except (*FAILURES, ProxyError) as error:  # a ProxyError: the rewriter's, or a cap
+            self._note.failure = failure_code(error)
             if not started:
-                failure = bad or unavailable(error, mid_answer=True)
+                failure = error if isinstance(error, ProxyError) else unavailable(error, True)
                 raise failure.with_headers(exchanged.extra_headers) from None
             logger.warning("upstream failed mid-response: %s", type(error).__name__)
             if self._note.stream and last.endswith((b"\n\n", b"\r\n\r\n")):

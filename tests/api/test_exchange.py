@@ -19,6 +19,7 @@ from app.ops.reservations import BytePool, Pools, Reservations, pools_of
 from app.policy.modalities import CHAT_MODALITIES, Policy
 from app.policy.plan import Call, make_plan
 from app.settings import OnUnsupported, Settings
+from app.upstream.caps import Caps
 from app.upstream.errors import IMAGES_ENDPOINT_HINT, MODALITY_MESSAGE
 from app.upstream.interface import Incoming
 from app.upstream.relay import Timeouts
@@ -54,6 +55,7 @@ def exchange_with(upstream: FakeUpstream) -> Exchange:
         Timeouts.of(settings),
         incoming,
         Note("req-1"),
+        Caps.of(settings),
         Reservations(pools_of(64 * 2**20, 64 * 2**20, 1.0)),
     )
 

@@ -1,7 +1,10 @@
 """Splitting SSE events out of a byte stream (app/translate/sse.py)."""
 
+import itertools
+
 import pytest
 
+from app.errors import AnswerTooLarge
 from app.translate import sse
 
 STREAM = b'data: {"a": 1}\n\n: OPENROUTER PROCESSING\n\ndata: [DONE]\n\n'
@@ -90,3 +93,27 @@ def test_event_data_does_not_depend_on_where_the_bytes_are_cut(cut: int) -> None
 )
 def test_event_data(pieces: list[bytes], events: list[bytes]) -> None:
     assert events_of(pieces) == events
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [b"data: " + b"A" * 10, b"A" * 10],  # never closed
+        [b"data: " + b"A" * 10, b"A" * 10 + b"\n\n"],  # closed, too late
+        [b"data: a\n\ndata: " + b"A" * 20 + b"\n\n"],  # the second of one piece
+        [b"data: a\n\ndata: " + b"A" * 20],  # left unfinished in a piece with a whole one
+    ],
+)
+def test_an_event_longer_than_the_limit_is_too_large(pieces: list[bytes]) -> None:
+    splitter = sse.EventSplitter(limit=16)
+    with pytest.raises(AnswerTooLarge) as refused:
+        list(itertools.chain.from_iterable(map(splitter.feed, pieces)))
+    assert "an SSE event of more than 16 bytes" in refused.value.message
+
+
+def test_events_within_the_limit_pass_however_many_a_piece_holds() -> None:
+    splitter = sse.EventSplitter(limit=16)
+    event = b"data: " + b"A" * 10  # 16 bytes
+    assert list(splitter.feed(event[:8])) == []
+    assert list(splitter.feed(event[8:] + b"\n\n" + event + b"\n\n" + event[:8])) == [event] * 2
+    assert list(splitter.feed(event[8:] + b"\n\n")) == [event]

@@ -9,9 +9,17 @@ import orjson
 import pytest
 from starlette.types import Message
 
-from app.errors import UpstreamBadAnswer, UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
+from app.errors import (
+    AnswerTooLarge,
+    UpstreamBadAnswer,
+    UpstreamFailure,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from app.ops.metrics import Note
+from app.settings import Settings
 from app.translate.whole import Mapped
+from app.upstream.caps import Caps, Held
 from app.upstream.interface import Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
 from app.upstream.reshape import Reshape
@@ -20,6 +28,7 @@ from tests.fake_upstream import FakeAnswer
 pytestmark = pytest.mark.anyio
 
 TIMEOUTS = Timeouts(first_byte=60, idle=None)
+CAPS = Caps.of(Settings())
 CUT = aiohttp.ClientPayloadError("cut")
 
 
@@ -43,7 +52,7 @@ def relay(answer: FakeAnswer, note: Note, **upstreamed: Any) -> RelayResponse:
     async def exchange() -> Upstreamed:
         return Upstreamed(answer, [(b"x-modalities", b"image")], **upstreamed)
 
-    return RelayResponse(exchange, TIMEOUTS, [(b"x-modalities", b"image")], note)
+    return RelayResponse(exchange, TIMEOUTS, CAPS, [(b"x-modalities", b"image")], note)
 
 
 def body_of(messages: list[Message]) -> bytes:
@@ -115,7 +124,7 @@ async def test_an_upstream_that_does_not_answer_is_raised_with_the_proxys_header
     async def exchange() -> Upstreamed:
         raise failure
 
-    response = RelayResponse(exchange, TIMEOUTS, [(b"x-modalities", b"image")], Note("r"))
+    response = RelayResponse(exchange, TIMEOUTS, CAPS, [(b"x-modalities", b"image")], Note("r"))
     with pytest.raises(raised) as error:
         await served(response)
     assert error.value.code == code
@@ -132,7 +141,7 @@ async def test_a_collected_answer_cut_short_is_raised_and_its_connection_closed(
     assert note.failure == "upstream_unavailable"
 
 
-class Held:
+class HeldBack:
     """A Rewriter that gives nothing until `b"go"` comes, then each piece; a ProxyError for
     `b"bad"`."""
 
@@ -151,7 +160,7 @@ class Held:
 
 def rewritten(pieces: list[bytes | Exception]) -> tuple[FakeAnswer, RelayResponse, Note]:
     answer, note = FakeAnswer(200, pieces), Note("r")
-    held = Reshape(rewrite=Held)
+    held = Reshape(rewrite=HeldBack)
     return answer, relay(answer, note, reshaper=lambda content_type: held), note
 
 
@@ -190,6 +199,41 @@ async def test_a_rewritten_answer_that_fails_after_its_first_bytes_is_left_incom
     assert note.failure in ("upstream_bad_answer", "upstream_unavailable")
 
 
+SMALL_CAPS = Caps(error=1024, sse_event=8, images=8, audio=8, transcription=8)
+
+
+async def test_a_collected_answer_over_its_cap_is_raised_and_its_connection_closed() -> None:
+    answer = FakeAnswer(200, [b'{"text":', b'"abc"}'])
+    whole = Reshape(collect=lambda: Mapped(bytes.upper), held=Held.TRANSCRIPTION)
+    note = Note("r")
+
+    async def exchange() -> Upstreamed:
+        return Upstreamed(answer, [(b"x-served-by", b"images")], lambda content_type: whole)
+
+    with pytest.raises(AnswerTooLarge) as refused:
+        await served(RelayResponse(exchange, TIMEOUTS, SMALL_CAPS, [], note))
+    assert refused.value.message.startswith("OpenRouter sent a transcription of more than 8 bytes")
+    assert refused.value.headers == [(b"x-served-by", b"images")]
+    assert (answer.released, answer.closed) == (False, True)
+    assert note.failure == "answer_too_large"
+
+
+async def test_a_stream_event_over_its_cap_ends_the_stream_with_an_error_event() -> None:
+    answer = FakeAnswer(200, [b"data: 1\n\n", b"data: 123456789"], "text/event-stream")
+    renamed = Reshape(b"text/event-stream", each_event=lambda event: event + b"\n\n")
+
+    async def exchange() -> Upstreamed:
+        return Upstreamed(answer, [], lambda content_type: renamed)
+
+    note = Note("r")
+    messages = await served(RelayResponse(exchange, TIMEOUTS, SMALL_CAPS, [], note))
+    assert messages[1]["body"] == b"data: 1\n\n"
+    last = orjson.loads(messages[-1]["body"].removeprefix(b"data: "))
+    assert last["error"]["code"] == 502
+    assert "an SSE event of more than 8 bytes" in last["error"]["message"]
+    assert (answer.released, answer.closed, note.failure) == (False, True, "answer_too_large")
+
+
 async def test_a_client_that_leaves_cancels_the_exchange() -> None:
     started, never = asyncio.Event(), asyncio.Event()
 
@@ -205,5 +249,5 @@ async def test_a_client_that_leaves_cancels_the_exchange() -> None:
     async def send(message: Message) -> None:
         raise AssertionError("nothing is sent to a client that left")
 
-    response = RelayResponse(exchange, TIMEOUTS, [], Note("r"))
+    response = RelayResponse(exchange, TIMEOUTS, CAPS, [], Note("r"))
     await response({"type": "http", "state": {}}, receive, send)  # returns: no error raised
