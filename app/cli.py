@@ -140,15 +140,22 @@ def _video_models(videos: VideoModels, found: list[Model], as_json: bool) -> Non
 @main.command()
 @click.argument("model")
 @click.option("--modalities", help="What the request asks for, comma-separated; omit for none.")
+@click.option(
+    "--wants-exact",
+    is_flag=True,
+    help="As a proxy that has learned that upstream refuses MODEL a part of its outputs.",
+)
 @catalog_option
-def explain(model: str, modalities: str | None, catalog_file: Path | None) -> None:
+def explain(
+    model: str, modalities: str | None, wants_exact: bool, catalog_file: Path | None
+) -> None:
     """Say what the proxy would send upstream for a chat request to MODEL, and why, and which
     route MODEL is for; for a video model, what its video requests become."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
     catalog = _catalog(catalog_file)
     found = catalog.lookup(model)
     if found is None or endpoints.endpoint_for(found.output_modalities) in (endpoints.CHAT, None):
-        click.echo(explained(catalog, model, asked, Settings()))
+        click.echo(explained(catalog, model, asked, Settings(), wants_exact))
     if found is not None:
         click.echo(endpoints.route_in_words(found.id, found.output_modalities))
     video = catalog.videos.lookup(model) if catalog.videos else None

@@ -1,11 +1,13 @@
 """The proxy's own errors, and their OpenAI-format answers:
-`{"error": {"message", "type", "code"}}`.
+`{"error": {"message", "type", "param", "code"}}` (OpenAI's `Error` requires all four; `param` is
+null: the message names the field).
 
 Every failure the proxy answers itself is raised as one of these, each carrying its status, code,
 OpenAI `type` and the headers of its answer; one middleware (`app.api.error_answers`) turns them
 into answers (`ProxyError.response`). The hierarchy, by whose it is to fix:
 - ClientError (4xx): the request; AuthError (401) the key it bears.
-- NotReady (503): the proxy, soon (the catalog is still loading).
+- NotReady (503): the proxy, soon (the catalog is still loading); Busy (503, Retry-After): it
+  holds as much as its memory budget allows.
 - UpstreamFailure: OpenRouter; UpstreamUnavailable (502: unreachable, broke off, refused a
   download), UpstreamTimeout (504), UpstreamBadAnswer (502: an answer of another shape).
 """
@@ -68,6 +70,15 @@ class NotReady(ProxyError):
         super().__init__(503, message, code, "server_error")
 
 
+class Busy(NotReady):
+    """The proxy holds as much as its budget allows (`app.ops.reservations`): 503, with
+    `Retry-After` in seconds, which the OpenAI SDKs wait before they retry."""
+
+    def __init__(self, message: str, code: str, retry_after: int) -> None:
+        super().__init__(message, code)
+        self.headers.append((b"retry-after", str(retry_after).encode()))
+
+
 class UpstreamFailure(ProxyError):
     """OpenRouter failed the proxy: its to fix, worth retrying later."""
 
@@ -110,5 +121,14 @@ def error_response(
 
 
 def error_body(message: str, code: str, kind: str = "invalid_request_error") -> bytes:
-    """The JSON of an OpenAI-format error."""
-    return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
+    """The JSON of an OpenAI-format error (OpenAI's `ErrorResponse`). A message that quotes
+    bytes upstream or a client sent may hold lone surrogates (undecodable header bytes), which
+    JSON cannot carry: they are written as `?`."""
+    try:
+        return _error_json(message, code, kind)
+    except TypeError:
+        return _error_json(message.encode("utf-8", "replace").decode(), code, kind)
+
+
+def _error_json(message: str, code: str, kind: str) -> bytes:
+    return orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}})

@@ -125,7 +125,7 @@ def connection_limits(settings: Settings, metrics: Metrics) -> limits.Connection
         head_timeout=settings.proxy_header_timeout_seconds,
         body_timeout=settings.proxy_body_timeout_seconds,
         send_timeout=settings.proxy_send_timeout_seconds,
-        count=lambda code: metrics.connections_refused.labels(code).inc(),
+        count=metrics.refused,
     )
 
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     proxy_relearn_model_seconds: float = Field(default=60.0, ge=0)
     # How long a model that chat refused as served only by the Images API goes there directly.
     proxy_images_only_seconds: float = Field(default=3600.0, ge=0)
+    # How long a model that upstream refused a part of its outputs is asked for all of them.
+    proxy_exact_modalities_seconds: float = Field(default=3600.0, ge=0)
     # The most models a `models` fallback list may name (each may cost an upstream call).
     proxy_max_fallback_models: int = Field(default=8, ge=1)
 
@@ -62,13 +64,20 @@ class Settings(BaseSettings):
     proxy_catalog_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
-    # Base64 images are big; a body costs about 3 times its size while it is planned, and a
-    # value in it up to 100 bytes: bench/body_memory.py (these fit the manifests' 256 MiB).
+    # Base64 images are big; a body costs about 3.2 times its size while it is planned, and a
+    # value in it up to 32 bytes more: reserved from proxy_memory_budget_bytes (app.ops.budget).
     proxy_max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     proxy_max_json_items: int = Field(default=DEFAULT_MAX_JSON_ITEMS, gt=0)
     # Upstream answers the proxy reads whole: errors it looks into, catalog and model lists.
     proxy_max_upstream_error_bytes: int = Field(default=1024 * 1024, ge=1024)
-    proxy_max_catalog_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # A catalog page is parsed at 14 bytes a byte (app.ops.budget): 4 MiB is 3 times today's.
+    proxy_max_catalog_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # What a worker's requests may hold at once (app.ops.reservations): memory for bodies as
+    # parsed and answers read whole, and /tmp for spooled uploads; app.ops.budget checks that
+    # these fit the manifests. A request waits this long for its share, then gets a 503.
+    proxy_memory_budget_bytes: int = Field(default=224 * 1024 * 1024, ge=1024 * 1024)
+    proxy_tmp_budget_bytes: int = Field(default=56 * 1024 * 1024, ge=1024 * 1024)
+    proxy_budget_wait_seconds: float = Field(default=10.0, ge=0)
     # Answers the proxy holds whole to reshape them (app.upstream.caps; README, Settings, says
     # why each default): one SSE event it splits out of a stream, an image answer, an audio
     # stream assembled into one completion, a transcription.

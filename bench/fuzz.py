@@ -1,22 +1,25 @@
-"""`python -m bench.fuzz`: the request path fuzzed with generated requests (issue 18, point 3).
+"""`python -m bench.fuzz`: the proxy fuzzed from both sides (issues 18 and 22).
 
-Starts the fake OpenRouter in this process (so that every request it receives can be checked)
-and the proxy (`python -m app`) in front of it, then sends `--requests` generated requests over
-raw sockets from `--clients` threads: any bytes as path, method, headers, body and multipart
-form, well-formed or not (see `generated`). It checks, and prints the counts of what failed:
+Starts the fake OpenRouter in this process behind a hostile wrapper (`bench.fuzz_upstream`: a
+`--hostile` share of upstream's answers are garbage, cut short, nested past orjson's limits,
+endless SSE events, PCM with absurd parameters, ...) and the proxy (`python -m app`) in front of
+it, then sends `--requests` generated requests over raw sockets from `--clients` threads: any
+bytes as path, method, headers, body and multipart form, for every route, well-formed or not
+(see `bench.fuzz_requests`). It checks, and prints the counts of what failed:
 
-- every request gets a well-formed answer: an HTTP status line, never a 500, and a JSON error
-  (`{"error": {...}}`) whenever the proxy answers 4xx or 5xx itself (408 and 431 included;
-  upstream's own answers, which carry its `server` header, are relayed as they came);
+- every request gets a well-formed answer: an HTTP status line, no 500 of the proxy's own, and
+  a JSON error (`{"error": {...}}`) whenever the proxy answers 4xx or 5xx itself (408 and 431
+  included; upstream's own answers, which carry its `server` header, are relayed as they came);
 - nothing malformed reaches upstream: every request the fake receives is under `/api/v1/`,
-  without dot segments, and a JSON route's body is a JSON object;
+  without dot segments or empty ones, and a JSON route's body is a JSON object;
 - no traceback and no ERROR line in the proxy's log;
-- the proxy's RSS after the run and a pause is back near its RSS before (printed).
+- the proxy's RSS after the run and a pause is back within `--rss-slack` of its RSS before.
 
-Exits 1 if any check failed. The generator is seeded (`--seed`): a failure can be replayed.
+Exits 1 if any check failed. The generators are seeded (`--seed`): a failure can be replayed.
 """
 
 import concurrent.futures
+import logging
 import os
 import random
 import re
@@ -27,172 +30,25 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import click
-import orjson
 
 from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import serve
+from bench.fuzz_requests import generated, json_document, warm_up
+from bench.fuzz_upstream import HostileUpstream
 from bench.procstat import rss_bytes
 from bench.upstreams import Service, proxy
 
 MIB = 1024 * 1024
-JSON_ROUTES = ("/api/v1/chat/completions", "/api/v1/responses", "/api/v1/images")
-PATHS = [
-    b"/v1/chat/completions",
-    b"/api/v1/chat/completions",
-    b"/v1/responses",
-    b"/v1/models",
-    b"/v1/models/openai/gpt-5",
-    b"/v1/images/generations",
-    b"/v1/images/edits",
-    b"/v1/credits",
-    b"/v1/embeddings",
-    b"/healthz",
-    b"/readyz",
-    b"/metrics",
-    b"/v1/..%2fkey",
-    b"/v1/a/%2e%2e/b",
-    b"/%61pi/v1/key",
-    b"/v1/Chat/Completions/",
-    b"/v1",
-    b"/",
-    b"/v1/x?y=%00",
-    b"/v1/\xff\xfe",
-]
-METHODS = [b"GET", b"POST", b"POST", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"HEAD", b"PATCH"]
-MODELS = [
-    "openai/gpt-5",
-    "black-forest-labs/flux.2-pro",
-    "google/gemini-2.5-flash-image",
-    "openai/gpt-audio",
-    "../../key",
-    "a/%2e%2e/b",
-    "",
-    "x" * 300,
-    "test/stream-error",
-]
-CONTENT_TYPES = [
-    b"application/json",
-    b"text/plain",
-    b"application/x-www-form-urlencoded",
-    b"multipart/form-data; boundary=b",
-    b"application/vnd.x+json",
-    b"",
-    b"\xff",
-]
-
-
-def json_body(rng: random.Random) -> bytes:
-    """A chat-like JSON body with random fields, types and sizes."""
-    values: list[object] = [
-        None,
-        True,
-        1,
-        -1,
-        2**63,
-        1.5,
-        "",
-        "x" * rng.randint(0, 5000),
-        [],
-        {},
-        ["image", "text"],
-        ["audio"],
-        [1, 2],
-        {"a": [{}] * rng.randint(0, 50)},
-        "\u0000\ud7ff",
-    ]
-    body: dict[str, object] = {"model": rng.choice([*MODELS, *values])}
-    for name in rng.sample(
-        [
-            "messages",
-            "modalities",
-            "stream",
-            "models",
-            "tools",
-            "n",
-            "seed",
-            "prompt",
-            "size",
-            "image_config",
-            "audio",
-            "response_format",
-        ],
-        4,
-    ):
-        body[name] = rng.choice(values)
-    if rng.random() < 0.5:
-        body["messages"] = [{"role": "user", "content": rng.choice(values)}]
-    return orjson.dumps(body)
-
-
-def raw_body(rng: random.Random) -> bytes:
-    kind = rng.randrange(8)
-    if kind == 0:
-        return rng.randbytes(rng.randint(0, 2000))
-    if kind == 1:
-        return json_body(rng)[: rng.randint(0, 200)]  # cut short
-    if kind == 2:
-        return b"[" * rng.randint(1, 5000) + b"]" * rng.randint(0, 5000)  # deep nesting
-    if kind == 3:
-        return b'{"model": "openai/gpt-5", "seed": 1' + b"0" * rng.randint(15, 5000) + b"}"
-    if kind == 4:
-        return b'{"model": "openai/gpt-5", "x": NaN, "x": Infinity}'
-    return json_body(rng)
-
-
-def form_body(rng: random.Random) -> tuple[bytes, bytes]:
-    """A multipart body (sometimes broken) and its Content-Type."""
-    boundary = rng.choice([b"b", b"x" * 70, b"", b"\xff", b"--"])
-    parts = []
-    for name in rng.sample([b"model", b"prompt", b"n", b"image", b"image[]", b"mask", b"x"], 4):
-        value = rng.choice([b"9" * rng.randint(1, 6000), b"openai/gpt-image-1", b"", b"\x89PNG"])
-        file = b'; filename="a.png"\r\nContent-Type: image/png' if b"image" in name else b""
-        head = b'Content-Disposition: form-data; name="' + name + b'"' + file
-        parts.append(b"--" + boundary + b"\r\n" + head + b"\r\n\r\n" + value + b"\r\n")
-    body = b"".join(parts) + (b"--" + boundary + b"--\r\n" if rng.random() < 0.8 else b"")
-    return body, b"multipart/form-data; boundary=" + boundary
-
-
-def generated(rng: random.Random) -> bytes:
-    """One request as bytes: mostly plausible, often broken at one level or another."""
-    path = rng.choice(PATHS)
-    if rng.random() < 0.2:
-        path = b"/v1/" + bytes(rng.choice(b"abc%2e./\\\x00\xff?#") for _ in range(20))
-    method = rng.choice(METHODS) if rng.random() < 0.95 else rng.randbytes(5)
-    if path.endswith(b"/edits") and rng.random() < 0.7:
-        body, content_type = form_body(rng)
-    else:
-        json_type = rng.random() < 0.6
-        body, content_type = (
-            raw_body(rng),
-            CONTENT_TYPES[0] if json_type else rng.choice(CONTENT_TYPES),
-        )
-    headers = [b"Host: proxy", b"Content-Type: " + content_type, b"Connection: close"]
-    if rng.random() < 0.7:
-        headers.append(
-            b"Authorization: Bearer " + rng.choice([b"k", b"", b"\xc3\xa9", b"x" * 9000])
-        )
-    for _ in range(rng.choice([0, 0, 0, 1, 2, 4])):
-        headers.append(
-            rng.choice(
-                [
-                    b"Origin: https://page.example",
-                    b"Expect: 100-continue",
-                    b"Cookie: a=b",
-                    b"X-Request-Id: " + rng.randbytes(8).hex().encode(),
-                    b"X-Title: caf\xc3\xa9",
-                    b"X-Bad: \xff\xfe",
-                    b"Transfer-Encoding: chunked",
-                    b"Accept-Encoding: gzip",
-                    b"X-Big: " + b"x" * rng.randint(0, 80000),
-                    b"Upgrade: websocket",
-                ]
-            )
-        )
-    length = len(body) if rng.random() < 0.9 else rng.randint(0, len(body) + 10)
-    if not any(h.startswith(b"Transfer-Encoding") for h in headers):
-        headers.append(b"Content-Length: %d" % length)
-    return method + b" " + path + b" HTTP/1.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + body
+# Routes whose bodies the proxy parses, so they must reach upstream as JSON objects (OpenRouter's
+# Images API is forwarded as it came; transcriptions may be multipart).
+JSON_ROUTES = (
+    "/api/v1/chat/completions",
+    "/api/v1/responses",
+    "/api/v1/embeddings",
+    "/api/v1/audio/speech",
+    "/api/v1/videos",
+)
 
 
 def final(answer: bytes) -> bytes:
@@ -210,16 +66,14 @@ def well_formed(answer: bytes, request: bytes) -> str | None:
     if match is None:
         return "no status line" if answer else "no answer"
     status = int(match.group(1))
-    if status == 500:
+    relayed = b"\r\nserver: uvicorn" in head.lower()  # upstream's own answer, as it came
+    if status == 500 and not relayed:
         return "500"
-    relayed = b"\r\nserver: uvicorn" in head.lower()  # the fake's own answer, relayed as it came
     if status >= 400 and not relayed and not request.startswith(b"HEAD "):
-        try:
-            error = orjson.loads(body)["error"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            return f"{status} without a JSON error"
+        document = json_document(body)
+        error = document.get("error") if isinstance(document, dict) else None
         if not isinstance(error, dict) or "message" not in error:
-            return f"{status} with a malformed error"
+            return f"{status} without a JSON error"
     return None
 
 
@@ -228,39 +82,74 @@ def malformed_upstream(fake: FakeOpenRouter) -> list[str]:
     found = []
     for received in fake.requests:
         segments = re.split(rb"[/\\]", unquote_to_bytes(received.path.encode()))
-        if not received.path.startswith("/api/v1/") or b".." in segments or b"." in segments:
+        odd = b".." in segments or b"." in segments or "//" in received.path
+        if odd or not received.path.startswith("/api/v1/"):
             found.append(f"path {received.path!r}")
-        elif received.method == "POST" and received.path in JSON_ROUTES:
-            try:
-                document = orjson.loads(received.body)
-            except orjson.JSONDecodeError:
-                document = None
-            if not isinstance(document, dict):
-                found.append(f"body to {received.path}")
+        elif (
+            received.method == "POST"
+            and received.path in JSON_ROUTES
+            and not isinstance(json_document(received.body), dict)
+        ):
+            found.append(f"body to {received.path}")
     return found
 
 
-def fake_service(url: str) -> Service:
-    """The fake OpenRouter of this process, as the harness names a server."""
-    return Service("fake", url, os.getpid())
+def statuses(answers: list[bytes]) -> dict[int, int]:
+    """How many answers had each status (0: no status line)."""
+    counts: dict[int, int] = {}
+    for answer in answers:
+        found = re.match(rb"HTTP/1\.1 (\d{3})", final(answer))
+        key = int(found.group(1)) if found else 0
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _message(line: str) -> str:
+    """A log line's message (the line, if it is not JSON), for counting kinds of errors."""
+    document = json_document(line.encode())
+    message = document.get("message") if isinstance(document, dict) else None
+    return str(message or line)[:120]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--requests", "count", type=int, default=10_000, show_default=True)
+@click.option("--requests", "count", type=int, default=20_000, show_default=True)
 @click.option("--clients", type=int, default=16, show_default=True)
-@click.option("--seed", type=int, default=18, show_default=True)
-def main(count: int, clients: int, seed: int) -> None:
-    """Fuzz the proxy's request path; see the module's docstring."""
+@click.option("--seed", type=int, default=22, show_default=True)
+@click.option(
+    "--hostile",
+    type=float,
+    default=0.25,
+    show_default=True,
+    help="The share of upstream answers that are hostile (0: the fake answers all).",
+)
+@click.option(
+    "--rss-slack",
+    type=float,
+    default=16,
+    show_default=True,
+    help="MiB the proxy's RSS may stay above its start after the run and a pause.",
+)
+@click.option("--log", "keep_log", type=click.Path(path_type=Path), help="Keep the proxy's log.")
+def main(
+    count: int, clients: int, seed: int, hostile: float, rss_slack: float, keep_log: Path | None
+) -> None:
+    """Fuzz the proxy's request path and its handling of upstream's answers; see the module's
+    docstring."""
+    logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)  # the fake's, on resets
     fake = FakeOpenRouter()
+    upstream = HostileUpstream(fake, hostile, seed)
     settings = {"PROXY_HEADER_TIMEOUT_SECONDS": "2", "PROXY_BODY_TIMEOUT_SECONDS": "2"}
     with (
         tempfile.TemporaryDirectory(prefix="fuzz-") as work,
-        serve(fake.app) as fake_url,
+        serve(upstream) as fake_url,
         proxy(
             "proxy", Path(work), Service("fake", fake_url, os.getpid()), settings=settings
         ) as service,
     ):
-        fake.requests.clear()  # the catalog's
+        for request in warm_up():
+            raw_http.exchange(service.url, request)
+        fake.requests.clear()  # the catalog's and the warm-up's
+        upstream.hostile.set()
         before = rss_bytes(service.pid)
         rng = random.Random(seed)
         requests = [generated(rng) for _ in range(count)]
@@ -271,23 +160,23 @@ def main(count: int, clients: int, seed: int) -> None:
         time.sleep(2)
         after = rss_bytes(service.pid)
         log = (Path(work) / "proxy.log").read_text(errors="replace")
+        if keep_log is not None:
+            keep_log.write_text(log)
     failures = [
         why for answer, r in zip(answers, requests, strict=True) if (why := well_formed(answer, r))
     ]
-    statuses: dict[int, int] = {}
-    for answer in answers:
-        found = re.match(rb"HTTP/1\.1 (\d{3})", final(answer))
-        key = int(found.group(1)) if found else 0
-        statuses[key] = statuses.get(key, 0) + 1
-    upstream = malformed_upstream(fake)
+    malformed = malformed_upstream(fake)
     errors = [line for line in log.splitlines() if "Traceback" in line or '"ERROR"' in line]
+    kinds = sorted({_message(line) for line in errors})
     click.echo(f"{count} requests in {seconds:.1f} s from {clients} clients (seed {seed})")
-    click.echo(f"statuses: {dict(sorted(statuses.items()))}")
+    click.echo(f"statuses: {statuses(answers)}")
+    click.echo(f"hostile upstream answers: {upstream.answered} of {len(fake.requests)}")
     click.echo(f"not well-formed: {len(failures)} {sorted(set(failures))[:10]}")
-    click.echo(f"malformed upstream: {len(upstream)} of {len(fake.requests)} {upstream[:5]}")
-    click.echo(f"error lines in the log: {len(errors)} {errors[:3]}")
+    click.echo(f"malformed upstream: {len(malformed)} of {len(fake.requests)} {malformed[:5]}")
+    click.echo(f"error lines in the log: {len(errors)} {kinds[:8]}")
     click.echo(f"proxy RSS: before {before / MIB:.1f} MiB, after {after / MIB:.1f} MiB")
-    sys.exit(1 if failures or upstream or errors else 0)
+    grown = (after - before) / MIB > rss_slack
+    sys.exit(1 if failures or malformed or errors or grown else 0)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from app.errors import (
     UpstreamBadAnswer,
     UpstreamTimeout,
     UpstreamUnavailable,
+    error_body,
 )
 
 
@@ -37,9 +38,20 @@ def test_each_error_answers_with_its_status_code_and_type(
     answer = error.response()
     assert answer.status_code == status
     body = orjson.loads(answer.body)
-    assert body == {"error": {"message": error.message, "type": kind, "code": code}}
+    assert body == {"error": {"message": error.message, "type": kind, "param": None, "code": code}}
 
 
 def test_headers_added_on_the_way_go_on_the_answer() -> None:
     error = ClientError("bad", "invalid_json").with_headers([(b"x-modalities", b"none")])
     assert (b"x-modalities", b"none") in error.response().raw_headers
+
+
+def test_a_message_quoting_undecodable_bytes_is_still_a_json_error() -> None:
+    quoted = b"audio/\xff".decode("utf-8", "surrogateescape")  # as aiohttp decodes a header
+    body = orjson.loads(error_body(f"OpenRouter answered {quoted}", "upstream_bad_answer"))
+    assert body["error"] == {
+        "message": "OpenRouter answered audio/?",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "upstream_bad_answer",
+    }

@@ -17,6 +17,7 @@ from app.api.exchange import Exchange, Outgoing
 from app.api.model_check import model_for
 from app.api.services import exchange_for, services
 from app.errors import ClientError, UpstreamBadAnswer
+from app.ops import budget
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
 from app.translate import transcode
 from app.translate.speech import SpeechRequest, pcm_answer, speech_request
@@ -33,6 +34,11 @@ from app.upstream.interface import Answer, Upstreamed
 from app.upstream.reshape import Reshape, Reshaper
 
 MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
+# One file, sent on from the spool; OpenAI's fields are short (a prompt of 224 tokens at most),
+# so their memory is bounded whatever the body's size (`app.ops.budget.FORM_FIELDS_BYTES`).
+TRANSCRIPTION_FORM = multipart.FormKind(
+    max_files=1, cost=budget.streamed_form_cost, max_fields=32, max_field_bytes=32 * 1024
+)
 
 
 async def speech(request: Request) -> Response:
@@ -83,7 +89,7 @@ async def transcriptions(request: Request) -> Response:
     proxy = services(request)
     limit = proxy.settings.proxy_max_body_bytes
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await multipart.read_form(request, limit, max_files=1)
+        form = await multipart.read_form(request, limit, TRANSCRIPTION_FORM)
         try:
             return await _transcribe_form(request, form)
         except BaseException:

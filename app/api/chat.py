@@ -38,9 +38,12 @@ class Api:
     fallbacks: bool = False  # a `models` list whose models need different bodies is run here
     endpoint: Endpoint = CHAT  # how a refusal of a model made for another route names this one
 
-    def outgoing(self, call: Call, model: Model | None, note: Note) -> Outgoing:
+    def outgoing(
+        self, call: Call, model: Model | None, note: Note, subsets: bool = False
+    ) -> Outgoing:
         """What to send upstream for `call` (its payload changed in place) to `model` (None: not
         in the catalog); ClientError (400) when the policy refuses it, upstream not called.
+        With `subsets`, a part of the model's outputs goes as asked (see `Policy.decide`).
         Every answer carries `X-Modalities`; `note` gets the decision."""
         if model is not None:
             misrouted = refuse_on_chat(model.id, model.output_modalities, self.endpoint)
@@ -48,7 +51,7 @@ class Api:
                 note.model, note.decision = model.id, Action.REJECT
                 refusal = ClientError(misrouted.message, misrouted.code)
                 raise refusal.with_headers(NO_MODALITIES)
-        decision = self.policy.decide(call.requested, call.model_id or "", model)
+        decision = self.policy.decide(call.requested, call.model_id or "", model, subsets)
         sent = [(b"x-modalities", decision.header(call.requested is not MISSING).encode())]
         note.model, note.decision = (model.id if model else "unknown"), decision.action
         if decision.action in (Action.INVALID, Action.REJECT):
@@ -59,7 +62,8 @@ class Api:
             sent.append((b"x-dropped-parameters", ",".join(plan.dropped).encode()))
         note.dropped, note.assembled = ",".join(plan.dropped), plan.assemble
         reshaper = assembled_audio if plan.assemble else None
-        return Outgoing(self.path, plan.body(call.body), sent, reshaper)
+        subset = decision.action is Action.SUBSET
+        return Outgoing(self.path, plan.body(call.body), sent, reshaper, subset)
 
 
 async def chat_completions(request: Request) -> Response:
@@ -85,7 +89,9 @@ async def responses(request: Request) -> Response:
 async def forward_decided(request: Request, api: Api) -> Response:
     """Read the JSON body, plan it for its model and hand it to the exchange: sent byte-for-byte
     when the plan changes nothing, tried again once if upstream refuses its modalities all the
-    same (see `Exchange.with_one_retry`), or down its `models` fallback list."""
+    same (see `Exchange.with_one_retry`), or down its `models` fallback list. A part of the
+    model's outputs goes as asked, unless upstream refused the model that lately: only here,
+    where a refusal is tried again with them all."""
     proxy = services(request)
     try:
         body = await read_body(request, proxy.settings.proxy_max_body_bytes)
@@ -98,10 +104,11 @@ async def forward_decided(request: Request, api: Api) -> Response:
     plan = functools.partial(api.outgoing, note=exchange.note)
     if order:
         return await _with_fallbacks(exchange, api, call, order)
-    model = await exchange.catalog.find(call.model_id) if call.model_id else None
-    first = plan(call, model)
     if call.model_id is None:  # nothing to look up: upstream answers its own error
-        return exchange.forward(first)
+        return exchange.forward(plan(call, None))
+    model = await exchange.catalog.find(call.model_id)
+    subsets = not exchange.catalog.wants_exact_modalities(call.model_id)
+    first = plan(call, model, subsets=subsets)
     run = functools.partial(exchange.with_one_retry, call, first, plan, api.images_bridge)
     return exchange.relay(run, first.headers)
 

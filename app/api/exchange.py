@@ -1,6 +1,7 @@
 """The exchange with upstream for one request, once it is planned: sent as planned, or tried
-again once after upstream refused its modalities, tried model by model down a `models` fallback
-list, or asked of the Images API for a model only that API serves.
+again once after upstream refused its modalities (with all the model's outputs when a part of
+them was asked), tried model by model down a `models` fallback list, or asked of the Images API
+for a model only that API serves.
 
 Built from explicit dependencies (`Exchange`), not from the request: the upstream client, the
 catalog, the Images API's model list, the client's request as upstream needs it, and the
@@ -18,7 +19,9 @@ from app.catalog.image_models import ImageModels
 from app.catalog.records import Model
 from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, UpstreamFailure
+from app.ops import budget
 from app.ops.metrics import Note
+from app.ops.reservations import Reservations
 from app.policy import fallbacks
 from app.policy.plan import Call
 from app.translate import chat_image_answers as answers
@@ -28,7 +31,7 @@ from app.upstream import errors as upstream_errors
 from app.upstream.caps import Caps, Held
 from app.upstream.client import read_error
 from app.upstream.headers import Headers
-from app.upstream.interface import Incoming, Run, UpstreamApi, Upstreamed
+from app.upstream.interface import Answer, Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
 from app.upstream.reshape import Reshape, Reshaper
 
@@ -36,17 +39,19 @@ from app.upstream.reshape import Reshape, Reshaper
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One request as it goes upstream: the path under the API root, the body, the proxy's
-    headers for the client's answer (`X-Modalities`...), and how to reshape that answer (which
-    also asks upstream for an uncompressed one, for the proxy to read)."""
+    headers for the client's answer (`X-Modalities`...), how to reshape that answer (which
+    also asks upstream for an uncompressed one, for the proxy to read), and whether its
+    `modalities` asks a part of the model's outputs as the client did (`Action.SUBSET`)."""
 
     path: bytes
     content: bytes | json_patch.Pieces  # pieces: an edited body, sent without joining them
     headers: Headers
     reshaper: Reshaper | None = None
+    subset: bool = False
 
 
-# What a route sends for a call to a model (None: not in the catalog); ProxyError when its
-# policy refuses the call.
+# What a route sends for a call to a model (None: not in the catalog), with all the model's
+# outputs that `modalities` asks a part of; ProxyError when its policy refuses the call.
 Plan = Callable[[Call, Model | None], Outgoing]
 
 
@@ -61,6 +66,7 @@ class Exchange:
     incoming: Incoming
     note: Note
     caps: Caps  # what of upstream's answers the proxy holds at most
+    held: Reservations  # what the request holds of the memory budget
 
     def relay(self, run: Run, headers: Headers) -> Response:
         """The client's answer: `run` when served, its result relayed; `headers` go on the
@@ -81,10 +87,11 @@ class Exchange:
     async def with_one_retry(
         self, call: Call, first: Outgoing, plan: Plan, images_bridge: bool
     ) -> Upstreamed:
-        """Send `first`; if upstream refuses its modalities, send what the model relearned says
-        instead, once; if it says the model is served only by the Images API (and the route
-        has the `images_bridge`), ask that instead (and go there directly for a while); else
-        relay the refusal as it came."""
+        """Send `first`; if upstream refuses its modalities, send instead, once, all the model's
+        outputs when `first` asked a part of them, else what the model relearned says; if it
+        says the model is served only by the Images API (and the route has the
+        `images_bridge`), ask that instead (and go there directly for a while); else relay the
+        refusal as it came."""
         model_id = call.model_id
         assert model_id is not None, "only a call that names its model is retried"
         if images_bridge and self.image_models.is_images_only(model_id):
@@ -93,13 +100,13 @@ class Exchange:
         answer = exchanged.answer
         if answer.status not in upstream_errors.TELLING_STATUSES:
             return exchanged
-        body = await read_error(answer, self.caps.error)
+        body = await self._read_error(answer)
         encoding = answer.headers.get("Content-Encoding")
         error = upstream_errors.error_of(body, encoding, self.caps.error)
         if upstream_errors.refuses_modalities(answer.status, error):
-            retry = await self._relearned(call, first, plan)
+            retry = await self._replanned(call, first, plan)
             if retry is not None:
-                self.note.retried = "modalities"
+                self.note.retried = "subset" if first.subset else "modalities"
                 return await self.send(retry)
         elif images_bridge and upstream_errors.wants_images_endpoint(answer.status, error):
             self.image_models.remember_images_only(model_id)
@@ -107,12 +114,32 @@ class Exchange:
             return await self.through_images(model_id, first)
         return replace(exchanged, read=body)
 
-    async def _relearned(self, call: Call, first: Outgoing, plan: Plan) -> Outgoing | None:
-        """What to send instead of `first` now that upstream refused its modalities: the call
-        planned again for what upstream says of the model now (`CatalogRefresher.relearn`), or
-        None when that changes nothing, or refuses it."""
+    async def _read_error(self, answer: Answer) -> bytes:
+        """The whole body of an error `answer` (`app.upstream.client.read_error`), its memory
+        reserved first: reading it, then parsing it as it may inflate (`app.ops.budget`)."""
+        limit = self.caps.error
+        try:
+            await self.held.memory(limit * budget.ERROR_READ)
+            body = await read_error(answer, limit)
+            parsed = limit if answer.headers.get("Content-Encoding") else len(body)
+            await self.held.memory(parsed * budget.ERROR_PARSE)
+        except ProxyError:
+            answer.close()
+            raise
+        return body
+
+    async def _replanned(self, call: Call, first: Outgoing, plan: Plan) -> Outgoing | None:
+        """What to send instead of `first` now that upstream refused its modalities: when
+        `first` asked a part of the model's outputs, all of them (and from now on, for a while:
+        `CatalogRefresher.remember_exact_modalities`); else the call planned again for what
+        upstream says of the model now (`CatalogRefresher.relearn`). None when that changes
+        nothing, or refuses it."""
         assert call.model_id is not None
-        model = await self.catalog.relearn(call.model_id)
+        if first.subset:  # the catalog is right: the model wants its exact set
+            self.catalog.remember_exact_modalities(call.model_id)
+            model = await self.catalog.find(call.model_id)
+        else:
+            model = await self.catalog.relearn(call.model_id)
         if model is None:
             return None
         try:
@@ -139,7 +166,7 @@ class Exchange:
             exchanged = await self.send(attempt)
             if not fallbacks.tries_next(exchanged.answer.status):
                 return exchanged
-            body = await read_error(exchanged.answer, self.caps.error)
+            body = await self._read_error(exchanged.answer)
             last, refusal = replace(exchanged, read=body), None
             self.note.retried = "fallback"
         if last is None:

@@ -30,6 +30,7 @@ FIND_IMAGE_MODELS = "pick one from GET /v1/models?output_modalities=image"
 NUMBER_FIELDS = frozenset({"n", "output_compression", "partial_images"})
 MAX_DIGITS = 9  # far beyond any count, and far within a 64-bit integer
 MAX_UPLOADS = 16
+EDIT_FORM = multipart.FormKind(max_files=MAX_UPLOADS + 1)  # and a mask
 
 
 async def image_generations(request: Request) -> Response:
@@ -100,24 +101,28 @@ def _chat_request(checked: ImageRequest, model: Model) -> dict[str, Any]:
 
 
 def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
-    """What becomes of a 200 answer: OpenAI's ImagesResponse (upstream's bytes as they are where
-    they fit), or OpenAI's stream events (upstream's own, named as OpenAI names them, or one
-    `completed` event per image when the answer came whole)."""
-    steps: list[Callable[[bytes], bytes]] = [image_answers.images_from_chat] if through_chat else []
+    """What becomes of a 200 answer: OpenAI's ImagesResponse (upstream's bytes as they come but
+    its `usage`, in OpenAI's terms, where they fit; else collected), or OpenAI's stream events
+    (upstream's own, named as OpenAI names them, or one `completed` event per image when the
+    answer came whole)."""
+    first = image_answers.images_from_chat if through_chat else image_answers.as_images_response
+    steps: list[Callable[[bytes], bytes]] = [first]
     media_type = b"application/json"
     if checked.stream:
         steps.append(functools.partial(image_answers.completed_events, kind=kind))
         media_type = b"text/event-stream"
     elif checked.response_format == "url":
         steps.append(image_answers.with_urls)
-    collect = functools.partial(Mapped, _chained(steps))
-    collected = Reshape(media_type, collect=collect, held=Held.IMAGES) if steps else None
+    if through_chat or len(steps) > 1:
+        whole = Reshape(media_type, collect=lambda: Mapped(_chained(steps)), held=Held.IMAGES)
+    else:  # only the usage to translate: never held whole
+        whole = Reshape(media_type, rewrite=image_answers.usage_rewriter)
     renamed = Reshape(media_type, each_event=image_answers.as_edit_event) if kind == EDIT else None
 
     def reshape(content_type: str) -> Reshape | None:
         if content_type == "text/event-stream" and not through_chat:
             return renamed
-        return collected
+        return whole
 
     return reshape
 
@@ -135,7 +140,7 @@ async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], 
     """The fields of OpenAI's multipart edit form, and its images (`image` or `image[]`) as data
     URLs; a `mask` becomes a data URL field too. Read by `multipart.read_form`, within `limit`
     bytes (413 beyond); ClientError (400) for a body that is not such a form."""
-    form = await multipart.read_form(request, limit, max_files=MAX_UPLOADS + 1)  # and a mask
+    form = await multipart.read_form(request, limit, EDIT_FORM)
     fields: dict[str, Any] = {}
     uploads: list[str] = []
     try:

@@ -1,9 +1,11 @@
 """Multipart forms: read as the body arrives within the size limit (files past 1 MiB spooled to
-disk by Starlette's parser, never held whole in memory), and written again for upstream as
-chunks of a known length, the files read back from the spool piece by piece."""
+disk by Starlette's parser, never held whole in memory), their memory and spool reserved before
+they are read (`app.ops.reservations`), and written again for upstream as chunks of a known
+length, the files read back from the spool piece by piece."""
 
+import errno
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.datastructures import FormData, UploadFile
@@ -11,25 +13,61 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from app.api.bodies import limited_stream
-from app.errors import ClientError
+from app.api.services import reservations
+from app.errors import Busy, ClientError
+from app.ops import budget
+from app.ops.reservations import RETRY_AFTER_SECONDS
 
 CHUNK = 64 * 1024
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-async def read_form(request: Request, limit: int, max_files: int) -> FormData:
-    """The request's multipart form, parsed as it arrives within `limit` bytes (413 beyond);
-    ClientError (400) for a body that is not such a form. The caller closes the form."""
+@dataclass(frozen=True)
+class FormKind:
+    """What a route's form may hold: files, text fields and the bytes of each, and the memory
+    a form of so many bytes costs (`app.ops.budget`)."""
+
+    max_files: int
+    cost: Callable[[int], float] = budget.inlined_form_cost
+    max_fields: int = 1000
+    max_field_bytes: int | None = None  # None: the body's limit
+
+
+async def read_form(request: Request, limit: int, kind: FormKind) -> FormData:
+    """The request's multipart form, parsed as it arrives within `limit` bytes (413 beyond) and
+    the bounds of its `kind`; ClientError (400) for a body that is not such a form. Before its
+    bytes are read, the memory they cost (`kind.cost`) and the bytes of the temporary directory
+    its files may spool to are reserved for the rest of the request: Busy (503, Retry-After)
+    when the budget has no room in time, or when the directory is full all the same. The caller
+    closes the form."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         message = f"{request.url.path} takes multipart/form-data, as the OpenAI SDK sends it"
         raise ClientError(message, "invalid_form")
+    held = reservations(request)
+    covered = 0
+
+    async def cover(size: int) -> None:
+        nonlocal covered
+        await held.upload(size - covered, kind.cost(size) - kind.cost(covered))
+        covered = size
+
     parser = MultiPartParser(
-        request.headers, limited_stream(request, limit), max_files=max_files, max_part_size=limit
+        request.headers,
+        limited_stream(request, limit, cover),
+        max_files=kind.max_files,
+        max_fields=kind.max_fields,
+        max_part_size=kind.max_field_bytes or limit,
     )
     try:
         return await parser.parse()
     except MultiPartException as error:
         message = f"The form could not be read: {error.message}"
         raise ClientError(message, "invalid_form") from None
+    except OSError as error:  # the parser has closed (and so deleted) what it spooled
+        if error.errno not in FULL:
+            raise
+        message = "The proxy's temporary directory is full; try again shortly"
+        raise Busy(message, "tmp_full", RETRY_AFTER_SECONDS) from None
 
 
 @dataclass(frozen=True)

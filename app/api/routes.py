@@ -29,6 +29,7 @@ from app.api.probes import guarded_metrics, healthz, readyz
 from app.api.services import services
 from app.api.video_native import create_native
 from app.api.videos import create_video, not_offered, retrieve_video, video_content
+from app.ops.reservations import Reservations
 
 API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
@@ -51,7 +52,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 @dataclass(frozen=True, slots=True)
 class ApiEndpoint:
     """An ASGI app: `endpoint`, named `route` in the metrics and logs, for the requests that
-    `guards.admit` lets through (a JSON body unless the route takes a `form`).
+    `guards.admit` lets through (a JSON body unless the route takes a `form`); what it reserves
+    (`app.ops.reservations`) is given back once its answer is done.
 
     An app rather than a function, so that Starlette calls it as it is: a function would be
     wrapped in an exception handler of Starlette's and a send wrapper, paid on every chunk
@@ -64,10 +66,12 @@ class ApiEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         request.state.note.route = self.route
+        proxy = services(request)
         json_body = not self.form and request.method in BODY_METHODS
-        guards.admit(request, services(request), json_body)
-        response = await self.endpoint(request)
-        await response(scope, receive, send)
+        guards.admit(request, proxy, json_body)
+        async with Reservations(proxy.pools) as request.state.held:
+            response = await self.endpoint(request)
+            await response(scope, receive, send)
 
 
 class ExactPaths(BaseRoute):

@@ -9,6 +9,7 @@ from app.api.exchange import Exchange
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.ops.metrics import Metrics
+from app.ops.reservations import Pools, Reservations, pools_of
 from app.settings import Settings
 from app.upstream.caps import Caps
 from app.upstream.interface import Incoming, UpstreamApi
@@ -28,16 +29,31 @@ class Services:
     cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
     gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
     timeouts: Timeouts = field(init=False)
-    caps: Caps = field(init=False)
+    caps: Caps = field(init=False)  # what of upstream's answers the proxy holds at most
+    pools: Pools = field(init=False)  # what requests may hold at once (app.ops.reservations)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "timeouts", Timeouts.of(self.settings))
-        object.__setattr__(self, "caps", Caps.of(self.settings))
+        settings = self.settings
+        object.__setattr__(self, "timeouts", Timeouts.of(settings))
+        object.__setattr__(self, "caps", Caps.of(settings))
+        pools = pools_of(
+            settings.proxy_memory_budget_bytes,
+            settings.proxy_tmp_budget_bytes,
+            settings.proxy_budget_wait_seconds,
+        )
+        object.__setattr__(self, "pools", pools)
 
 
 def services(request: Request) -> Services:
     found: Services = request.state.services
     return found
+
+
+def reservations(request: Request) -> Reservations:
+    """What `request` holds of the pools (`app.api.routes.ApiEndpoint` gives it all back when
+    the answer is done)."""
+    held: Reservations = request.state.held
+    return held
 
 
 def exchange_for(request: Request) -> Exchange:
@@ -55,4 +71,5 @@ def exchange_for(request: Request) -> Exchange:
         incoming,
         note,
         proxy.caps,
+        request.state.held,
     )

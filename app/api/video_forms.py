@@ -35,7 +35,7 @@ async def read_create(request: Request, limit: int) -> tuple[dict[str, Any], str
 
 
 async def _read_form(request: Request, limit: int) -> tuple[dict[str, Any], str | None]:
-    form = await multipart.read_form(request, limit, max_files=1)
+    form = await multipart.read_form(request, limit, multipart.FormKind(max_files=1))
     try:
         items = form.multi_items()
         pairs = [(name, value) for name, value in items if isinstance(value, str)]

@@ -1,16 +1,42 @@
-"""Searching the merged catalog: the filters of `GET /v1/models`, as pure functions.
+"""Searching the merged catalog: the filters and orders of `GET /v1/models`, as pure functions.
 
 OpenRouter's `output_modalities` filter means "any of these"; `match` adds "all of these" and
-"exactly these", which is how a client asks which models output both image and text.
+"exactly these", which is how a client asks which models output both image and text. Of the
+other parameters OpenRouter's listing documents, those the catalog's own entries can answer are
+honoured (`app.catalog.facts`); those that need OpenRouter's live data (providers, regions,
+traffic, latency) are refused rather than silently ignored.
 """
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.catalog.bodies import owner
+from app.catalog.facts import AGE_BOUNDS, BOUNDS, Bound, Facts, Sort, bound, sort_key
 from app.catalog.records import Model
 
 EVERY_MODALITY = "all"
+# Documented by OpenRouter's listing, but answered from data its catalog entries do not carry.
+NEEDS_OPENROUTER = frozenset(
+    {
+        "category",
+        "arch",
+        "providers",
+        "distillable",
+        "zdr",
+        "region",
+        "min_tool_success_rate",
+        "max_tool_success_rate",
+    }
+)
+LIVE_SORTS = frozenset(
+    {"throughput-high-to-low", "latency-low-to-high", "most-popular", "top-weekly"}
+)
+
+
+class UnsupportedFilter(ValueError):
+    """A documented parameter of OpenRouter's listing that the proxy's catalog cannot answer."""
 
 
 class Match(StrEnum):
@@ -28,21 +54,30 @@ class ModelFilter:
     match: Match = Match.ANY
     supported_parameters: frozenset[str] = frozenset()
     text: str = ""  # `q`, lower-cased: a substring of the id or the name
+    authors: frozenset[str] | None = None  # `model_authors`, lower-cased
+    bounds: tuple[Bound, ...] = ()
+    sort: Sort | None = None
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> "ModelFilter":
-        """The filter of a query string's parameters; others are ignored. Raises ValueError
-        for a malformed value (an unknown value of a list only matches nothing)."""
+    def from_query(cls, params: Mapping[str, str], now: float = 0.0) -> "ModelFilter":
+        """The filter of a query string's parameters (age bounds counted back from `now`);
+        others are ignored. Raises ValueError for a malformed value (an unknown value of a list
+        only matches nothing), UnsupportedFilter for a parameter the catalog cannot answer."""
+        _refuse_live(params)
         match = params.get("match", Match.ANY)
         if match not in Match.__members__.values():
             choices = ", ".join(Match)
             raise ValueError(f"`match` must be one of {choices}, not {match!r}")
+        authors = _comma_list(params.get("model_authors", "").lower())
         return cls(
             output_modalities=_modalities(params.get("output_modalities")),
             input_modalities=_modalities(params.get("input_modalities")),
             match=Match(match),
             supported_parameters=_comma_list(params.get("supported_parameters")) or frozenset(),
             text=params.get("q", "").strip().lower(),
+            authors=authors,
+            bounds=tuple(_bounds(params, now)),
+            sort=_sort(params.get("sort")),
         )
 
     def accepts(self, model: Model) -> bool:
@@ -51,7 +86,61 @@ class ModelFilter:
             and _matches(model.input_modalities, self.input_modalities, self.match)
             and self.supported_parameters <= model.supported_parameters
             and (self.text in model.id.lower() or self.text in model.name.lower())
+            and (self.authors is None or owner(model.id).lower() in self.authors)
         )
+
+    def select(
+        self, models: Iterable[Model], facts: Callable[[], Mapping[str, Facts]]
+    ) -> Sequence[Model]:
+        """The `models` this filter accepts, within its bounds, in its order (the catalog's when
+        none). `facts` gives each model's numbers by id; it is called only when a bound or an
+        order needs them (the first call parses every entry of a catalog: ~15 ms for 549)."""
+        found = [model for model in models if self.accepts(model)]
+        if not self.bounds and self.sort is None:
+            return found
+        numbers = facts()
+        found = [m for m in found if all(b.admits(numbers[m.id]) for b in self.bounds)]
+        if self.sort is None:
+            return found
+        key = sort_key(self.sort)
+        return sorted(found, key=lambda model: key(numbers[model.id]))
+
+
+def _refuse_live(params: Mapping[str, str]) -> None:
+    asked = sorted(NEEDS_OPENROUTER.intersection(params))
+    if params.get("sort") in LIVE_SORTS:
+        asked.append(f"sort={params['sort']}")
+    if asked:
+        message = (
+            f"{', '.join(asked)}: answered from OpenRouter's live data, which the proxy's "
+            "catalog does not hold; ask OpenRouter's GET /api/v1/models for it"
+        )
+        raise UnsupportedFilter(message)
+
+
+def _bounds(params: Mapping[str, str], now: float) -> Iterable[Bound]:
+    for name in BOUNDS.keys() | AGE_BOUNDS.keys():
+        if name in params:
+            yield bound(name, _number(name, params[name]), now)
+
+
+def _number(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"`{name}` must be a number of 0 or more, not {value!r}")
+    return number
+
+
+def _sort(value: str | None) -> Sort | None:
+    if value is None:
+        return None
+    if value not in Sort.__members__.values():
+        choices = ", ".join(Sort)
+        raise ValueError(f"`sort` must be one of {choices}, not {value!r}")
+    return Sort(value)
 
 
 def _matches(have: Iterable[str], wanted: frozenset[str] | None, match: Match) -> bool:

@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from app.catalog import bodies
+from app.catalog.facts import Facts, facts_of
 from app.catalog.video_models import VideoModels
 
 
@@ -145,12 +147,31 @@ class Catalog:
         """The whole catalog in OpenRouter's `GET /models` shape."""
         return listing_of(self.models)
 
+    @cached_property
+    def facts(self) -> Mapping[str, Facts]:
+        """Each model's numbers by id (what the listing's bounds and sorts use), parsed once."""
+        return {model.id: facts_of(model.raw) for model in self.models}
 
-def listing_of(models: Sequence[Model]) -> bytes:
-    """`models` in OpenRouter's `GET /models` shape, each entry as OpenRouter sent it."""
-    data = b",".join(model.raw for model in models)
-    tail = orjson.dumps({"total_count": len(models), "links": {"next": None}})
-    return b'{"data":[' + data + b"]," + tail[1:]
+    @cached_property
+    def openai_listing(self) -> bytes:
+        """The whole catalog as OpenAI's `ListModelsResponse` (see `app.catalog.bodies`)."""
+        return listing_of(self.models, openai=True)
+
+
+def listing_of(
+    models: Sequence[Model],
+    total_count: int | None = None,
+    next_url: str | None = None,
+    *,
+    openai: bool = False,
+) -> bytes:
+    """`models` in OpenRouter's `GET /models` shape, each entry as OpenRouter sent it, or with
+    `openai` in OpenAI's; `total_count` defaults to the number of `models` (a whole listing)."""
+    entries = (
+        (bodies.openai_entry(m.raw, m.id) for m in models) if openai else (m.raw for m in models)
+    )
+    count = len(models) if total_count is None else total_count
+    return bodies.listing(entries, count, next_url, openai=openai)
 
 
 def _build_index(models: tuple[Model, ...]) -> dict[str, Model]:

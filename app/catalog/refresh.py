@@ -24,11 +24,13 @@ logger = logging.getLogger(__name__)
 LOOKUP_ID = re.compile(r"~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
 
 FIRST_RETRY_SECONDS = 1.0
+LEARNED_MODELS = 4096  # the most models each learned fact is kept for (the oldest go first)
 
 
 class CatalogRefresher:
     """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
-    model it does not know. `current` is None until the first load succeeds."""
+    model it does not know, and keeps what upstream's refusals taught of single models. `current`
+    is None until the first load succeeds."""
 
     def __init__(self, upstream: Source, settings: Settings) -> None:
         self.current: Catalog | None = None
@@ -39,11 +41,14 @@ class CatalogRefresher:
         self._running: asyncio.Task[None] | None = None
         self._last_miss_refresh = -float("inf")
         self._unknown: TTLCache[str, bool] = TTLCache(
-            maxsize=4096, ttl=settings.proxy_unknown_model_refresh_seconds
+            maxsize=LEARNED_MODELS, ttl=settings.proxy_unknown_model_refresh_seconds
         )
         self._relearning: dict[str, asyncio.Task[Model | None]] = {}
         self._relearned: TTLCache[str, bool] = TTLCache(
-            maxsize=4096, ttl=settings.proxy_relearn_model_seconds
+            maxsize=LEARNED_MODELS, ttl=settings.proxy_relearn_model_seconds
+        )
+        self._exact_modalities: TTLCache[str, bool] = TTLCache(
+            maxsize=LEARNED_MODELS, ttl=settings.proxy_exact_modalities_seconds
         )
 
     def start(self) -> None:
@@ -133,6 +138,20 @@ class CatalogRefresher:
             self._relearning[model_id] = task
             task.add_done_callback(lambda _: self._relearning.pop(model_id, None))
         return await asyncio.shield(task)
+
+    def remember_exact_modalities(self, model_id: str) -> None:
+        """Upstream refused `model_id` a part of its outputs: ask it for all of them for
+        `proxy_exact_modalities_seconds`."""
+        self._exact_modalities[model_id] = True
+
+    def wants_exact_modalities(self, model_id: str) -> bool:
+        return model_id in self._exact_modalities
+
+    @property
+    def exact_modalities_models(self) -> int:
+        """How many models are asked for all their outputs now, for the metrics."""
+        self._exact_modalities.expire()
+        return len(self._exact_modalities)
 
     async def _look_up(self, model_id: str) -> Model | None:
         if not LOOKUP_ID.fullmatch(model_id):

@@ -2,7 +2,7 @@
 
 Starts the emulated OpenRouter and the proxy on free loopback ports, sends the requests that
 started this project straight to the emulator and through the proxy, and tabulates what each
-answered and what `modalities` reached the emulator.
+answered and what `modalities` reached the emulator (each call, when the proxy made two).
 """
 
 import httpx2
@@ -23,7 +23,8 @@ COLUMNS = ("model", "asked", "straight", "through the proxy", "modalities sent u
 
 def run() -> list[tuple[str, ...]]:
     """One row per case: model, asked, status straight to the emulator, status through the
-    proxy, and the `modalities` the proxy sent (`none` when it dropped the field)."""
+    proxy, and the `modalities` the proxy sent (`none` when it dropped the field; `image then
+    image,text` when upstream refused the first)."""
     emulator = FakeOpenRouter()
     with serve(emulator.app) as emulator_url:
         # WARNING: no access lines on stderr, between the lines of the table.
@@ -46,14 +47,16 @@ def _case(
     body = {"model": model, "modalities": asked, "messages": [{"role": "user", "content": "Hi"}]}
     headers = {"Authorization": "Bearer demo"}  # the emulator wants a key, any key
     direct = httpx2.post(f"{straight}/chat/completions", json=body, headers=headers)
+    before = len(emulator.requests)
     through = httpx2.post(f"{proxied}/chat/completions", json=body, headers=headers)
-    sent = orjson.loads(emulator.requests[-1].body).get("modalities")
+    calls = [r for r in emulator.requests[before:] if r.path.endswith("/chat/completions")]
+    sent = [orjson.loads(call.body).get("modalities") for call in calls]
     return (
         model,
         ",".join(asked),
         _status(direct),
         _status(through),
-        ",".join(sent) if sent else "none (dropped)",
+        " then ".join(",".join(each) if each else "none (dropped)" for each in sent),
     )
 
 

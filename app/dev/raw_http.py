@@ -2,6 +2,8 @@
 
 import contextlib
 import socket
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 DEADLINE = 10.0  # seconds any one socket operation may take
@@ -42,3 +44,31 @@ def status_of(answer: bytes) -> int:
 
 def body_of(answer: bytes) -> bytes:
     return answer.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in answer else b""
+
+
+def pipelined(url: str, requests: Iterable[bytes], depth: int = 64) -> Iterator[int]:
+    """The status of the answer to each of `requests` (whole HTTP/1.1 requests that keep the
+    connection alive), sent on one connection `depth` at a time before their answers are read:
+    thousands of requests a second at little client CPU. Every answer must carry its
+    Content-Length, as the proxy's own do; 0 for each answer missing once the server closes."""
+    with connect(url) as sock, sock.makefile("rb") as answers:
+        batch: list[bytes] = []
+        for request in requests:
+            batch.append(request)
+            if len(batch) == depth:
+                yield from _exchanged(sock, answers, batch)
+                batch = []
+        yield from _exchanged(sock, answers, batch)
+
+
+def _exchanged(sock: socket.socket, answers: BinaryIO, batch: list[bytes]) -> Iterator[int]:
+    sock.sendall(b"".join(batch))
+    for _ in batch:
+        status = status_of(answers.readline())
+        length = 0
+        while (line := answers.readline()).strip():
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        answers.read(length)
+        yield status

@@ -10,7 +10,7 @@ protocol with those limits and a cap on open connections; the app's lifespan pub
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -19,9 +19,18 @@ from uvicorn.server import ServerState
 from app.errors import error_body
 
 STATE_KEY = "connection_limits"
+# The codes of the refusals, the metrics' label values (`app.ops.labels`).
+Refusal = Literal[
+    "too_many_connections",
+    "send_timeout",
+    "invalid_http",
+    "headers_too_large",
+    "header_timeout",
+    "body_timeout",
+]
 
 
-def _uncounted(code: str) -> None:
+def _uncounted(code: Refusal) -> None:
     """The default refusal counter: counts nothing."""
 
 
@@ -35,7 +44,7 @@ class ConnectionLimits:
     head_timeout: float = 10.0  # from connecting (or a next request's start) to its headers' end
     body_timeout: float = 60.0  # from the end of the headers to the end of the body
     send_timeout: float = 60.0  # an answer's bytes waiting for a client that reads none
-    count: Callable[[str], None] = _uncounted
+    count: Callable[[Refusal], None] = _uncounted
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
@@ -173,7 +182,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         message = "The request body did not arrive in time"
         self._refuse(408, message, "body_timeout", answer=not self.cycle.response_started)
 
-    def _refuse(self, status: int, message: str, code: str, answer: bool = True) -> None:
+    def _refuse(self, status: int, message: str, code: Refusal, answer: bool = True) -> None:
         """Answer `status` (unless `answer` is false, or an answer has started) and close."""
         if self.transport.is_closing():
             return

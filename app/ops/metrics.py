@@ -12,6 +12,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from app.catalog.records import Catalog
+from app.ops.labels import DECISIONS, FAILURES, REFUSALS, ROUTES, model_label, named, status_label
+from app.ops.limits import Refusal
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -21,8 +23,8 @@ class Note:
     """What is known of one request, filled in as it is served."""
 
     request_id: str
-    route: str = "other"  # chat, responses, models, model, images, forward, probe
-    model: str = ""
+    route: str = "other"  # one of `app.ops.labels.ROUTES`
+    model: str = ""  # as the request named it, or as the catalog records it; "unknown"
     decision: str = ""  # the policy's action, for chat
     dropped: str = ""  # the parameters removed before forwarding, comma-separated
     assembled: bool = False  # a non-streamed answer assembled from an upstream stream (audio)
@@ -77,28 +79,42 @@ class Metrics:
         self.registry.register(self.catalog)
 
     def count(self, note: Note) -> None:
-        self.requests.labels(note.route, note.model, str(note.status), note.decision).inc()
+        """Count the request of `note`, each label from its bounded set (`app.ops.labels`)."""
+        route = named(note.route, ROUTES)
+        source = self.catalog.source
+        model = model_label(note.model, source.current if source else None)
+        status, decision = status_label(note.status), named(note.decision, DECISIONS)
+        self.requests.labels(route, model, status, decision).inc()
         if note.upstream_seconds is not None:
-            self.upstream_seconds.labels(note.route).observe(note.upstream_seconds)
+            self.upstream_seconds.labels(route).observe(note.upstream_seconds)
         if note.stream and note.first_byte_seconds is not None:
             self.stream_first_byte_seconds.observe(note.first_byte_seconds)
         if note.failure:
-            self.cut_short.labels(note.route, note.failure).inc()
+            self.cut_short.labels(route, named(note.failure, FAILURES)).inc()
+
+    def refused(self, code: Refusal) -> None:
+        """Count a connection refused before the app saw it (`app.ops.limits`)."""
+        self.connections_refused.labels(named(code, REFUSALS)).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
 
 class CatalogSource(Protocol):
-    """What the catalog metrics read: the current catalog and the refresh failures so far."""
+    """What the catalog metrics read: the current catalog, the refresh failures so far, and how
+    many models are asked for all their outputs since upstream refused them a part."""
 
     current: Catalog | None
     refresh_failures: int
 
+    @property
+    def exact_modalities_models(self) -> int: ...
+
 
 class CatalogCollector(Collector):
-    """Catalog size, age and refresh failures, read from `source` (the refresher, once the
-    app's lifespan has made one) when scraped."""
+    """Catalog size, age and refresh failures, and the models learned to want their exact set
+    of outputs, read from `source` (the refresher, once the app's lifespan has made one) when
+    scraped."""
 
     def __init__(self) -> None:
         self.source: CatalogSource | None = None
@@ -116,4 +132,9 @@ class CatalogCollector(Collector):
             "modality_proxy_catalog_refresh_failures", "Catalog refreshes that failed."
         )
         failures.add_metric([], self.source.refresh_failures)
-        yield from (size, age, failures)
+        exact = GaugeMetricFamily(
+            "modality_proxy_models_wanting_exact_modalities",
+            "Models that upstream refused a part of their outputs lately, asked for all of them.",
+            value=self.source.exact_modalities_models,
+        )
+        yield from (size, age, failures, exact)

@@ -19,6 +19,9 @@ CLIENT_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 # Asked every few seconds by the image's HEALTHCHECK and the Kubernetes probes: counted, but
 # logged only when PROXY_LOG_PROBES is set, so that a container's log shows its requests.
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+# Of the model as a request named it (a video id carries one of up to ~750): more than any
+# catalog id, and a bound on what a forged one adds to each line.
+LOGGED_MODEL_CHARS = 200
 
 
 class Observe:
@@ -76,7 +79,7 @@ def _log_line(note: Note, scope: Scope) -> bytes:
         "method": scope["method"],
         "path": scope["path"],  # without the query string, which may hold anything
         "route": note.route,
-        "model": note.model,
+        "model": note.model[:LOGGED_MODEL_CHARS],
         "decision": note.decision,
         "dropped": note.dropped,
         "assembled": note.assembled,

@@ -12,28 +12,54 @@ def _listed(modalities: Sequence[str] | None) -> str:
 
 
 def explain(
-    catalog: Catalog, model_id: str, modalities: list[str] | None, settings: Settings
+    catalog: Catalog,
+    model_id: str,
+    modalities: list[str] | None,
+    settings: Settings,
+    wants_exact: bool = False,
 ) -> str:
     """What the proxy would send upstream for a chat request to `model_id` asking for
-    `modalities` (None: no `modalities` field), and why, in words."""
+    `modalities` (None: no `modalities` field), and why, in words; with `wants_exact`, as a
+    proxy that has learned that upstream refuses the model a part of its outputs."""
     model = catalog.lookup(model_id)
     requested: object = MISSING if modalities is None else modalities
     outputs = model.output_modalities if model else None
-    decision = Policy(settings.proxy_on_unsupported).decide(requested, model_id, model)
+    policy = Policy(settings.proxy_on_unsupported)
+    as_asked = policy.decide(requested, model_id, model, subsets=True)
+    fitted = policy.decide(requested, model_id, model)
+    decision = fitted if wants_exact else as_asked
     if model is None:
         known = f"{model_id} is not in the catalog ({len(catalog.models)} models)."
     else:
         known = f"{model_id} is {model.id} in the catalog; it outputs {_listed(outputs)}."
     sent = {
         Action.UNCHANGED: "the request goes upstream unchanged, byte for byte.",
+        Action.SUBSET: f"modalities goes as asked, {list(decision.modalities)}.",
         Action.REWRITE: f"modalities is set to {list(decision.modalities)}.",
         Action.DROP: "the modalities field is dropped (text is OpenRouter's default).",
         Action.REJECT: "the proxy answers 400 itself; nothing goes upstream.",
         Action.INVALID: "the proxy answers 400 itself; nothing goes upstream.",
     }[decision.action]
     asked = "no modalities field" if modalities is None else f"modalities {modalities}"
+    subset = as_asked.action is Action.SUBSET
+    learned = _subset(model_id, fitted.modalities, wants_exact, settings) if subset else ""
     return (
         f"{known}\nAsked for {asked}: {decision.action}.\n"
-        f"Why: {decision.reason}.\nSo {sent}\n"
+        f"Why: {decision.reason}.\nSo {sent}\n{learned}"
         f"X-Modalities: {decision.header(field_present=modalities is not None)}"
+    )
+
+
+def _subset(model_id: str, every: Sequence[str], wants_exact: bool, settings: Settings) -> str:
+    """A request for a part of the model's outputs goes as asked, and if upstream refuses it,
+    `every` output goes, then for a while; with `wants_exact`, upstream did."""
+    lasting = f"{settings.proxy_exact_modalities_seconds:g} s (PROXY_EXACT_MODALITIES_SECONDS)"
+    if wants_exact:
+        return (
+            f"Learned: upstream refused {model_id} a part of its outputs, so for {lasting} "
+            "it is asked for all of them.\n"
+        )
+    return (
+        f"If upstream refuses it, the proxy sends {list(every)} at once instead, and so asks "
+        f"{model_id} for {lasting}.\n"
     )

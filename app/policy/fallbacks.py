@@ -39,7 +39,7 @@ def sent_modalities(decision: Decision, requested: object) -> object:
         return list(decision.modalities)
     if decision.action is Action.DROP:
         return ABSENT
-    if decision.action is Action.UNCHANGED:
+    if decision.keeps_body:
         return requested
     return decision
 

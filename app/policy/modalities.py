@@ -1,9 +1,11 @@
 """The modality policy: what `modalities` to send upstream for one request to one model.
 
-OpenRouter routes a chat request only to endpoints whose output modalities equal the requested ones,
-so the value that works depends on the model. `decide` is a pure function of the request's value,
-the model's catalog entry and the API's own modalities; everything around it (parsing, catalog
-lookup, forwarding) is I/O.
+OpenRouter routes a chat request only to endpoints whose output modalities include the requested
+ones, and for some models (or at some times) only to those whose outputs equal them: a superset
+is always refused, a subset by some. So the value that works depends on the model. `decide` is a
+pure function of the request's value, the model's catalog entry and the API's own modalities;
+everything around it (parsing, catalog lookup, forwarding, the models learned to want their exact
+set) is I/O.
 """
 
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ ROUTER_PREFIX: Final = "openrouter/"
 
 class Action(StrEnum):
     UNCHANGED = "unchanged"  # forward the original bytes
+    SUBSET = "subset"  # forward the original bytes: a part of the model's outputs, as asked
     REWRITE = "rewritten"  # set `modalities` to `Decision.modalities`
     DROP = "dropped"  # remove the `modalities` field
     REJECT = "rejected"  # answer 400 locally: the model cannot produce what was asked
@@ -32,11 +35,16 @@ class Action(StrEnum):
 class Decision:
     action: Action
     reason: str
-    modalities: tuple[str, ...] = ()  # the value to send, for REWRITE only
+    modalities: tuple[str, ...] = ()  # what is sent, for REWRITE and SUBSET only
+
+    @property
+    def keeps_body(self) -> bool:
+        """Whether the body goes upstream as the client sent it."""
+        return self.action in (Action.UNCHANGED, Action.SUBSET)
 
     def header(self, field_present: bool) -> str:
         """The `X-Modalities` value: what was sent upstream, or `unchanged` / `none`."""
-        if self.action is Action.REWRITE:
+        if self.action in (Action.REWRITE, Action.SUBSET):
             return ",".join(self.modalities)
         if self.action is Action.UNCHANGED and field_present:
             return "unchanged"
@@ -59,6 +67,7 @@ def decide(
     outputs: Sequence[str] | None,
     on_unsupported: OnUnsupported,
     api: frozenset[str] = CHAT_MODALITIES,
+    subsets: bool = False,
 ) -> Decision:
     """Decide what to send for `requested` (the raw JSON value, or `MISSING`).
 
@@ -67,6 +76,13 @@ def decide(
     model's outputs among them (flux and audio models alike, `RESPONSES_MODALITIES` leaves out
     audio). Unknown and router models (`openrouter/*`, which route by the requested modalities
     themselves) keep the request as it is; so does a request without the field.
+
+    A part of the model's outputs (Gemini image asked `["image"]`) goes as asked with `subsets`
+    (`Action.SUBSET`): the caller then sends the whole set if upstream refuses it. Without
+    `subsets` (a caller that could not, or a model known to want its exact set) the whole set
+    is sent, as for a superset. Either way text alone is dropped (the default, never refused),
+    and audio without text gets text (audio comes with its transcript: OpenRouter documents
+    audio output as `["text", "audio"]`).
     """
     if requested is MISSING:
         return Decision(Action.UNCHANGED, "the request has no modalities field")
@@ -79,7 +95,19 @@ def decide(
         return Decision(Action.UNCHANGED, f"{model_id} is not in the catalog")
     if model_id.startswith(ROUTER_PREFIX):
         return Decision(Action.UNCHANGED, f"{model_id} routes by the requested modalities itself")
+    served = tuple(m for m in outputs if m in api)
+    if subsets and _sent_as_asked(frozenset(wanted), frozenset(served)):
+        kept = tuple(m for m in served if m in wanted)
+        reason = f"{model_id} outputs {_words(served)}; the request asks for a part: {_words(kept)}"
+        return Decision(Action.SUBSET, reason, modalities=kept)
     return _match(frozenset(wanted), model_id, outputs, on_unsupported, api)
+
+
+def _sent_as_asked(wanted: frozenset[str], served: frozenset[str]) -> bool:
+    """Whether `wanted` is a part of what the model serves that may go as asked: not text
+    alone (dropped instead), nor audio without text."""
+    transcript = "text" in wanted or "audio" not in wanted
+    return wanted < served and wanted != {"text"} and transcript
 
 
 def _match(
@@ -143,7 +171,10 @@ class Policy:
     on_unsupported: OnUnsupported
     names: frozenset[str] = CHAT_MODALITIES
 
-    def decide(self, requested: object, model_id: str, model: Model | None) -> Decision:
-        """The decision for `requested` to `model_id`; `model` is its record (None: unknown)."""
+    def decide(
+        self, requested: object, model_id: str, model: Model | None, subsets: bool = False
+    ) -> Decision:
+        """The decision for `requested` to `model_id`; `model` is its record (None: unknown);
+        `subsets` as for `decide`."""
         outputs = model.output_modalities if model else None
-        return decide(requested, model_id, outputs, self.on_unsupported, self.names)
+        return decide(requested, model_id, outputs, self.on_unsupported, self.names, subsets)

@@ -67,7 +67,7 @@ def tools_to_drop(
 
 def outgoing_modalities(decision: Decision, requested: object) -> tuple[str, ...]:
     """What `modalities` the body carries upstream after `decision` on the `requested` value."""
-    if decision.action is Action.REWRITE:
+    if decision.action in (Action.REWRITE, Action.SUBSET):
         return decision.modalities
     if decision.action is Action.UNCHANGED and isinstance(requested, list):
         return tuple(item for item in requested if isinstance(item, str))
@@ -91,7 +91,7 @@ class Plan:
 
     @property
     def changes_body(self) -> bool:
-        return self.decision.action is not Action.UNCHANGED or bool(self.dropped) or self.assemble
+        return not self.decision.keeps_body or bool(self.dropped) or self.assemble
 
     def body(self, original: bytes) -> bytes | json_patch.Pieces:
         """The body to send: `original` itself when nothing changes, else `original` with the

@@ -1,6 +1,13 @@
 """The Images API's answer for a chat request, as a chat image model's would be: one
 `chat.completion`, or the chunks of a streamed one, with `message.images[]` holding `data:` URLs
-(pure; the request side is `app.translate.chat_images`)."""
+(pure; the request side is `app.translate.chat_images`).
+
+Valid against both published schemas a chat answer claims: OpenRouter's `ChatResult` requires
+`system_fingerprint` (a string or null: its SDKs reject an answer without it), OpenAI's
+`CreateChatCompletionResponse` wants it a string when present, and each choice's `logprobs` and
+message's `refusal` (null); the chunks are `ChatStreamChunk` and
+`CreateChatCompletionStreamResponse`.
+"""
 
 import os
 import time
@@ -10,6 +17,11 @@ import orjson
 
 from app.translate import sse
 from app.translate.image_answers import image_data_url
+from app.translate.usage import amount, mapping, whole_count
+
+# No model's backend to fingerprint: a string names where the answer came from (null would do
+# for OpenRouter's schema, not for OpenAI's).
+SYSTEM_FINGERPRINT = "openrouter-images-api"
 
 
 def chat_completion_from_images(body: bytes, model: str) -> bytes:
@@ -23,7 +35,7 @@ def chat_chunks_from_images(body: bytes, model: str) -> bytes:
     """The same answer as the SSE events of a streamed chat completion: the role, the images,
     the end (`finish_reason`, `usage`), then `[DONE]`; ValueError as above."""
     completion = _completion(body, model)
-    head = {name: completion[name] for name in ("id", "created", "model")}
+    head = {name: completion[name] for name in ("id", "created", "model", "system_fingerprint")}
     images_delta = {"images": completion["choices"][0]["message"]["images"]}
     deltas = [({"role": "assistant", "content": ""}, None), (images_delta, None), ({}, "stop")]
     chunks = [
@@ -43,14 +55,15 @@ def _completion(body: bytes, model: str) -> dict[str, Any]:
     if not isinstance(data, list) or not data or not all(map(_is_image, data)):
         raise ValueError(f"the Images API answered {model} without images")
     urls = [{"type": "image_url", "image_url": {"url": image_data_url(i)}} for i in data]
-    message = {"role": "assistant", "content": "", "images": urls}
+    message = {"role": "assistant", "content": "", "refusal": None, "images": urls}
     created = answer.get("created")
     return {
         "id": f"gen-{os.urandom(12).hex()}",
         "object": "chat.completion",
         "created": created if isinstance(created, int) else int(time.time()),
         "model": model,
-        "choices": [_choice("message", message, "stop")],
+        "system_fingerprint": SYSTEM_FINGERPRINT,
+        "choices": [{**_choice("message", message, "stop"), "logprobs": None}],
         "usage": _usage(answer.get("usage")),
     }
 
@@ -65,9 +78,13 @@ def _is_image(item: Any) -> bool:
 
 
 def _usage(usage: Any) -> dict[str, Any]:
-    usage = usage if isinstance(usage, dict) else {}
-    names = ("prompt_tokens", "completion_tokens", "total_tokens")
-    tokens: dict[str, Any] = {name: usage.get(name, 0) for name in names}
-    if "cost" in usage:
-        tokens["cost"] = usage["cost"]
+    """The Images API's `usage` in chat's names: each count a whole number (0 when missing, the
+    total their sum), its `cost` kept when it is a number."""
+    usage = mapping(usage)
+    names = ("prompt_tokens", "completion_tokens")
+    tokens: dict[str, Any] = {name: whole_count(usage, name) or 0 for name in names}
+    total = whole_count(usage, "total_tokens")
+    tokens["total_tokens"] = sum(tokens.values()) if total is None else total
+    if (cost := amount(usage, "cost")) is not None:
+        tokens["cost"] = cost
     return tokens

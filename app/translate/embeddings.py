@@ -1,5 +1,6 @@
 """OpenAI's embeddings request (`client.embeddings.create`) in OpenRouter's terms, and its answer
-in OpenAI's (pure).
+in OpenAI's, taken whole (pure; `app.translate.embeddings_stream` makes the same answer as it
+streams).
 
 openai-python asks `encoding_format: "base64"` unless told otherwise, and some OpenRouter models
 answer that with an empty `data`, which the SDK turns into "No embedding data received". The proxy
@@ -15,8 +16,7 @@ from typing import Any, Final
 
 import orjson
 
-from app.errors import ProxyError, error_body
-from app.translate.whole import Whole
+from app.errors import ProxyError, UpstreamBadAnswer
 
 FORMATS: Final = ("float", "base64")
 
@@ -48,40 +48,48 @@ def float32_base64(vector: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
-class EmbeddingsAnswer(Whole):
-    """Collects OpenRouter's 200 answer (see `app.translate.whole.Collector`) and makes the
-    client's: the vectors in base64 when asked so, else the answer as it came; a 502 naming
-    `model_id` when it holds no embeddings."""
+def whole_answer(model_id: str, as_base64: bool, body: bytes) -> bytes:
+    """The client's answer to OpenRouter's whole 200 answer `body`: the vectors in base64 when
+    `as_base64`, else `body` as it came. A 502 (ProxyError) naming `model_id` when it holds no
+    embeddings (`empty_embeddings`), is nested too deep to write again (likewise), or has a vector
+    of non-numbers (`upstream_bad_answer`)."""
+    try:
+        answer = orjson.loads(body)
+        data = answer["data"]
+    except (orjson.JSONDecodeError, TypeError, LookupError):
+        raise not_embeddings(model_id) from None
+    if not isinstance(data, list) or not data:
+        raise ProxyError(
+            502,
+            f"OpenRouter answered {model_id} with no embeddings (an empty `data`); "
+            "try again, or another model from GET /v1/models?output_modalities=embeddings",
+            "empty_embeddings",
+            "upstream_error",
+        )
+    if not as_base64:
+        return body
+    answer["data"] = [base64_item(model_id, item) for item in data]
+    try:
+        return orjson.dumps(answer)
+    except TypeError:  # orjson parses 1,024 levels of nesting but writes only 254
+        raise not_embeddings(model_id, "is nested deeper than the proxy can write") from None
 
-    def __init__(self, model_id: str, base64: bool) -> None:
-        super().__init__()
-        self._model_id = model_id
-        self._base64 = base64
 
-    def answer(self, body: bytes) -> tuple[int, bytes]:
-        try:
-            answer = orjson.loads(body)
-            data = answer["data"]
-        except (orjson.JSONDecodeError, TypeError, LookupError):
-            return self._failed(f"OpenRouter's answer for {self._model_id} is not embeddings")
-        if not isinstance(data, list) or not data:
-            return self._failed(
-                f"OpenRouter answered {self._model_id} with no embeddings (an empty `data`); "
-                "try again, or another model from GET /v1/models?output_modalities=embeddings"
-            )
-        if not self._base64:
-            return 200, body
-        try:
-            for item in data:
-                vector = item.get("embedding") if isinstance(item, dict) else None
-                if isinstance(vector, list):
-                    item["embedding"] = float32_base64(vector)
-        except struct.error:
-            return self._failed(
-                f"OpenRouter's answer for {self._model_id} has a vector of non-numbers"
-            )
-        return 200, orjson.dumps(answer)
+def base64_item(model_id: str, item: object) -> object:
+    """One item of `data` with its `embedding` in base64 (any other item as it is);
+    UpstreamBadAnswer (502) for a vector of non-numbers."""
+    vector = item.get("embedding") if isinstance(item, dict) else None
+    if not isinstance(vector, list):
+        return item
+    assert isinstance(item, dict)
+    try:
+        return {**item, "embedding": float32_base64(vector)}
+    except (struct.error, OverflowError):  # OverflowError: a number beyond float32's range
+        message = f"OpenRouter's answer for {model_id} has a vector of non-numbers"
+        raise UpstreamBadAnswer(message) from None
 
-    @staticmethod
-    def _failed(message: str) -> tuple[int, bytes]:
-        return 502, error_body(message, "empty_embeddings", "upstream_error")
+
+def not_embeddings(model_id: str, why: str = "is not embeddings") -> ProxyError:
+    """The 502 for an answer of another shape than embeddings."""
+    message = f"OpenRouter's answer for {model_id} {why}"
+    return ProxyError(502, message, "empty_embeddings", "upstream_error")

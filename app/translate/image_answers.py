@@ -1,7 +1,8 @@
-"""The Images API's answers in OpenAI's terms: URLs for `response_format: "url"`, the events of
-a stream, edit events named as OpenAI names them, and a chat completion's images as an Images API
-answer (pure)."""
+"""The Images API's answers in OpenAI's terms: `usage` as OpenAI's `ImageGenUsage`, URLs for
+`response_format: "url"`, the events of a stream, edit events named as OpenAI names them, and a
+chat completion's images as an Images API answer (pure)."""
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,10 +10,25 @@ import orjson
 
 from app.translate import sse
 from app.translate.images import PNG
+from app.translate.json_member import MemberRewriter
+from app.translate.usage import amount, mapping, whole_count
+
+
+def as_images_response(body: bytes) -> bytes:
+    """An Images API answer as OpenAI's `ImagesResponse`: its `usage` in OpenAI's terms (see
+    `image_gen_usage`), the rest as it came."""
+    answer = orjson.loads(body)
+    return orjson.dumps(_with_openai_usage(answer))
+
+
+def usage_rewriter() -> MemberRewriter:
+    """`as_images_response` as the answer streams by: only its `usage` is held and rewritten,
+    never its images (an answer without `usage` passes as it came)."""
+    return MemberRewriter("usage", lambda usage: orjson.dumps(image_gen_usage(orjson.loads(usage))))
 
 
 def with_urls(body: bytes) -> bytes:
-    """An Images API answer with each `b64_json` turned into a `data:` URL in `url`, for
+    """An `ImagesResponse` with each `b64_json` turned into a `data:` URL in `url`, for
     `response_format: "url"` (the proxy keeps no files to link to)."""
     answer = orjson.loads(body)
     for item in answer.get("data", []):
@@ -22,22 +38,49 @@ def with_urls(body: bytes) -> bytes:
     return orjson.dumps(answer)
 
 
+def image_gen_usage(usage: Any) -> dict[str, Any]:
+    """OpenRouter's image `usage` (chat's token names: `prompt_tokens`, `completion_tokens`,
+    `total_tokens`, `cost`) as OpenAI's `ImageGenUsage`, with `cost` kept beside. OpenRouter
+    does not say how many of its prompt tokens are images': all are counted as text. A count that
+    is missing or not a whole number counts 0, and so does every count of no usage."""
+    usage = mapping(usage)
+    prompt = whole_count(usage, "prompt_tokens") or 0
+    completion = whole_count(usage, "completion_tokens") or 0
+    made: dict[str, Any] = {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": whole_count(usage, "total_tokens") or prompt + completion,
+        "input_tokens_details": {"text_tokens": prompt, "image_tokens": 0},
+    }
+    if (cost := amount(usage, "cost")) is not None:
+        made["cost"] = cost
+    return made
+
+
+def _with_openai_usage(answer: dict[str, Any]) -> dict[str, Any]:
+    return {**answer, "usage": image_gen_usage(answer.get("usage"))}
+
+
 def image_data_url(item: Mapping[str, Any]) -> str:
     """One image of an Images API answer (`b64_json`, `media_type`) as a `data:` URL."""
     return f"data:{item.get('media_type') or PNG};base64,{item['b64_json']}"
 
 
 def completed_events(body: bytes, kind: str) -> bytes:
-    """A buffered Images API answer as the events of a stream that has only its end: one
-    `{kind}.completed` event per image (`kind` is "image_generation" or "image_edit")."""
+    """An `ImagesResponse` as the events of a stream that has only its end: one
+    `{kind}.completed` event per image (`kind` is "image_generation" or "image_edit"), each with
+    the fields OpenAI's event requires (`size`, `quality` and `background` "auto" where the answer
+    does not say)."""
     answer = orjson.loads(body)
+    settings = {name: answer.get(name) or "auto" for name in ("size", "quality", "background")}
     events = [
         sse.event(
             {
                 "type": f"{kind}.completed",
                 "b64_json": item.get("b64_json"),
                 "created_at": answer.get("created"),
-                "output_format": item.get("media_type", PNG).removeprefix("image/"),
+                **settings,
+                "output_format": (item.get("media_type") or PNG).removeprefix("image/"),
                 "usage": answer.get("usage"),
             }
         )
@@ -53,20 +96,20 @@ def as_edit_event(event: bytes) -> bytes:
 
 
 def images_from_chat(body: bytes) -> bytes:
-    """A chat completion's images as an Images API answer (`data[].b64_json`, `usage` in OpenAI's
-    token names); ValueError when it holds no image."""
+    """A chat completion's images as OpenAI's `ImagesResponse` (`data[].b64_json`, `usage` as
+    `image_gen_usage` makes it); ValueError when it holds no image."""
     completion = orjson.loads(body)
     message = (completion.get("choices") or [{}])[0].get("message") or {}
     data = [_from_data_url(image["image_url"]["url"]) for image in message.get("images") or []]
     if not data:
         raise ValueError(f"{completion.get('model')} answered without an image")
-    usage = completion.get("usage") or {}
-    tokens = {
-        "input_tokens": usage.get("prompt_tokens", 0),
-        "output_tokens": usage.get("completion_tokens", 0),
-        "total_tokens": usage.get("total_tokens", 0),
+    created = completion.get("created")
+    answer = {
+        "created": created if isinstance(created, int) else int(time.time()),
+        "data": data,
+        "usage": completion.get("usage"),
     }
-    return orjson.dumps({"created": completion.get("created"), "data": data, "usage": tokens})
+    return orjson.dumps(_with_openai_usage(answer))
 
 
 def _from_data_url(url: str) -> dict[str, str]:

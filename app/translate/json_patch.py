@@ -35,9 +35,9 @@ _OPENERS: Final = frozenset(b"{[")
 # (a base64 image) ~40 times faster: the patterns take strings of up to 256 bytes between escapes,
 # and leave longer ones to `_string_end`.
 _SHORT = rb'"[^"\\]{0,256}(?:\\.[^"\\]{0,256})*"'
-_SPACE: Final = re.compile(rb"[ \t\n\r]*")
-_OPEN: Final = re.compile(rb"[ \t\n\r]*\{[ \t\n\r]*")
-_KEY: Final = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+SPACE: Final = re.compile(rb"[ \t\n\r]*")
+OPEN: Final = re.compile(rb"[ \t\n\r]*\{[ \t\n\r]*")
+KEY: Final = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
 _AFTER_VALUE: Final = re.compile(rb"[ \t\n\r]*([,}])[ \t\n\r]*")
 _SHORT_STRING: Final = re.compile(_SHORT, re.DOTALL)
 _RUN: Final = re.compile(rb'(?:[^"{}\[\]]+|' + _SHORT + rb")*", re.DOTALL)
@@ -139,16 +139,16 @@ def scanned_pieces(
 def members(body: bytes) -> tuple[list[Member], int]:
     """The top-level members of the object `body`, in order, and the index of its closing
     brace. NotAnObject when `body` does not scan as one object."""
-    opened = _OPEN.match(body)
+    opened = OPEN.match(body)
     if opened is None:
         raise NotAnObject("the body does not start with `{`")
     found: list[Member] = []
     at = opened.end()
     while body[at : at + 1] != b"}" or found:
-        key = _KEY.match(body, at)
+        key = KEY.match(body, at)
         if key is None:
             raise NotAnObject(f"no key at {at}")
-        end = _value_end(body, key.end())
+        end = value_end(body, key.end())
         found.append(Member(_key(key[1]), key.start(1), key.end(), end))
         after = _AFTER_VALUE.match(body, end)
         if after is None:
@@ -157,7 +157,7 @@ def members(body: bytes) -> tuple[list[Member], int]:
             at = after.start(1)
             break
         at = after.end()
-    if _SPACE.match(body, at + 1).end() != len(body):  # type: ignore[union-attr]
+    if SPACE.match(body, at + 1).end() != len(body):  # type: ignore[union-attr]
         raise NotAnObject(f"unexpected bytes after {at}")
     return found, at
 
@@ -169,8 +169,10 @@ def _key(quoted: bytes) -> str:
     return quoted[1:-1].decode()
 
 
-def _value_end(body: bytes, at: int) -> int:
-    """The index just past the value that starts at `at`."""
+def value_end(body: bytes | bytearray, at: int) -> int:
+    """The index just past the value that starts at `at` (for a number or a literal, the first
+    byte that cannot be in it: `len(body)` when none follows); NotAnObject when it does not end
+    in `body`. Values are delimited, not checked: a parser says whether they are valid."""
     first = body[at] if at < len(body) else None
     if first == _QUOTE:
         short = _SHORT_STRING.match(body, at)
@@ -184,7 +186,7 @@ def _value_end(body: bytes, at: int) -> int:
     return end
 
 
-def _container_end(body: bytes, at: int) -> int:
+def _container_end(body: bytes | bytearray, at: int) -> int:
     """The index just past the array or object that opens at `at`: brackets counted, strings
     skipped whole (a bracket inside a string does not count). `_RUN` takes everything else in
     one C-level step; a long string stops it, and `_string_end` skips that."""
@@ -203,7 +205,7 @@ def _container_end(body: bytes, at: int) -> int:
             return at
 
 
-def _string_end(body: bytes, quote: int) -> int:
+def _string_end(body: bytes | bytearray, quote: int) -> int:
     """The index just past the string whose opening quote is at `quote`: the first quote after
     it that an odd run of backslashes does not escape. One `bytes.find` for a string without
     escaped quotes (a base64 image), one more per escaped quote."""

@@ -23,6 +23,10 @@ ENCODED_ONLY: Final = tuple(name for name in ENCODED if name not in OFFERED)  # 
 DEFAULT_FORMAT: Final = "mp3"  # OpenAI's default, which clients expect
 # What OpenRouter's PCM is when its Content-Type says nothing more: 24 kHz mono, 16-bit.
 PCM_RATE, PCM_CHANNELS, SAMPLE_BYTES = 24000, 1, 2
+# What the proxy takes of PCM: the rates TTS makes (telephony's 8 kHz to 48 kHz, which every
+# encoder takes or is resampled to), mono or stereo (the layouts the encoders are given).
+PCM_RATES: Final = range(8000, 48001)
+PCM_CHANNEL_COUNTS: Final = range(1, 3)
 PCM_TYPES: Final = frozenset({"audio/pcm", "audio/l16", "application/octet-stream"})
 WAV_TYPES: Final = frozenset({"audio/wav", "audio/x-wav", "audio/wave"})
 # A WAV of unknown length says the largest length it can, as streaming writers do (ffmpeg
@@ -83,15 +87,16 @@ def _cannot_make(asked: object, offered: Sequence[str], encodes: bool) -> str:
 
 def pcm_format(content_type: str) -> tuple[int, int] | None:
     """The sample rate and channels of upstream's PCM answer of `content_type` (such as
-    `audio/pcm;rate=24000;channels=1`); None when upstream answered WAV itself. ValueError for
-    an answer that is neither."""
+    `audio/pcm;rate=24000;channels=1`; either left out: 24 kHz, mono); None when upstream
+    answered WAV itself. ValueError for an answer that is neither, or PCM of a rate or
+    channels out of `PCM_RATES` and `PCM_CHANNEL_COUNTS`."""
     mime, parameters = _parsed(content_type)
     if mime in WAV_TYPES:
         return None
     if mime not in PCM_TYPES:
         raise ValueError(f"OpenRouter answered {mime or 'no Content-Type'} when asked for pcm")
-    rate = _positive(parameters.get("rate"), PCM_RATE)
-    return rate, _positive(parameters.get("channels"), PCM_CHANNELS)
+    rate = _bounded(parameters, "rate", PCM_RATE, PCM_RATES)
+    return rate, _bounded(parameters, "channels", PCM_CHANNELS, PCM_CHANNEL_COUNTS)
 
 
 def wav_header(rate: int, channels: int, content_length: int | None) -> bytes:
@@ -118,8 +123,21 @@ def _parsed(content_type: str) -> tuple[str, dict[str, str]]:
     return mime.strip().lower(), parameters
 
 
-def _positive(value: str | None, default: int) -> int:
-    return int(value) if value is not None and value.isdigit() and int(value) > 0 else default
+def _bounded(parameters: Mapping[str, str], name: str, default: int, taken: range) -> int:
+    """The integer parameter `name` (`default` when absent); ValueError unless it is in
+    `taken`."""
+    value = parameters.get(name)
+    if value is None:
+        return default
+    # Digits only, and no more than the bound has: `int` is then cheap and cannot fail.
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(taken.stop))
+    if digits and int(value) in taken:
+        return int(value)
+    message = (
+        f"OpenRouter's PCM has {name}={value!r}; the proxy takes {taken.start:,} to "
+        f"{taken.stop - 1:,}"
+    )
+    raise ValueError(message)
 
 
 def _refused(name: str, message: str) -> ProxyError:

@@ -24,7 +24,9 @@ EXTRA: Final = "modality-proxy[transcode]"
 
 
 class Rewriter(Protocol):
-    """Rewrites an answer as it streams (see `app.upstream.reshape.Reshape`)."""
+    """Rewrites an answer as it streams (see `app.upstream.reshape.Reshape`). The answer starts
+    with its first bytes; either method may raise a ProxyError for an answer it cannot make: the
+    error is the answer when nothing has gone yet, else the answer is cut."""
 
     def feed(self, piece: bytes) -> bytes:
         """What to send for the next `piece` of the answer (b"" for nothing yet)."""
@@ -54,8 +56,20 @@ class WavWriter:
         return self._header  # only when no PCM came at all
 
 
+def encoded_rate(encoder: str, rate: int) -> int:
+    """The sample rate `encoder` is given PCM of `rate` Hz at: `rate` when it takes it, else
+    the next it takes above (libopus takes 8, 12, 16, 24 and 48 kHz only), else its highest."""
+    import av
+
+    rates = av.Codec(encoder, "w").audio_rates
+    if not rates or rate in rates:
+        return rate
+    return min((taken for taken in rates if taken >= rate), default=max(rates))
+
+
 class EncodedWriter:
-    """An `opus`, `aac`, `flac` or `mp3` file encoded from PCM of `rate` Hz and `channels`."""
+    """An `opus`, `aac`, `flac` or `mp3` file encoded from PCM of `rate` Hz and `channels` (1
+    or 2; see `app.translate.speech.pcm_format`), resampled to a rate the encoder takes."""
 
     def __init__(self, format_: str, rate: int, channels: int) -> None:
         import av  # the optional extra: imported when asked for
@@ -65,14 +79,15 @@ class EncodedWriter:
         self._out = _Collected()
         self._layout = "mono" if channels == 1 else "stereo"
         self._rate = rate
+        encoded = encoded_rate(encoder, rate)
         # Ogg pages hold a second of sound by default: a tenth, so the first is heard sooner.
         options = {"page_duration": "100000"} if container_format == "ogg" else {}
         self._container = av.open(self._out, "w", format=container_format, options=options)
-        stream = self._container.add_stream(encoder, rate=rate, layout=self._layout)
+        stream = self._container.add_stream(encoder, rate=encoded, layout=self._layout)
         assert isinstance(stream, av.AudioStream)  # an audio encoder makes an audio stream
         self._stream = stream
         context = stream.codec_context
-        self._resample = av.AudioResampler(format=context.format, layout=self._layout, rate=rate)
+        self._resample = av.AudioResampler(format=context.format, layout=self._layout, rate=encoded)
         self._fifo = AudioFifo()
         self._frame_size = context.frame_size or 1024  # fixed by some encoders (opus, aac, mp3)
         self._frame_bytes = 2 * channels
@@ -83,12 +98,12 @@ class EncodedWriter:
         whole = len(data) - len(data) % self._frame_bytes
         self._partial = data[whole:]
         if whole:
-            for resampled in self._resample.resample(self._frame(data[:whole])):
-                self._fifo.write(resampled)
+            self._resampled(self._frame(data[:whole]))
             self._encode(self._frame_size)
         return self._out.take()
 
     def finish(self) -> bytes:
+        self._resampled(None)  # what a change of rate holds back
         self._encode(1)  # the last frame may be short
         self._mux(self._stream.encode(None))
         self._container.close()
@@ -102,6 +117,10 @@ class EncodedWriter:
         frame.planes[0].update(pcm)
         frame.sample_rate = self._rate
         return frame
+
+    def _resampled(self, frame: "av.AudioFrame | None") -> None:
+        for resampled in self._resample.resample(frame):
+            self._fifo.write(resampled)
 
     def _encode(self, at_least: int) -> None:
         while self._fifo.samples >= at_least:

@@ -14,9 +14,10 @@ from typing import Any, Final
 import orjson
 
 from app.errors import ProxyError
+from app.translate.usage import amount, whole_count
 
 OFFERED: Final = ("json", "text", "verbose_json")
-SUBTITLES: Final = frozenset({"srt", "vtt"})
+SUBTITLES: Final = ("srt", "vtt")  # a tuple: `in` by equality, any JSON value can be asked
 TOKEN_COUNTS: Final = ("input_tokens", "output_tokens", "total_tokens")
 NOT_STREAMED: Final = (None, False, "false", "False")  # the JSON and the form spellings
 
@@ -58,16 +59,28 @@ def transcription_request(fields: Mapping[str, Any]) -> TranscriptionRequest:
 
 
 def as_openai(body: bytes) -> bytes:
-    """OpenRouter's JSON answer with OpenAI's `usage.type`: `tokens` when it counts tokens,
-    else `duration` when it has `seconds`; no `usage`, or one with neither, is left as it is."""
+    """OpenRouter's JSON answer with `usage` as OpenAI's schema types it (see `openai_usage`)."""
     answer = orjson.loads(body)
-    usage = answer.get("usage")
-    if isinstance(usage, dict) and "type" not in usage:
-        if any(isinstance(usage.get(count), int) for count in TOKEN_COUNTS):
-            answer["usage"] = {"type": "tokens", **usage}
-        elif isinstance(usage.get("seconds"), int | float):
-            answer["usage"] = {"type": "duration", **usage}
-    return orjson.dumps(answer)
+    usage = openai_usage(answer.pop("usage", None))
+    return orjson.dumps(answer if usage is None else {**answer, "usage": usage})
+
+
+def openai_usage(usage: Any) -> dict[str, Any] | None:
+    """OpenRouter's transcription `usage` as OpenAI's: `tokens` with its three counts (0 for one
+    missing, the total their sum) when it counts tokens, else `duration` when it has `seconds`;
+    OpenRouter's other fields (`cost`) kept beside. None, to leave it out, for one with neither or
+    not an object: OpenAI's must be one of the two."""
+    if not isinstance(usage, Mapping):
+        return None
+    counts = {name: whole_count(usage, name) for name in TOKEN_COUNTS}
+    if any(count is not None for count in counts.values()):
+        given = {name: count or 0 for name, count in counts.items()}
+        if counts["total_tokens"] is None:
+            given["total_tokens"] = given["input_tokens"] + given["output_tokens"]
+        return {**usage, "type": "tokens", **given}
+    if amount(usage, "seconds") is not None:
+        return {**usage, "type": "duration"}
+    return None
 
 
 def as_text(body: bytes) -> bytes:

@@ -4,7 +4,13 @@ started, and the last SSE event of a stream that upstream broke off (pure)."""
 import aiohttp
 import orjson
 
-from app.errors import AnswerTooLarge, UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
+from app.errors import (
+    AnswerTooLarge,
+    ProxyError,
+    UpstreamFailure,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 
 # What the relay counts as upstream failing, rather than the proxy.
 FAILURES = (aiohttp.ClientError, TimeoutError)
@@ -16,6 +22,8 @@ def failure_code(error: Exception) -> str:
     """The access log's and metrics' name for why an answer was cut short (a fixed few)."""
     if isinstance(error, AnswerTooLarge):
         return AnswerTooLarge.FAILURE
+    if isinstance(error, ProxyError):
+        return error.code  # a rewriter's reason to give up on an answer
     return UpstreamTimeout.CODE if isinstance(error, TimeoutError) else UpstreamUnavailable.CODE
 
 

@@ -1,9 +1,10 @@
 """The relayed answer: upstream's response streamed back to the client, or reshaped on the way.
 
 `RelayResponse` runs its exchange (the request, and any retry) when it is served and relays the
-answer chunk by chunk. A `Reshaper` may change a 200 answer: map each SSE event as it streams, or
-collect the whole answer into another one (an image API answer from a chat completion, one audio
-completion from its stream). Errors of upstream go back as upstream sent them; upstream
+answer chunk by chunk. A `Reshaper` may change a 200 answer: map each SSE event as it streams,
+rewrite it piece by piece (speech encoded from PCM, embeddings in base64), or collect the whole
+answer into another one (an image API answer from a chat completion, one audio completion from
+its stream). Errors of upstream go back as upstream sent them; upstream
 unreachable or silent before the answer starts is raised (`app.upstream.failures`) for the app's
 error handler to answer; a stream that upstream breaks off ends with an error event. What the
 proxy holds of an answer (an event, a collected answer) has a cap (`app.upstream.caps`): over
@@ -20,7 +21,7 @@ from typing import Self
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from app.errors import AnswerTooLarge
+from app.errors import AnswerTooLarge, ProxyError
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate import sse
@@ -146,18 +147,24 @@ class RelayResponse(Response):
         return answer
 
     async def _relay(self, exchanged: Upstreamed, send: Send, reshape: Reshape | None) -> bool:
-        """Relay the answer (each SSE event mapped, if `reshape` says so); True when all of it
-        went. When upstream fails mid-response, an SSE stream that stopped between two events
-        ends with an error event (clients raise it, as for OpenRouter's own mid-stream errors);
-        any other answer is left incomplete, so that the server closes the connection and the
-        client sees it cut, not a shorter body."""
+        """Relay the answer (each SSE event mapped, or rewritten piece by piece, if `reshape`
+        says so); True when all of it went. A rewritten answer starts with the rewriter's first
+        bytes: until then, a ProxyError of the rewriter's, or upstream failing, is raised for the
+        app's error handler to answer. When upstream fails mid-response, an SSE stream that
+        stopped between two events ends with an error event (clients raise it, as for
+        OpenRouter's own mid-stream errors); any other answer, or one that its rewriter gives up
+        on, is left incomplete, so that the server closes the connection and the client sees it
+        cut, not a shorter body."""
         answer = exchanged.answer
         headers = _answer_headers(exchanged, reshaped=reshape is not None)
         if reshape is not None:
             headers.append((b"content-type", reshape.content_type))
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        start = {"type": "http.response.start", "status": answer.status, "headers": headers}
         each_event = reshape.each_event if reshape else None
         rewriter = reshape.rewrite() if reshape and reshape.rewrite else None
+        started = rewriter is None
+        if started:
+            await send(start)
         events = sse.EventSplitter(self._caps.sse_event)
         last, ended = b"\n\n", False
         try:
@@ -166,19 +173,29 @@ class RelayResponse(Response):
                     piece = b"".join(map(each_event, events.feed(piece)))
                 elif rewriter is not None:
                     piece = rewriter.feed(piece)
+                    if not started:
+                        if not piece:
+                            continue
+                        await send(start)
+                        started = True
                 # The last piece ends the answer: one write and one `send` fewer (a small
                 # answer comes whole with its headers, and is all of it).
                 ended = rewriter is None and answer.content.at_eof()
                 await send({"type": "http.response.body", "body": piece, "more_body": not ended})
                 last = piece or last
-        except MID_ANSWER as error:
+            tail = rewriter.finish() if rewriter is not None else b""
+        except (*FAILURES, ProxyError) as error:  # a ProxyError: the rewriter's, or a cap
             self._note.failure = failure_code(error)
+            if not started:
+                failure = error if isinstance(error, ProxyError) else unavailable(error, True)
+                raise failure.with_headers(exchanged.extra_headers) from None
             logger.warning("upstream failed mid-response: %s", type(error).__name__)
             if self._note.stream and last.endswith((b"\n\n", b"\r\n\r\n")):
                 await send({"type": "http.response.body", "body": sse_error(error)})
             return False
+        if not started:
+            await send(start)
         if not ended:
-            tail = rewriter.finish() if rewriter is not None else b""
             await send({"type": "http.response.body", "body": tail, "more_body": False})
         return True
 

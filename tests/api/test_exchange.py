@@ -1,6 +1,7 @@
 """The exchange with upstream, in-process against a fake upstream: the one retry after a
 modality refusal, the Images bridge, and `models` fallback lists."""
 
+import dataclasses
 import functools
 
 import orjson
@@ -9,10 +10,12 @@ import pytest
 from app.api.chat import Api
 from app.api.exchange import Exchange, Outgoing
 from app.catalog.image_models import ImageModels
+from app.catalog.records import Catalog, Model
 from app.catalog.refresh import CatalogRefresher
 from app.dev.emulator import FakeOpenRouter
-from app.errors import ClientError
+from app.errors import Busy, ClientError
 from app.ops.metrics import Note
+from app.ops.reservations import BytePool, Pools, Reservations, pools_of
 from app.policy.modalities import CHAT_MODALITIES, Policy
 from app.policy.plan import Call, make_plan
 from app.settings import OnUnsupported, Settings
@@ -25,6 +28,7 @@ from tests.fake_upstream import FakeAnswer, FakeUpstream, json_answer
 pytestmark = pytest.mark.anyio
 
 FLUX, QWEN = "black-forest-labs/flux.2-pro", "qwen/qwen-image-3"
+GEMINI = "google/gemini-2.5-flash-image"
 CHAT = Api(
     b"chat/completions",
     Policy(OnUnsupported.REJECT, CHAT_MODALITIES),
@@ -52,6 +56,7 @@ def exchange_with(upstream: FakeUpstream) -> Exchange:
         incoming,
         Note("req-1"),
         Caps.of(settings),
+        Reservations(pools_of(64 * 2**20, 64 * 2**20, 1.0)),
     )
 
 
@@ -98,6 +103,23 @@ async def test_a_refusal_that_relearning_does_not_change_goes_back_as_it_came() 
     assert orjson.loads(exchanged.read)["error"]["message"] == MODALITY_MESSAGE
     assert len(upstream.sent) == 1
     assert exchange.note.retried == ""
+
+
+async def test_a_refused_subset_is_sent_once_with_every_output_and_the_model_remembered() -> None:
+    ok = FakeAnswer()
+    upstream = FakeUpstream(refused_modalities(), ok, downloads={})  # no lookup: not needed
+    exchange = exchange_with(upstream)
+    exchange.catalog.current = Catalog((Model(GEMINI, ("image", "text")),))
+    asked = call(model=GEMINI, modalities=["image"])
+    first = CHAT.outgoing(asked, await exchange.catalog.find(GEMINI), exchange.note, subsets=True)
+    plan = functools.partial(CHAT.outgoing, note=exchange.note)
+    exchanged = await exchange.with_one_retry(asked, first, plan, True)
+    assert exchanged.answer is ok
+    assert [sent.payload["modalities"] for sent in upstream.sent] == [["image"], ["image", "text"]]
+    assert first.content == upstream.sent[0].content  # as the client sent it
+    assert exchanged.extra_headers == [(b"x-modalities", b"image,text")]
+    assert exchange.note.retried == "subset"
+    assert exchange.catalog.wants_exact_modalities(GEMINI)
 
 
 async def test_a_model_only_the_images_api_serves_is_asked_there_then_directly() -> None:
@@ -153,3 +175,18 @@ async def test_when_the_policy_refuses_every_fallback_its_refusal_is_raised() ->
     assert refused.value.code == "modalities_invalid"
     assert refused.value.headers == [(b"x-modalities", b"none")]
     assert upstream.sent == []
+
+
+async def test_an_error_is_read_whole_only_once_the_memory_budget_has_room_for_it() -> None:
+    refusal = refused_modalities()
+    pools = Pools(BytePool("memory", 4 * 2**20), BytePool("tmp", 2**20), False, 0.01)
+    await Reservations(pools).memory(2 * 2**20)  # another request holds half of it
+    exchange = dataclasses.replace(
+        exchange_with(FakeUpstream(refusal, downloads={})), held=Reservations(pools)
+    )
+    asked = call(model=FLUX, modalities=["image", "text"])
+    plan = functools.partial(CHAT.outgoing, note=exchange.note)
+    with pytest.raises(Busy) as busy:  # 3 MiB to read up to 1 MiB: pieces, joined, inflated
+        await exchange.with_one_retry(asked, planned(exchange, asked), plan, True)
+    assert busy.value.code == "memory_budget_full"
+    assert refusal.closed  # its connection dropped, unread

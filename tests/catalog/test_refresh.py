@@ -14,12 +14,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.catalog.records import CatalogError
-from app.catalog.refresh import CatalogRefresher
+from app.catalog.refresh import LEARNED_MODELS, CatalogRefresher
 from app.dev.emulator import DATA_DIR, FakeOpenRouter
 from app.dev.emulator.routing import outputs
 from app.dev.local_server import serve
+from app.settings import Settings
 from app.upstream.client import Upstream
 from tests.conftest import proxy_settings
+from tests.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.anyio
 
@@ -250,3 +252,18 @@ async def test_relearn_never_builds_a_path_from_a_hostile_model_id(
     refresher = await make_refresher(openrouter_api_key="sk-or-server")
     assert await refresher.relearn(model_id) is None
     assert fake.requests == []
+
+
+async def test_models_that_want_their_exact_outputs_are_remembered_bounded_and_forgotten() -> None:
+    settings = Settings(openrouter_base_url=FakeUpstream.base)
+    refresher = CatalogRefresher(FakeUpstream(downloads={}), settings)
+    for number in range(LEARNED_MODELS + 1):
+        refresher.remember_exact_modalities(f"a/model-{number}")
+    assert refresher.exact_modalities_models == LEARNED_MODELS  # the oldest went first
+    assert not refresher.wants_exact_modalities("a/model-0")
+    assert refresher.wants_exact_modalities(f"a/model-{LEARNED_MODELS}")
+    at_once = Settings(openrouter_base_url=FakeUpstream.base, proxy_exact_modalities_seconds=0)
+    forgetful = CatalogRefresher(FakeUpstream(downloads={}), at_once)
+    forgetful.remember_exact_modalities("a/model")
+    assert not forgetful.wants_exact_modalities("a/model")
+    assert forgetful.exact_modalities_models == 0

@@ -132,6 +132,35 @@ def test_chat_no_endpoints(
 
 
 @pytest.mark.parametrize(
+    ("model", "modalities", "status", "text", "image"),
+    [
+        (GEMINI_IMAGE, ["image"], 200, "", True),  # a subset: only what was asked
+        (GEMINI_IMAGE, ["text"], 200, f"Hello from {GEMINI_IMAGE}", False),
+        (GEMINI_IMAGE, ["text", "image"], 200, f"Hello from {GEMINI_IMAGE}", True),
+        (FLUX, ["image", "text"], 404, None, False),  # more than it outputs: still refused
+    ],
+)
+def test_chat_serves_subsets_when_switched_to_that_rule(
+    client: httpx2.Client,
+    fake: FakeOpenRouter,
+    model: str,
+    modalities: list[str],
+    status: int,
+    text: str | None,
+    image: bool,
+) -> None:
+    fake.subsets_served = True
+    response = chat(client, model, modalities=modalities)
+    assert response.status_code == status
+    if status == 200:
+        message = response.json()["choices"][0]["message"]
+        assert (message["content"], "images" in message) == (text, image)
+    body = {"model": model, "input": "hi", "modalities": modalities}
+    answer = client.post("/api/v1/responses", json=body, headers=AUTH)  # the same rule there
+    assert answer.status_code == status
+
+
+@pytest.mark.parametrize(
     ("headers", "body", "status", "availability_code"),
     [
         (AUTH, {"model": "nobody/nothing"}, 400, "model_not_found"),
@@ -231,6 +260,7 @@ def test_python_dash_m_app_emulator_serves_the_fake_with_images_of_the_size_aske
         str(port),
         "--image-bytes",
         "3000",
+        "--subsets-served",
     ]
     url = f"http://127.0.0.1:{port}/api/v1"
     with subprocess.Popen(command, stderr=subprocess.DEVNULL) as process:
@@ -247,5 +277,8 @@ def test_python_dash_m_app_emulator_serves_the_fake_with_images_of_the_size_aske
             body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
             answer = httpx2.post(f"{url}/images", json=body, headers={"Authorization": "Bearer k"})
             assert base64.b64decode(answer.json()["data"][0]["b64_json"]) == bytes(3000)
+            asked = {"model": GEMINI_IMAGE, "modalities": ["image"], "messages": []}
+            subset = httpx2.post(f"{url}/chat/completions", json=asked, headers=AUTH)
+            assert subset.status_code == 200
         finally:
             process.terminate()

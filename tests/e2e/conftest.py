@@ -1,6 +1,8 @@
 """The engine and the image the container tests share: built once per run."""
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import openai
 import pytest
@@ -16,13 +18,24 @@ def docker() -> Docker:
 @pytest.fixture(scope="session")
 def image(docker: Docker) -> str:
     """The image built from this checkout, on the base image the engine has (pulled, or stood
-    in for by deploy/engine.sh)."""
+    in for by deploy/engine.sh): its id."""
     tag = "modality-proxy:test"
     before = docker.image_id(tag)
-    docker("build", "--network=host", f"--tag={tag}", str(REPO), timeout=900)
-    if before and before != docker.image_id(tag):
+    with tempfile.TemporaryDirectory() as work:
+        written = Path(work) / "image-id"
+        docker(
+            "build",
+            "--network=host",
+            f"--iidfile={written}",
+            f"--tag={tag}",
+            str(REPO),
+            timeout=900,
+        )
+        built = written.read_text().strip()
+    if before and before != built:
         docker("image", "rm", before)  # the last run's, now untagged: no pile of them
-    return tag
+    # Its id, not the tag: another checkout's run may move the tag while this one runs.
+    return built
 
 
 @pytest.fixture

@@ -108,7 +108,8 @@ def sidecar_proxy() -> tuple[Manifest, Manifest]:
 def hardening_flags(proxy: Manifest, volumes: Path) -> list[str]:
     """`docker run` flags for what the manifest's proxy container sets: user, limits, read-only
     root, capabilities, no privilege escalation, its plain env values, and its mounts (/tmp a
-    tmpfs, the others world-writable directories under `volumes`, as an emptyDir is)."""
+    tmpfs of the volume's sizeLimit, the others world-writable directories under `volumes`, as
+    an emptyDir is)."""
     context, limits = proxy["securityContext"], proxy["resources"]["limits"]
     flags = ["--user", f"{context['runAsUser']}:{context['runAsGroup']}"]
     flags += ["--memory", _memory(limits["memory"]), "--cpus", _cpus(limits["cpu"])]
@@ -118,13 +119,21 @@ def hardening_flags(proxy: Manifest, volumes: Path) -> list[str]:
     flags += [f"--env={v['name']}={v['value']}" for v in proxy["env"] if "value" in v]
     for mount in proxy["volumeMounts"]:
         if mount["mountPath"] == "/tmp":
-            flags.append("--tmpfs=/tmp")
+            flags.append(f"--tmpfs=/tmp:size={_memory(tmp_size_limit(mount['name']))}")
             continue
         directory = volumes / mount["name"]
         directory.mkdir(parents=True, exist_ok=True)
         directory.chmod(0o777)
         flags.append(f"--volume={directory}:{mount['mountPath']}")
     return flags
+
+
+def tmp_size_limit(volume: str) -> str:
+    """The sizeLimit of the sidecar manifest's emptyDir `volume` (`64Mi`)."""
+    pod, _ = sidecar_proxy()
+    [found] = [v for v in pod["volumes"] if v["name"] == volume]
+    limit: str = found["emptyDir"]["sizeLimit"]
+    return limit
 
 
 def _memory(quantity: str) -> str:

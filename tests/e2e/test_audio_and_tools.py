@@ -96,6 +96,7 @@ def test_an_error_mid_stream_becomes_an_openai_error(proxy_url: str, sdk: Sdk) -
     assert error.body == {
         "message": "Provider returned error",
         "type": "upstream_error",
+        "param": None,
         "code": "upstream_error",
     }
     assert error.response.headers["x-modalities"] == "unchanged"

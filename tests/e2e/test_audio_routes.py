@@ -257,3 +257,46 @@ def test_speech_reaches_the_client_before_upstream_has_made_all_of_it(
         fake.audio.speech_goes_on.set()
         received += b"".join(pieces)
     assert received[header:] == PCM
+
+
+@pytest.mark.parametrize(
+    "pcm_type",
+    [
+        "audio/pcm;rate=4294967296;channels=1",
+        "audio/pcm;rate=1e20",
+        "audio/pcm;rate=24000;channels=70000",
+        "audio/pcm;rate=24000;channels=3",
+    ],
+)
+@pytest.mark.parametrize("format_", ["wav", "opus", "aac", "flac"])
+def test_pcm_of_parameters_out_of_bounds_is_a_502_before_the_answer(
+    client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch, pcm_type: str, format_: str
+) -> None:
+    monkeypatch.setattr("app.dev.emulator.speech.PCM_TYPE", pcm_type)
+    with pytest.raises(openai.APIStatusError) as refused:
+        client.audio.speech.create(
+            model=KOKORO,
+            voice="af_alloy",
+            input="Hello",
+            response_format=format_,  # type: ignore[arg-type]
+        )
+    assert refused.value.status_code == 502
+    assert refused.value.response.json()["error"]["code"] == "upstream_bad_answer"
+
+
+@pytest.mark.parametrize("rate", [22050, 44100])
+def test_opus_of_pcm_at_a_rate_opus_lacks_plays_whole(
+    client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch, rate: int
+) -> None:
+    av = pytest.importorskip("av")
+    monkeypatch.setattr("app.dev.emulator.speech.PCM_TYPE", f"audio/pcm;rate={rate}")
+    answer = client.audio.speech.create(
+        model=KOKORO, voice="af_alloy", input="Hello", response_format="opus"
+    )
+    with av.open(io.BytesIO(answer.content)) as played:
+        stream = played.streams.audio[0]
+        frames = list(played.decode(stream))
+    played_seconds = sum(frame.samples for frame in frames) / stream.rate
+    sent_seconds = len(PCM) / 2 / rate
+    largest_frame = max(frame.samples for frame in frames) / stream.rate
+    assert sent_seconds - largest_frame <= played_seconds <= sent_seconds + largest_frame

@@ -159,7 +159,18 @@ def test_explain_reads_the_live_catalog(fake_url: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "is google/gemini-2.5-flash-image in the catalog" in done.stdout
+    assert "goes as asked, ['image']" in done.stdout  # a part of its outputs
+    assert "the proxy sends ['image', 'text'] at once instead" in done.stdout  # if refused
+
+
+def test_explain_says_what_a_proxy_that_learned_the_model_wants_its_exact_set_sends() -> None:
+    model = "google/gemini-2.5-flash-image"
+    done = run_cli(
+        "explain", model, "--modalities", "image", "--wants-exact", "--catalog", SNAPSHOT
+    )
+    assert done.returncode == 0, done.stderr
     assert "set to ['image', 'text']" in done.stdout
+    assert f"Learned: upstream refused {model} a part of its outputs" in done.stdout
 
 
 def test_an_unusable_catalog_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -178,7 +189,8 @@ def test_demo_shows_the_failures_and_the_fixes() -> None:
     assert header.split()[:2] == ["model", "asked"]
     expected = {
         "black-forest-labs/flux.2-pro": ("200, 1 image", "image"),
-        "google/gemini-2.5-flash-image": ("200, 1 image", "image,text"),
+        # A part of its outputs goes as asked; the emulator, as the seed saw, refuses it.
+        "google/gemini-2.5-flash-image": ("200, 1 image", "image then image,text"),
         "openai/gpt-5": ("200, text", "none (dropped)"),
     }
     assert len(rows) == len(expected)

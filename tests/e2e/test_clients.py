@@ -1,12 +1,12 @@
 """Real clients, used as their READMEs show, against the proxy in front of the fake OpenRouter.
 
 openai-python's synchronous client is mostly in test_chat.py; here are its async client,
-LangChain's `ChatOpenAI`, and the Node clients in tests/e2e/clients/node (openai-node, and the
-Vercel AI SDK with OpenRouter's provider), which the tests install themselves (`npm ci`) and skip
-only when node or npm is missing. Every client asks a text model and an image-only model for
-["image", "text"]: straight to the fake both fail with 404, through the proxy both answer. Answers
-are summed up in one shape, `{"text", "images" (media types), "chunks" (text pieces, when
-streamed)}`, and checked against one table, ANSWERS.
+LangChain's `ChatOpenAI`, and the Node clients in tests/e2e/clients/node (openai-node, the
+Vercel AI SDK with OpenRouter's provider, and OpenRouter's own TypeScript SDK), which the tests
+install themselves (`npm ci`) and skip only when node or npm is missing. Every client asks a text
+model and an image-only model for ["image", "text"]: straight to the fake both fail with 404,
+through the proxy both answer. Answers are summed up in one shape, `{"text", "images" (media
+types), "chunks" (text pieces, when streamed)}`, and checked against one table, ANSWERS.
 """
 
 import shutil
@@ -212,3 +212,52 @@ def test_node_clients_fail_straight_and_work_through_the_proxy(
     assert set(proxied["requests"]) <= {f"POST {prefix}/chat/completions", f"GET {prefix}/models"}
     for request in chat_requests(fake):
         assert fields_sent.items() <= orjson.loads(request.body).items()
+
+
+SEED_MODELS = ["black-forest-labs/flux.2-pro", "google/gemini-2.5-flash-image", "openai/gpt-5"]
+TS_SDK_ANSWERS: dict[str, Any] = {
+    "black-forest-labs/flux.2-pro": ANSWERS["image"],
+    "google/gemini-2.5-flash-image": {
+        "text": "Hello from google/gemini-2.5-flash-image",
+        "images": ["image/png"],
+    },
+    "openai/gpt-5": ANSWERS["text"],
+    # The SDK's stream deltas have no `images`: streams are checked by their text and finish.
+    "black-forest-labs/flux.2-pro streamed": {"text": "", "finished": "stop"},
+    "google/gemini-2.5-flash-image streamed": {
+        "text": "Hello from google/gemini-2.5-flash-image",
+        "finished": "stop",
+    },
+    "openai/gpt-5 streamed": {"text": "Hello from openai/gpt-5", "finished": "stop"},
+    "qwen/qwen-image-3": ANSWERS["image"],
+    "image models": {"pages": 3, "count": 45, "unique": 45},  # 20, 20, 5
+    "images": {"images": [True]},
+    "embeddings": {"vectors": [True, True]},
+    "speech": {"audio": True},
+    "transcription": {"text": True},
+}
+
+
+def test_openrouters_typescript_sdk(node: str, fake: FakeOpenRouter, proxy_url: str) -> None:
+    """OpenRouter's official TypeScript SDK (tests/e2e/clients/node/openrouter-sdk.mjs), which
+    validates answers against OpenRouter's schema: chat, models paged with `for await` (which
+    never ended before the proxy paged), images, embeddings, speech and transcription."""
+    report = run_node(node, "openrouter-sdk.mjs", f"{proxy_url}/api/v1")
+    calls = report["calls"]
+    listing = calls.pop("models")
+    assert "error" not in listing, listing  # "still paging after 10 pages" before the fix
+    assert listing.pop("ids") == [model["id"] for model in fake.models]
+    assert listing == {"pages": 2, "count": 549, "unique": 549}  # 500, then 49
+    calls["image models"].pop("ids")
+    assert calls == TS_SDK_ANSWERS
+    assert {request.split("?")[0] for request in report["requests"]} <= {
+        f"{method} /api/v1/{path}"
+        for method, path in [
+            ("POST", "chat/completions"),
+            ("GET", "models"),
+            ("POST", "images"),
+            ("POST", "embeddings"),
+            ("POST", "audio/speech"),
+            ("POST", "audio/transcriptions"),
+        ]
+    }

@@ -2,16 +2,18 @@
 route made for another, before OpenRouter is called."""
 
 import re
+from typing import Literal
 
 import openai
 import orjson
 import pytest
 
 from app.dev.emulator import FakeOpenRouter
-from app.dev.emulator.embeddings import EMPTY_ON_BASE64, vector
+from app.dev.emulator.embeddings import EMPTY_ON_BASE64, MAX_DIMENSIONS, vector
 from tests.conftest import sent_to
 
 SMALL = "openai/text-embedding-3-small"
+LARGE = "openai/text-embedding-3-large"
 TEXTS = ["a lighthouse", "at dawn"]
 
 
@@ -29,6 +31,23 @@ def test_floats_asked_go_as_they_are(fake: FakeOpenRouter, client: openai.OpenAI
     answer = client.embeddings.create(model=SMALL, input="hi", encoding_format="float")
     assert answer.data[0].embedding == vector("hi")
     assert answer.usage.total_tokens == 1
+
+
+@pytest.mark.parametrize("encoding", [openai.omit, "float"])  # omitted: the SDK asks base64
+def test_a_batch_of_real_dimensions_streams_through_in_either_encoding(
+    fake: FakeOpenRouter, client: openai.OpenAI, encoding: Literal["float"] | openai.Omit
+) -> None:
+    """64 x 3,072: 2.4 MB of float JSON, converted (or relayed) as it streams."""
+    texts = [f"passage {i}" for i in range(64)]
+    answer = client.embeddings.create(
+        model=LARGE, input=texts, dimensions=MAX_DIMENSIONS, encoding_format=encoding
+    )
+    assert [item.embedding for item in answer.data] == [
+        vector(text, MAX_DIMENSIONS) for text in texts
+    ]
+    assert [item.index for item in answer.data] == list(range(64))
+    assert (answer.object, answer.model) == ("list", LARGE)
+    assert answer.usage.model_dump() == {"prompt_tokens": 64, "total_tokens": 64, "cost": 0.00001}
 
 
 def test_straight_to_openrouter_the_sdk_gets_nothing(fake_url: str) -> None:

@@ -7,6 +7,7 @@ import httpx2
 import orjson
 import pytest
 
+from app.api.bodies import MAX_JSON_DEPTH
 from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
 from tests.conftest import ProxyFactory
@@ -245,3 +246,51 @@ def test_header_bytes_go_upstream_as_they_came(fake: FakeOpenRouter, proxy_url: 
         r.headers["x-title"].encode("latin-1") for r in fake.requests if "x-title" in r.headers
     ]
     assert titles == [b"caf\xc3\xa9 \xe2\x98\x95"]
+
+
+# A body of each JSON route that the proxy sends on (rewritten where it rewrites: the chat and
+# Responses bodies gain their image model's modalities).
+JSON_ROUTES = [
+    (
+        "/v1/chat/completions",
+        {**CHAT, "model": "google/gemini-2.5-flash-image", "modalities": ["image"]},
+    ),
+    (
+        "/v1/responses",
+        {"model": "google/gemini-2.5-flash-image", "input": "hi", "modalities": ["image"]},
+    ),
+    ("/v1/embeddings", {"model": "openai/text-embedding-3-small", "input": "hi"}),
+    ("/v1/audio/speech", {"model": "hexgrad/kokoro-82m", "input": "hi", "voice": "af_alloy"}),
+    (
+        "/v1/audio/transcriptions",
+        {"model": "openai/whisper-1", "input_audio": {"data": "AAAA", "format": "wav"}},
+    ),
+    ("/v1/images/generations", {"model": "black-forest-labs/flux.2-pro", "prompt": "a cat"}),
+    ("/v1/videos", {"model": "google/veo-3.1", "prompt": "a fox"}),
+    ("/api/v1/videos", {"model": "google/veo-3.1", "prompt": "a fox"}),
+]
+
+
+JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
+
+
+def nested_in(body: dict[str, object], depth: int) -> bytes:
+    """`body` with a member `deep` that makes it nested `depth` levels (the body is the first)."""
+    deep = b"[" * (depth - 1) + b"]" * (depth - 1)
+    return orjson.dumps(body)[:-1] + b',"deep":' + deep + b"}"
+
+
+@pytest.mark.parametrize(("path", "body"), JSON_ROUTES, ids=[path for path, _ in JSON_ROUTES])
+def test_a_body_nested_deeper_than_the_proxy_writes_is_a_400_on_every_json_route(
+    fake: FakeOpenRouter, proxy_url: str, path: str, body: dict[str, object]
+) -> None:
+    for depth in (MAX_JSON_DEPTH + 1, 600, 1023):
+        content = nested_in(body, depth)
+        answer = httpx2.post(f"{proxy_url}{path}", content=content, headers=JSON_AUTH)
+        assert answer.status_code == 400, depth
+        assert answer.json()["error"]["code"] == "json_too_deep"
+    assert upstream_calls(fake) == []
+    deepest = httpx2.post(
+        f"{proxy_url}{path}", content=nested_in(body, MAX_JSON_DEPTH), headers=JSON_AUTH
+    )
+    assert deepest.status_code < 500, deepest.text

@@ -1,12 +1,18 @@
 """Metrics at /metrics and one JSON log line per request, seen from outside."""
 
+import base64
 import re
+from collections import Counter
+from collections.abc import Iterator
 
 import httpx2
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
+from app.translate.video_jobs import PREFIX
 from tests.e2e.test_cli import command_line_proxy, wait_for
 
 AUTH = {"Authorization": "Bearer sk-or-client-secret"}
@@ -68,13 +74,17 @@ def test_one_json_line_per_request_without_secrets(fake_url: str) -> None:
         flux_with_tools = {**FLUX, "tools": []}
         url = f"{proxy.url}/v1/chat/completions?key=q-secret"
         httpx2.post(url, json=flux_with_tools, headers=headers)
+        url = f"{proxy.url}/v1/videos/{forged_id('forged/' + 'm' * 700)}/content?variant=x"
+        httpx2.get(url, headers={"X-Request-Id": "trace-43"})
 
-        def logged() -> list[dict[str, object]]:
+        def logged(request_id: str) -> list[dict[str, object]]:
             lines = [orjson.loads(line) for line in proxy.log]
-            return [line for line in lines if line.get("request_id") == "trace-42"]
+            return [line for line in lines if line.get("request_id") == request_id]
 
-        wait_for("the request's log line", lambda: bool(logged()))
-    [line] = logged()
+        wait_for("the requests' log lines", lambda: bool(logged("trace-42") and logged("trace-43")))
+    [line] = logged("trace-42")
+    [forged_line] = logged("trace-43")
+    assert forged_line["model"] == "forged/" + "m" * 193  # cut short, a label of none
     keys = ("route", "model", "decision", "dropped", "assembled", "status", "method", "path")
     assert {key: line[key] for key in keys} == {
         "route": "chat",
@@ -110,3 +120,48 @@ def test_probes_are_counted_but_not_logged_unless_asked(
     assert logged_paths() == ["/metrics"]
     monkeypatch.setenv("PROXY_LOG_PROBES", "true")
     assert logged_paths() == ["/healthz", "/readyz", "/metrics"]
+
+
+FORGED = 10_000  # of each kind: distinct video ids, model names and paths
+
+
+def forged_requests(count: int, start: int = 0) -> Iterator[bytes]:
+    """Requests that name a model or path no catalog has, each a new one, answered by the proxy
+    itself (none goes upstream): a video id's model, a chat model with malformed `modalities`,
+    a path of no route and one under a video route."""
+    for n in range(start, start + count):
+        yield get(f"/v1/videos/{forged_id(f'forged/video-{n}')}/content?variant=x")
+        chat = orjson.dumps({"model": f"forged/chat-{n}", "modalities": 7, "messages": []})
+        yield post("/v1/chat/completions", chat)
+        yield get(f"/forged/{n}")
+        yield get(f"/v1/videos/characters/forged-{n}")
+
+
+def forged_id(model: str) -> str:
+    """A video id as the proxy gives them out, for a job that never was, of `model`."""
+    packed = base64.urlsafe_b64encode(orjson.dumps([1, "job-1", model, None, None, 0, ""]))
+    return PREFIX + packed.rstrip(b"=").decode()
+
+
+def get(target: str) -> bytes:
+    return f"GET {target} HTTP/1.1\r\nHost: proxy\r\n\r\n".encode()
+
+
+def post(target: str, body: bytes) -> bytes:
+    head = f"POST {target} HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/json\r\n"
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def series(proxy_url: str) -> int:
+    """How many series the proxy's /metrics exposes (one per sample of its exposition)."""
+    text = httpx2.get(f"{proxy_url}/metrics").text
+    return sum(len(family.samples) for family in text_string_to_metric_families(text))
+
+
+def test_forged_ids_models_and_paths_add_no_series(proxy_url: str) -> None:
+    # One of each kind first: what a series of each kind costs is in the count from then on.
+    assert Counter(raw_http.pipelined(proxy_url, forged_requests(1))) == {400: 3, 404: 1}
+    before = series(proxy_url)
+    answered = Counter(raw_http.pipelined(proxy_url, forged_requests(FORGED, start=1)))
+    assert answered == {400: 3 * FORGED, 404: FORGED}
+    assert series(proxy_url) == before

@@ -85,6 +85,49 @@ FULL = [
 ]
 
 
+GEMINI_IMAGE = "google/gemini-2.5-flash-image"
+SUBSET = [
+    (
+        False,
+        f"{GEMINI_IMAGE} is {GEMINI_IMAGE} in the catalog; it outputs image, text.\n"
+        "Asked for modalities ['image']: subset.\n"
+        f"Why: {GEMINI_IMAGE} outputs image and text; the request asks for a part: image.\n"
+        "So modalities goes as asked, ['image'].\n"
+        "If upstream refuses it, the proxy sends ['image', 'text'] at once instead, and so asks "
+        f"{GEMINI_IMAGE} for 600 s (PROXY_EXACT_MODALITIES_SECONDS).\n"
+        "X-Modalities: image",
+    ),
+    (
+        True,
+        f"{GEMINI_IMAGE} is {GEMINI_IMAGE} in the catalog; it outputs image, text.\n"
+        "Asked for modalities ['image']: rewritten.\n"
+        f"Why: {GEMINI_IMAGE} outputs image and text.\n"
+        "So modalities is set to ['image', 'text'].\n"
+        f"Learned: upstream refused {GEMINI_IMAGE} a part of its outputs, so for 600 s "
+        "(PROXY_EXACT_MODALITIES_SECONDS) it is asked for all of them.\n"
+        "X-Modalities: image,text",
+    ),
+]
+
+
+@pytest.mark.parametrize(("wants_exact", "says"), SUBSET)
+def test_explain_a_subset_as_asked_or_as_learned(
+    catalog: Catalog, wants_exact: bool, says: str
+) -> None:
+    settings = Settings(proxy_exact_modalities_seconds=600)
+    assert explain(catalog, GEMINI_IMAGE, ["image"], settings, wants_exact) == says
+
+
+@pytest.mark.parametrize("wants_exact", [False, True])
+def test_what_is_learned_of_subsets_is_said_only_of_subsets(
+    catalog: Catalog, wants_exact: bool
+) -> None:
+    flux = "black-forest-labs/flux.2-pro"
+    words = explain(catalog, flux, ["image", "text"], Settings(), wants_exact)
+    assert "PROXY_EXACT_MODALITIES_SECONDS" not in words
+    assert "set to ['image']" in words
+
+
 @pytest.mark.parametrize(("model", "modalities", "says"), FULL)
 def test_explain_in_full(
     catalog: Catalog, model: str, modalities: list[str] | None, says: str

@@ -94,3 +94,9 @@ def test_each_model_is_asked_alone() -> None:
         "modalities": ["image"],
     }
     assert payload["models"] == ["a", "b"]  # the client's body is left as it was
+
+
+def test_a_subset_sent_as_asked_agrees_with_the_same_value_sent_unchanged() -> None:
+    as_asked = Decision(Action.SUBSET, "", ("image",))
+    assert fallbacks.agree([as_asked, UNCHANGED], ["image"])
+    assert not fallbacks.agree([as_asked, IMAGE_TEXT], ["image"])

@@ -3,7 +3,15 @@
 import pytest
 
 from app.catalog.records import Model
-from app.policy.modalities import MISSING, RESPONSES_MODALITIES, Action, Decision, Policy, decide
+from app.policy.modalities import (
+    CHAT_MODALITIES,
+    MISSING,
+    RESPONSES_MODALITIES,
+    Action,
+    Decision,
+    Policy,
+    decide,
+)
 from app.settings import OnUnsupported
 
 FLUX = ("image",)
@@ -114,6 +122,57 @@ def test_decide_for_the_responses_api(
     assert (decision.action, decision.modalities) == (action, sent)
 
 
+# Where the caller may send a part of the model's outputs as asked (`subsets`): what changes,
+# and what does not. The chat API's names unless the row says Responses.
+SUBSET_CASES = [
+    # requested, outputs, api, action, modalities sent (on rewrite, or as asked)
+    (["image"], GEMINI_IMAGE, CHAT_MODALITIES, Action.SUBSET, ("image",)),  # without: rewritten
+    (["image", "image"], GEMINI_IMAGE, CHAT_MODALITIES, Action.SUBSET, ("image",)),
+    (["image"], ALL_THREE, CHAT_MODALITIES, Action.SUBSET, ("image",)),
+    (["image", "text"], ALL_THREE, CHAT_MODALITIES, Action.SUBSET, ("text", "image")),
+    (["text", "audio"], ALL_THREE, CHAT_MODALITIES, Action.SUBSET, ("text", "audio")),
+    (["image"], ALL_THREE, RESPONSES_MODALITIES, Action.SUBSET, ("image",)),
+    (["text"], GEMINI_IMAGE, CHAT_MODALITIES, Action.DROP, ()),  # text alone: the default
+    (["audio"], TEXT_AUDIO, CHAT_MODALITIES, Action.REWRITE, TEXT_AUDIO),  # with its transcript
+    (["image", "audio"], ALL_THREE, CHAT_MODALITIES, Action.REWRITE, ALL_THREE),
+    (["image", "text"], FLUX, CHAT_MODALITIES, Action.REWRITE, FLUX),  # a superset: fitted
+    (["image", "audio"], GEMINI_IMAGE, CHAT_MODALITIES, Action.REWRITE, GEMINI_IMAGE),
+    (["image", "text"], GEMINI_IMAGE, CHAT_MODALITIES, Action.UNCHANGED, ()),
+    (["image", "text"], ALL_THREE, RESPONSES_MODALITIES, Action.UNCHANGED, ()),
+    (["image"], TEXT, CHAT_MODALITIES, Action.REJECT, ()),
+    (["image"], None, CHAT_MODALITIES, Action.UNCHANGED, ()),  # not in the catalog
+    ([], GEMINI_IMAGE, CHAT_MODALITIES, Action.DROP, ()),
+]
+
+
+@pytest.mark.parametrize(("requested", "outputs", "api", "action", "sent"), SUBSET_CASES)
+def test_decide_where_a_subset_may_go_as_asked(
+    requested: list[str],
+    outputs: tuple[str, ...] | None,
+    api: frozenset[str],
+    action: Action,
+    sent: tuple[str, ...],
+) -> None:
+    decision = decide(requested, "some/model", outputs, REJECT, api, subsets=True)
+    assert (decision.action, decision.modalities) == (action, sent)
+
+
+def test_a_subset_sent_says_what_the_model_outputs_and_what_part_is_asked() -> None:
+    decision = decide(
+        ["image"], "google/gemini-2.5-flash-image", GEMINI_IMAGE, REJECT, subsets=True
+    )
+    assert decision.reason == (
+        "google/gemini-2.5-flash-image outputs image and text; the request asks for a part: image"
+    )
+    assert decision.header(field_present=True) == "image"
+    assert decision.keeps_body
+
+
+def test_a_router_routes_a_subset_itself() -> None:
+    decision = decide(["image"], "openrouter/auto", ("text", "image"), REJECT, subsets=True)
+    assert decision.action is Action.UNCHANGED
+
+
 def test_rejection_of_what_the_api_cannot_return_says_what_it_can() -> None:
     reason = decide(["audio"], "openai/gpt-audio", TEXT_AUDIO, REJECT, RESPONSES_MODALITIES).reason
     assert reason == (
@@ -143,6 +202,7 @@ def test_rejection_of_a_model_without_chat_outputs_says_so() -> None:
     ("decision", "field_present", "header"),
     [
         (Decision(Action.REWRITE, "", ("image", "text")), True, "image,text"),
+        (Decision(Action.SUBSET, "", ("image",)), True, "image"),
         (Decision(Action.UNCHANGED, ""), True, "unchanged"),
         (Decision(Action.UNCHANGED, ""), False, "none"),
         (Decision(Action.DROP, ""), True, "none"),
@@ -158,6 +218,9 @@ def test_a_policy_decides_for_a_model_record_with_its_routes_modalities() -> Non
     chat = Policy(OnUnsupported.REJECT)
     assert chat.decide(["image", "text"], flux.id, flux).modalities == ("image",)
     assert chat.decide(["image"], "a/unknown", None).action is Action.UNCHANGED
+    gemini = Model("google/gemini-2.5-flash-image", ("image", "text"))
+    assert chat.decide(["image"], gemini.id, gemini).modalities == ("image", "text")
+    assert chat.decide(["image"], gemini.id, gemini, subsets=True).action is Action.SUBSET
     speech = Model("a/speech", ("text", "audio"))
     responses = Policy(OnUnsupported.REJECT, RESPONSES_MODALITIES)
     assert responses.decide(["text", "audio"], speech.id, speech).action is Action.DROP
@@ -168,6 +231,7 @@ def test_the_action_names_clients_and_logs_read() -> None:
     # `decision` and the model explanation all spell the action by these names.
     assert [action.value for action in Action] == [
         "unchanged",
+        "subset",
         "rewritten",
         "dropped",
         "rejected",

@@ -49,6 +49,7 @@ def test_tools_to_drop(
 UNCHANGED = Decision(Action.UNCHANGED, "")
 DROP = Decision(Action.DROP, "")
 TO_AUDIO = Decision(Action.REWRITE, "", ("text", "audio"))
+IMAGE_AS_ASKED = Decision(Action.SUBSET, "", ("image",))
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,7 @@ TO_AUDIO = Decision(Action.REWRITE, "", ("text", "audio"))
         (UNCHANGED, None, ()),
         (TO_AUDIO, ["audio"], ("text", "audio")),
         (DROP, ["text", "audio"], ()),
+        (IMAGE_AS_ASKED, ["image", "image"], ("image",)),
     ],
 )
 def test_outgoing_modalities(decision: Decision, requested: object, sent: tuple[str, ...]) -> None:
@@ -130,6 +132,7 @@ BIG = 123456789012345678901234567890
     ("plan", "sent"),
     [
         (Plan(UNCHANGED), None),  # the original bytes
+        (Plan(IMAGE_AS_ASKED), None),
         (
             Plan(UNCHANGED, ("tools", "tool_choice")),
             {"model": "m", "modalities": ["image", "text"], "n": BIG},

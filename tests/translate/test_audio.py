@@ -196,12 +196,17 @@ ERROR = {"code": 429, "message": "Slow down", "metadata": {"error_type": "rate_l
         (
             sse(chunk({"content": "a"}), {"error": ERROR, **chunk({}, "error")}, chunk({})),
             429,
-            {"message": "Slow down", "type": "upstream_error", "code": "rate_limited"},
+            {
+                "message": "Slow down",
+                "type": "upstream_error",
+                "param": None,
+                "code": "rate_limited",
+            },
         ),
         (
             sse({"error": {"code": 200, "message": "odd"}}),
             502,
-            {"message": "odd", "type": "upstream_error", "code": "upstream_error"},
+            {"message": "odd", "type": "upstream_error", "param": None, "code": "upstream_error"},
         ),
         *[
             (
@@ -210,6 +215,7 @@ ERROR = {"code": 429, "message": "Slow down", "metadata": {"error_type": "rate_l
                 {
                     "message": "OpenRouter failed mid-stream",
                     "type": "upstream_error",
+                    "param": None,
                     "code": "upstream_error",
                 },
             )
@@ -218,7 +224,12 @@ ERROR = {"code": 429, "message": "Slow down", "metadata": {"error_type": "rate_l
         (
             sse({"error": "plain words"}),
             502,
-            {"message": "plain words", "type": "upstream_error", "code": "upstream_error"},
+            {
+                "message": "plain words",
+                "type": "upstream_error",
+                "param": None,
+                "code": "upstream_error",
+            },
         ),
         (
             sse(chunk({"content": "a"})) + b"data: {cut\n\n",
@@ -226,6 +237,7 @@ ERROR = {"code": 429, "message": "Slow down", "metadata": {"error_type": "rate_l
             {
                 "message": "OpenRouter sent a stream event that is not a JSON object",
                 "type": "upstream_error",
+                "param": None,
                 "code": "upstream_bad_stream",
             },
         ),
@@ -235,6 +247,7 @@ ERROR = {"code": 429, "message": "Slow down", "metadata": {"error_type": "rate_l
             {
                 "message": "OpenRouter ended the stream without an answer",
                 "type": "upstream_error",
+                "param": None,
                 "code": "upstream_bad_stream",
             },
         ),

@@ -373,12 +373,14 @@ def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
         "object": "chat.completion",
         "created": 5,
         "model": MODEL,
+        "system_fingerprint": answers.SYSTEM_FINGERPRINT,
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": "", "images": IMAGES},
+                "message": {"role": "assistant", "content": "", "refusal": None, "images": IMAGES},
                 "finish_reason": "stop",
                 "native_finish_reason": "stop",
+                "logprobs": None,
             }
         ],
         "usage": USAGE,
@@ -390,6 +392,14 @@ def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
     [
         (None, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}),
         ({"total_tokens": 4}, {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 4}),
+        (
+            {"prompt_tokens": 1, "completion_tokens": 2, "cost": "0.1"},
+            {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+        ),
+        (
+            {"prompt_tokens": None, "completion_tokens": 2.5, "total_tokens": True, "cost": 0},
+            {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cost": 0},
+        ),
     ],
 )
 def test_usage_without_cost_or_counts(usage: Any, expected: dict[str, Any]) -> None:
@@ -405,7 +415,12 @@ def test_an_images_answer_becomes_the_chunks_of_a_streamed_completion() -> None:
     assert done == b"data: [DONE]"
     chunks = [orjson.loads(payload.removeprefix(b"data: ")) for payload in payloads]
     assert len({chunk.pop("id") for chunk in chunks}) == 1
-    head = {"object": "chat.completion.chunk", "created": 5, "model": MODEL}
+    head = {
+        "object": "chat.completion.chunk",
+        "created": 5,
+        "model": MODEL,
+        "system_fingerprint": answers.SYSTEM_FINGERPRINT,
+    }
     assert chunks == [
         {**head, "choices": [_delta({"role": "assistant", "content": ""}, None)]},
         {**head, "choices": [_delta({"images": IMAGES}, None)]},

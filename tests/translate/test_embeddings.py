@@ -8,12 +8,12 @@ from typing import Any
 import orjson
 import pytest
 
-from app.errors import ProxyError
+from app.errors import ProxyError, error_body
 from app.translate.embeddings import (
-    EmbeddingsAnswer,
     EmbeddingsRequest,
     embeddings_request,
     float32_base64,
+    whole_answer,
 )
 
 BASE = {"model": "openai/text-embedding-3-small", "input": "hello"}
@@ -67,14 +67,15 @@ def decoded(text: str) -> list[float]:
     return array.array("f", base64.b64decode(text)).tolist()
 
 
-def collected(answer: EmbeddingsAnswer, body: bytes) -> tuple[int, bytes]:
-    for start in range(0, len(body), 7):  # fed in pieces, as they arrive
-        answer.feed(body[start : start + 7])
-    return answer.result()
+def answered(model_id: str, as_base64: bool, body: bytes) -> tuple[int, bytes]:
+    try:
+        return 200, whole_answer(model_id, as_base64, body)
+    except ProxyError as error:
+        return error.status, error_body(error.message, error.code, error.kind)
 
 
 def test_base64_answer_decodes_to_the_float_vectors() -> None:
-    status, body = collected(EmbeddingsAnswer("m", base64=True), orjson.dumps(ANSWER))
+    status, body = answered("m", True, orjson.dumps(ANSWER))
     assert status == 200
     answer = orjson.loads(body)
     assert [decoded(item["embedding"]) for item in answer["data"]] == VECTORS
@@ -87,7 +88,7 @@ def test_float32_base64_is_little_endian() -> None:
 
 def test_float_answer_goes_as_it_came() -> None:
     body = orjson.dumps(ANSWER) + b"\n"
-    assert collected(EmbeddingsAnswer("m", base64=False), body) == (200, body)
+    assert answered("m", False, body) == (200, body)
 
 
 @pytest.mark.parametrize("as_base64", [True, False])
@@ -103,7 +104,7 @@ def test_float_answer_goes_as_it_came() -> None:
 def test_answers_without_embeddings_are_a_502_naming_the_model(
     as_base64: bool, body: bytes, says: str
 ) -> None:
-    status, error = collected(EmbeddingsAnswer("baai/bge-m3", as_base64), body)
+    status, error = answered("baai/bge-m3", as_base64, body)
     assert status == 502
     message = orjson.loads(error)["error"]
     assert message["code"] == "empty_embeddings"
@@ -112,8 +113,22 @@ def test_answers_without_embeddings_are_a_502_naming_the_model(
     assert says in message["message"]
 
 
-def test_vectors_of_non_numbers_are_a_502() -> None:
-    bad = {**ANSWER, "data": [{"embedding": ["x"]}]}
-    status, error = collected(EmbeddingsAnswer("m", base64=True), orjson.dumps(bad))
+@pytest.mark.parametrize(
+    "vector", [b'["x"]', b"[null]", b"[[1.0]]", b"[1e300]", b"[%d]" % 2**200, b"[true, {}]"]
+)
+def test_vectors_of_non_numbers_are_a_502(vector: bytes) -> None:
+    body = orjson.dumps({**ANSWER, "data": [{"embedding": [0.5]}]}).replace(b"[0.5]", vector)
+    status, error = answered("m", True, body)
     assert status == 502
-    assert b"non-numbers" in error
+    assert orjson.loads(error)["error"]["code"] == "upstream_bad_answer"
+    assert b"m has a vector of non-numbers" in error
+
+
+@pytest.mark.parametrize("depth", [252, 600, 1020])  # with the 3 levels around it
+def test_an_answer_nested_deeper_than_orjson_writes_is_a_502(depth: int) -> None:
+    nested = b"[" * depth + b"]" * depth  # parsed (up to 1,024 levels), never written back
+    body = b'{"data": [{"embedding": [0.5], "x": ' + nested + b"}]}"
+    status, error = answered("m", True, body)
+    assert status == 502
+    assert orjson.loads(error)["error"]["code"] == "empty_embeddings"
+    assert b"m is nested deeper than" in error

@@ -204,6 +204,9 @@ def test_a_whole_answer_becomes_one_completed_event_per_image() -> None:
         "type": "image_edit.completed",
         "b64_json": "QUJD",
         "created_at": 5,
+        "size": "auto",  # the answer does not say
+        "quality": "auto",
+        "background": "auto",
         "output_format": "webp",
         "usage": {"total_tokens": 3},
     }
@@ -270,7 +273,12 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
     assert orjson.loads(image_answers.images_from_chat(orjson.dumps(completion))) == {
         "created": 9,
         "data": [{"b64_json": "QUJD", "media_type": "image/jpeg"}],
-        "usage": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
+        "usage": {
+            "input_tokens": 1,
+            "output_tokens": 2,
+            "total_tokens": 3,
+            "input_tokens_details": {"text_tokens": 1, "image_tokens": 0},
+        },
     }
 
 
@@ -302,7 +310,12 @@ def test_a_chat_answer_without_usage_counts_no_tokens() -> None:
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,QUJD"}}
     completion = {"choices": [{"message": {"images": [image]}}]}
     answer = orjson.loads(image_answers.images_from_chat(orjson.dumps(completion)))
-    assert answer["usage"] == {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    assert answer["usage"] == {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "total_tokens": 0,
+        "input_tokens_details": {"text_tokens": 0, "image_tokens": 0},
+    }
 
 
 def test_an_upload_becomes_a_data_url() -> None:

@@ -106,6 +106,7 @@ def test_a_recorded_mid_stream_error_is_an_openai_error_with_its_status() -> Non
     assert orjson.loads(body)["error"] == {
         "message": "Provider returned error",
         "type": "upstream_error",
+        "param": None,
         "code": "upstream_error",
     }
 

@@ -121,7 +121,6 @@ def read_wav(data: bytes) -> tuple[int, int, int, bytes]:
         ("audio/pcm; rate=16000; channels=2", 16000, 2),
         ("audio/PCM", 24000, 1),
         ("application/octet-stream", 24000, 1),
-        ("audio/pcm;rate=fast;channels=0", 24000, 1),
         ('audio/pcm; rate="16000"', 16000, 1),
         ("audio/L16;rate=16000;channels=2", 16000, 2),
     ],
@@ -137,6 +136,48 @@ def test_wav_reads_rate_and_channels_of_the_pcm(
     writer = make()
     wav = writer.feed(PCM[:3]) + writer.feed(b"") + writer.feed(PCM[3:]) + writer.finish()
     assert read_wav(wav) == (rate, channels, 2, PCM)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "rate", "channels"),
+    [
+        ("audio/pcm;rate=8000", 8000, 1),  # the least the proxy takes: telephony
+        ("audio/pcm;rate=11025", 11025, 1),
+        ("audio/pcm;rate=22050;channels=2", 22050, 2),
+        ("audio/pcm;rate=44100", 44100, 1),
+        ("audio/pcm;rate=48000;channels=2", 48000, 2),  # the most
+        ("audio/pcm;channels=2", 24000, 2),
+    ],
+)
+def test_pcm_parameters_within_bounds_are_taken(
+    content_type: str, rate: int, channels: int
+) -> None:
+    assert pcm_format(content_type) == (rate, channels)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "audio/pcm;rate=4294967296",  # past a WAV header's 32 bits
+        "audio/pcm;rate=100000000000000000000",
+        "audio/pcm;rate=1e20",
+        "audio/pcm;rate=7999",
+        "audio/pcm;rate=48001",
+        "audio/pcm;rate=0",
+        "audio/pcm;rate=-24000",
+        "audio/pcm;rate=fast",
+        "audio/pcm;rate=",
+        "audio/pcm;rate=\u00b2",
+        "audio/pcm;rate=24000;channels=0",
+        "audio/pcm;rate=24000;channels=3",
+        "audio/pcm;rate=24000;channels=70000",
+        "audio/pcm;channels=two",
+    ],
+)
+@pytest.mark.parametrize("made", ["wav", "opus", "aac", "flac", "mp3"])
+def test_pcm_parameters_out_of_bounds_are_a_bad_answer(content_type: str, made: str) -> None:
+    with pytest.raises(ValueError, match="OpenRouter's PCM"):
+        pcm_answer(made, content_type, 1000)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def test_subtitles_are_refused_saying_why(format_: str) -> None:
     assert "json, text, verbose_json" in refused.value.message
 
 
-@pytest.mark.parametrize("format_", ["diarized", 1])
+@pytest.mark.parametrize("format_", ["diarized", 1, ["text"], {"a": 1}, 1.5])
 def test_unknown_formats_are_refused(format_: object) -> None:
     with pytest.raises(ProxyError, match="is not one of json, text, verbose_json") as refused:
         transcription_request({**BASE, "response_format": format_})
@@ -63,21 +63,35 @@ def test_streaming_is_refused(stream: object) -> None:
 TOKENS = {"total_tokens": 30, "input_tokens": 20, "output_tokens": 10, "seconds": 3, "cost": 0.1}
 
 
+def counts(input_tokens: int, output_tokens: int, total_tokens: int) -> dict[str, int]:
+    return {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": total_tokens,
+    }
+
+
 @pytest.mark.parametrize(
     ("usage", "expected"),
     [
         (TOKENS, {"type": "tokens", **TOKENS}),
-        ({"input_tokens": 5}, {"type": "tokens", "input_tokens": 5}),
-        ({"output_tokens": 5}, {"type": "tokens", "output_tokens": 5}),
-        ({"total_tokens": 5, "seconds": 1}, {"type": "tokens", "total_tokens": 5, "seconds": 1}),
+        ({"input_tokens": 5}, {"type": "tokens", **counts(5, 0, 5)}),
+        ({"output_tokens": 5}, {"type": "tokens", **counts(0, 5, 5)}),
+        ({"total_tokens": 5, "seconds": 1}, {"type": "tokens", **counts(0, 0, 5), "seconds": 1}),
+        ({"input_tokens": 5, "total_tokens": None}, {"type": "tokens", **counts(5, 0, 5)}),
         ({"seconds": 2.5, "cost": 0.01}, {"type": "duration", "seconds": 2.5, "cost": 0.01}),
-        ({"cost": 0.01}, {"cost": 0.01}),
         ({"type": "duration", "seconds": 1}, {"type": "duration", "seconds": 1}),
     ],
 )
 def test_usage_gains_openai_type(usage: dict[str, Any], expected: dict[str, Any]) -> None:
     answer = as_openai(orjson.dumps({"text": "hi", "usage": usage}))
     assert orjson.loads(answer) == {"text": "hi", "usage": expected}
+
+
+@pytest.mark.parametrize("usage", [{"cost": 0.01}, {"seconds": "2"}, None, [], "3 s"])
+def test_usage_that_is_neither_of_openais_is_left_out(usage: Any) -> None:
+    # OpenAI's `usage` is one of its two types, or absent.
+    assert orjson.loads(as_openai(orjson.dumps({"text": "hi", "usage": usage}))) == {"text": "hi"}
 
 
 def test_answers_without_usage_stay() -> None:

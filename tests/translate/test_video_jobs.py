@@ -232,6 +232,7 @@ def test_a_job_answer_is_read_up_to_1_mib() -> None:
         "error": {
             "message": "OpenRouter's video job answer is larger than 1,048,576 bytes",
             "type": "upstream_error",
+            "param": None,
             "code": "upstream_bad_answer",
         }
     }

@@ -24,6 +24,7 @@ def test_an_answer_of_another_shape_is_a_502_saying_why(error: type[Exception]) 
         "error": {
             "message": "OpenRouter's answer could not be translated: no `data`",
             "type": "upstream_error",
+            "param": None,
             "code": "upstream_bad_answer",
         }
     }

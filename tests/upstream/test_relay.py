@@ -9,7 +9,13 @@ import orjson
 import pytest
 from starlette.types import Message
 
-from app.errors import AnswerTooLarge, UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
+from app.errors import (
+    AnswerTooLarge,
+    UpstreamBadAnswer,
+    UpstreamFailure,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate.whole import Mapped
@@ -133,6 +139,64 @@ async def test_a_collected_answer_cut_short_is_raised_and_its_connection_closed(
         await served(relay(answer, note, reshaper=lambda content_type: whole))
     assert (answer.released, answer.closed) == (False, True)
     assert note.failure == "upstream_unavailable"
+
+
+class HeldBack:
+    """A Rewriter that gives nothing until `b"go"` comes, then each piece; a ProxyError for
+    `b"bad"`."""
+
+    def __init__(self) -> None:
+        self.going = False
+
+    def feed(self, piece: bytes) -> bytes:
+        if piece == b"bad":
+            raise UpstreamBadAnswer("not that")
+        self.going = self.going or piece == b"go"
+        return piece if self.going else b""
+
+    def finish(self) -> bytes:
+        return b"."
+
+
+def rewritten(pieces: list[bytes | Exception]) -> tuple[FakeAnswer, RelayResponse, Note]:
+    answer, note = FakeAnswer(200, pieces), Note("r")
+    held = Reshape(rewrite=HeldBack)
+    return answer, relay(answer, note, reshaper=lambda content_type: held), note
+
+
+async def test_a_rewritten_answer_starts_with_its_first_bytes() -> None:
+    answer, response, _ = rewritten([b"a", b"go", b"b"])
+    messages = await served(response)
+    assert [m["type"] for m in messages[:2]] == ["http.response.start", "http.response.body"]
+    assert messages[1]["body"] == b"go"  # nothing sent before: the start waited for it
+    assert body_of(messages) == b"gob."
+    assert messages[-1]["more_body"] is False
+    assert answer.released
+
+
+@pytest.mark.parametrize("failure", [b"bad", CUT])
+async def test_a_rewritten_answer_that_fails_before_its_first_bytes_is_raised(
+    failure: bytes | Exception,
+) -> None:
+    answer, response, note = rewritten([b"a", failure, b"go"])
+    with pytest.raises(UpstreamFailure) as raised:
+        await served(response)
+    assert raised.value.status == 502
+    assert raised.value.headers == [(b"x-modalities", b"image")]
+    assert answer.closed
+    assert note.failure == raised.value.code
+
+
+@pytest.mark.parametrize("failure", [b"bad", CUT])
+async def test_a_rewritten_answer_that_fails_after_its_first_bytes_is_left_incomplete(
+    failure: bytes | Exception,
+) -> None:
+    answer, response, note = rewritten([b"go", failure, b"b"])
+    messages = await served(response)
+    assert body_of(messages) == b"go"
+    assert messages[-1].get("more_body") is True  # never finished: the server drops it
+    assert answer.closed
+    assert note.failure in ("upstream_bad_answer", "upstream_unavailable")
 
 
 SMALL_CAPS = Caps(error=1024, sse_event=8, images=8, audio=8, transcription=8)

@@ -1,17 +1,18 @@
 """A fake OpenRouter (``/api/v1``) for tests and the demo: a Starlette app to run under uvicorn.
 
 It reproduces the OpenRouter behaviour recorded in the team's ``openrouter/API.md`` that the
-proxy depends on: the catalog's output-modality filter and pagination, chat's exact-match
-output-modality routing with the captured 404 body, OpenRouter's error envelope, and SSE
-streaming with keep-alive comments and mid-stream errors. Special ``test/*`` model ids (not
-listed in the catalog) trigger failure modes: ``test/error-429``, ``test/error-402``,
-``test/slow``, ``test/stream-slow`` (pauses after its first chunk), ``test/stream-forever``,
-``test/stream-stall``, ``test/stream-error``,
+proxy depends on: the catalog's output-modality filter and pagination, chat's output-modality
+routing with the captured 404 body (an exact match, or with ``subsets_served`` any subset),
+OpenRouter's error envelope, and SSE streaming with keep-alive comments and mid-stream errors.
+Special ``test/*`` model ids (not listed in the catalog) trigger failure modes:
+``test/error-429``, ``test/error-402``, ``test/slow``, ``test/stream-slow`` (pauses after its
+first chunk), ``test/stream-forever``, ``test/stream-stall``, ``test/stream-error``,
 ``test/audio-error`` (an audio model that fails mid-stream), and ``test/reset``,
 ``test/stream-reset`` and ``test/audio-reset`` (the connection dropped mid-answer). Audio models
 answer audio only streamed (see ``app.dev.emulator.audio``); tools sent to a model whose
 ``supported_parameters`` lack ``tools`` get OpenRouter's 404. The Images API and the Responses
-API are in ``app.dev.emulator.images`` and ``app.dev.emulator.responses``.
+API are in ``app.dev.emulator.images`` and ``app.dev.emulator.responses``, the
+Anthropic-compatible Messages API in ``app.dev.emulator.messages``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.dev.emulator.chat import FakeChat
 from app.dev.emulator.embeddings import FakeEmbeddingsApi
 from app.dev.emulator.images import FakeImagesApi
 from app.dev.emulator.listing import listed, paged
+from app.dev.emulator.messages import FakeMessagesApi
 from app.dev.emulator.responses import FakeResponsesApi
 from app.dev.emulator.routing import error
 from app.dev.emulator.speech import FakeAudioApi
@@ -98,6 +100,10 @@ class FakeOpenRouter:
         self.fail_models_queries: set[str] = set()
         self.catalog_down = False  # every GET /models answers 500
         self.chat_without_images = False  # image models answer chat with text alone
+        # Chat and Responses route a request to a model whose outputs include every requested
+        # one (reports of 2026-06 and 2026-09), not only to one whose outputs equal them (the
+        # seed's observation, the default).
+        self.subsets_served = False
         self.lookup_misses: set[str] = set()  # ids GET /model/{author}/{slug} answers 404 to
         self.wrong_endpoint_as_400 = False  # chat refuses Images-API-only models with the 400
         self.down_models: set[str] = set()  # chat answers 503 for these
@@ -109,10 +115,11 @@ class FakeOpenRouter:
         self.slow_seconds = 1.0
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
         self.images = FakeImagesApi(self.models, PNG_B64)
-        self.responses = FakeResponsesApi(self.lookup, PNG_B64)
+        self.responses = FakeResponsesApi(self.lookup, PNG_B64, lambda: self.subsets_served)
         self.chat = FakeChat(self)
         self.audio = FakeAudioApi(self.lookup)
         self.embeddings = FakeEmbeddingsApi(self.models, self.lookup)
+        self.messages = FakeMessagesApi(self.lookup)
         self.videos = FakeVideosApi(self.models)
         self.app = Starlette(
             routes=[
@@ -124,6 +131,7 @@ class FakeOpenRouter:
                 Route("/api/v1/model/{rest:path}", self._recorded(self.get_model)),
                 Route("/api/v1/images", self._recorded(self.images.generate), methods=["POST"]),
                 Route("/api/v1/responses", self._recorded(self.responses.create), methods=["POST"]),
+                Route("/api/v1/messages", self._recorded(self.messages.create), methods=["POST"]),
                 *self._audio_and_embeddings_routes(),
                 *self.videos.routes(self._recorded),
                 Route("/api/v1/{rest:path}", self._recorded(self.echo), methods=ALL_METHODS),

@@ -23,9 +23,15 @@ from app.dev.emulator import FakeOpenRouter
     default=0,
     help="Size of every generated image (0: a 1x1 PNG).",
 )
-def main(port: int, host: str, image_bytes: int) -> None:
+@click.option(
+    "--subsets-served",
+    is_flag=True,
+    help="Serve a subset of a model's outputs (default: only the exact set, as the seed saw).",
+)
+def main(port: int, host: str, image_bytes: int, subsets_served: bool) -> None:
     """Serve the fake OpenRouter's API under /api/v1."""
     fake = FakeOpenRouter()
+    fake.subsets_served = subsets_served
     if image_bytes:
         fake.images.image_b64 = base64.b64encode(bytes(image_bytes)).decode()
     uvicorn.run(fake.app, host=host, port=port, log_level="warning", loop="uvloop")

@@ -84,7 +84,8 @@ class FakeChat:
             return unknown_model(model_id)
         if model["id"] in IMAGES_ONLY:
             return self._wrong_endpoint(model["id"])
-        want = routed(model_id, body.get("modalities"), outputs(model) & CHAT_MODALITIES)
+        served = outputs(model) & CHAT_MODALITIES
+        want = routed(model_id, body.get("modalities"), served, self.fake.subsets_served)
         if isinstance(want, Response):
             return want
         if body.get("tools") and "tools" not in model.get("supported_parameters", []):
@@ -97,7 +98,6 @@ class FakeChat:
             "provider": "FakeProvider",
             "model": real.canonical_slug(model),
             "created": int(time.time()),
-            "system_fingerprint": None,
         }
         generation = {"X-Generation-Id": str(base["id"])}
         if model_id in RESETS:
@@ -120,7 +120,10 @@ class FakeChat:
             message["images"] = [{**IMAGE, "index": 0}]
         choice = {"logprobs": None, "finish_reason": "stop", "native_finish_reason": "STOP"}
         choices = [{**choice, "index": 0, "message": message}]
-        answer = {**base, "object": "chat.completion", "choices": choices, "usage": real.USAGE}
+        # Null in a whole answer; a stream's chunks leave it out (OpenRouter's schema, which its
+        # own SDKs validate, allows a string or nothing there, not null).
+        answer = {**base, "object": "chat.completion", "system_fingerprint": None}
+        answer |= {"choices": choices, "usage": real.USAGE}
         return real.json_answer(answer, headers=generation, request=request)
 
     @staticmethod

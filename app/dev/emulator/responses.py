@@ -33,11 +33,12 @@ Lookup = Callable[[str], dict[str, Any] | None]
 
 class FakeResponsesApi:
     """`POST /responses` over the fake's models (`lookup` resolves an id as chat does); every
-    image holds `image_b64`."""
+    image holds `image_b64`; `subsets_served` says which routing rule applies (as for chat)."""
 
-    def __init__(self, lookup: Lookup, image_b64: str) -> None:
+    def __init__(self, lookup: Lookup, image_b64: str, subsets_served: Callable[[], bool]) -> None:
         self._lookup = lookup
         self.image_b64 = image_b64
+        self._subsets_served = subsets_served
 
     async def create(self, request: Request) -> Response:
         """Check the request and its `modalities` as chat does, then answer whole or streamed."""
@@ -45,7 +46,8 @@ class FakeResponsesApi:
         if isinstance(asked, Response):
             return asked
         body, model = asked
-        want = routed(body["model"], body.get("modalities"), outputs(model) & RESPONSES_MODALITIES)
+        served = outputs(model) & RESPONSES_MODALITIES
+        want = routed(body["model"], body.get("modalities"), served, self._subsets_served())
         if isinstance(want, Response):
             return want
         answer = response_object(model["id"], self._items(model["id"], want))

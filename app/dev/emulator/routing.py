@@ -1,6 +1,7 @@
 """What the fake's chat and Responses API share, from the team's API.md: OpenRouter's error
-envelope, the checks before a model is reached, and routing by output modality, which keeps only
-endpoints whose outputs equal the requested ones exactly."""
+envelope, the checks before a model is reached, and routing by output modality, under either rule
+reported: endpoints whose outputs equal the requested ones exactly (what the seed saw, the
+default), or whose outputs include every requested one (reports of 2026-06 and 2026-09)."""
 
 from __future__ import annotations
 
@@ -86,17 +87,26 @@ def unknown_model(model_id: str) -> Response:
     return error(400, f"{model_id} is not a valid model ID", availability=availability)
 
 
-def routed(model_id: str, requested: Any, served: set[str]) -> set[str] | Response:
+def routed(
+    model_id: str, requested: Any, served: set[str], subsets: bool = False
+) -> set[str] | Response:
     """What the answer holds when the API can return `served` of the model's outputs and the
-    request's ``modalities`` is `requested` (None when absent); else OpenRouter's refusal."""
+    request's ``modalities`` is `requested` (None when absent); else OpenRouter's refusal. The
+    requested set must equal `served`, or with `subsets` be part of it (then the answer holds
+    only what was asked)."""
     if not served:  # embeddings, video, speech...: no endpoint at all
         return error(404, f"No endpoints found for {model_id}.")
     if requested is None:
-        # No modality filter applies: text, or an image from an image-only model.
-        return {"image"} if served == {"image"} else {"text"}
+        return _unfiltered(served)
     if not isinstance(requested, list) or not all(isinstance(m, str) for m in requested):
         return error(400, "'modalities' must be a list of strings")
-    if set(requested) != served:
-        message = "No endpoints found that support the requested output modalities: "
-        return error(404, message + ", ".join(requested), metadata=MODALITY_404_METADATA)
-    return served
+    asked = set(requested)
+    if asked == served or (subsets and asked < served):
+        return asked or _unfiltered(served)
+    message = "No endpoints found that support the requested output modalities: "
+    return error(404, message + ", ".join(requested), metadata=MODALITY_404_METADATA)
+
+
+def _unfiltered(served: set[str]) -> set[str]:
+    """No modality filter applies: text, or an image from an image-only model."""
+    return {"image"} if served == {"image"} else {"text"}

@@ -1,0 +1,227 @@
+"""The memory budget of one worker: the most it can hold, computed from the settings, against
+the pod's limits (the Kubernetes manifests' memory limit and `/tmp` sizeLimit). Pure:
+`tests/ops/test_budget.py` checks the manifests against the settings' defaults, and prints the
+table.
+
+What a worker holds:
+- fixed: the idle process (with its catalog), a catalog refresh (the child that parses a page,
+  the page and what the child answers, and a model list parsed in the worker meanwhile), the
+  metrics' series;
+- reserved (`app.ops.reservations`): what a request holds whole is taken from the memory pool
+  (PROXY_MEMORY_BUDGET_BYTES) before it is read, and given back when its answer is done: its
+  body as read, parsed and sent (`json_cost`, `FORMS`), an upstream answer read whole
+  (`held_whole`); uploads from the `/tmp` pool (PROXY_TMP_BUDGET_BYTES), and from memory too
+  when `/tmp` is a tmpfs (whose pages are memory).
+
+So the most a worker holds is the fixed part plus the memory pool: that must fit the memory
+limit with `HEADROOM` to spare, the `/tmp` pool the sizeLimit likewise, and each single
+reservation at its limit its pool (else it would run alone, beyond the pool).
+
+The factors are measured (peak RSS growth over RSS before, per byte): `python -m
+bench.bodies_at_once --count 1` for bodies, the rest as their comments say.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.settings import Settings
+
+MIB = 1024 * 1024
+HEADROOM = 0.10  # of each limit, for what no row counts: connections, buffers, fragmentation
+
+# One body at 28 MiB alone, memory per body byte (bench.bodies_at_once --count 1: chat 3.10,
+# Responses 2.83, image generation 2.99, transcription form 0.10, image edit form 3.66).
+JSON_BODY = 3.2  # read, parsed, planned and written again for upstream
+# ... and each value parsed (as `app.api.bodies.json_items` counts them) up to 32 bytes more: a
+# float, or a third of a `{}` (bench.body_memory: 31 bytes a byte of `{},`, 3 values counted).
+VALUE_BYTES = 32
+STREAMED_FORM = 0.15  # files spooled and sent from the spool (transcriptions)
+INLINED_FORM = 3.8  # files spooled, then read back and sent as data URLs (image edits, videos)
+# What a streamed form holds in memory whatever its size: its text fields, which the
+# transcription route bounds (32 of 32 KiB: `app.api.audio`), and a file's first MiB, held
+# before it spools; each up to 3 bytes a byte (read, decoded, written again for upstream).
+FORM_FIELDS_BYTES = 1024 * 1024
+
+IDLE_BYTES = 61 * MIB  # the worker with its catalog, before any request (bench.bodies_at_once)
+# A catalog refresh: the parse child (python -m app.catalog.parse_worker) idles at 21 MiB and
+# grows 13.6 bytes per byte of page (a page of the real catalog, 8 times over); the worker holds
+# the page and the child's answer (1.2 times the page), and may download and parse a model list
+# (the Images API's, or one model's) of the same cap meanwhile, as the child does.
+PARSE_CHILD_BYTES = 21 * MIB
+PAGE_PARSE = 13.6
+PAGE_IN_WORKER = 2.2
+LIST_IN_WORKER = 2.0 + PAGE_PARSE  # the pieces and the joined download, then the parse
+# Metrics: 816 bytes a series held (prometheus_client, a request counter and a histogram by
+# route), and 400 more while /metrics renders it.
+SERIES_BYTES = 1216
+# The series app.ops.metrics may hold: its labels are to come from bounded sets (catalog models,
+# fixed route and status names: issue 22); that bound goes here once it is one.
+METRIC_SERIES = 10_000
+# An upstream error read whole: the pieces and the joined body, inflated; then parsed (up to 21
+# bytes a byte, for `[]` items: 64-byte lists for 3 bytes).
+ERROR_READ = 2.0 + 1.0
+ERROR_PARSE = 21.0
+
+
+def json_cost(size: int, values: int) -> int:
+    """The memory a JSON body of `size` bytes and `values` values costs, read, parsed and sent."""
+    return math.ceil(size * JSON_BODY) + values * VALUE_BYTES
+
+
+def json_cost_before_reading(size: int, max_values: int) -> int:
+    """The most a JSON body of `size` bytes can cost, its values not yet counted: at most two a
+    byte (`json_items`), and no more than `max_values` (PROXY_MAX_JSON_ITEMS) are parsed."""
+    return json_cost(size, min(2 * size + 1, max_values))
+
+
+def streamed_form_cost(size: int) -> float:
+    """The memory of a form of `size` bytes whose files go upstream from the spool."""
+    return 3 * min(size, FORM_FIELDS_BYTES) + STREAMED_FORM * max(0, size - FORM_FIELDS_BYTES)
+
+
+def inlined_form_cost(size: int) -> float:
+    """The memory of a form of `size` bytes whose files go upstream as data URLs."""
+    return INLINED_FORM * size
+
+
+@dataclass(frozen=True)
+class Body:
+    """A kind of form: the memory of one of so many bytes. Forms spool to `/tmp` too."""
+
+    name: str
+    memory: Callable[[int], float]
+
+
+FORMS = (
+    Body("form, files streamed from the spool (transcriptions)", streamed_form_cost),
+    Body("form, files sent as data URLs (image edits, videos)", inlined_form_cost),
+)
+
+
+@dataclass(frozen=True)
+class Whole:
+    """An answer from upstream the proxy reads whole before it answers: its cap (a setting's
+    bytes) and memory per byte. Each is reserved from the memory pool where it is read."""
+
+    name: str
+    cap: int
+    memory: float
+
+
+def held_whole(settings: Settings) -> tuple[Whole, ...]:
+    """The answers read whole, each at its cap. Caps on collected answers (streams assembled,
+    transcription JSON, image answers with `url`, speech refusals) go here as they are added,
+    each reserved (`Reservations.memory`) where it is read."""
+    cap = settings.proxy_max_upstream_error_bytes
+    return (Whole("upstream error read", cap, ERROR_READ + ERROR_PARSE),)
+
+
+@dataclass(frozen=True)
+class Pod:
+    """What the manifests give the proxy's container: memory and `/tmp` (bytes), and whether
+    that `/tmp` is memory (a tmpfs)."""
+
+    memory: int
+    tmp: int
+    tmp_in_memory: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the budget: what, bytes each, how many at once; `pool`: the pool it is
+    reserved from ("memory" or "tmp"), or "" for the fixed part and the pools themselves."""
+
+    what: str
+    each: int
+    at_once: int = 1
+    pool: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.each * self.at_once
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The rows (the fixed part, the pools, then what the pools hold at the limits), the most
+    held and what each limit allows less the headroom, and the reservations too large."""
+
+    rows: tuple[Row, ...]
+    memory_held: int  # the most a worker holds: the fixed part and the memory pool
+    memory_limit: int  # the pod's memory limit less the headroom
+    tmp_held: int
+    tmp_limit: int
+    too_large: tuple[str, ...]  # reservations larger than their pool
+
+    @property
+    def fits(self) -> bool:
+        return (
+            self.memory_held <= self.memory_limit
+            and self.tmp_held <= self.tmp_limit
+            and not self.too_large
+        )
+
+
+def compute(settings: Settings, pod: Pod) -> Budget:
+    """The budget of one worker with `settings` in `pod` (see the module's docstring)."""
+    page = settings.proxy_max_catalog_bytes
+    fixed = (
+        Row("idle worker with its catalog", IDLE_BYTES),
+        Row("catalog refresh: parse child, one page", PARSE_CHILD_BYTES + int(page * PAGE_PARSE)),
+        Row("catalog refresh: the page in the worker", int(page * PAGE_IN_WORKER)),
+        Row("model list parsed in the worker meanwhile", int(page * LIST_IN_WORKER)),
+        Row("metrics series", SERIES_BYTES, METRIC_SERIES),
+    )
+    pools = (
+        Row("memory pool (PROXY_MEMORY_BUDGET_BYTES)", settings.proxy_memory_budget_bytes),
+        Row("/tmp pool (PROXY_TMP_BUDGET_BYTES)", settings.proxy_tmp_budget_bytes),
+    )
+    within = _within_pools(settings, pod)
+    sizes = {"memory": settings.proxy_memory_budget_bytes, "tmp": settings.proxy_tmp_budget_bytes}
+    too_large = tuple(row.what for row in within if row.each > sizes[row.pool])
+    return Budget(
+        rows=(*fixed, *pools, *within),
+        memory_held=sum(row.total for row in fixed) + sizes["memory"],
+        memory_limit=math.floor(pod.memory * (1 - HEADROOM)),
+        tmp_held=sizes["tmp"],
+        tmp_limit=math.floor(pod.tmp * (1 - HEADROOM)),
+        too_large=too_large,
+    )
+
+
+def _within_pools(settings: Settings, pod: Pod) -> tuple[Row, ...]:
+    """What a single reservation at its limit takes, and how many such fit in its pool at once."""
+    limit, memory_pool = settings.proxy_max_body_bytes, settings.proxy_memory_budget_bytes
+    each = json_cost_before_reading(limit, settings.proxy_max_json_items)
+    what = "JSON body (chat, Responses, images, audio, embeddings, forwarded) at the limit"
+    rows = [Row(what, each, memory_pool // each, "memory")]
+    for form in FORMS:
+        each = math.ceil(form.memory(limit) + limit * pod.tmp_in_memory)
+        rows.append(Row(f"{form.name} at the limit", each, memory_pool // each, "memory"))
+        at_once = settings.proxy_tmp_budget_bytes // limit
+        rows.append(Row(f"{form.name}, spooled", limit, at_once, "tmp"))
+    for whole in held_whole(settings):
+        each = math.ceil(whole.cap * whole.memory)
+        rows.append(Row(f"{whole.name} at its cap", each, memory_pool // each, "memory"))
+    return tuple(rows)
+
+
+def table(budget: Budget) -> str:
+    """The budget as a Markdown table, in MiB, with its totals and verdict."""
+    lines = ["| what | MiB each | at once | MiB |", "|---|---:|---:|---:|"]
+    for row in budget.rows:
+        where = f" (of the {row.pool} pool)" if row.pool else ""
+        each = f"{row.each / MIB:.1f}" if row.each >= MIB / 10 else f"{row.each / MIB:.4f}"
+        lines.append(f"| {row.what}{where} | {each} | {row.at_once} | {row.total / MIB:.1f} |")
+    lines.append(
+        f"| **most held in memory** | | | **{budget.memory_held / MIB:.1f}** of "
+        f"{budget.memory_limit / MIB:.1f} (limit less {HEADROOM:.0%}) |"
+    )
+    lines.append(
+        f"| **most spooled to /tmp** | | | **{budget.tmp_held / MIB:.1f}** of "
+        f"{budget.tmp_limit / MIB:.1f} |"
+    )
+    if budget.too_large:
+        lines.append(f"larger than their pool: {', '.join(budget.too_large)}")
+    return "\n".join(lines)
