@@ -1,16 +1,19 @@
 """Shared fixtures: the fake OpenRouter and the proxy, each under a real uvicorn on 127.0.0.1."""
 
+import base64
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
 import openai
+import orjson
 import pytest
 
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
+from app.translate.video_jobs import PREFIX
 
 READY_DEADLINE = 15.0
 
@@ -79,3 +82,10 @@ def sdk() -> Iterator[Sdk]:
 def sent_to(fake: FakeOpenRouter, path: str) -> list[ReceivedRequest]:
     """The POST requests that reached the fake at `/api/v1/{path}`."""
     return [r for r in fake.requests if r.method == "POST" and r.path == f"/api/v1/{path}"]
+
+
+def forged_id(model: str) -> str:
+    """A video id as the proxy gives them out, for a job that never was, of `model`: unsigned,
+    so anyone can forge one (it never reaches upstream unchecked)."""
+    packed = base64.urlsafe_b64encode(orjson.dumps([1, "job-1", model, None, None, 0, ""]))
+    return PREFIX + packed.rstrip(b"=").decode()

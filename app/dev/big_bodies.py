@@ -14,11 +14,16 @@ EDITOR = "google/gemini-2.5-flash-image"
 
 @dataclass(frozen=True)
 class BigRequest:
-    """One request: its path under the proxy, Content-Type and body."""
+    """One request: its path under the proxy, Content-Type, body and any other headers."""
 
     path: str
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def json_request(path: str, body: object) -> BigRequest:
+    return BigRequest(path, "application/json", orjson.dumps(body))
 
 
 def data_url(size: int) -> str:
@@ -87,3 +92,21 @@ SHAPES = {
     "transcription": transcription,
     "image_edit": image_edit,
 }
+
+
+def embeddings(inputs: int, dimensions: int, encoding: str) -> BigRequest:
+    """An embeddings batch: a small request whose answer is `inputs` x `dimensions` numbers."""
+    body = {
+        "model": "openai/text-embedding-3-large",
+        "input": [f"text {n}" for n in range(inputs)],
+        "dimensions": dimensions,
+        "encoding_format": encoding,
+    }
+    return json_request("/v1/embeddings", body)
+
+
+def nested(path: str, depth: int) -> BigRequest:
+    """A small JSON body of `path`'s with a value nested `depth` levels deep."""
+    value = b"[" * depth + b"]" * depth
+    body = b'{"model": "openai/gpt-5", "input": "hi", "prompt": "a", "x": ' + value + b"}"
+    return BigRequest(path, "application/json", body)

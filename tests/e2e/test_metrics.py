@@ -1,6 +1,5 @@
 """Metrics at /metrics and one JSON log line per request, seen from outside."""
 
-import base64
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
-from app.translate.video_jobs import PREFIX
+from tests.conftest import forged_id
 from tests.e2e.test_cli import command_line_proxy, wait_for
 
 AUTH = {"Authorization": "Bearer sk-or-client-secret"}
@@ -135,12 +134,6 @@ def forged_requests(count: int, start: int = 0) -> Iterator[bytes]:
         yield post("/v1/chat/completions", chat)
         yield get(f"/forged/{n}")
         yield get(f"/v1/videos/characters/forged-{n}")
-
-
-def forged_id(model: str) -> str:
-    """A video id as the proxy gives them out, for a job that never was, of `model`."""
-    packed = base64.urlsafe_b64encode(orjson.dumps([1, "job-1", model, None, None, 0, ""]))
-    return PREFIX + packed.rstrip(b"=").decode()
 
 
 def get(target: str) -> bytes:
