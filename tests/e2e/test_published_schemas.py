@@ -212,11 +212,6 @@ def test_the_proxys_own_errors_are_openais_error_response(
 OPENROUTER_ERRORS = {400: "BadRequestResponse", 404: "NotFoundResponse", 405: "BadRequestResponse"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OpenRouter's error `code` is the status (an integer), OpenAI's a string or null: "
-    "one body cannot be both; /api/v1 needs errors in OpenRouter's shape (for the lead to decide)",
-)
 @pytest.mark.parametrize(("method", "path", "request_args", "status"), PROXY_ERRORS)
 def test_the_proxys_own_errors_under_api_v1_are_openrouters(
     http: httpx2.Client, method: str, path: str, request_args: dict[str, Any], status: int
@@ -224,3 +219,7 @@ def test_the_proxys_own_errors_under_api_v1_are_openrouters(
     answer = http.request(method, f"/api/v1{path}", **request_args)
     assert answer.status_code == status
     assert_valid(answer.json(), "openrouter", OPENROUTER_ERRORS[status])
+    error = answer.json()["error"]
+    assert (error["code"], error["param"]) == (status, None)
+    assert isinstance(error["metadata"]["error_code"], str)
+    assert isinstance(error["type"], str)
