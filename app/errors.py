@@ -119,6 +119,12 @@ class UpstreamBadAnswer(UpstreamFailure):
     CODE = "upstream_bad_answer"
 
 
+class UpstreamBadStream(UpstreamBadAnswer):
+    """Sent a stream the proxy cannot fold into one answer: an unreadable event, or none."""
+
+    CODE = "upstream_bad_stream"
+
+
 class AnswerTooLarge(UpstreamBadAnswer):
     """Sent more of `what` (an answer, or a part of one) than the proxy holds: `limit` bytes."""
 
