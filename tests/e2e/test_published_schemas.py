@@ -11,6 +11,7 @@ import httpx2
 import orjson
 import pytest
 
+from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.answers import PNG_B64
 from app.translate import sse
 from tests.schemas import assert_valid
@@ -223,3 +224,20 @@ def test_the_proxys_own_errors_under_api_v1_are_openrouters(
     assert (error["code"], error["param"]) == (status, None)
     assert isinstance(error["metadata"]["error_code"], str)
     assert isinstance(error["type"], str)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "schema"),
+    [("/v1", ("openai", "ErrorResponse")), ("/api/v1", ("openrouter", "BadGatewayResponse"))],
+)
+def test_a_collected_answer_the_proxy_cannot_make_is_the_apis_error(
+    fake: FakeOpenRouter, http: httpx2.Client, prefix: str, schema: tuple[str, str]
+) -> None:
+    """A 502 of a collector's (a chat answer without the image asked for), not only the errors
+    raised before upstream is called, is in the shape of the API the request came in by."""
+    fake.images.rows.pop("black-forest-labs/flux.2-pro")  # now reached through chat
+    fake.chat_without_images = True
+    body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
+    answer = http.post(f"{prefix}/images/generations", json=body)
+    assert answer.status_code == 502
+    assert_valid(answer.json(), *schema)
