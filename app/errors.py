@@ -1,6 +1,8 @@
-"""The proxy's own errors, and their OpenAI-format answers:
-`{"error": {"message", "type", "param", "code"}}` (OpenAI's `Error` requires all four; `param` is
-null: the message names the field).
+"""The proxy's own errors, and their answers in the shape of the API the request came in by
+(`Api`): under `/v1` OpenAI's `{"error": {"message", "type", "param", "code"}}` (OpenAI's `Error`
+requires all four; `param` is null: the message names the field); under `/api/v1` OpenRouter's
+`ErrorResponse`, whose `code` is the status (an integer), the proxy's code in `metadata.error_code`
+(and `type`, `param` kept, which OpenRouter's schema allows as extras).
 
 Every failure the proxy answers itself is raised as one of these, each carrying its status, code,
 OpenAI `type` and the headers of its answer; one middleware (`app.api.error_answers`) turns them
@@ -13,10 +15,23 @@ into answers (`ProxyError.response`). The hierarchy, by whose it is to fix:
 """
 
 from collections.abc import Iterable
-from typing import Self
+from enum import Enum
+from typing import Any, Self
 
 import orjson
 from starlette.responses import Response
+
+
+class Api(Enum):
+    """The API a request came in by, which decides the shape of the errors answered to it."""
+
+    OPENAI = "/v1"
+    OPENROUTER = "/api/v1"
+
+    @classmethod
+    def of(cls, path: str) -> "Api":
+        """The API serving `path`: OpenRouter's under `/api/`, else OpenAI's."""
+        return cls.OPENROUTER if path.startswith("/api/") else cls.OPENAI
 
 
 class ProxyError(Exception):
@@ -42,9 +57,9 @@ class ProxyError(Exception):
         self.headers.extend(headers)
         return self
 
-    def response(self) -> Response:
-        """The OpenAI-format answer: for `app.api.error_answers`, the one place that answers."""
-        answer = error_response(self.status, self.message, self.code, self.kind)
+    def response(self, api: Api = Api.OPENAI) -> Response:
+        """The answer in `api`'s shape: for `app.api.error_answers`, the one place that answers."""
+        answer = error_response(self.status, self.message, self.code, self.kind, api)
         answer.raw_headers.extend(self.headers)
         return answer
 
@@ -104,6 +119,12 @@ class UpstreamBadAnswer(UpstreamFailure):
     CODE = "upstream_bad_answer"
 
 
+class UpstreamBadStream(UpstreamBadAnswer):
+    """Sent a stream the proxy cannot fold into one answer: an unreadable event, or none."""
+
+    CODE = "upstream_bad_stream"
+
+
 class AnswerTooLarge(UpstreamBadAnswer):
     """Sent more of `what` (an answer, or a part of one) than the proxy holds: `limit` bytes."""
 
@@ -115,20 +136,38 @@ class AnswerTooLarge(UpstreamBadAnswer):
 
 
 def error_response(
-    status: int, message: str, code: str, kind: str = "invalid_request_error"
+    status: int,
+    message: str,
+    code: str,
+    kind: str = "invalid_request_error",
+    api: Api = Api.OPENAI,
 ) -> Response:
-    return Response(error_body(message, code, kind), status, media_type="application/json")
+    body = error_body(message, code, kind, status, api)
+    return Response(body, status, media_type="application/json")
 
 
-def error_body(message: str, code: str, kind: str = "invalid_request_error") -> bytes:
-    """The JSON of an OpenAI-format error (OpenAI's `ErrorResponse`). A message that quotes
-    bytes upstream or a client sent may hold lone surrogates (undecodable header bytes), which
-    JSON cannot carry: they are written as `?`."""
+def error_body(
+    message: str,
+    code: str,
+    kind: str = "invalid_request_error",
+    status: int = 400,
+    api: Api = Api.OPENAI,
+) -> bytes:
+    """The JSON of an error in `api`'s shape (`error_fields`). A message that quotes bytes
+    upstream or a client sent may hold lone surrogates (undecodable header bytes), which JSON
+    cannot carry: they are written as `?`."""
     try:
-        return _error_json(message, code, kind)
+        return orjson.dumps({"error": error_fields(status, message, code, kind, api)})
     except TypeError:
-        return _error_json(message.encode("utf-8", "replace").decode(), code, kind)
+        message = message.encode("utf-8", "replace").decode()
+        return orjson.dumps({"error": error_fields(status, message, code, kind, api)})
 
 
-def _error_json(message: str, code: str, kind: str) -> bytes:
-    return orjson.dumps({"error": {"message": message, "type": kind, "param": None, "code": code}})
+def error_fields(status: int, message: str, code: str, kind: str, api: Api) -> dict[str, Any]:
+    """The `error` object: OpenAI's `Error` (`code` the proxy's string), or OpenRouter's
+    `ErrorResponse` data (`code` the status, as OpenRouter's schema requires; the string in
+    `metadata.error_code`, `type` and `param` kept for clients that read OpenAI's fields)."""
+    fields: dict[str, Any] = {"message": message, "type": kind, "param": None}
+    if api is Api.OPENROUTER:
+        return {"code": status, **fields, "metadata": {"error_code": code}}
+    return {**fields, "code": code}

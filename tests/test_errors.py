@@ -2,8 +2,11 @@
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.errors import (
+    Api,
     AuthError,
     ClientError,
     NotReady,
@@ -13,6 +16,7 @@ from app.errors import (
     UpstreamUnavailable,
     error_body,
 )
+from tests.schemas import assert_valid
 
 
 @pytest.mark.parametrize(
@@ -55,3 +59,49 @@ def test_a_message_quoting_undecodable_bytes_is_still_a_json_error() -> None:
         "param": None,
         "code": "upstream_bad_answer",
     }
+
+
+# OpenRouter's error schema for each status the proxy answers itself (405 and 499 have none).
+OPENROUTER_ERRORS = {
+    400: "BadRequestResponse",
+    401: "UnauthorizedResponse",
+    404: "NotFoundResponse",
+    408: "RequestTimeoutResponse",
+    413: "PayloadTooLargeResponse",
+    500: "InternalServerResponse",
+    502: "BadGatewayResponse",
+    503: "ServiceUnavailableResponse",
+}
+
+
+@given(
+    status=st.sampled_from(sorted(OPENROUTER_ERRORS)),
+    message=st.text(),
+    code=st.text(min_size=1),
+    kind=st.sampled_from(["invalid_request_error", "server_error", "upstream_error"]),
+)
+def test_an_error_is_valid_against_the_schema_of_the_api_it_came_in_by(
+    status: int, message: str, code: str, kind: str
+) -> None:
+    openai = orjson.loads(error_body(message, code, kind, status, Api.OPENAI))
+    assert_valid(openai, "openai", "ErrorResponse")
+    assert openai["error"]["code"] == code
+    openrouter = orjson.loads(error_body(message, code, kind, status, Api.OPENROUTER))
+    assert_valid(openrouter, "openrouter", OPENROUTER_ERRORS[status])
+    error = openrouter["error"]
+    assert (error["code"], error["metadata"], error["type"]) == (status, {"error_code": code}, kind)
+
+
+@pytest.mark.parametrize(
+    ("path", "api"),
+    [
+        ("/v1/chat/completions", Api.OPENAI),
+        ("/api/v1/chat/completions", Api.OPENROUTER),
+        ("/api/v1/models", Api.OPENROUTER),
+        ("/v1/models", Api.OPENAI),
+        ("/healthz", Api.OPENAI),
+        ("/apix", Api.OPENAI),
+    ],
+)
+def test_the_api_is_read_from_the_path(path: str, api: Api) -> None:
+    assert Api.of(path) is api

@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.errors import ProxyError, error_response
+from app.errors import Api, ProxyError, error_response
 from app.ops.metrics import Note
 
 logger = logging.getLogger(__name__)
@@ -52,12 +52,14 @@ class ErrorAnswers:
 
 
 def answer_for(error: Exception, scope: Scope) -> Response:
-    """The answer to `error`, raised while serving `scope` before its answer started."""
+    """The answer to `error`, raised while serving `scope` before its answer started, in the
+    shape of the API its path belongs to."""
+    api = Api.of(scope["path"])
     if isinstance(error, ProxyError):
-        return error.response()
+        return error.response(api)
     if isinstance(error, HTTPException):
         code = "not_found" if error.status_code == 404 else "http_error"
-        answer = error_response(error.status_code, str(error.detail), code)
+        answer = error_response(error.status_code, str(error.detail), code, api=api)
         extra = (error.headers or {}).items()  # a 405's Allow
         answer.raw_headers.extend((name.lower().encode(), value.encode()) for name, value in extra)
         return answer
@@ -65,4 +67,4 @@ def answer_for(error: Exception, scope: Scope) -> Response:
         return Response(status_code=CLIENT_CLOSED_REQUEST)  # nobody reads it: uvicorn drops it
     logger.error("unexpected error on %s %s", scope["method"], scope["path"], exc_info=error)
     message = "The proxy failed unexpectedly; see its logs"
-    return error_response(500, message, "internal_error", "server_error")
+    return error_response(500, message, "internal_error", "server_error", api)

@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 
 import orjson
 
-from app.errors import error_body
+from app.errors import ProxyError, UpstreamBadStream
 from app.translate import sse
 
 AUDIO_TTL_SECONDS: Final = 3600  # expires_at when upstream gives none, as OpenAI's audio ids
@@ -118,10 +118,10 @@ def new_audio_id() -> str:
 
 
 class AudioCollector:
-    """Feeds an SSE answer into a `Completion`; `result` is the client's status and JSON body:
-    200 and the completion, or an OpenAI-format error for an error chunk (its `code` as the
-    status when that is an HTTP error status, else 502), an unreadable event or an empty stream
-    (502)."""
+    """Feeds an SSE answer into a `Completion`; `result` is the completion's JSON, or raises a
+    `ProxyError`: for an error chunk, its message, with its `code` as the status when that is an
+    HTTP error status (else 502); `UpstreamBadStream` (502) for an unreadable event or an empty
+    stream."""
 
     def __init__(
         self, clock: Callable[[], float] = time.time, new_id: Callable[[], str] = new_audio_id
@@ -134,16 +134,16 @@ class AudioCollector:
     def feed(self, piece: bytes) -> None:
         self._add(self._events.feed(piece))
 
-    def result(self) -> tuple[int, bytes]:
+    def result(self) -> bytes:
         self._add(self._events.finish())
         completion = self._completion
         if completion.error is not None:
-            return _upstream_error(completion.error)
+            raise _upstream_error(completion.error)
         if self._unreadable:
-            return 502, _bad_gateway("OpenRouter sent a stream event that is not a JSON object")
+            raise UpstreamBadStream("OpenRouter sent a stream event that is not a JSON object")
         if not completion.chunks:
-            return 502, _bad_gateway("OpenRouter ended the stream without an answer")
-        return 200, orjson.dumps(completion.result(self._clock(), self._new_id()))
+            raise UpstreamBadStream("OpenRouter ended the stream without an answer")
+        return orjson.dumps(completion.result(self._clock(), self._new_id()))
 
     def _add(self, events: Iterable[bytes]) -> None:
         for event in events:
@@ -160,14 +160,10 @@ class AudioCollector:
                 self._unreadable = True
 
 
-def _upstream_error(error: dict[str, Any]) -> tuple[int, bytes]:
+def _upstream_error(error: dict[str, Any]) -> ProxyError:
     code, metadata = error.get("code"), error.get("metadata")
     status = code if isinstance(code, int) and 400 <= code <= 599 else 502
     kind = metadata.get("error_type") if isinstance(metadata, dict) else None
     message = str(error.get("message") or "OpenRouter failed mid-stream")
     code_name = kind if isinstance(kind, str) else "upstream_error"
-    return status, error_body(message, code_name, "upstream_error")
-
-
-def _bad_gateway(message: str) -> bytes:
-    return error_body(message, "upstream_bad_stream", "upstream_error")
+    return ProxyError(status, message, code_name, "upstream_error")

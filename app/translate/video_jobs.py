@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from app.errors import ClientError, error_body
+from app.errors import ClientError, UpstreamBadAnswer
 from app.translate.whole import Mapped
 
 PREFIX = "video_"
@@ -159,7 +159,7 @@ def _status(answer: Mapping[str, Any]) -> tuple[str, dict[str, str] | None]:
 
 class JobAnswer(Mapped):
     """A job answer collected and translated whole (see `app.translate.whole.Mapped`); past
-    MAX_JOB_ANSWER bytes it keeps nothing more and answers a 502."""
+    MAX_JOB_ANSWER bytes it keeps nothing more and raises `UpstreamBadAnswer` (502)."""
 
     def __init__(self, translate: Callable[[bytes], bytes]) -> None:
         super().__init__(translate)
@@ -170,8 +170,8 @@ class JobAnswer(Mapped):
         if self._size <= MAX_JOB_ANSWER:
             super().feed(piece)
 
-    def answer(self, body: bytes) -> tuple[int, bytes]:
+    def answer(self, body: bytes) -> bytes:
         if self._size > MAX_JOB_ANSWER:
             message = f"OpenRouter's video job answer is larger than {MAX_JOB_ANSWER:,} bytes"
-            return 502, error_body(message, "upstream_bad_answer", "upstream_error")
+            raise UpstreamBadAnswer(message)
         return super().answer(body)

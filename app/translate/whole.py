@@ -1,10 +1,14 @@
 """Answers taken whole: the collectors that make the client's answer once all of upstream's is
-in (see `app.upstream.reshape`), and the one that applies a pure function to it (pure)."""
+in (see `app.upstream.reshape`), and the one that applies a pure function to it (pure).
+
+A collector that cannot make the answer raises a `ProxyError` rather than return an error body:
+the relay raises it on, before the answer starts, so that it is answered, in the shape of the
+API the request came in by, in the one place that answers errors (`app.api.error_answers`)."""
 
 from collections.abc import Callable
 from typing import Protocol
 
-from app.errors import error_body
+from app.errors import UpstreamBadAnswer
 
 
 class Collector(Protocol):
@@ -12,8 +16,9 @@ class Collector(Protocol):
 
     def feed(self, piece: bytes) -> None: ...
 
-    def result(self) -> tuple[int, bytes]:
-        """The status and body of the client's answer, once all pieces are in."""
+    def result(self) -> bytes:
+        """The body of the client's 200 answer, once all pieces are in; raises a `ProxyError`
+        when there is none to make."""
         ...
 
 
@@ -26,27 +31,27 @@ class Whole:
     def feed(self, piece: bytes) -> None:
         self._pieces.append(piece)
 
-    def result(self) -> tuple[int, bytes]:
+    def result(self) -> bytes:
         body, self._pieces = b"".join(self._pieces), []
         return self.answer(body)
 
-    def answer(self, body: bytes) -> tuple[int, bytes]:
-        """The status and body of the client's answer to `body`."""
+    def answer(self, body: bytes) -> bytes:
+        """The client's answer to `body` (see `Collector.result`)."""
         raise NotImplementedError
 
 
 class Mapped(Whole):
-    """A Collector that applies a pure function to the whole body: 200 and what it returns, or
-    a 502 when the body has another shape than the function expects."""
+    """A Collector that applies a pure function to the whole body: what it returns, or
+    `UpstreamBadAnswer` (502) when the body has another shape than the function expects."""
 
     def __init__(self, mapping: Callable[[bytes], bytes]) -> None:
         super().__init__()
         self._mapping = mapping
 
-    def answer(self, body: bytes) -> tuple[int, bytes]:
+    def answer(self, body: bytes) -> bytes:
         try:
-            return 200, self._mapping(body)
+            return self._mapping(body)
         # Any of these means an answer of another shape than the documented one.
         except (ValueError, LookupError, TypeError, AttributeError) as error:
             message = f"OpenRouter's answer could not be translated: {error}"
-            return 502, error_body(message, "upstream_bad_answer", "upstream_error")
+            raise UpstreamBadAnswer(message) from None

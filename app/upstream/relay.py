@@ -125,7 +125,7 @@ class RelayResponse(Response):
     async def _collect(self, exchanged: Upstreamed, reshape: Reshape) -> Response:
         """The collector's answer to the whole of upstream's; raises the 502 or 504 when
         upstream fails before its end, the 502 when it sends more than the cap of the answer
-        `reshape.held` says it is."""
+        `reshape.held` says it is, and the collector's `ProxyError` when it makes no answer."""
         assert reshape.collect is not None
         collector = reshape.collect()
         held, size = reshape.held, 0
@@ -140,9 +140,11 @@ class RelayResponse(Response):
             self._note.failure = failure_code(error)
             failure = unavailable(error, mid_answer=True)
             raise failure.with_headers(exchanged.extra_headers) from None
-        status, body = collector.result()
-        media_type = reshape.content_type.decode() if status == 200 else "application/json"
-        answer = Response(body, status, media_type=media_type)
+        try:
+            body = collector.result()
+        except ProxyError as error:
+            raise error.with_headers(exchanged.extra_headers) from None
+        answer = Response(body, media_type=reshape.content_type.decode())
         answer.raw_headers.extend(_answer_headers(exchanged, reshaped=True))
         return answer
 

@@ -22,6 +22,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from app.dev.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
 from app.upstream.sent_body import UNJOINED_BODY_BYTES
 from tests.conftest import ProxyFactory, Sdk, proxy_settings, running_proxy
+from tests.error_codes import proxy_code
 
 FIXED_BY_THE_PROXY = [
     ("black-forest-labs/flux.2-pro", ["image", "text"], "image"),
@@ -294,7 +295,7 @@ def test_other_paths_are_forwarded_as_they_are(fake: FakeOpenRouter, proxy_url: 
 def test_dot_segments_are_refused(fake: FakeOpenRouter, proxy_url: str, path: str) -> None:
     status, body = raw_get(proxy_url, path)  # an HTTP client would remove the dots itself
     assert status == 400
-    assert orjson.loads(body)["error"]["code"] == "invalid_path"
+    assert proxy_code(orjson.loads(body)["error"]) == "invalid_path"
     assert [r for r in fake.requests if not r.path.endswith("/models")] == []  # catalog loads
 
 
@@ -398,7 +399,7 @@ def test_models_answers_which_models_output_image_and_text(
 def test_a_malformed_filter_is_a_400(proxy_url: str) -> None:
     response = httpx2.get(f"{proxy_url}/api/v1/models?match=sometimes")
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_filter"
+    assert proxy_code(response.json()["error"]) == "invalid_filter"
 
 
 @pytest.mark.parametrize(
@@ -501,7 +502,7 @@ def test_a_body_over_the_limit_is_a_413_and_never_forwarded(
         response = httpx2.post(f"{url}{path}", content=pieces() if chunked else body, headers=AUTH)
         small = httpx2.post(f"{url}{path}", content=fits, headers=AUTH)
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "request_too_large"
+    assert proxy_code(response.json()["error"]) == "request_too_large"
     assert small.status_code == 200
     assert [r.body for r in fake.requests if r.method == "POST"] == [fits]
 
@@ -591,5 +592,5 @@ def test_a_path_with_empty_segments_is_never_forwarded(
 ) -> None:
     status, body = raw_get(proxy_url, target)
     assert status == 400
-    assert orjson.loads(body)["error"]["code"] == "invalid_path"
+    assert proxy_code(orjson.loads(body)["error"]) == "invalid_path"
     assert [r for r in fake.requests if not r.path.endswith("/models")] == []

@@ -11,6 +11,7 @@ from app.api.bodies import MAX_JSON_DEPTH
 from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
 from tests.conftest import ProxyFactory
+from tests.error_codes import proxy_code
 
 AUTH = {"Authorization": "Bearer k"}
 CHAT = {"model": "openai/gpt-5", "messages": [{"role": "user", "content": "hi"}]}
@@ -288,7 +289,7 @@ def test_a_body_nested_deeper_than_the_proxy_writes_is_a_400_on_every_json_route
         content = nested_in(body, depth)
         answer = httpx2.post(f"{proxy_url}{path}", content=content, headers=JSON_AUTH)
         assert answer.status_code == 400, depth
-        assert answer.json()["error"]["code"] == "json_too_deep"
+        assert proxy_code(answer.json()["error"]) == "json_too_deep"
     assert upstream_calls(fake) == []
     deepest = httpx2.post(
         f"{proxy_url}{path}", content=nested_in(body, MAX_JSON_DEPTH), headers=JSON_AUTH

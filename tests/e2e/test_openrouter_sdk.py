@@ -10,7 +10,7 @@ from inspect import isawaitable
 from typing import Any
 
 import pytest
-from openrouter import OpenRouter, components
+from openrouter import OpenRouter, components, errors
 from openrouter.utils import BackoffStrategy, RetryConfig
 from openrouter.utils.eventstreaming import EventStream
 
@@ -150,3 +150,12 @@ def test_chat_with_an_images_api_only_model(client: OpenRouter) -> None:
     result = client.chat.send(model="qwen/qwen-image-3", messages=MESSAGES, modalities=["image"])
     message = result.choices[0].message
     assert [media_type(image.image_url.url) for image in message.images or []] == ["image/png"]
+
+
+def test_a_proxy_built_400_is_the_sdks_bad_request_error(client: OpenRouter) -> None:
+    """The SDK parses an error answer by its schema: one in OpenAI's shape (`code` a string)
+    would raise its ResponseValidationError rather than its typed error for a 400."""
+    with pytest.raises(errors.BadRequestResponseError) as raised:
+        client.embeddings.generate(model="openai/gpt-5", input="Hi")
+    error = raised.value.data.error
+    assert (error.code, error.metadata) == (400, {"error_code": "model_not_embeddings"})

@@ -5,12 +5,13 @@ OpenAI's for OpenAI's routes, OpenRouter's for OpenRouter's shapes (see tests/sc
 import base64
 import struct
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx2
 import orjson
 import pytest
 
+from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.answers import PNG_B64
 from app.translate import sse
 from tests.schemas import assert_valid
@@ -212,11 +213,6 @@ def test_the_proxys_own_errors_are_openais_error_response(
 OPENROUTER_ERRORS = {400: "BadRequestResponse", 404: "NotFoundResponse", 405: "BadRequestResponse"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OpenRouter's error `code` is the status (an integer), OpenAI's a string or null: "
-    "one body cannot be both; /api/v1 needs errors in OpenRouter's shape (for the lead to decide)",
-)
 @pytest.mark.parametrize(("method", "path", "request_args", "status"), PROXY_ERRORS)
 def test_the_proxys_own_errors_under_api_v1_are_openrouters(
     http: httpx2.Client, method: str, path: str, request_args: dict[str, Any], status: int
@@ -224,3 +220,28 @@ def test_the_proxys_own_errors_under_api_v1_are_openrouters(
     answer = http.request(method, f"/api/v1{path}", **request_args)
     assert answer.status_code == status
     assert_valid(answer.json(), "openrouter", OPENROUTER_ERRORS[status])
+    error = answer.json()["error"]
+    assert (error["code"], error["param"]) == (status, None)
+    assert isinstance(error["metadata"]["error_code"], str)
+    assert isinstance(error["type"], str)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "schemas", "schema"),
+    [("/v1", "openai", "ErrorResponse"), ("/api/v1", "openrouter", "BadGatewayResponse")],
+)
+def test_a_collected_answer_the_proxy_cannot_make_is_the_apis_error(
+    fake: FakeOpenRouter,
+    http: httpx2.Client,
+    prefix: str,
+    schemas: Literal["openai", "openrouter"],
+    schema: str,
+) -> None:
+    """A 502 of a collector's (a chat answer without the image asked for), not only the errors
+    raised before upstream is called, is in the shape of the API the request came in by."""
+    fake.images.rows.pop("black-forest-labs/flux.2-pro")  # now reached through chat
+    fake.chat_without_images = True
+    body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
+    answer = http.post(f"{prefix}/images/generations", json=body)
+    assert answer.status_code == 502
+    assert_valid(answer.json(), schemas, schema)

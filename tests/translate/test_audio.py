@@ -6,6 +6,7 @@ from typing import Any
 import orjson
 import pytest
 
+from app.errors import ProxyError
 from app.translate.audio import AudioCollector, Completion, new_audio_id
 
 
@@ -160,11 +161,15 @@ def test_audio_without_an_id_gets_a_new_one_each_time() -> None:
 
 
 def collect(stream: bytes) -> tuple[int, dict[str, Any]]:
+    """The status and JSON of the answer: the completion, or the error the collector raises."""
     collector = AudioCollector(clock=lambda: 100.0, new_id=lambda: "audio_x")
     for start in range(0, len(stream), 7):
         collector.feed(stream[start : start + 7])
-    status, body = collector.result()
-    return status, orjson.loads(body)
+    try:
+        body = collector.result()
+    except ProxyError as error:
+        return error.status, orjson.loads(error.response().body)
+    return 200, orjson.loads(body)
 
 
 def sse(*payloads: object) -> bytes:
@@ -182,8 +187,7 @@ def test_comments_between_events_are_skipped_not_the_end() -> None:
     collector = AudioCollector(clock=lambda: 100.0, new_id=lambda: "audio_x")
     keepalive = b": OPENROUTER PROCESSING\n\n"
     collector.feed(keepalive + sse(AUDIO_CHUNKS[0]) + keepalive + sse(*AUDIO_CHUNKS[1:]))
-    status, body = collector.result()
-    assert status == 200
+    body = collector.result()
     assert orjson.loads(body)["choices"][0]["message"]["audio"]["transcript"] == "Hello"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
+from app.errors import ProxyError
 from app.policy import fallbacks
 from app.translate import chat_image_answers, sse
 from app.translate.audio import AudioCollector
@@ -71,7 +72,7 @@ def audio_stream(usage_chunk: dict[str, Any]) -> bytes:
     return KEEP_ALIVE * 3 + b"".join(chunks) + data(usage_chunk) + b"data: [DONE]\n\n"
 
 
-def fed_in_pieces(collector: AudioCollector, stream: bytes, size: int) -> tuple[int, bytes]:
+def fed_in_pieces(collector: AudioCollector, stream: bytes, size: int) -> bytes:
     for start in range(0, len(stream), size):
         collector.feed(stream[start : start + size])
     return collector.result()
@@ -82,8 +83,7 @@ def fed_in_pieces(collector: AudioCollector, stream: bytes, size: int) -> tuple[
 def test_audio_is_assembled_from_every_recorded_stream_shape(
     usage_chunk: dict[str, Any], piece_size: int
 ) -> None:
-    status, body = fed_in_pieces(AudioCollector(), audio_stream(usage_chunk), piece_size)
-    assert status == 200
+    body = fed_in_pieces(AudioCollector(), audio_stream(usage_chunk), piece_size)
     completion = orjson.loads(body)
     (only,) = completion["choices"]
     assert only["finish_reason"] == "stop"
@@ -101,9 +101,10 @@ def test_a_recorded_mid_stream_error_is_an_openai_error_with_its_status() -> Non
         "usage": USAGE,
     }
     stream = data({**BASE, "choices": [choice(AUDIO[0])]}) + KEEP_ALIVE + data(failure)
-    status, body = fed_in_pieces(AudioCollector(), stream + b"data: [DONE]\n\n", 5)
-    assert status == 400
-    assert orjson.loads(body)["error"] == {
+    with pytest.raises(ProxyError) as raised:
+        fed_in_pieces(AudioCollector(), stream + b"data: [DONE]\n\n", 5)
+    assert raised.value.status == 400
+    assert orjson.loads(raised.value.response().body)["error"] == {
         "message": "Provider returned error",
         "type": "upstream_error",
         "param": None,
@@ -145,9 +146,8 @@ def test_an_image_stream_with_images_and_the_finish_in_one_chunk_folds_whole() -
     image = {"type": "image_url", "image_url": {"url": PNG}, "index": 0}
     one = {**BASE, "choices": [choice({"content": "", "images": [image]}, "stop")]}
     stream = KEEP_ALIVE + data(one) + KEEP_ALIVE + data(USAGE_CHUNKS["stop again (2026-07/08)"])
-    status, body = fed_in_pieces(AudioCollector(), stream + b"data: [DONE]\n\n", 3)
+    body = fed_in_pieces(AudioCollector(), stream + b"data: [DONE]\n\n", 3)
     message = orjson.loads(body)["choices"][0]["message"]
-    assert status == 200
     assert message["images"] == [image]
 
 
@@ -188,9 +188,8 @@ def test_the_images_bridge_chunks_fold_as_a_client_folds_them() -> None:
         }
     )
     chunks = chat_image_answers.chat_chunks_from_images(images_answer, "qwen/qwen-image-3")
-    status, body = fed_in_pieces(AudioCollector(), chunks, 11)
+    body = fed_in_pieces(AudioCollector(), chunks, 11)
     (only,) = orjson.loads(body)["choices"]
-    assert status == 200
     assert only["finish_reason"] == "stop"
     assert only["message"]["images"][0]["image_url"]["url"].endswith("iVBORw0KGgo=")
 

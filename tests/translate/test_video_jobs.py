@@ -5,7 +5,7 @@ import base64
 import orjson
 import pytest
 
-from app.errors import ProxyError
+from app.errors import ProxyError, UpstreamBadAnswer
 from app.translate.video_jobs import (
     MAX_ID_LENGTH,
     JobAnswer,
@@ -217,7 +217,7 @@ def test_a_failure_without_a_message_gets_one(said: object) -> None:
     assert error == {"code": "failed", "message": "OpenRouter reports the job failed"}
 
 
-def _collected(*pieces: bytes) -> tuple[int, bytes]:
+def _collected(*pieces: bytes) -> bytes:
     collector = JobAnswer(lambda body: str(len(body)).encode())  # what reached the mapping
     for piece in pieces:
         collector.feed(piece)
@@ -225,10 +225,11 @@ def _collected(*pieces: bytes) -> tuple[int, bytes]:
 
 
 def test_a_job_answer_is_read_up_to_1_mib() -> None:
-    assert _collected(b" " * (1 << 19), b" " * (1 << 19)) == (200, b"1048576")
-    status, body = _collected(b" " * (1 << 19), b" " * ((1 << 19) + 1))
-    assert status == 502
-    assert orjson.loads(body) == {
+    assert _collected(b" " * (1 << 19), b" " * (1 << 19)) == b"1048576"
+    with pytest.raises(UpstreamBadAnswer) as raised:
+        _collected(b" " * (1 << 19), b" " * ((1 << 19) + 1))
+    assert raised.value.status == 502
+    assert orjson.loads(raised.value.response().body) == {
         "error": {
             "message": "OpenRouter's video job answer is larger than 1,048,576 bytes",
             "type": "upstream_error",

@@ -3,6 +3,7 @@
 import orjson
 import pytest
 
+from app.errors import UpstreamBadAnswer
 from app.translate.whole import Mapped
 
 
@@ -10,7 +11,7 @@ def test_the_function_makes_the_answer_of_every_piece() -> None:
     mapped = Mapped(bytes.upper)
     for piece in (b"he", b"llo"):
         mapped.feed(piece)
-    assert mapped.result() == (200, b"HELLO")
+    assert mapped.result() == b"HELLO"
 
 
 @pytest.mark.parametrize("error", [ValueError, LookupError, TypeError, AttributeError])
@@ -18,9 +19,10 @@ def test_an_answer_of_another_shape_is_a_502_saying_why(error: type[Exception]) 
     def failing(body: bytes) -> bytes:
         raise error("no `data`")
 
-    status, body = Mapped(failing).result()
-    assert status == 502
-    assert orjson.loads(body) == {
+    with pytest.raises(UpstreamBadAnswer) as raised:
+        Mapped(failing).result()
+    assert raised.value.status == 502
+    assert orjson.loads(raised.value.response().body) == {
         "error": {
             "message": "OpenRouter's answer could not be translated: no `data`",
             "type": "upstream_error",
