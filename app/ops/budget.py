@@ -55,6 +55,15 @@ METRIC_SERIES = 10_000
 # bytes a byte, for `[]` items: 64-byte lists for 3 bytes).
 ERROR_READ = 2.0 + 1.0
 ERROR_PARSE = 21.0
+# Answers collected whole (reasoned, not measured): an SSE event is held in the splitter's
+# buffer, split out, renamed by `bytes.replace` and joined to its blank line (4 copies); an image
+# answer is read, parsed and its images rewritten (README: +40 MiB for a 10 MiB image, 4 a
+# byte, for the answer's real shape: mostly base64 strings); an audio stream's pieces, its
+# base64 joined and the completion written (3). A transcription is JSON parsed whole, counted as
+# an error is (its worst shape, `[]` items).
+SSE_EVENT = 4.0
+IMAGE_ANSWER = 4.0
+AUDIO_ANSWER = 3.0
 
 
 def json_cost(size: int, values: int) -> int:
@@ -103,11 +112,24 @@ class Whole:
 
 
 def held_whole(settings: Settings) -> tuple[Whole, ...]:
-    """The answers read whole, each at its cap. Caps on collected answers (streams assembled,
-    transcription JSON, image answers with `url`, speech refusals) go here as they are added,
-    each reserved (`Reservations.memory`) where it is read."""
-    cap = settings.proxy_max_upstream_error_bytes
-    return (Whole("upstream error read", cap, ERROR_READ + ERROR_PARSE),)
+    """The answers read whole, each at its cap (`app.upstream.caps`). Only the upstream error is
+    reserved (`Reservations.memory`) where it is read; the others are counted here, within the
+    pool, but not yet reserved where the relay collects them."""
+    return (
+        Whole(
+            "upstream error read", settings.proxy_max_upstream_error_bytes, ERROR_READ + ERROR_PARSE
+        ),
+        Whole(
+            "one SSE event split out (image edits)", settings.proxy_max_sse_event_bytes, SSE_EVENT
+        ),
+        Whole("image answer collected", settings.proxy_max_image_answer_bytes, IMAGE_ANSWER),
+        Whole("audio stream assembled", settings.proxy_max_audio_answer_bytes, AUDIO_ANSWER),
+        Whole(
+            "transcription collected",
+            settings.proxy_max_transcription_answer_bytes,
+            ERROR_READ + ERROR_PARSE,
+        ),
+    )
 
 
 @dataclass(frozen=True)
