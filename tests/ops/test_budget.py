@@ -39,7 +39,14 @@ def settings(**overrides: Any) -> Settings:
             {"proxy_memory_budget_bytes": 64 * MIB},
             Pod(512 * MIB, 64 * MIB),
             False,
-            ("JSON body", "form, files sent as data URLs", "catalog refresh"),
+            (
+                "JSON body",
+                "form, files sent as data URLs",
+                "catalog refresh",
+                "image",
+                "audio",
+                "transcription",
+            ),
         ),
         (  # a smaller body limit fits a smaller pod
             {
@@ -48,6 +55,10 @@ def settings(**overrides: Any) -> Settings:
                 "proxy_tmp_budget_bytes": 14 * MIB,
                 "proxy_max_catalog_bytes": 2 * MIB,
                 "proxy_max_json_items": 250_000,
+                "proxy_max_sse_event_bytes": 8 * MIB,
+                "proxy_max_image_answer_bytes": 8 * MIB,
+                "proxy_max_audio_answer_bytes": 8 * MIB,
+                "proxy_max_transcription_answer_bytes": 2 * MIB,
             },
             Pod(160 * MIB, 16 * MIB, tmp_in_memory=True),
             True,
