@@ -20,6 +20,7 @@ from app.ops import limits
 from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics
 from app.ops.observe import Observe
+from app.ops.reservations import background_hold, pools_of
 from app.settings import Settings
 from app.upstream.client import Upstream
 from app.upstream.interface import UpstreamApi
@@ -59,7 +60,13 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
                 client = await stack.enter_async_context(Upstream(settings))
             else:
                 client = upstream
-            refresher = CatalogRefresher(client, settings)
+            pools = pools_of(
+                settings.proxy_memory_budget_bytes,
+                settings.proxy_tmp_budget_bytes,
+                settings.proxy_budget_wait_seconds,
+            )
+            hold = background_hold(pools)
+            refresher = CatalogRefresher(client, settings, hold)
             metrics.catalog.source = refresher
             await refresher.load_snapshot()
             refresher.start()
@@ -71,6 +78,8 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
                 settings.proxy_catalog_refresh_seconds,
                 settings.proxy_images_only_seconds,
                 settings.proxy_unknown_model_refresh_seconds,
+                hold,
+                settings.proxy_max_catalog_bytes,
             )
             services = Services(
                 settings,
@@ -78,6 +87,7 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
                 refresher,
                 metrics,
                 image_models,
+                pools,
                 client_keys,
                 settings.cors_origins(),
                 settings.gateway_forwards(),

@@ -75,8 +75,8 @@ class Settings(BaseSettings):
     # What a worker's requests may hold at once (app.ops.reservations): memory for bodies as
     # parsed and answers read whole, and /tmp for spooled uploads; app.ops.budget checks that
     # these fit the manifests. A request waits this long for its share, then gets a 503.
-    proxy_memory_budget_bytes: int = Field(default=224 * 1024 * 1024, ge=1024 * 1024)
-    proxy_tmp_budget_bytes: int = Field(default=56 * 1024 * 1024, ge=1024 * 1024)
+    proxy_memory_budget_bytes: int = Field(default=156 * 1024 * 1024, ge=1024 * 1024)
+    proxy_tmp_budget_bytes: int = Field(default=32 * 1024 * 1024, ge=1024 * 1024)
     proxy_budget_wait_seconds: float = Field(default=10.0, ge=0)
     # Answers the proxy holds whole to reshape them (app.upstream.caps; README, Settings, says
     # why each default): one SSE event it splits out of a stream, an image answer, an audio
@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     proxy_max_sse_event_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     proxy_max_image_answer_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     proxy_max_audio_answer_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
-    proxy_max_transcription_answer_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    proxy_max_transcription_answer_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     # Client connections (see app.ops.limits): the request line and headers, and how long they
     # and the body may take to arrive.
     proxy_max_header_bytes: int = Field(default=65536, ge=1024)

@@ -9,7 +9,7 @@ from app.api.exchange import Exchange
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.ops.metrics import Metrics
-from app.ops.reservations import Pools, Reservations, pools_of
+from app.ops.reservations import Pools, Reservations
 from app.settings import Settings
 from app.upstream.caps import Caps
 from app.upstream.interface import Incoming, UpstreamApi
@@ -25,23 +25,17 @@ class Services:
     catalog: CatalogRefresher
     metrics: Metrics
     image_models: ImageModels
+    pools: Pools  # what requests may hold at once (app.ops.reservations)
     client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
     cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
     gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
     timeouts: Timeouts = field(init=False)
     caps: Caps = field(init=False)  # what of upstream's answers the proxy holds at most
-    pools: Pools = field(init=False)  # what requests may hold at once (app.ops.reservations)
 
     def __post_init__(self) -> None:
         settings = self.settings
         object.__setattr__(self, "timeouts", Timeouts.of(settings))
         object.__setattr__(self, "caps", Caps.of(settings))
-        pools = pools_of(
-            settings.proxy_memory_budget_bytes,
-            settings.proxy_tmp_budget_bytes,
-            settings.proxy_budget_wait_seconds,
-        )
-        object.__setattr__(self, "pools", pools)
 
 
 def services(request: Request) -> Services:

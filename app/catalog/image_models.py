@@ -12,6 +12,7 @@ import orjson
 from cachetools import TTLCache
 from yarl import URL
 
+from app.catalog.memory import Hold, list_bytes, no_hold
 from app.catalog.source import Source
 from app.errors import UpstreamFailure, UpstreamUnavailable
 
@@ -83,6 +84,9 @@ class ImageModels:
 
     It also remembers, for `images_only_seconds`, the models that chat refused as served only
     by the Images API: its list cannot tell (it lists models that chat serves too).
+
+    A load first holds what the list may cost (`hold`, the list capped at `page_cap` bytes:
+    `app.catalog.memory`); one that gets no room raises as the pool does (a 503).
     """
 
     def __init__(
@@ -91,8 +95,11 @@ class ImageModels:
         max_age_seconds: float,
         images_only_seconds: float = 3600,
         retry_seconds: float = 30,
+        hold: Hold = no_hold,
+        page_cap: int = 0,
     ) -> None:
         self._upstream = upstream
+        self._hold, self._list_bytes = hold, list_bytes(page_cap)
         self._max_age = max_age_seconds
         self._retry = min(retry_seconds, max_age_seconds)
         self._models: dict[str, ImageModel] | None = None
@@ -120,7 +127,8 @@ class ImageModels:
     async def _load(self) -> None:
         url = URL(f"{self._upstream.base}/images/models")
         try:
-            self._models = parse_image_models(await self._upstream.download(url))
+            async with self._hold(self._list_bytes):
+                self._models = parse_image_models(await self._upstream.download(url))
         except (UpstreamFailure, ValueError) as error:
             if self._models is None:
                 # Asked again after `retry_seconds`, not by every request meanwhile.

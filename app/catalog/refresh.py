@@ -11,10 +11,11 @@ from cachetools import TTLCache
 from yarl import URL
 
 from app.catalog import listings, snapshot
+from app.catalog.memory import Hold, list_bytes, no_hold, refresh_bytes
 from app.catalog.records import Catalog, Model, parse_model_answer
 from app.catalog.source import Source
 from app.catalog.video_models import VideoModels, VideoModelsError, parse_video_models
-from app.errors import UpstreamFailure
+from app.errors import ProxyError, UpstreamFailure
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,13 +31,16 @@ LEARNED_MODELS = 4096  # the most models each learned fact is kept for (the olde
 class CatalogRefresher:
     """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
     model it does not know, and keeps what upstream's refusals taught of single models. `current`
-    is None until the first load succeeds."""
+    is None until the first load succeeds. Each load, and each model looked up again, first
+    holds what it may cost (`hold`, `app.catalog.memory`): a load that gets no room fails as
+    any failed load does, the last good catalog kept."""
 
-    def __init__(self, upstream: Source, settings: Settings) -> None:
+    def __init__(self, upstream: Source, settings: Settings, hold: Hold = no_hold) -> None:
         self.current: Catalog | None = None
         self.refresh_failures = 0  # since start-up, for the metrics
         self._upstream = upstream
         self._settings = settings
+        self._hold = hold
         self._inflight: asyncio.Task[Catalog] | None = None
         self._running: asyncio.Task[None] | None = None
         self._last_miss_refresh = -float("inf")
@@ -158,8 +162,9 @@ class CatalogRefresher:
             return None  # the id comes from the client: it must not reach another path
         url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}", encoded=True)
         try:
-            model = parse_model_answer(await self._upstream.download(url))
-        except UpstreamFailure as error:
+            async with self._hold(list_bytes(self._settings.proxy_max_catalog_bytes)):
+                model = parse_model_answer(await self._upstream.download(url))
+        except ProxyError as error:  # upstream failed, or no room in the memory budget
             logger.info("could not look %s up again: %s", model_id, error)
             return None
         if model is not None and self.current is not None:
@@ -177,8 +182,9 @@ class CatalogRefresher:
 
     async def _load_and_swap(self) -> Catalog:
         base = URL(f"{self._settings.openrouter_base_url}/models")
-        catalog = await listings.load(self._upstream, base, self.current)
-        catalog = replace(catalog, videos=await self._load_videos(self.current))
+        async with self._hold(refresh_bytes(self._settings.proxy_max_catalog_bytes)):
+            catalog = await listings.load(self._upstream, base, self.current)
+            catalog = replace(catalog, videos=await self._load_videos(self.current))
         self.current = catalog
         logger.info("catalog loaded: %d models", len(catalog.models))
         await self._save_snapshot(catalog)

@@ -4,14 +4,14 @@ the pod's limits (the Kubernetes manifests' memory limit and `/tmp` sizeLimit). 
 table.
 
 What a worker holds:
-- fixed: the idle process (with its catalog), a catalog refresh (the child that parses a page,
-  the page and what the child answers, and a model list parsed in the worker meanwhile), the
-  metrics' series;
+- fixed: the idle process (with its catalog), the metrics' series;
 - reserved (`app.ops.reservations`): what a request holds whole is taken from the memory pool
   (PROXY_MEMORY_BUDGET_BYTES) before it is read, and given back when its answer is done: its
   body as read, parsed and sent (`json_cost`, `FORMS`), an upstream answer read whole
   (`held_whole`); uploads from the `/tmp` pool (PROXY_TMP_BUDGET_BYTES), and from memory too
-  when `/tmp` is a tmpfs (whose pages are memory).
+  when `/tmp` is a tmpfs (whose pages are memory). A catalog refresh (the child that parses a
+  page, the page and what the child answers) and a model list parsed in the worker are taken
+  from the memory pool too, before they download (`app.catalog.memory`).
 
 So the most a worker holds is the fixed part plus the memory pool: that must fit the memory
 limit with `HEADROOM` to spare, the `/tmp` pool the sizeLimit likewise, and each single
@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.catalog.memory import list_bytes, refresh_bytes
 from app.settings import Settings
 
 MIB = 1024 * 1024
@@ -44,14 +45,6 @@ INLINED_FORM = 3.8  # files spooled, then read back and sent as data URLs (image
 FORM_FIELDS_BYTES = 1024 * 1024
 
 IDLE_BYTES = 61 * MIB  # the worker with its catalog, before any request (bench.bodies_at_once)
-# A catalog refresh: the parse child (python -m app.catalog.parse_worker) idles at 21 MiB and
-# grows 13.6 bytes per byte of page (a page of the real catalog, 8 times over); the worker holds
-# the page and the child's answer (1.2 times the page), and may download and parse a model list
-# (the Images API's, or one model's) of the same cap meanwhile, as the child does.
-PARSE_CHILD_BYTES = 21 * MIB
-PAGE_PARSE = 13.6
-PAGE_IN_WORKER = 2.2
-LIST_IN_WORKER = 2.0 + PAGE_PARSE  # the pieces and the joined download, then the parse
 # Metrics: 816 bytes a series held (prometheus_client, a request counter and a histogram by
 # route), and 400 more while /metrics renders it.
 SERIES_BYTES = 1216
@@ -62,6 +55,15 @@ METRIC_SERIES = 10_000
 # bytes a byte, for `[]` items: 64-byte lists for 3 bytes).
 ERROR_READ = 2.0 + 1.0
 ERROR_PARSE = 21.0
+# Answers collected whole (reasoned, not measured): an SSE event is held in the splitter's
+# buffer, split out, renamed by `bytes.replace` and joined to its blank line (4 copies); an image
+# answer is read, parsed and its images rewritten (README: +40 MiB for a 10 MiB image, 4 a
+# byte, for the answer's real shape: mostly base64 strings); an audio stream's pieces, its
+# base64 joined and the completion written (3). A transcription is JSON parsed whole, counted as
+# an error is (its worst shape, `[]` items).
+SSE_EVENT = 4.0
+IMAGE_ANSWER = 4.0
+AUDIO_ANSWER = 3.0
 
 
 def json_cost(size: int, values: int) -> int:
@@ -110,11 +112,24 @@ class Whole:
 
 
 def held_whole(settings: Settings) -> tuple[Whole, ...]:
-    """The answers read whole, each at its cap. Caps on collected answers (streams assembled,
-    transcription JSON, image answers with `url`, speech refusals) go here as they are added,
-    each reserved (`Reservations.memory`) where it is read."""
-    cap = settings.proxy_max_upstream_error_bytes
-    return (Whole("upstream error read", cap, ERROR_READ + ERROR_PARSE),)
+    """The answers read whole, each at its cap (`app.upstream.caps`). Only the upstream error is
+    reserved (`Reservations.memory`) where it is read; the others are counted here, within the
+    pool, but not yet reserved where the relay collects them."""
+    return (
+        Whole(
+            "upstream error read", settings.proxy_max_upstream_error_bytes, ERROR_READ + ERROR_PARSE
+        ),
+        Whole(
+            "one SSE event split out (image edits)", settings.proxy_max_sse_event_bytes, SSE_EVENT
+        ),
+        Whole("image answer collected", settings.proxy_max_image_answer_bytes, IMAGE_ANSWER),
+        Whole("audio stream assembled", settings.proxy_max_audio_answer_bytes, AUDIO_ANSWER),
+        Whole(
+            "transcription collected",
+            settings.proxy_max_transcription_answer_bytes,
+            ERROR_READ + ERROR_PARSE,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -165,12 +180,8 @@ class Budget:
 
 def compute(settings: Settings, pod: Pod) -> Budget:
     """The budget of one worker with `settings` in `pod` (see the module's docstring)."""
-    page = settings.proxy_max_catalog_bytes
     fixed = (
         Row("idle worker with its catalog", IDLE_BYTES),
-        Row("catalog refresh: parse child, one page", PARSE_CHILD_BYTES + int(page * PAGE_PARSE)),
-        Row("catalog refresh: the page in the worker", int(page * PAGE_IN_WORKER)),
-        Row("model list parsed in the worker meanwhile", int(page * LIST_IN_WORKER)),
         Row("metrics series", SERIES_BYTES, METRIC_SERIES),
     )
     pools = (
@@ -201,6 +212,12 @@ def _within_pools(settings: Settings, pod: Pod) -> tuple[Row, ...]:
         rows.append(Row(f"{form.name} at the limit", each, memory_pool // each, "memory"))
         at_once = settings.proxy_tmp_budget_bytes // limit
         rows.append(Row(f"{form.name}, spooled", limit, at_once, "tmp"))
+    page = settings.proxy_max_catalog_bytes
+    for what, each in (
+        ("catalog refresh: parse child, one page, the page in the worker", refresh_bytes(page)),
+        ("model list parsed in the worker", list_bytes(page)),
+    ):
+        rows.append(Row(what, each, memory_pool // each, "memory"))
     for whole in held_whole(settings):
         each = math.ceil(whole.cap * whole.memory)
         rows.append(Row(f"{whole.name} at its cap", each, memory_pool // each, "memory"))

@@ -15,6 +15,8 @@ import collections
 import contextlib
 import math
 import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -64,6 +66,17 @@ class BytePool:
                 self._wake()
             raise
 
+    @contextlib.asynccontextmanager
+    async def held(self, size: int, seconds: float) -> AsyncIterator[None]:
+        """`size` bytes (at most `capacity`) held while inside, for background work (a catalog
+        refresh), which waits behind the requests; `Busy` when they do not come in `seconds`."""
+        size = min(size, self.capacity)
+        await self.take(size, first=False, seconds=seconds)
+        try:
+            yield
+        finally:
+            self.give_back(size)
+
     def give_back(self, size: int) -> None:
         self.free += size
         self._wake()
@@ -99,6 +112,11 @@ def pools_of(memory: int, tmp: int, wait_seconds: float) -> Pools:
     """A worker's pools of `memory` and `tmp` bytes (PROXY_MEMORY_BUDGET_BYTES and
     PROXY_TMP_BUDGET_BYTES), uploads counted in memory too when they spool to a tmpfs."""
     return Pools(BytePool("memory", memory), BytePool("tmp", tmp), spool_is_memory(), wait_seconds)
+
+
+def background_hold(pools: Pools) -> Callable[[int], AbstractAsyncContextManager[None]]:
+    """Holds of `pools`' memory for background work (`app.catalog.memory.Hold`)."""
+    return lambda size: pools.memory.held(size, pools.wait_seconds)
 
 
 class Reservations(contextlib.AbstractAsyncContextManager["Reservations"]):

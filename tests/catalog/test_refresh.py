@@ -13,11 +13,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.catalog.memory import Hold, list_bytes, no_hold, refresh_bytes
 from app.catalog.records import CatalogError
 from app.catalog.refresh import LEARNED_MODELS, CatalogRefresher
 from app.dev.emulator import DATA_DIR, FakeOpenRouter
 from app.dev.emulator.routing import outputs
 from app.dev.local_server import serve
+from app.errors import Busy
+from app.ops.reservations import BytePool
 from app.settings import Settings
 from app.upstream.client import Upstream
 from tests.conftest import proxy_settings
@@ -34,10 +37,12 @@ async def make_refresher(fake_url: str) -> AsyncIterator[MakeRefresher]:
     """Refreshers in front of the fake OpenRouter (or `upstream_url`), closed after the test."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def make(upstream_url: str = fake_url, **overrides: Any) -> CatalogRefresher:
+        async def make(
+            upstream_url: str = fake_url, hold: Hold = no_hold, **overrides: Any
+        ) -> CatalogRefresher:
             settings = proxy_settings(upstream_url, **overrides)
             upstream = await stack.enter_async_context(Upstream(settings))
-            refresher = CatalogRefresher(upstream, settings)
+            refresher = CatalogRefresher(upstream, settings, hold)
             stack.push_async_callback(refresher.aclose)
             return refresher
 
@@ -93,6 +98,41 @@ async def test_when_every_query_fails_the_last_good_catalog_stays(
     with pytest.raises(CatalogError, match="every catalog query failed"):
         await refresher.refresh()
     assert refresher.current is good
+
+
+async def test_a_refresh_holds_its_worst_case_and_gives_it_back(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    pool = BytePool("memory", 200 * 2**20)
+    held: list[int] = []
+
+    @contextlib.asynccontextmanager
+    async def hold(size: int) -> AsyncIterator[None]:
+        async with pool.held(size, 0.05):
+            held.append(pool.capacity - pool.free)
+            yield
+
+    refresher = await make_refresher(hold=hold)
+    await refresher.refresh()
+    await refresher.relearn(FLUX)
+    cap = Settings().proxy_max_catalog_bytes
+    assert held == [refresh_bytes(cap), list_bytes(cap)]
+    assert pool.free == pool.capacity
+
+
+async def test_a_refresh_that_gets_no_room_fails_and_the_last_good_catalog_stays(
+    fake: FakeOpenRouter, make_refresher: MakeRefresher
+) -> None:
+    pool = BytePool("memory", 200 * 2**20)
+    refresher = await make_refresher(hold=lambda size: pool.held(size, 0.05))
+    good = await refresher.refresh()
+    await pool.take(pool.capacity, first=False, seconds=0)  # the requests hold it all
+    requests = len(fake.requests)
+    with pytest.raises(Busy):
+        await refresher.refresh()
+    assert await refresher.relearn(FLUX) is None
+    assert refresher.current is good
+    assert len(fake.requests) == requests  # nothing downloaded without room
 
 
 async def test_pagination_follows_links_next(

@@ -129,7 +129,7 @@ def hardening_flags(proxy: Manifest, volumes: Path) -> list[str]:
 
 
 def tmp_size_limit(volume: str) -> str:
-    """The sizeLimit of the sidecar manifest's emptyDir `volume` (`64Mi`)."""
+    """The sizeLimit of the sidecar manifest's emptyDir `volume` (`36Mi`)."""
     pod, _ = sidecar_proxy()
     [found] = [v for v in pod["volumes"] if v["name"] == volume]
     limit: str = found["emptyDir"]["sizeLimit"]

@@ -113,9 +113,9 @@ def test_it_runs_locked_down_as_the_manifest_says(docker: Docker, proxy: Contain
     assert settings["CapDrop"] == manifest["securityContext"]["capabilities"]["drop"]
     assert settings["SecurityOpt"] == ["no-new-privileges"]
     limits = manifest["resources"]["limits"]
-    assert (limits["memory"], settings["Memory"]) == ("512Mi", 512 * 2**20)
+    assert (limits["memory"], settings["Memory"]) == ("256Mi", 256 * 2**20)
     assert (limits["cpu"], settings["NanoCpus"]) == ("1", 10**9)
-    assert settings["Tmpfs"] == {"/tmp": "size=64m"}
+    assert settings["Tmpfs"] == {"/tmp": "size=36m"}
     with pytest.raises(AssertionError, match="Read-only file system"):
         docker("exec", proxy.id, "touch", "/written")
     docker("exec", proxy.id, "touch", "/tmp/written")

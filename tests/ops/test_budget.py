@@ -32,24 +32,35 @@ def settings(**overrides: Any) -> Settings:
 @pytest.mark.parametrize(
     ("overrides", "pod", "fits", "too_large"),
     [
-        ({}, Pod(512 * MIB, 64 * MIB), True, ()),
-        ({}, Pod(256 * MIB, 64 * MIB), False, ()),  # the fixed part and the pool: too much
-        ({}, Pod(512 * MIB, 16 * MIB), False, ()),  # the /tmp pool beyond the sizeLimit
+        ({}, Pod(256 * MIB, 36 * MIB), True, ()),
+        ({}, Pod(224 * MIB, 36 * MIB), False, ()),  # the fixed part and the pool: too much
+        ({}, Pod(256 * MIB, 32 * MIB), False, ()),  # the /tmp pool beyond the sizeLimit
         (  # a pool too small for one body at the limit: it would run alone, beyond the pool
             {"proxy_memory_budget_bytes": 64 * MIB},
             Pod(512 * MIB, 64 * MIB),
             False,
-            ("JSON body", "form, files sent as data URLs"),
+            (
+                "JSON body",
+                "form, files sent as data URLs",
+                "catalog refresh",
+                "image",
+                "audio",
+                "transcription",
+            ),
         ),
         (  # a smaller body limit fits a smaller pod
             {
                 "proxy_max_body_bytes": 8 * MIB,
-                "proxy_memory_budget_bytes": 40 * MIB,
+                "proxy_memory_budget_bytes": 56 * MIB,  # a refresh of 2 MiB pages: 52.6
                 "proxy_tmp_budget_bytes": 14 * MIB,
                 "proxy_max_catalog_bytes": 2 * MIB,
                 "proxy_max_json_items": 250_000,
+                "proxy_max_sse_event_bytes": 8 * MIB,
+                "proxy_max_image_answer_bytes": 8 * MIB,
+                "proxy_max_audio_answer_bytes": 8 * MIB,
+                "proxy_max_transcription_answer_bytes": 2 * MIB,
             },
-            Pod(256 * MIB, 16 * MIB, tmp_in_memory=True),
+            Pod(160 * MIB, 16 * MIB, tmp_in_memory=True),
             True,
             (),
         ),

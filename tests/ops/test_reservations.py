@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from app.errors import Busy
-from app.ops.reservations import BytePool, Pools, Reservations, tmp_is_memory
+from app.ops.reservations import BytePool, Pools, Reservations, background_hold, tmp_is_memory
 
 pytestmark = pytest.mark.anyio
 
@@ -50,6 +50,23 @@ async def test_a_request_that_gets_nothing_in_time_is_a_503_and_those_behind_it_
     assert (busy.value.status, busy.value.code) == (503, "memory_budget_full")
     assert (b"retry-after", b"1") in busy.value.headers
     assert budget.memory.free == 10
+
+
+async def test_background_work_holds_while_inside_and_waits_behind_requests() -> None:
+    budget = Pools(BytePool("memory", 100), BytePool("tmp", 100), False, 0.05)
+    hold = background_hold(budget)
+    async with hold(500):  # larger than the pool: the whole pool
+        assert budget.memory.free == 0
+        async with Reservations(budget) as request:
+            with pytest.raises(Busy):
+                await request.memory(1)
+    assert budget.memory.free == 100
+    async with Reservations(budget) as request:
+        await request.memory(60)
+        with pytest.raises(Busy):
+            async with hold(50):
+                pass
+    assert budget.memory.free == 100
 
 
 async def test_a_request_that_holds_already_goes_before_those_that_hold_nothing() -> None:
