@@ -3,7 +3,6 @@ upstream): an upstream answering over it gets the client a 502 `upstream_bad_ans
 stream already under way, a last error event), its connection closed, counted, and the proxy's
 memory does not follow the answer."""
 
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,9 +11,7 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from app.main import create_app
-from app.settings import Settings
-from tests.api.test_handlers import CATALOG, FLUX, IMAGE_MODELS
+from tests.api.conftest import FLUX, ready_client
 from tests.fake_upstream import FakeAnswer, FakeUpstream
 
 MIB = 1024 * 1024
@@ -61,19 +58,8 @@ def endless_event() -> Iterator[bytes]:
 
 
 @pytest.fixture
-def upstream() -> FakeUpstream:
-    downloads = {"/api/v1/models": CATALOG, "/api/v1/images/models": orjson.dumps(IMAGE_MODELS)}
-    return FakeUpstream(downloads=downloads)
-
-
-@pytest.fixture
 def client(upstream: FakeUpstream) -> Iterator[TestClient]:
-    settings = Settings(openrouter_base_url=FakeUpstream.base, proxy_log_level="WARNING", **CAPS)
-    with TestClient(create_app(settings, upstream)) as client:
-        for _ in range(500):  # the catalog loads in the background
-            if client.get("/readyz").status_code == 200:
-                break
-            time.sleep(0.02)
+    with ready_client(upstream, **CAPS) as client:
         yield client
 
 

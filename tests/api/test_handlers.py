@@ -1,40 +1,11 @@
 """The handlers in-process: the whole app (`create_app`) over a fake upstream, called through
 Starlette's TestClient, with no server and no network."""
 
-import time
-from collections.abc import Iterator
-
 import aiohttp
-import orjson
-import pytest
 from starlette.testclient import TestClient
 
-from app.dev.emulator import DATA_DIR, load_snapshot
-from app.dev.emulator.images import FakeImagesApi
-from app.main import create_app
-from app.settings import Settings
+from tests.api.conftest import FLUX
 from tests.fake_upstream import FakeAnswer, FakeUpstream
-
-FLUX = "black-forest-labs/flux.2-pro"
-IMAGE_MODELS = {"data": list(FakeImagesApi(load_snapshot(), "").rows.values())}
-CATALOG = (DATA_DIR / "models-all-2026-08-19.json").read_bytes()
-
-
-@pytest.fixture
-def upstream() -> FakeUpstream:
-    downloads = {"/api/v1/models": CATALOG, "/api/v1/images/models": orjson.dumps(IMAGE_MODELS)}
-    return FakeUpstream(downloads=downloads)
-
-
-@pytest.fixture
-def client(upstream: FakeUpstream) -> Iterator[TestClient]:
-    settings = Settings(openrouter_base_url=FakeUpstream.base, proxy_log_level="WARNING")
-    with TestClient(create_app(settings, upstream)) as client:
-        for _ in range(500):  # the catalog loads in the background
-            if client.get("/readyz").status_code == 200:
-                break
-            time.sleep(0.02)
-        yield client
 
 
 def test_a_chat_request_is_planned_for_its_model_and_its_answer_relayed(

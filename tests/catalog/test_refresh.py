@@ -2,9 +2,8 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
@@ -13,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.catalog.memory import Hold, list_bytes, no_hold, refresh_bytes
+from app.catalog.memory import list_bytes, refresh_bytes
 from app.catalog.records import CatalogError
 from app.catalog.refresh import LEARNED_MODELS, CatalogRefresher
 from app.dev.emulator import DATA_DIR, FakeOpenRouter
@@ -22,31 +21,12 @@ from app.dev.local_server import serve
 from app.errors import Busy
 from app.ops.reservations import BytePool
 from app.settings import Settings
-from app.upstream.client import Upstream
-from tests.conftest import proxy_settings
+from tests.catalog.conftest import MakeRefresher
 from tests.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.anyio
 
 FLUX = "black-forest-labs/flux.2-pro"
-MakeRefresher = Callable[..., Awaitable[CatalogRefresher]]
-
-
-@pytest.fixture
-async def make_refresher(fake_url: str) -> AsyncIterator[MakeRefresher]:
-    """Refreshers in front of the fake OpenRouter (or `upstream_url`), closed after the test."""
-    async with contextlib.AsyncExitStack() as stack:
-
-        async def make(
-            upstream_url: str = fake_url, hold: Hold = no_hold, **overrides: Any
-        ) -> CatalogRefresher:
-            settings = proxy_settings(upstream_url, **overrides)
-            upstream = await stack.enter_async_context(Upstream(settings))
-            refresher = CatalogRefresher(upstream, settings, hold)
-            stack.push_async_callback(refresher.aclose)
-            return refresher
-
-        yield make
 
 
 def model_queries(fake: FakeOpenRouter) -> list[str]:

@@ -13,11 +13,9 @@ from app.catalog import snapshot
 from app.catalog.records import Catalog, Model, parse_page
 from app.catalog.video_models import VideoModel, VideoModels, parse_video_models
 from app.dev.emulator import DATA_DIR, FakeOpenRouter
-from tests.catalog import test_refresh
-from tests.catalog.test_refresh import MakeRefresher
+from tests.catalog.conftest import MakeRefresher
 
 VEO = "google/veo-3.1"
-make_refresher = test_refresh.make_refresher  # the same fixture: refreshers in front of the fake
 
 
 def video_list_loads(fake: FakeOpenRouter) -> int:
