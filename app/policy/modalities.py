@@ -17,7 +17,7 @@ from app.catalog.records import Model
 from app.settings import OnUnsupported
 
 CHAT_MODALITIES: Final = frozenset({"text", "image", "audio"})
-# The Responses API returns no audio: `modalities` there names only these (the team's API.md).
+# The Responses API returns no audio: `modalities` there names only these (docs/openrouter.md).
 RESPONSES_MODALITIES: Final = frozenset({"text", "image"})
 ROUTER_PREFIX: Final = "openrouter/"
 

@@ -1,6 +1,6 @@
 """What else changes in a chat body on its way upstream, once `modalities` is decided.
 
-Two more things OpenRouter refuses that the proxy can mend (see the team's `openrouter/API.md`):
+Two more things OpenRouter refuses that the proxy can mend (see `docs/openrouter.md`):
 tools sent to an image model that does not take them (404 "No endpoints found that support tool
 use"), and audio asked without `stream: true`. Pure: the route applies the plan and does the I/O.
 """

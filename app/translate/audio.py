@@ -1,6 +1,6 @@
 """Audio for clients that do not stream: OpenRouter's SSE answer folded into one chat completion.
 
-OpenRouter produces audio only when streaming (see the team's `openrouter/API.md`), so the proxy
+OpenRouter produces audio only when streaming (see `docs/openrouter.md`), so the proxy
 asks upstream for a stream and answers the client the OpenAI SDK's non-streamed shape:
 `message.content`, `message.audio.{id, data, transcript, expires_at}`, `finish_reason`, `usage`.
 Everything here is pure: `Completion` folds parsed chunks, `AudioCollector` feeds it the events

@@ -1,4 +1,4 @@
-"""The fake answers as the real OpenRouter does (the team's API.md, "What real answers look
+"""The fake answers as the real OpenRouter does (docs/openrouter.md, "What real answers look
 like"): the facts not covered by test_emulator.py."""
 
 import gzip

@@ -37,7 +37,7 @@ def create(client: httpx2.Client, **body: Any) -> httpx2.Response:
 def test_the_model_list_has_every_video_model_of_the_catalog(client: httpx2.Client) -> None:
     rows = {row["id"]: row for row in client.get("/api/v1/videos/models").json()["data"]}
     assert len(rows) == 23
-    assert rows["google/veo-3.1-lite"]["supported_durations"] == [8, 4, 6]  # API.md's example
+    assert rows["google/veo-3.1-lite"]["supported_durations"] == [8, 4, 6]  # docs/openrouter.md
     assert rows["openai/sora-2-pro"]["seed"] is None
     assert rows["runway/aleph-2"]["supported_durations"] is None  # an edit model
     assert "openai/gpt-5" not in rows

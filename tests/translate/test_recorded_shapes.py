@@ -1,8 +1,8 @@
-"""The proxy's stream and error readers on the shapes of real OpenRouter answers (the team's
-API.md, "What real answers look like"): keep-alive comments between data chunks, usage in its
-own chunk after the finish (three ways), images and the finish in one chunk, a mid-stream error
-with code 400 and no metadata, `/responses` streams without `event:` lines, gzip, the exact
-error bodies."""
+"""The proxy's stream and error readers on the shapes of real OpenRouter answers
+(docs/openrouter.md, "What real answers look like"): keep-alive comments between data chunks,
+usage in its own chunk after the finish (three ways), images and the finish in one chunk, a
+mid-stream error with code 400 and no metadata, `/responses` streams without `event:` lines,
+gzip, the exact error bodies."""
 
 import gzip
 from typing import Any

@@ -1,6 +1,6 @@
 """A fake OpenRouter (``/api/v1``) for tests and the demo: a Starlette app to run under uvicorn.
 
-It reproduces the OpenRouter behaviour recorded in the team's ``openrouter/API.md`` that the
+It reproduces the OpenRouter behaviour recorded in ``docs/openrouter.md`` that the
 proxy depends on: the catalog's output-modality filter and pagination, chat's output-modality
 routing with the captured 404 body (an exact match, or with ``subsets_served`` any subset),
 OpenRouter's error envelope, and SSE streaming with keep-alive comments and mid-stream errors.

@@ -1,7 +1,7 @@
 """The fake's audio output: a real, small WAV streamed as `delta.audio` pieces, as OpenRouter does.
 
 OpenRouter's docs say audio output requires `stream: true`; the wording of its refusal of a
-non-streamed request is not recorded in the team's `openrouter/API.md`, so `NEEDS_STREAM` is a
+non-streamed request is not recorded in `docs/openrouter.md`, so `NEEDS_STREAM` is a
 plausible one, assumed.
 """
 

@@ -1,9 +1,9 @@
-"""The fake's embeddings API (`POST /embeddings`, `GET /embeddings/models`), from the team's
-API.md: OpenAI's shape plus `usage.cost`, in compact JSON; `float` or `base64` vectors, of
-`dimensions` values when the request names them (as OpenAI's `text-embedding-3` models take it;
-`DIMENSIONS` else); and a model that answers `base64` with an empty `data` as some do (which ones
-is not recorded: the fake picks `EMPTY_ON_BASE64`). Vectors are made from the input's text, so a
-test can tell them apart.
+"""The fake's embeddings API (`POST /embeddings`, `GET /embeddings/models`), from
+docs/openrouter.md: OpenAI's shape plus `usage.cost`, in compact JSON; `float` or `base64`
+vectors, of `dimensions` values when the request names them (as OpenAI's `text-embedding-3`
+models take it; `DIMENSIONS` else); and a model that answers `base64` with an empty `data` as
+some do (which ones is not recorded: the fake picks `EMPTY_ON_BASE64`). Vectors are made from
+the input's text, so a test can tell them apart.
 """
 
 from __future__ import annotations

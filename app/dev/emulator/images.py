@@ -1,4 +1,4 @@
-"""The fake's Images API (`GET /images/models`, `POST /images`), from the team's API.md.
+"""The fake's Images API (`GET /images/models`, `POST /images`), from docs/openrouter.md.
 
 It serves every image model of the catalog but the chat-only ones (`CHAT_ONLY`); chat refuses
 the Images-API-only ones (`IMAGES_ONLY`) with OpenRouter's wrong-endpoint 404. What each model

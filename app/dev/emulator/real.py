@@ -1,4 +1,4 @@
-"""What real OpenRouter answers look like, as recorded (the team's API.md, "What real answers
+"""What real OpenRouter answers look like, as recorded (docs/openrouter.md, "What real answers
 look like"): ids, compact JSON, usage in full, SSE headers, and the exact error bodies. The
 fake's answers are built from these, so that the proxy meets the real shapes in every test."""
 

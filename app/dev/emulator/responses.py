@@ -1,4 +1,4 @@
-"""The fake's Responses API (`POST /responses`), from the team's API.md.
+"""The fake's Responses API (`POST /responses`), from docs/openrouter.md.
 
 Routed as chat is (`app.dev.emulator.routing`), among the only modalities it takes, text and image.
 The answer is a Responses API object: a `message` item holding the text, an

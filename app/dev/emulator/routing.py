@@ -1,4 +1,4 @@
-"""What the fake's chat and Responses API share, from the team's API.md: OpenRouter's error
+"""What the fake's chat and Responses API share, from docs/openrouter.md: OpenRouter's error
 envelope, the checks before a model is reached, and routing by output modality, under either rule
 reported: endpoints whose outputs equal the requested ones exactly (what the seed saw, the
 default), or whose outputs include every requested one (reports of 2026-06 and 2026-09)."""

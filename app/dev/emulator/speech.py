@@ -1,10 +1,11 @@
 """The fake's speech and transcription APIs (`POST /audio/speech`, `POST /audio/transcriptions`),
-from the team's API.md.
+from docs/openrouter.md.
 
 Speech makes only `mp3` and `pcm`, `pcm` by default (`audio/pcm;rate=24000;channels=1`, 16-bit),
 streamed in pieces with `X-Generation-Id`; it checks voices against the model's
 `supported_voices`, and Gemini's TTS refuses mp3 as recorded. An unknown `response_format` gets
-the ZodError shape API.md quotes. Transcription takes the JSON body (`input_audio`) or OpenAI's
+the ZodError shape docs/openrouter.md quotes. Transcription takes the JSON body
+(`input_audio`) or OpenAI's
 multipart form, refuses `text`, `srt` and `vtt`, and answers `{"text", "usage"}` without OpenAI's
 `usage.type`. Assumed, not recorded: the wording of refusals, and that Whisper models count
 seconds only while the others count tokens too (both shapes are OpenRouter's).

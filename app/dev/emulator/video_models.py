@@ -1,9 +1,9 @@
 """The fake's `GET /videos/models`: one row per video model of the catalog snapshot.
 
-API.md gives the shape and a few facts (`google/veo-3.1-lite` takes durations `[8, 4, 6]`; any
-`supported_*` may be null for edit, upscale and avatar models; `generate_audio` and `seed` are
-booleans or null). The values per family below are MADE UP where API.md has no facts, chosen to
-give the proxy three families with different parameter sets:
+docs/openrouter.md gives the shape and a few facts (`google/veo-3.1-lite` takes durations `[8, 4,
+6]`; any `supported_*` may be null for edit, upscale and avatar models; `generate_audio` and `seed`
+are booleans or null). The values per family below are MADE UP where docs/openrouter.md has no
+facts, chosen to give the proxy three families with different parameter sets:
 - Veo (`google/veo-*`): durations, resolutions and aspect ratios, no sizes, audio and seed.
 - Sora (`openai/sora-*`): OpenAI's four sizes and durations 4, 8, 12, no resolutions or aspect
   ratios, no audio switch, no seed.
@@ -74,7 +74,7 @@ def video_row(model: dict[str, Any]) -> dict[str, Any]:
     """A catalog video model as `GET /videos/models` lists it."""
     parameters = next((kept for prefix, kept in FAMILIES if model["id"].startswith(prefix)), OTHER)
     if model["id"] == "google/veo-3.1-lite":
-        parameters = {**parameters, "supported_durations": [8, 4, 6]}  # as API.md quotes it
+        parameters = {**parameters, "supported_durations": [8, 4, 6]}  # docs/openrouter.md
     return {
         "id": model["id"],
         "canonical_slug": model.get("canonical_slug", model["id"]),

@@ -1,5 +1,5 @@
 """The fake's video API (`/videos`, `/videos/{id}`, `/videos/{id}/content`, `/videos/models`),
-from the team's API.md.
+from docs/openrouter.md.
 
 `POST /videos` checks the body against the model's row as OpenRouter does (a value outside the
 model's lists is a 400, and so are `generate_audio` or `seed` for a model without them) and answers
