@@ -34,6 +34,8 @@ FAILURES = frozenset(
         AnswerTooLarge.FAILURE,
     }
 )
+# Whether an answer's usage was read (`app.ops.usage.AnswerFacts.usage_state`).
+USAGE_STATES = frozenset({"", "read", "missing", "too_large"})
 # Why a connection was refused before the app saw it (`app.ops.limits`).
 REFUSALS: frozenset[str] = frozenset(get_args(Refusal))
 

@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 from app.catalog.records import Catalog
 from app.ops.labels import DECISIONS, FAILURES, REFUSALS, ROUTES, model_label, named, status_label
 from app.ops.limits import Refusal
+from app.ops.usage import AnswerFacts
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -35,6 +36,7 @@ class Note:
     bytes_out: int = 0
     failure: str = ""  # why an answer already under way was cut short
     retried: str = ""  # why the request was sent upstream a second time
+    answer: AnswerFacts = field(default_factory=AnswerFacts)  # what the answer said of itself
     started: float = field(default_factory=time.perf_counter)
 
 

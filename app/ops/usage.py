@@ -1,0 +1,32 @@
+"""What an answer says it used and what it was: OpenRouter's `usage` (tokens and cost), and the
+model, id and finish reasons it reports. Filled in by the readers that see answers pass
+(`Note.answer`); read by the metrics, the access log and the trace spans."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and cost as the answer reported them; None where the answer did not say."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None  # prompt_tokens_details.cached_tokens
+    reasoning_tokens: int | None = None  # completion_tokens_details.reasoning_tokens
+    cost: float | None = None  # in OpenRouter credits (usage.cost)
+
+
+@dataclass
+class AnswerFacts:
+    """What one answer reported of itself, as far as it was read.
+
+    `usage_state` is one of `app.ops.labels.USAGE_STATES`: "read" (usage found), "missing" (the
+    answer ended without one), "too_large" (a whole answer above the size usage is read from),
+    or "" (the answer was not one usage is looked for in, or it did not finish).
+    """
+
+    usage: Usage | None = None
+    usage_state: str = ""
+    response_model: str = ""
+    response_id: str = ""
+    finish_reasons: tuple[str, ...] = ()
