@@ -209,6 +209,31 @@ def test_every_block_listed_as_not_runnable_is_in_the_docs() -> None:
     assert [key for key in [*NOT_RUNNABLE, SERVERS] if key not in shown] == []
 
 
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+HEADING = re.compile(r"^#+ (.+)$", re.MULTILINE)
+
+
+def anchors(path: Path) -> set[str]:
+    """GitHub's anchors of the headings of `path`: lower case, punctuation dropped, spaces as
+    hyphens."""
+    headings = HEADING.findall(FENCE.sub("", path.read_text()))
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_every_link_reaches_a_file_and_its_heading() -> None:
+    """The docs were one README: a link to a section that moved must move with it."""
+    broken = []
+    for path in [*DOCUMENTS, REPO / "deploy" / "README.md", REPO / "bench" / "README.md"]:
+        for target in LINK.findall(FENCE.sub("", path.read_text())):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            file, _, section = target.partition("#")
+            linked = (path.parent / file).resolve() if file else path
+            if not linked.exists() or (section and section not in anchors(linked)):
+                broken.append(f"{path.relative_to(REPO)}: {target}")
+    assert broken == []
+
+
 @pytest.mark.parametrize("block", TO_RUN, ids=[block.name for block in TO_RUN])
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK's, on every video call
 def test_the_block_runs(
