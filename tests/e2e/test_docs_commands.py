@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import redirect_stdout
@@ -152,7 +151,7 @@ def wait_for(url: str, process: "subprocess.Popen[bytes]", log: Path) -> None:
         try:
             with urllib.request.urlopen(url, timeout=5):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, timed out, or an HTTP error such as 503
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{url} never answered 200:\n{log.read_text()}") from None
             time.sleep(0.05)
