@@ -2,7 +2,6 @@
 the same paths once the model is checked (see `app.translate.speech` and
 `app.translate.transcriptions`)."""
 
-import functools
 from collections.abc import Awaitable
 from typing import Any
 
@@ -13,9 +12,10 @@ from starlette.responses import Response
 
 from app.api import multipart
 from app.api.bodies import parse_json_object, read_body
-from app.api.exchange import Exchange, Outgoing
+from app.api.exchange import Exchange
 from app.api.model_check import model_for
-from app.api.services import exchange_for, services
+from app.api.outgoing import Outgoing
+from app.api.services import exchange_for, services_of
 from app.errors import ClientError, UpstreamBadAnswer
 from app.ops import budget
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
@@ -45,13 +45,13 @@ async def speech(request: Request) -> Response:
     """`client.audio.speech.create`: the model, voice and format checked, then the audio
     relayed as it comes (`mp3`, `pcm`), or made of the PCM as it comes (`wav`; `opus`, `aac`,
     `flac` with the `transcode` extra)."""
-    proxy = services(request)
-    body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
+    services = services_of(request)
+    body = parse_json_object(await read_body(request, services.settings.proxy_max_body_bytes))
     model = await model_for(request, body.get("model"), SPEECH)
     voices = model.supported_voices if model else ()
     checked = speech_request(body, voices, encodes=transcode.can_encode())
     exchange = exchange_for(request)
-    return exchange.relay(functools.partial(_speech_exchange, exchange, checked), [])
+    return exchange.relay(lambda: _speech_exchange(exchange, checked), [])
 
 
 async def _speech_exchange(exchange: Exchange, checked: SpeechRequest) -> Upstreamed:
@@ -86,8 +86,8 @@ async def transcriptions(request: Request) -> Response:
     """`client.audio.transcriptions.create`: OpenAI's multipart form (or OpenRouter's JSON body
     with `input_audio`), the model and format checked, then asked of OpenRouter; the answer
     given OpenAI's `usage.type`, or its text alone for `response_format: "text"`."""
-    proxy = services(request)
-    limit = proxy.settings.proxy_max_body_bytes
+    services = services_of(request)
+    limit = services.settings.proxy_max_body_bytes
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await multipart.read_form(request, limit, TRANSCRIPTION_FORM)
         try:
@@ -144,8 +144,8 @@ def _sent(name: str, value: str, checked: TranscriptionRequest) -> str:
 def _answer(checked: TranscriptionRequest) -> Reshaper:
     """The text alone as `text/plain`, or the JSON with OpenAI's `usage.type`."""
     if checked.text:
-        collect = functools.partial(Mapped, as_text)
-        answer = Reshape(b"text/plain; charset=utf-8", collect, held=Held.TRANSCRIPTION)
+        text = b"text/plain; charset=utf-8"
+        answer = Reshape(text, collect=lambda: Mapped(as_text), held=Held.TRANSCRIPTION)
     else:
-        answer = Reshape(collect=functools.partial(Mapped, as_openai), held=Held.TRANSCRIPTION)
+        answer = Reshape(collect=lambda: Mapped(as_openai), held=Held.TRANSCRIPTION)
     return lambda _: answer

@@ -3,7 +3,7 @@ embeddings): looked up, and refused before upstream is called when it is made fo
 
 from starlette.requests import Request
 
-from app.api.services import services
+from app.api.services import services_of
 from app.catalog.records import Model
 from app.errors import ClientError
 from app.policy.endpoints import Endpoint, refuse_on
@@ -16,7 +16,7 @@ async def model_for(request: Request, model_id: object, endpoint: Endpoint) -> M
     if not isinstance(model_id, str) or not model_id:
         message = f"`model` is required: pick one from {endpoint.listing}"
         raise ClientError(message, "invalid_model")
-    model = await services(request).catalog.find(model_id)
+    model = await services_of(request).refresher.find(model_id)
     request.state.note.model = model.id if model else "unknown"
     if model is not None:
         refusal = refuse_on(model_id, model.output_modalities, endpoint)

@@ -15,9 +15,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.exchange import Outgoing
 from app.api.model_check import model_for
-from app.api.services import exchange_for, services
+from app.api.outgoing import Outgoing
+from app.api.services import exchange_for, services_of
 from app.api.video_forms import read_create
 from app.catalog.video_models import VideoModel
 from app.errors import ClientError, NotReady
@@ -40,8 +40,8 @@ NOT_OFFERED = {
 async def create_video(request: Request) -> Response:
     """`client.videos.create`: OpenAI's form (or JSON) checked against the model's list and
     sent as OpenRouter's `POST /videos`; the answer is OpenAI's `Video`."""
-    proxy = services(request)
-    fields, upload = await read_create(request, proxy.settings.proxy_max_body_bytes)
+    services = services_of(request)
+    fields, upload = await read_create(request, services.settings.proxy_max_body_bytes)
     model = await video_model(request, fields.get("model"))
     checked = videos.video_request(fields, model, upload)
     created_at = int(time.time())
@@ -97,7 +97,7 @@ async def video_model(request: Request, model_id: Any) -> VideoModel:
     found = await listed_video_model(request, model_id)
     if found is not None:
         return found
-    catalog = services(request).catalog.current
+    catalog = services_of(request).refresher.current
     if catalog is None or catalog.videos is None:
         message = "OpenRouter's list of video models has not loaded yet; try again in a minute"
         raise NotReady(message, "catalog_loading")
@@ -110,7 +110,7 @@ async def listed_video_model(request: Request, model_id: Any) -> VideoModel | No
     missing; ClientError (400, upstream not called) for no model, or one that the catalog knows
     to make no video."""
     await model_for(request, model_id, VIDEO)
-    catalog = services(request).catalog.current
+    catalog = services_of(request).refresher.current
     listed = catalog.videos if catalog else None
     return listed.lookup(model_id) if listed else None
 
