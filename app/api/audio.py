@@ -1,6 +1,7 @@
-"""OpenAI's audio routes, `/audio/speech` and `/audio/transcriptions`, asked of OpenRouter's at
-the same paths once the model is checked (see `app.translate.speech` and
-`app.translate.transcriptions`)."""
+"""Answer OpenAI's audio routes, `/audio/speech` and `/audio/transcriptions`.
+
+Each is asked of OpenRouter's at the same path once the model is checked (see
+`app.translate.speech` and `app.translate.transcriptions`)."""
 
 from collections.abc import Awaitable
 from typing import Any
@@ -42,9 +43,10 @@ TRANSCRIPTION_FORM = multipart.FormKind(
 
 
 async def speech(request: Request) -> Response:
-    """`client.audio.speech.create`: the model, voice and format checked, then the audio
-    relayed as it comes (`mp3`, `pcm`), or made of the PCM as it comes (`wav`; `opus`, `aac`,
-    `flac` with the `transcode` extra)."""
+    """Answer `client.audio.speech.create`.
+
+    The model, voice and format are checked, then the audio relayed as it comes (`mp3`, `pcm`),
+    or made of the PCM as it comes (`wav`; `opus`, `aac`, `flac` with the `transcode` extra)."""
     services = services_of(request)
     body = parse_json_object(await read_body(request, services.settings.proxy_max_body_bytes))
     model = await model_for(request, body.get("model"), SPEECH)
@@ -83,9 +85,11 @@ def _ask_speech(exchange: Exchange, checked: SpeechRequest) -> Awaitable[Answer]
 
 
 async def transcriptions(request: Request) -> Response:
-    """`client.audio.transcriptions.create`: OpenAI's multipart form (or OpenRouter's JSON body
-    with `input_audio`), the model and format checked, then asked of OpenRouter; the answer
-    given OpenAI's `usage.type`, or its text alone for `response_format: "text"`."""
+    """Answer `client.audio.transcriptions.create`.
+
+    OpenAI's multipart form (or OpenRouter's JSON body with `input_audio`) is checked, model and
+    format, then asked of OpenRouter; the answer gets OpenAI's `usage.type`, or is its text
+    alone for `response_format: "text"`."""
     services = services_of(request)
     limit = services.settings.proxy_max_body_bytes
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -104,8 +108,7 @@ async def transcriptions(request: Request) -> Response:
 
 
 async def _transcribe_form(request: Request, form: FormData) -> Response:
-    """The form checked and sent on, its file streamed from the spool; the form is closed once
-    sent."""
+    """Check the form and send it on, its file streamed from the spool; close it once sent."""
     fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
     if [name for name, _ in files] != ["file"]:
@@ -142,7 +145,8 @@ def _sent(name: str, value: str, checked: TranscriptionRequest) -> str:
 
 
 def _answer(checked: TranscriptionRequest) -> Reshaper:
-    """The text alone as `text/plain`, or the JSON with OpenAI's `usage.type`."""
+    """Reshape the answer into its text alone (`text/plain`), or its JSON with OpenAI's
+    `usage.type`."""
     if checked.text:
         text = b"text/plain; charset=utf-8"
         answer = Reshape(text, collect=lambda: Mapped(as_text), held=Held.TRANSCRIPTION)

@@ -22,16 +22,19 @@ PER_MODEL = [(b"x-modalities", b"per-model")]  # a fallback list's models each h
 
 
 async def chat_completions(request: Request) -> Response:
-    """Answer a chat request: `modalities` fixed for its model (see `app.policy.modalities`),
-    and the other changes `app.policy.plan` plans: tools dropped for image models, audio
-    assembled."""
+    """Answer a chat request.
+
+    `modalities` is fixed for its model (see `app.policy.modalities`), with the other changes
+    `app.policy.plan` plans: tools dropped for image models, audio assembled."""
     return await forward_planned(request, services_of(request).chat_route)
 
 
 async def responses(request: Request) -> Response:
-    """Answer a Responses API request: `modalities` fixed for its model among the text and image
-    that API returns. Nothing else changes: its answers, `image_generation_call` items and SSE
-    events included, are relayed as they come."""
+    """Answer a Responses API request.
+
+    `modalities` is fixed for its model among the text and image that API returns. Nothing else
+    changes: its answers, `image_generation_call` items and SSE events included, are relayed as
+    they come."""
     return await forward_planned(request, services_of(request).responses_route)
 
 
@@ -73,9 +76,10 @@ async def _read_call(
 async def _with_fallbacks(
     exchange: Exchange, route: ModalityRoute, call: Call, order: list[str]
 ) -> Response:
-    """Send a `models` list as one request, as OpenRouter expects, when one body suits every
-    model; else try the models here in `order`, each with its own `modalities`
-    (`Exchange.with_fallbacks`)."""
+    """Answer a call with a `models` fallback list.
+
+    One request, as OpenRouter expects, when one body suits every model; else the models tried
+    here in `order`, each with its own `modalities` (`Exchange.with_fallbacks`)."""
     models = [await exchange.refresher.find(model_id) for model_id in order]
     decisions = [
         route.policy.decide(call.requested, model_id, model)

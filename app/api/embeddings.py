@@ -1,6 +1,7 @@
-"""OpenAI's embeddings route, `/embeddings`, asked of OpenRouter's at the same path: always for
-`float` vectors, answered as the client asked, as the answer streams (see
-`app.translate.embeddings` and `app.translate.embeddings_stream`)."""
+"""Answer OpenAI's embeddings route, `/embeddings`, by OpenRouter's at the same path.
+
+Upstream is always asked for `float` vectors; they are answered as the client asked, as the
+answer streams (see `app.translate.embeddings` and `app.translate.embeddings_stream`)."""
 
 import functools
 
@@ -19,9 +20,10 @@ from app.upstream.reshape import Reshape
 
 
 async def embeddings(request: Request) -> Response:
-    """`client.embeddings.create`: the model checked first, then asked for floats; the answer
-    relayed, or its vectors encoded one at a time, once its first embedding is seen (an answer
-    with none is a 502)."""
+    """Answer `client.embeddings.create`.
+
+    The model is checked first, then asked for floats; the answer is relayed, or its vectors
+    encoded one at a time once its first embedding is seen (an answer with none is a 502)."""
     services = services_of(request)
     body = parse_json_object(await read_body(request, services.settings.proxy_max_body_bytes))
     await model_for(request, body.get("model"), EMBEDDINGS)

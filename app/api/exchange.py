@@ -52,8 +52,9 @@ class Exchange:
     held: Reservations  # what the request holds of the memory budget
 
     def relay(self, run: Run, headers: Headers) -> Response:
-        """Return the client's answer: `run` once served, its result relayed; `headers` go on
-        the proxy's own 502 and 504."""
+        """Return the answer that runs `run` once served and relays its result.
+
+        `headers` go on the proxy's own 502 and 504."""
         return RelayResponse(run, self.timeouts, self.caps, headers, self.note)
 
     def forward(self, outgoing: Outgoing) -> Response:
@@ -101,8 +102,10 @@ class Exchange:
         return replace(exchanged, read=body)
 
     async def _read_error(self, answer: Answer) -> bytes:
-        """Read the whole body of an error `answer` (`app.upstream.client.read_error`), its
-        memory reserved first: reading it, then parsing it as it may inflate (`app.ops.budget`)."""
+        """Read the whole body of an error `answer`, its memory reserved first.
+
+        What reading it costs, then parsing it as it may inflate (`app.ops.budget`); see
+        `app.upstream.client.read_error`."""
         limit = self.caps.error
         try:
             await self.held.memory(limit * budget.ERROR_READ)

@@ -1,4 +1,4 @@
-"""Any other `/v1/{path}`: forwarded to the same path under the upstream API root, unchanged."""
+"""Forward any other `/v1/{path}` to the same path under the upstream API root, unchanged."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,10 +12,12 @@ from app.upstream.client import upstream_path
 
 
 async def forward_as_is(request: Request) -> Response:
-    """Any other `/v1/{path}`: forwarded to `{base}/{path}` unchanged, unless it is one of the
-    proxy's own routes spelled otherwise or asked with another method (404, 405: never past
-    the policy), or gateway mode does not forward it (404). A route of the proxy's own that
-    forwards (`GET /v1/models` before the catalog loads) is forwarded in gateway mode too."""
+    """Forward any other `/v1/{path}` to `{base}/{path}` unchanged.
+
+    Refused when it is one of the proxy's own routes spelled otherwise or asked with another
+    method (404, 405: never past the policy), or when gateway mode does not forward it (404). A
+    route of the proxy's own that forwards (`GET /v1/models` before the catalog loads) is
+    forwarded in gateway mode too."""
     services = services_of(request)
     own_route = strays.refuse_strays(request)
     path = _path_after_prefix(request)

@@ -53,6 +53,6 @@ def is_json(content_type: str | None) -> bool:
 
 
 def may_forward(services: Services, method: str, path: str) -> bool:
-    """Whether the catch-all route may forward `method path` (after `/v1/`): anything in relay
-    mode, only `PROXY_GATEWAY_FORWARDS` in gateway mode."""
+    """Return whether the catch-all route may forward `method path` (after `/v1/`): anything
+    in relay mode, only `PROXY_GATEWAY_FORWARDS` in gateway mode."""
     return not services.client_keys or f"{method} /{path}" in services.gateway_forwards

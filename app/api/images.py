@@ -1,5 +1,7 @@
-"""OpenAI's image routes, `/images/generations` and `/images/edits`, served by OpenRouter's
-Images API, or through chat for a model that only chat serves (see `app.translate.images`)."""
+"""Answer OpenAI's image routes, `/images/generations` and `/images/edits`.
+
+They are served by OpenRouter's Images API, or through chat for a model that only chat serves
+(see `app.translate.images`)."""
 
 import functools
 from collections.abc import Callable, Sequence
@@ -35,7 +37,7 @@ CHAT_IMAGES_POLICY = Policy(OnUnsupported.REJECT)  # images asked of chat: a mod
 
 
 async def image_generations(request: Request) -> Response:
-    """`client.images.generate`: OpenAI's JSON body."""
+    """Answer `client.images.generate`: OpenAI's JSON body."""
     services = services_of(request)
     settings = services.settings
     body = parse_json_object(
@@ -45,7 +47,8 @@ async def image_generations(request: Request) -> Response:
 
 
 async def image_edits(request: Request) -> Response:
-    """`client.images.edit`: OpenAI's multipart form, its images sent as `input_references`."""
+    """Answer `client.images.edit`: OpenAI's multipart form, its images sent as
+    `input_references`."""
     services = services_of(request)
     fields, uploads = await read_edit_form(request, services.settings.proxy_max_body_bytes)
     return await generate(request, fields, uploads, EDIT)
@@ -95,7 +98,7 @@ def _chat_bridged(model: Model) -> ImageModel:
 
 
 def _chat_request(checked: ImageRequest, model: Model) -> dict[str, Any]:
-    """The chat body, with the `modalities` that the model answers images to."""
+    """Build the chat body, with the `modalities` that the model answers images to."""
     decision = CHAT_IMAGES_POLICY.decide(["image"], model.id, model)
     modalities = decision.modalities if decision.action is Action.REWRITE else ("image",)
     return images.chat_body(checked, modalities)

@@ -15,10 +15,12 @@ from app.errors import ClientError, NotReady
 
 
 async def list_models(request: Request) -> Response:
-    """The merged catalog (image-only models included), filtered and sorted by the query (see
-    `app.catalog.filters`) and paged by its `offset` and `limit` (`app.catalog.paging`), with
-    `links.next` to the next page. OpenAI's `ListModelsResponse` at /v1, OpenRouter's shape at
-    /api/v1. Before the first catalog load, upstream answers."""
+    """List the merged catalog (image-only models included).
+
+    Filtered and sorted by the query (see `app.catalog.filters`) and paged by its `offset` and
+    `limit` (`app.catalog.paging`), with `links.next` to the next page. OpenAI's
+    `ListModelsResponse` at /v1, OpenRouter's shape at /api/v1. Before the first catalog load,
+    upstream answers."""
     catalog = services_of(request).refresher.current
     if catalog is None:
         return await forward_as_is(request)
@@ -49,8 +51,10 @@ def _next_page(request: Request, window: Window, total: int) -> str | None:
 
 
 async def get_model(request: Request) -> Response:
-    """One model, as OpenRouter lists it; `:variant` suffixes and `~` aliases resolve as they do
-    for chat. 404 for a model the catalog does not have, 503 before the first catalog load."""
+    """Answer one model, as OpenRouter lists it.
+
+    `:variant` suffixes and `~` aliases resolve as they do for chat. 404 for a model the catalog
+    does not have, 503 before the first catalog load."""
     model_id = f"{request.path_params['author']}/{request.path_params['slug']}"
     refresher = services_of(request).refresher
     if refresher.current is None:

@@ -13,10 +13,12 @@ from app.upstream.reshape import Reshaper
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One request as it goes upstream: the path under the API root, the body, the proxy's
-    headers for the client's answer (`X-Modalities`...), how to reshape that answer (which
-    also asks upstream for an uncompressed one, for the proxy to read), and whether its
-    `modalities` asks a part of the model's outputs as the client did (`Action.SUBSET`)."""
+    """One request as planned for upstream.
+
+    The path under the API root, the body, the proxy's headers for the client's answer
+    (`X-Modalities`...), how to reshape that answer (which also asks upstream for an
+    uncompressed one, for the proxy to read), and whether its `modalities` asks a part of the
+    model's outputs as the client did (`Action.SUBSET`)."""
 
     path: bytes
     content: bytes | json_patch.Pieces  # pieces: an edited body, sent without joining them

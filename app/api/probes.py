@@ -17,8 +17,8 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready while a catalog is loaded (from OpenRouter or a snapshot) and younger than
-    `proxy_catalog_max_age_seconds`: 503 before the first load and once it is too old."""
+    """Answer whether the proxy is ready: 200 while a catalog is loaded (from OpenRouter or a
+    snapshot) and younger than `proxy_catalog_max_age_seconds`, else 503."""
     services = services_of(request)
     catalog = services.refresher.current
     if catalog is None:
@@ -35,13 +35,13 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """The process's Prometheus metrics."""
+    """Answer the process's Prometheus metrics."""
     return Response(services_of(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def guarded_metrics(request: Request) -> Response:
-    """The metrics; in gateway mode, for a client key only (they name models and volumes),
-    unless PROXY_PUBLIC_METRICS says otherwise."""
+    """Answer the metrics; in gateway mode, to a client key only (they name models and
+    volumes), unless PROXY_PUBLIC_METRICS says otherwise."""
     services = services_of(request)
     if not services.settings.proxy_public_metrics:
         guards.admit(request, services)

@@ -121,7 +121,7 @@ VIDEO_ROUTES: dict[str, tuple[tuple[str, str, Handler, list[str]], ...]] = {
 
 
 def routes() -> list[BaseRoute]:
-    """Every route of the proxy, in matching order."""
+    """Return every route of the proxy, in matching order."""
     api = [
         Route(f"{prefix}{path}", ApiEndpoint(name, handler, path in FORMS), methods=methods)
         for prefix in API_PREFIXES

@@ -1,5 +1,6 @@
-"""What the handlers share: the services that the app's lifespan builds and owns, and the
-exchange with upstream that each request gets from them."""
+"""Hold what the handlers share, and build each request's exchange with upstream from it.
+
+The services are built once by the app's lifespan, which owns them (`app.main`)."""
 
 from dataclasses import dataclass, field
 
@@ -19,8 +20,10 @@ from app.upstream.relay import Timeouts
 
 @dataclass(frozen=True)
 class Services:
-    """What the handlers need; built once and owned by the app's lifespan, with what follows
-    from the settings (timeouts, caps, the routes that take `modalities`)."""
+    """What the handlers need, built once and owned by the app's lifespan.
+
+    What follows from the settings is built with them: timeouts, caps, and the routes that take
+    `modalities`."""
 
     settings: Settings
     upstream: UpstreamApi

@@ -18,10 +18,11 @@ DROPPED = b"x-dropped-parameters"
 
 
 async def create_native(request: Request) -> Response:
-    """`POST /api/v1/videos`: a value the model does not take is a 400 listing what it takes;
-    `generate_audio` and `seed` for a model without them are dropped and named in
-    `X-Dropped-Parameters`. A model the video list does not know goes as it is: upstream
-    decides, and answers in its own shape."""
+    """Answer `POST /api/v1/videos`, checked against the model's list.
+
+    A value the model does not take is a 400 listing what it takes; `generate_audio` and `seed`
+    for a model without them are dropped and named in `X-Dropped-Parameters`. A model the video
+    list does not know goes as it is: upstream decides, and answers in its own shape."""
     services = services_of(request)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         message = "OpenRouter's video API takes JSON; OpenAI's client.videos goes to /v1/videos"

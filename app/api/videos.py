@@ -38,8 +38,8 @@ NOT_OFFERED = {
 
 
 async def create_video(request: Request) -> Response:
-    """`client.videos.create`: OpenAI's form (or JSON) checked against the model's list and
-    sent as OpenRouter's `POST /videos`; the answer is OpenAI's `Video`."""
+    """Answer `client.videos.create`: OpenAI's form (or JSON) checked against the model's list
+    and sent as OpenRouter's `POST /videos`; the answer is OpenAI's `Video`."""
     services = services_of(request)
     fields, upload = await read_create(request, services.settings.proxy_max_body_bytes)
     model = await video_model(request, fields.get("model"))
@@ -92,8 +92,10 @@ def not_offered(what: str) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def video_model(request: Request, model_id: Any) -> VideoModel:
-    """The video model `model_id` names (see `listed_video_model`); ClientError (400) also for
-    a model that OpenRouter's video API does not list, NotReady before that list has loaded."""
+    """Return the video model `model_id` names (see `listed_video_model`).
+
+    ClientError (400) also for a model that OpenRouter's video API does not list, NotReady
+    before that list has loaded."""
     found = await listed_video_model(request, model_id)
     if found is not None:
         return found
@@ -106,9 +108,11 @@ async def video_model(request: Request, model_id: Any) -> VideoModel:
 
 
 async def listed_video_model(request: Request, model_id: Any) -> VideoModel | None:
-    """The video list's record of `model_id`, None when the list (or the model in it) is
-    missing; ClientError (400, upstream not called) for no model, or one that the catalog knows
-    to make no video."""
+    """Return the video list's record of `model_id`; None when the list (or the model in it)
+    is missing.
+
+    ClientError (400, upstream not called) for no model, or one that the catalog knows to make
+    no video."""
     await model_for(request, model_id, VIDEO)
     catalog = services_of(request).refresher.current
     listed = catalog.videos if catalog else None
