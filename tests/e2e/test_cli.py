@@ -16,10 +16,14 @@ import httpx2
 import orjson
 import pytest
 from click.testing import CliRunner
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from app.cli import main
 from app.dev.emulator import DATA_DIR, FakeOpenRouter
-from app.dev.local_server import free_port
+from app.dev.local_server import free_port, serve
 
 START_DEADLINE = 20.0
 
@@ -230,3 +234,31 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
     server_lines = {line["message"] for line in lines if line.get("logger") == "uvicorn.error"}
     assert {"Application startup complete.", "Shutting down"} <= server_lines
     assert all(line.get("level") or line.get("request_id") for line in lines)
+
+
+async def unauthorized(request: Request) -> Response:
+    return JSONResponse({"error": {"message": "No auth credentials found", "code": 401}}, 401)
+
+
+@pytest.fixture
+def refusing_url() -> Iterator[str]:
+    """An upstream that answers every request 401, as OpenRouter does a request without a key."""
+    with serve(Starlette(routes=[Route("/{path:path}", unauthorized)])) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    ("arguments", "upstream"),
+    [(["models"], "nothing listening"), (["explain", "openai/gpt-5"], "refusing")],
+)
+def test_a_catalog_that_cannot_be_fetched_says_how_to_do_without_it(
+    refusing_url: str, arguments: list[str], upstream: str
+) -> None:
+    url = refusing_url if upstream == "refusing" else f"http://127.0.0.1:{free_port()}"
+    done = run_cli(*arguments, upstream=url)
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()  # one line, no traceback
+    assert line.startswith(f"Error: could not load the catalog from {url}/api/v1: ")
+    assert "--catalog FILE" in line
+    assert "python -m app.dev.emulator" in line
+    assert "OPENROUTER_BASE_URL=http://127.0.0.1:8081/api/v1" in line
