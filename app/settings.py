@@ -124,6 +124,20 @@ class Settings(BaseSettings):
             )
         return keys
 
+    def start_up_line(self) -> str:
+        """The upstream, the mode and whether a server key is set, for the start-up log: what a
+        user checks first when nothing works. Never a key."""
+        mode = (
+            "gateway mode (clients present a key of PROXY_API_KEYS, upstream sees the server key)"
+            if self.gateway
+            else "relay mode (clients' own keys forwarded)"
+        )
+        server_key = "yes" if self.openrouter_api_key else "no"
+        return (
+            f"upstream {self.upstream_shown()}, {mode}, "
+            f"server key (OPENROUTER_API_KEY) set: {server_key}"
+        )
+
     def upstream_shown(self) -> str:
         """OPENROUTER_BASE_URL as logs and messages show it: without a user or password."""
         return str(URL(self.openrouter_base_url).with_user(None))

@@ -54,6 +54,10 @@ def command_line_proxy(fake_url: str, *options: str) -> Iterator[CommandLineProx
             reader.join(timeout=5)
 
 
+def loaded_its_catalog(proxy: CommandLineProxy) -> bool:
+    return any(b"catalog loaded" in line for line in proxy.log)
+
+
 def wait_for(condition: str, check: Callable[[], bool]) -> None:
     deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
@@ -214,9 +218,7 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
         return any(r.path.endswith("/chat/completions") for r in fake.requests)
 
     with command_line_proxy(fake_url) as proxy:
-        wait_for(
-            "the catalog to load", lambda: any(b"catalog loaded" in line for line in proxy.log)
-        )
+        wait_for("the catalog to load", lambda: loaded_its_catalog(proxy))
         with concurrent.futures.ThreadPoolExecutor() as pool:
             answer = pool.submit(
                 httpx2.post,
@@ -262,3 +264,18 @@ def test_a_catalog_that_cannot_be_fetched_says_how_to_do_without_it(
     assert "--catalog FILE" in line
     assert "python -m app.dev.emulator" in line
     assert "OPENROUTER_BASE_URL=http://127.0.0.1:8081/api/v1" in line
+
+
+def test_start_up_says_the_upstream_the_mode_and_that_a_server_key_is_set(
+    fake_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-server-secret")
+    monkeypatch.setenv("PROXY_API_KEYS", "sk-client-secret")
+    with command_line_proxy(fake_url) as proxy:
+        wait_for("the catalog to load", lambda: loaded_its_catalog(proxy))
+    said = [orjson.loads(line)["message"] for line in proxy.log if b'"app.main"' in line]
+    assert said == [
+        f"upstream {fake_url}/api/v1, gateway mode (clients present a key of PROXY_API_KEYS, "
+        "upstream sees the server key), server key (OPENROUTER_API_KEY) set: yes"
+    ]
+    assert not [line for line in proxy.log if b"secret" in line]
