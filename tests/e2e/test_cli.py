@@ -224,18 +224,23 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
                 httpx2.post,
                 f"{proxy.url}/v1/chat/completions",
                 json={"model": "test/slow"},
-                headers={"Authorization": "Bearer k"},
+                headers={"Authorization": "Bearer k", "X-Request-Id": "the-last-request"},
                 timeout=10,
             )
             wait_for("the slow request to reach upstream", slow_request_arrived)
             proxy.process.send_signal(signal.SIGTERM)
             assert answer.result().status_code == 200  # finished, not cut
             assert proxy.process.wait(timeout=10) == 0
-    # Every line, uvicorn's own from start to shutdown included, is one JSON object.
+    # Every line, uvicorn's own from start to shutdown included, is one JSON object, without
+    # ANSI escapes (uvicorn's color_message), raw or as JSON writes them.
+    assert not [line for line in proxy.log if b"\x1b[" in line or b"\\u001b[" in line]
     lines = [orjson.loads(line) for line in proxy.log]
-    server_lines = {line["message"] for line in lines if line.get("logger") == "uvicorn.error"}
-    assert {"Application startup complete.", "Shutting down"} <= server_lines
+    server_lines = [line["message"] for line in lines if line.get("logger") == "uvicorn.error"]
+    assert {"Application startup complete.", "Shutting down"} <= set(server_lines)
     assert all(line.get("level") or line.get("request_id") for line in lines)
+    # The request that ended during the shutdown is logged before the process's last line.
+    assert "the-last-request" in [line.get("request_id") for line in lines]
+    assert lines[-1]["message"].startswith("Finished server process")
 
 
 async def unauthorized(request: Request) -> Response:
