@@ -88,16 +88,17 @@ class CatalogRefresher:
             except Exception as error:  # any failure: keep the last good catalog, retry later
                 failures += 1
                 self.refresh_failures += 1
-                reason = self._reason(error)
-                logger.warning("catalog refresh failed (attempt %d): %s", failures, reason)
-                next_try = time.monotonic() + self._delay_after(failures)
-                self.last_failure = RefreshFailure(reason, next_try)
+                self._note_failure(error, failures)
             await asyncio.sleep(self._delay_after(failures))
 
-    def _reason(self, error: Exception) -> str:
+    def _note_failure(self, error: Exception, failures: int) -> None:
+        """Log why the refresh failed, and keep it with when the loop tries again (`/readyz`)."""
         said = " ".join(str(error).split()) or type(error).__name__
         shown = said.replace(self._settings.openrouter_base_url, self._settings.upstream_shown())
-        return shown[:REASON_CHARS]
+        reason = shown[:REASON_CHARS]
+        logger.warning("catalog refresh failed (attempt %d): %s", failures, reason)
+        next_try = time.monotonic() + self._delay_after(failures)
+        self.last_failure = RefreshFailure(reason, next_try)
 
     def _delay_after(self, failures: int) -> float:
         interval = self._settings.proxy_catalog_refresh_seconds
