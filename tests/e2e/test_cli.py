@@ -240,7 +240,7 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
     assert all(line.get("level") or line.get("request_id") for line in lines)
     # The request that ended during the shutdown is logged before the process's last line.
     assert "the-last-request" in [line.get("request_id") for line in lines]
-    assert lines[-1]["message"].startswith("Finished server process")
+    assert lines[-1].get("message", "").startswith("Finished server process"), lines[-1]
 
 
 async def unauthorized(request: Request) -> Response:
