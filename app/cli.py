@@ -173,11 +173,25 @@ def demo_command() -> None:
     click.echo(catalog_views.aligned([demo.COLUMNS, *demo.run()]))
 
 
+# The two ways to look into a catalog without OpenRouter (offline, no key, a DNS failure).
+WITHOUT_UPSTREAM = (
+    "Without OpenRouter: read a saved catalog with --catalog FILE (a GET /models answer or a "
+    "proxy snapshot), or run the emulator (python -m app.dev.emulator) and set "
+    "OPENROUTER_BASE_URL=http://127.0.0.1:8081/api/v1"
+)
+
+
 def _catalog(file: Path | None) -> Catalog:
+    settings = Settings()
     try:
-        return load_catalog(Settings(), file)
+        return load_catalog(settings, file)
     except (CatalogError, OSError) as error:
-        raise click.ClickException(f"could not load the catalog: {error}") from None
+        why = " ".join(str(error).split())  # one line
+        if file is not None:
+            raise click.ClickException(f"could not load the catalog: {why}") from None
+        where = settings.upstream_shown()
+        message = f"could not load the catalog from {where}: {why}. {WITHOUT_UPSTREAM}"
+        raise click.ClickException(message) from None
 
 
 def load_catalog(settings: Settings, file: Path | None) -> Catalog:

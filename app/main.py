@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
         client_keys = _gateway_keys(settings)  # before any resource: it may refuse to start
+        logger.info("%s", settings.start_up_line())
         async with contextlib.AsyncExitStack() as stack:
             client: UpstreamApi
             if upstream is None:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from yarl import URL
 
 DEFAULT_MAX_JSON_ITEMS = 1_000_000  # values in a JSON body (see app.api.bodies.json_items)
 
@@ -122,6 +123,24 @@ class Settings(BaseSettings):
                 "let every request through. Set at least one key, or unset both for relay mode"
             )
         return keys
+
+    def start_up_line(self) -> str:
+        """The upstream, the mode and whether a server key is set, for the start-up log: what a
+        user checks first when nothing works. Never a key."""
+        mode = (
+            "gateway mode (clients present a key of PROXY_API_KEYS, upstream sees the server key)"
+            if self.gateway
+            else "relay mode (clients' own keys forwarded)"
+        )
+        server_key = "yes" if self.openrouter_api_key else "no"
+        return (
+            f"upstream {self.upstream_shown()}, {mode}, "
+            f"server key (OPENROUTER_API_KEY) set: {server_key}"
+        )
+
+    def upstream_shown(self) -> str:
+        """OPENROUTER_BASE_URL as logs and messages show it: without a user or password."""
+        return str(URL(self.openrouter_base_url).with_user(None))
 
     def cors_origins(self) -> frozenset[str]:
         return _comma_list(self.proxy_cors_origins)

@@ -99,3 +99,30 @@ def test_a_blank_server_key_is_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PROXY_API_KEYS", "client-one")
     with pytest.raises(ValidationError, match="needs OPENROUTER_API_KEY"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("variables", "mode", "server_key"),
+    [
+        ({}, "relay mode (clients' own keys forwarded)", "no"),
+        ({"OPENROUTER_API_KEY": "sk-or-server"}, "relay mode (clients' own keys forwarded)", "yes"),
+        (
+            {"OPENROUTER_API_KEY": "sk-or-server", "PROXY_API_KEYS": "sk-client"},
+            "gateway mode (clients present a key of PROXY_API_KEYS, upstream sees the server key)",
+            "yes",
+        ),
+    ],
+)
+def test_the_start_up_line_says_upstream_mode_and_server_key_but_never_a_secret(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], mode: str, server_key: str
+) -> None:
+    for name in ("OPENROUTER_API_KEY", "PROXY_API_KEYS", "PROXY_API_KEYS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "https://user:password@upstream.test/api/v1")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    line = Settings().start_up_line()
+    assert line == (
+        f"upstream https://upstream.test/api/v1, {mode}, "
+        f"server key (OPENROUTER_API_KEY) set: {server_key}"
+    )

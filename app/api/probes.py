@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.api import guards
 from app.api.services import services_of
+from app.catalog.refresh import RefreshFailure
 
 
 async def healthz(request: Request) -> Response:
@@ -18,11 +19,12 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """Answer whether the proxy is ready: 200 while a catalog is loaded (from OpenRouter or a
-    snapshot) and younger than `proxy_catalog_max_age_seconds`, else 503."""
+    snapshot) and younger than `proxy_catalog_max_age_seconds`; 503 before the first load (with
+    why and when the next try is once a refresh has failed), and once it is too old."""
     services = services_of(request)
     catalog = services.refresher.current
     if catalog is None:
-        return JSONResponse({"status": "loading catalog"}, status_code=503)
+        return JSONResponse(_without_catalog(services.refresher.last_failure), status_code=503)
     age = time.time() - catalog.loaded_at
     too_old = age > services.settings.proxy_catalog_max_age_seconds
     body = {
@@ -32,6 +34,17 @@ async def readyz(request: Request) -> Response:
         "age_seconds": round(age, 1),
     }
     return JSONResponse(body, status_code=503 if too_old else 200)
+
+
+def _without_catalog(failure: RefreshFailure | None) -> dict[str, object]:
+    if failure is None:
+        return {"status": "loading catalog"}  # the first load is under way
+    next_try = max(0.0, failure.next_try - time.monotonic())
+    return {
+        "status": "catalog unavailable",
+        "reason": failure.reason,
+        "next_try_seconds": round(next_try, 1),
+    }
 
 
 async def metrics(request: Request) -> Response:

@@ -5,7 +5,7 @@ import contextlib
 import logging
 import re
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from cachetools import TTLCache
 from yarl import URL
@@ -26,6 +26,16 @@ LOOKUP_ID = re.compile(r"~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]
 
 FIRST_RETRY_SECONDS = 1.0
 LEARNED_MODELS = 4096  # the most models each learned fact is kept for (the oldest go first)
+REASON_CHARS = 300  # of a failed refresh's reason, as `/readyz` shows it
+
+
+@dataclass(frozen=True)
+class RefreshFailure:
+    """The last refresh of the loop failed: why (one line, without the base URL's user or
+    password), and when the loop tries again (`time.monotonic()`)."""
+
+    reason: str
+    next_try: float
 
 
 class CatalogRefresher:
@@ -38,6 +48,7 @@ class CatalogRefresher:
     def __init__(self, upstream: Source, settings: Settings, hold: Hold = no_hold) -> None:
         self.current: Catalog | None = None
         self.refresh_failures = 0  # since start-up, for the metrics
+        self.last_failure: RefreshFailure | None = None  # None once a refresh has succeeded
         self._upstream = upstream
         self._settings = settings
         self._hold = hold
@@ -77,8 +88,17 @@ class CatalogRefresher:
             except Exception as error:  # any failure: keep the last good catalog, retry later
                 failures += 1
                 self.refresh_failures += 1
-                logger.warning("catalog refresh failed (attempt %d): %s", failures, error)
+                self._note_failure(error, failures)
             await asyncio.sleep(self._delay_after(failures))
+
+    def _note_failure(self, error: Exception, failures: int) -> None:
+        """Log why the refresh failed, and keep it with when the loop tries again (`/readyz`)."""
+        said = " ".join(str(error).split()) or type(error).__name__
+        shown = said.replace(self._settings.openrouter_base_url, self._settings.upstream_shown())
+        reason = shown[:REASON_CHARS]
+        logger.warning("catalog refresh failed (attempt %d): %s", failures, reason)
+        next_try = time.monotonic() + self._delay_after(failures)
+        self.last_failure = RefreshFailure(reason, next_try)
 
     def _delay_after(self, failures: int) -> float:
         interval = self._settings.proxy_catalog_refresh_seconds
@@ -185,7 +205,7 @@ class CatalogRefresher:
         async with self._hold(refresh_bytes(self._settings.proxy_max_catalog_bytes)):
             catalog = await listings.load(self._upstream, base, self.current)
             catalog = replace(catalog, videos=await self._load_videos(self.current))
-        self.current = catalog
+        self.current, self.last_failure = catalog, None
         logger.info("catalog loaded: %d models", len(catalog.models))
         await self._save_snapshot(catalog)
         return catalog

@@ -1,10 +1,11 @@
 """The per-request log lines, written to stderr in batches.
 
-One JSON object a line, as `app.ops.metrics` builds it. Not through `logging`: a record, its
+One JSON object a line, as `app.ops.observe` builds it. Not through `logging`: a record, its
 handler and a write and flush per request cost a third of the proxy's CPU per small request
 (py-spy under load; see bench/README.md). Lines are kept and written every `FLUSH_SECONDS`, or
 as soon as `MAX_PENDING_BYTES` are waiting, in writes of whole lines of at most `PIPE_BUF` bytes:
-atomic on a pipe, so the lines of several workers sharing stderr never interleave.
+atomic on a pipe, so the lines of several workers sharing stderr never interleave. Once the
+loop has stopped (the app's shutdown), each line is written as it comes.
 """
 
 import asyncio
@@ -24,12 +25,14 @@ class AccessLog:
         self._write = write
         self._lines: list[bytes] = []
         self._pending = 0
+        self._stopped = False
 
     def add(self, line: bytes) -> None:
-        """Keep `line` (without its newline) for the next write."""
+        """Keep `line` (without its newline) for the next write; write it now once `run` has
+        stopped (a request cancelled at shutdown may end after it)."""
         self._lines.append(line + b"\n")
         self._pending += len(line) + 1
-        if self._pending >= MAX_PENDING_BYTES:
+        if self._pending >= MAX_PENDING_BYTES or self._stopped:
             self.flush()
 
     def flush(self) -> None:
@@ -45,10 +48,12 @@ class AccessLog:
             self._write(block)
 
     async def run(self) -> None:
-        """Flush every `FLUSH_SECONDS`, until cancelled (then once more)."""
+        """Flush every `FLUSH_SECONDS`, until cancelled; then flush once more, and write each
+        later line at once."""
         try:
             while True:
                 await asyncio.sleep(FLUSH_SECONDS)
                 self.flush()
         finally:
+            self._stopped = True
             self.flush()

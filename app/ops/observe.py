@@ -1,7 +1,8 @@
-"""The one ASGI middleware, `Observe`: for each HTTP request it picks the id (the client's
-`X-Request-Id` when it looks like one, else a new one) and returns it on the answer; handlers and
-the relay note what they know (`Note`, in `request.state.note`); when the answer is done it
-counts it in `Metrics` and logs it as one JSON line (`app.ops.access_log`)."""
+"""`Observe`, the outermost of the app's ASGI middlewares (inside it CORS when origins are
+allowed, then `ErrorAnswers`: see `app.main.create_app`). For each HTTP request it picks the id
+(the client's `X-Request-Id` when it looks like one, else a new one) and returns it on the
+answer; handlers and the relay note what they know (`Note`, in `request.state.note`); when the
+answer is done it counts it in `Metrics` and builds its JSON line for `app.ops.access_log`."""
 
 import os
 import re

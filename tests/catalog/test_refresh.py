@@ -287,3 +287,21 @@ async def test_models_that_want_their_exact_outputs_are_remembered_bounded_and_f
     forgetful.remember_exact_modalities("a/model")
     assert not forgetful.wants_exact_modalities("a/model")
     assert forgetful.exact_modalities_models == 0
+
+
+async def test_a_failed_run_says_why_without_the_password_until_a_refresh_succeeds(
+    fake: FakeOpenRouter, fake_url: str, make_refresher: MakeRefresher
+) -> None:
+    fake.catalog_down = True
+    with_password = fake_url.replace("http://", "http://user:hunter2@")
+    refresher = await make_refresher(with_password)
+    refresher.start()
+    with anyio.fail_after(10):
+        while refresher.last_failure is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    reason = refresher.last_failure.reason
+    assert reason.startswith(f"every catalog query failed, the first with: GET {fake_url}/api/v1/")
+    assert "hunter2" not in reason
+    fake.catalog_down = False
+    await refresher.refresh()
+    assert refresher.last_failure is None

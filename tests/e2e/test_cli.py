@@ -16,10 +16,14 @@ import httpx2
 import orjson
 import pytest
 from click.testing import CliRunner
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from app.cli import main
 from app.dev.emulator import DATA_DIR, FakeOpenRouter
-from app.dev.local_server import free_port
+from app.dev.local_server import free_port, serve
 
 START_DEADLINE = 20.0
 
@@ -48,6 +52,10 @@ def command_line_proxy(fake_url: str, *options: str) -> Iterator[CommandLineProx
             process.terminate()
             process.wait(timeout=20)
             reader.join(timeout=5)
+
+
+def loaded_its_catalog(proxy: CommandLineProxy) -> bool:
+    return any(b"catalog loaded" in line for line in proxy.log)
 
 
 def wait_for(condition: str, check: Callable[[], bool]) -> None:
@@ -210,23 +218,69 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
         return any(r.path.endswith("/chat/completions") for r in fake.requests)
 
     with command_line_proxy(fake_url) as proxy:
-        wait_for(
-            "the catalog to load", lambda: any(b"catalog loaded" in line for line in proxy.log)
-        )
+        wait_for("the catalog to load", lambda: loaded_its_catalog(proxy))
         with concurrent.futures.ThreadPoolExecutor() as pool:
             answer = pool.submit(
                 httpx2.post,
                 f"{proxy.url}/v1/chat/completions",
                 json={"model": "test/slow"},
-                headers={"Authorization": "Bearer k"},
+                headers={"Authorization": "Bearer k", "X-Request-Id": "the-last-request"},
                 timeout=10,
             )
             wait_for("the slow request to reach upstream", slow_request_arrived)
             proxy.process.send_signal(signal.SIGTERM)
             assert answer.result().status_code == 200  # finished, not cut
             assert proxy.process.wait(timeout=10) == 0
-    # Every line, uvicorn's own from start to shutdown included, is one JSON object.
+    # Every line, uvicorn's own from start to shutdown included, is one JSON object, without
+    # ANSI escapes (uvicorn's color_message), raw or as JSON writes them.
+    assert not [line for line in proxy.log if b"\x1b[" in line or b"\\u001b[" in line]
     lines = [orjson.loads(line) for line in proxy.log]
-    server_lines = {line["message"] for line in lines if line.get("logger") == "uvicorn.error"}
-    assert {"Application startup complete.", "Shutting down"} <= server_lines
+    server_lines = [line["message"] for line in lines if line.get("logger") == "uvicorn.error"]
+    assert {"Application startup complete.", "Shutting down"} <= set(server_lines)
     assert all(line.get("level") or line.get("request_id") for line in lines)
+    # The request that ended during the shutdown is logged before the process's last line.
+    assert "the-last-request" in [line.get("request_id") for line in lines]
+    assert lines[-1].get("message", "").startswith("Finished server process"), lines[-1]
+
+
+async def unauthorized(request: Request) -> Response:
+    return JSONResponse({"error": {"message": "No auth credentials found", "code": 401}}, 401)
+
+
+@pytest.fixture
+def refusing_url() -> Iterator[str]:
+    """An upstream that answers every request 401, as OpenRouter does a request without a key."""
+    with serve(Starlette(routes=[Route("/{path:path}", unauthorized)])) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    ("arguments", "upstream"),
+    [(["models"], "nothing listening"), (["explain", "openai/gpt-5"], "refusing")],
+)
+def test_a_catalog_that_cannot_be_fetched_says_how_to_do_without_it(
+    refusing_url: str, arguments: list[str], upstream: str
+) -> None:
+    url = refusing_url if upstream == "refusing" else f"http://127.0.0.1:{free_port()}"
+    done = run_cli(*arguments, upstream=url)
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()  # one line, no traceback
+    assert line.startswith(f"Error: could not load the catalog from {url}/api/v1: ")
+    assert "--catalog FILE" in line
+    assert "python -m app.dev.emulator" in line
+    assert "OPENROUTER_BASE_URL=http://127.0.0.1:8081/api/v1" in line
+
+
+def test_start_up_says_the_upstream_the_mode_and_that_a_server_key_is_set(
+    fake_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-server-secret")
+    monkeypatch.setenv("PROXY_API_KEYS", "sk-client-secret")
+    with command_line_proxy(fake_url) as proxy:
+        wait_for("the catalog to load", lambda: loaded_its_catalog(proxy))
+    said = [orjson.loads(line)["message"] for line in proxy.log if b'"app.main"' in line]
+    assert said == [
+        f"upstream {fake_url}/api/v1, gateway mode (clients present a key of PROXY_API_KEYS, "
+        "upstream sees the server key), server key (OPENROUTER_API_KEY) set: yes"
+    ]
+    assert not [line for line in proxy.log if b"secret" in line]

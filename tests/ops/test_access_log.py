@@ -58,3 +58,15 @@ async def test_run_flushes_on_its_clock_and_when_stopped(monkeypatch: pytest.Mon
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert written == [b"first\n", b"last\n"]
+
+
+@pytest.mark.anyio
+async def test_once_stopped_every_line_is_written_at_once() -> None:
+    written: list[bytes] = []
+    log = AccessLog(written.append)
+    task = asyncio.create_task(log.run())
+    await asyncio.sleep(0)  # the loop runs
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    log.add(b"a request that ended after the loop")  # one cancelled at shutdown, say
+    assert written == [b"a request that ended after the loop\n"]

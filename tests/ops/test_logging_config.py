@@ -27,7 +27,7 @@ def test_lines_carry_no_color_message() -> None:
     (line,) = _logged("INFO", "Started", logging.INFO, color_message="\x1b[32mStarted\x1b[0m")
     assert line["message"] == "Started"
     assert "color_message" not in line
-    assert "\x1b" not in orjson.dumps(line).decode()
+    assert not [value for value in line.values() if "\x1b" in value]
 
 
 @pytest.mark.parametrize(
