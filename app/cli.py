@@ -48,7 +48,7 @@ def server_options(command: Command) -> Command:
 @click.pass_context
 def main(context: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the proxy (the default: `serve`), or look into the model catalog. Settings come from
-    environment variables (see the README)."""
+    environment variables (docs/settings.md)."""
     if context.invoked_subcommand is None:
         serve_proxy(host, port, workers)
 

@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     proxy_memory_budget_bytes: int = Field(default=156 * 1024 * 1024, ge=1024 * 1024)
     proxy_tmp_budget_bytes: int = Field(default=32 * 1024 * 1024, ge=1024 * 1024)
     proxy_budget_wait_seconds: float = Field(default=10.0, ge=0)
-    # Answers the proxy holds whole to reshape them (app.upstream.caps; README, Settings, says
+    # Answers the proxy holds whole to reshape them (app.upstream.caps; docs/settings.md says
     # why each default): one SSE event it splits out of a stream, an image answer, an audio
     # stream assembled into one completion, a transcription.
     proxy_max_sse_event_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)

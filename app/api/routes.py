@@ -1,9 +1,10 @@
 """The route table: every route of the proxy, each handler named for the metrics and logs and,
 in gateway mode, guarded by the client keys.
 
-Plain Starlette routes: FastAPI's layers cost 60% of the proxy's throughput (bench/README.md).
-Starlette's router tries its routes one regex at a time (25 before chat's, 25 µs a request), so
-the paths without parameters are found first by one dict lookup (`ExactPaths`).
+Plain Starlette routes: FastAPI's layers cost a fifth of the proxy's throughput (bench/README.md,
+"Decision record: the stack"). Starlette's router tries its routes one regex at a time, the video
+routes before chat's, so the paths without parameters are found first by one dict lookup
+(`ExactPaths`; docs/internals.md says what it gains and risks).
 Every `/v1` route is also served under `/api/v1`, so a client configured with OpenRouter's base URL
 only changes the host.
 """

