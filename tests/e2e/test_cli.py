@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.dev.emulator import DATA_DIR, FakeOpenRouter
+from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port
+from tests.data import DATA_DIR
 
 START_DEADLINE = 20.0
 
