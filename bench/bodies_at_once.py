@@ -19,9 +19,8 @@ import httpx2
 
 from app.dev.big_bodies import SHAPES, BigRequest
 from bench.fixtures import AUTHORIZATION, REPO
-from bench.image_memory import reset_peak
-from bench.procstat import peak_rss_bytes, rss_bytes
 from bench.upstreams import Service, fake_openrouter, proxy
+from bench.usage import peak_rss_bytes, reset_peak, rss_bytes
 
 MIB = 1024 * 1024
 

@@ -16,9 +16,8 @@ import click
 import httpx2
 
 from bench.fixtures import AUTHORIZATION
-from bench.image_memory import reset_peak
-from bench.procstat import peak_rss_bytes, rss_bytes
 from bench.upstreams import Service, fake_openrouter, proxy
+from bench.usage import peak_rss_bytes, reset_peak, rss_bytes
 
 MIB = 1024 * 1024
 ITEMS = {"{}": b"{}", "[]": b"[]", "0": b"0", "1.5": b"1.5", '""': b'""'}

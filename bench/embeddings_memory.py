@@ -14,9 +14,8 @@ import click
 import httpx2
 
 from bench.fixtures import AUTHORIZATION, REPO
-from bench.image_memory import reset_peak
-from bench.procstat import cpu_seconds, peak_rss_bytes, rss_bytes
 from bench.upstreams import fake_openrouter, proxy
+from bench.usage import cpu_seconds, peak_rss_bytes, reset_peak, rss_bytes
 
 MIB = 1024 * 1024
 SMALL = {"model": "openai/text-embedding-3-small", "input": ["a lighthouse", "at dawn"]}

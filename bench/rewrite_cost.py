@@ -26,9 +26,8 @@ import orjson
 
 from app.translate import json_patch
 from bench.fixtures import AUTHORIZATION, CHAT_PATH, MIB, REPO, write_fixtures
-from bench.image_memory import reset_peak
-from bench.procstat import cpu_seconds, peak_rss_bytes, rss_bytes
 from bench.upstreams import Service, proxy, python_stand_in
+from bench.usage import cpu_seconds, peak_rss_bytes, reset_peak, rss_bytes
 
 NEW_MODALITIES = {"modalities": b'["image"]'}
 SIZES = {5: ("big_request", "big_no_rewrite"), 20: ("huge_request", "huge_no_rewrite")}

@@ -20,7 +20,6 @@ from bench.fixtures import (
     Fixtures,
     write_fixtures,
 )
-from bench.procstat import cpu_seconds, peak_rss_bytes, rss_bytes
 from bench.report import Row
 from bench.rows import added, failures, load_rows, memory_rows, stream_rows
 from bench.scenarios import (
@@ -34,6 +33,7 @@ from bench.scenarios import (
 )
 from bench.streams import pooled, run_round
 from bench.upstreams import Service, nginx_front, nginx_stand_in, proxy, python_stand_in
+from bench.usage import cpu_seconds, peak_rss_bytes, rss_bytes
 
 Progress = Callable[[str], None]
 SETTLE_WINDOW = 0.2  # seconds

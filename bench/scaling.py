@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from bench import load
 from bench.fixtures import AUTHORIZATION, CHAT_PATH, Fixtures
-from bench.procstat import children
 from bench.upstreams import Service, nginx_stand_in, proxy, python_stand_in
 
 WORKERS = (1, 2, 4, 8)
@@ -131,10 +132,10 @@ def _stand_in(nginx: str | None, workdir: Path, fixtures: Fixtures) -> Iterator[
 
 def _pin(pid: int, cores: frozenset[int]) -> None:
     """Pin every thread of `pid` and of its descendants to `cores`."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        os.sched_setaffinity(int(task.name), cores)
-    for child in children(pid):
-        _pin(child, cores)
+    process = psutil.Process(pid)
+    for each in [process, *process.children(recursive=True)]:
+        for thread in each.threads():
+            os.sched_setaffinity(thread.id, cores)
 
 
 @contextmanager

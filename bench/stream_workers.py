@@ -13,11 +13,12 @@ import tempfile
 from pathlib import Path
 
 import click
+import psutil
 
 from bench.fixtures import CHAT_PATH, REPO, write_fixtures
-from bench.procstat import server_cpu_seconds, server_pids
 from bench.streams import StreamsResult, pooled, run_round
 from bench.upstreams import Service, proxy, python_stand_in
+from bench.usage import cpu_seconds
 
 LIMIT_SECONDS = 120.0
 
@@ -28,12 +29,12 @@ def measure(
     """The pooled rounds through `service`, and the CPU µs per chunk of its processes (the
     server and its workers)."""
     run_round(service.url, CHAT_PATH, body, streams, LIMIT_SECONDS)  # fills the pools
-    pids = server_pids(service.pid)
-    before = server_cpu_seconds(pids)
+    pids = [service.pid, *(worker.pid for worker in psutil.Process(service.pid).children())]
+    before = sum(map(cpu_seconds, pids))
     result = pooled(
         [run_round(service.url, CHAT_PATH, body, streams, LIMIT_SECONDS) for _ in range(rounds)]
     )
-    spent = server_cpu_seconds(pids) - before
+    spent = sum(map(cpu_seconds, pids)) - before
     return result, spent * 1e6 / max(result.chunks, 1)
 
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
+import psutil
 
 from app.dev.local_server import free_port
 from bench.fixtures import CHAT_PATH, MODELS_PATH, REPO, Fixtures
-from bench.procstat import children
 
 START_DEADLINE = 30.0  # seconds; the proxy loads its catalog (11 listings) before it is ready
 STOP_DEADLINE = 10.0
@@ -50,18 +50,13 @@ def nginx_version(nginx: str) -> str:
 
 
 @contextmanager
-def nginx_stand_in(
-    nginx: str, workdir: Path, fixtures: Fixtures, h2c_port: int | None = None
-) -> Iterator[Service]:
-    """nginx serving the stand-in routes (see `bench.stand_in` for what they answer); with
-    `h2c_port`, also over HTTP/2 without TLS (prior knowledge) on that port."""
+def nginx_stand_in(nginx: str, workdir: Path, fixtures: Fixtures) -> Iterator[Service]:
+    """nginx serving the stand-in routes (see `bench.stand_in` for what they answer)."""
     port = free_port()
     completion = fixtures.completion.read_text()
-    h2c = f"listen 127.0.0.1:{h2c_port} http2;" if h2c_port else ""
     server = f"""
     server {{
         listen 127.0.0.1:{port} backlog=4096;
-        {h2c}
         root {fixtures.www};
         location = {MODELS_PATH} {{ try_files /models.json =404; }}
         location = {CHAT_PATH} {{
@@ -149,8 +144,8 @@ http {{
     command = [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
     url = f"http://127.0.0.1:{port}"
     with run_process(name, command, url + MODELS_PATH, prefix / "error.log") as master:
-        (worker,) = children(master.pid)  # worker_processes 1
-        yield Service(name, url, worker)
+        (worker,) = psutil.Process(master.pid).children()  # worker_processes 1
+        yield Service(name, url, worker.pid)
 
 
 @contextmanager

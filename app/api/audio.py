@@ -1,8 +1,8 @@
-"""OpenAI's audio routes, `/audio/speech` and `/audio/transcriptions`, asked of OpenRouter's at
-the same paths once the model is checked (see `app.translate.speech` and
-`app.translate.transcriptions`)."""
+"""Answer OpenAI's audio routes, `/audio/speech` and `/audio/transcriptions`.
 
-import functools
+Each is asked of OpenRouter's at the same path once the model is checked (see
+`app.translate.speech` and `app.translate.transcriptions`)."""
+
 from collections.abc import Awaitable
 from typing import Any
 
@@ -13,9 +13,10 @@ from starlette.responses import Response
 
 from app.api import multipart
 from app.api.bodies import parse_json_object, read_body
-from app.api.exchange import Exchange, Outgoing
+from app.api.exchange import Exchange
 from app.api.model_check import model_for
-from app.api.services import exchange_for, services
+from app.api.outgoing import Outgoing
+from app.api.services import exchange_for, services_of
 from app.errors import ClientError, UpstreamBadAnswer
 from app.ops import budget
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
@@ -42,16 +43,17 @@ TRANSCRIPTION_FORM = multipart.FormKind(
 
 
 async def speech(request: Request) -> Response:
-    """`client.audio.speech.create`: the model, voice and format checked, then the audio
-    relayed as it comes (`mp3`, `pcm`), or made of the PCM as it comes (`wav`; `opus`, `aac`,
-    `flac` with the `transcode` extra)."""
-    proxy = services(request)
-    body = parse_json_object(await read_body(request, proxy.settings.proxy_max_body_bytes))
+    """Answer `client.audio.speech.create`.
+
+    The model, voice and format are checked, then the audio relayed as it comes (`mp3`, `pcm`),
+    or made of the PCM as it comes (`wav`; `opus`, `aac`, `flac` with the `transcode` extra)."""
+    services = services_of(request)
+    body = parse_json_object(await read_body(request, services.settings.proxy_max_body_bytes))
     model = await model_for(request, body.get("model"), SPEECH)
     voices = model.supported_voices if model else ()
     checked = speech_request(body, voices, encodes=transcode.can_encode())
     exchange = exchange_for(request)
-    return exchange.relay(functools.partial(_speech_exchange, exchange, checked), [])
+    return exchange.relay(lambda: _speech_exchange(exchange, checked), [])
 
 
 async def _speech_exchange(exchange: Exchange, checked: SpeechRequest) -> Upstreamed:
@@ -83,11 +85,13 @@ def _ask_speech(exchange: Exchange, checked: SpeechRequest) -> Awaitable[Answer]
 
 
 async def transcriptions(request: Request) -> Response:
-    """`client.audio.transcriptions.create`: OpenAI's multipart form (or OpenRouter's JSON body
-    with `input_audio`), the model and format checked, then asked of OpenRouter; the answer
-    given OpenAI's `usage.type`, or its text alone for `response_format: "text"`."""
-    proxy = services(request)
-    limit = proxy.settings.proxy_max_body_bytes
+    """Answer `client.audio.transcriptions.create`.
+
+    OpenAI's multipart form (or OpenRouter's JSON body with `input_audio`) is checked, model and
+    format, then asked of OpenRouter; the answer gets OpenAI's `usage.type`, or is its text
+    alone for `response_format: "text"`."""
+    services = services_of(request)
+    limit = services.settings.proxy_max_body_bytes
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await multipart.read_form(request, limit, TRANSCRIPTION_FORM)
         try:
@@ -104,8 +108,7 @@ async def transcriptions(request: Request) -> Response:
 
 
 async def _transcribe_form(request: Request, form: FormData) -> Response:
-    """The form checked and sent on, its file streamed from the spool; the form is closed once
-    sent."""
+    """Check the form and send it on, its file streamed from the spool; close it once sent."""
     fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
     if [name for name, _ in files] != ["file"]:
@@ -142,10 +145,11 @@ def _sent(name: str, value: str, checked: TranscriptionRequest) -> str:
 
 
 def _answer(checked: TranscriptionRequest) -> Reshaper:
-    """The text alone as `text/plain`, or the JSON with OpenAI's `usage.type`."""
+    """Reshape the answer into its text alone (`text/plain`), or its JSON with OpenAI's
+    `usage.type`."""
     if checked.text:
-        collect = functools.partial(Mapped, as_text)
-        answer = Reshape(b"text/plain; charset=utf-8", collect, held=Held.TRANSCRIPTION)
+        text = b"text/plain; charset=utf-8"
+        answer = Reshape(text, collect=lambda: Mapped(as_text), held=Held.TRANSCRIPTION)
     else:
-        answer = Reshape(collect=functools.partial(Mapped, as_openai), held=Held.TRANSCRIPTION)
+        answer = Reshape(collect=lambda: Mapped(as_openai), held=Held.TRANSCRIPTION)
     return lambda _: answer

@@ -8,7 +8,7 @@ from typing import Any, Final
 import orjson
 from starlette.requests import Request
 
-from app.api.services import reservations, services
+from app.api.services import reservations, services_of
 from app.errors import ClientError
 from app.ops import budget
 from app.settings import DEFAULT_MAX_JSON_ITEMS
@@ -26,7 +26,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     counted), and once it is read, what its values do not need is given back: Busy (503, with
     Retry-After) when the memory budget has no room for it in time."""
     held = reservations(request)
-    max_values = services(request).settings.proxy_max_json_items
+    max_values = services_of(request).settings.proxy_max_json_items
     covered = taken = 0  # the cost covered, and the bytes taken for it (less beyond the pool)
 
     async def cover(size: int) -> None:

@@ -1,20 +1,22 @@
-"""The exchange with upstream for one request, once it is planned: sent as planned, or tried
-again once after upstream refused its modalities (with all the model's outputs when a part of
-them was asked), tried model by model down a `models` fallback list, or asked of the Images API
-for a model only that API serves.
+"""Exchange one planned request with upstream, before any byte reaches the client.
 
-Built from explicit dependencies (`Exchange`), not from the request: the upstream client, the
-catalog, the Images API's model list, the client's request as upstream needs it, and the
-request's log record. Runs inside `RelayResponse`, before any byte reaches the client.
+The request is sent as planned; tried again once after upstream refused its modalities (with all
+the model's outputs when a part of them was asked); tried model by model down a `models`
+fallback list; or asked of the Images API for a model only that API serves. A retry or the next
+model is planned again through a `Replanner`.
+
+`Exchange` is built from explicit dependencies (`app.api.services.exchange_for`): the upstream
+client, the catalog's refresher, the Images API's model list, the client's request as upstream
+needs it, and the request's log record. Its work runs inside `RelayResponse`.
 """
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import orjson
 from starlette.responses import Response
 
+from app.api.outgoing import Outgoing, Replanner
 from app.catalog.image_models import ImageModels
 from app.catalog.records import Model
 from app.catalog.refresh import CatalogRefresher
@@ -25,7 +27,7 @@ from app.ops.reservations import Reservations
 from app.policy import fallbacks
 from app.policy.plan import Call
 from app.translate import chat_image_answers as answers
-from app.translate import chat_images, json_patch
+from app.translate import chat_images
 from app.translate.whole import Mapped
 from app.upstream import errors as upstream_errors
 from app.upstream.caps import Caps, Held
@@ -33,34 +35,15 @@ from app.upstream.client import read_error
 from app.upstream.headers import Headers
 from app.upstream.interface import Answer, Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse, Timeouts
-from app.upstream.reshape import Reshape, Reshaper
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One request as it goes upstream: the path under the API root, the body, the proxy's
-    headers for the client's answer (`X-Modalities`...), how to reshape that answer (which
-    also asks upstream for an uncompressed one, for the proxy to read), and whether its
-    `modalities` asks a part of the model's outputs as the client did (`Action.SUBSET`)."""
-
-    path: bytes
-    content: bytes | json_patch.Pieces  # pieces: an edited body, sent without joining them
-    headers: Headers
-    reshaper: Reshaper | None = None
-    subset: bool = False
-
-
-# What a route sends for a call to a model (None: not in the catalog), with all the model's
-# outputs that `modalities` asks a part of; ProxyError when its policy refuses the call.
-Plan = Callable[[Call, Model | None], Outgoing]
+from app.upstream.reshape import Reshape
 
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """What one request's exchange with upstream works with (see the module's docstring)."""
+    """Exchange one request with upstream (see the module's docstring)."""
 
     upstream: UpstreamApi
-    catalog: CatalogRefresher
+    refresher: CatalogRefresher
     image_models: ImageModels
     timeouts: Timeouts
     incoming: Incoming
@@ -69,15 +52,17 @@ class Exchange:
     held: Reservations  # what the request holds of the memory budget
 
     def relay(self, run: Run, headers: Headers) -> Response:
-        """The client's answer: `run` when served, its result relayed; `headers` go on the
-        proxy's own 502 and 504."""
+        """Return the answer that runs `run` once served and relays its result.
+
+        `headers` go on the proxy's own 502 and 504."""
         return RelayResponse(run, self.timeouts, self.caps, headers, self.note)
 
     def forward(self, outgoing: Outgoing) -> Response:
-        """`outgoing` sent when served, and its answer relayed."""
-        return self.relay(functools.partial(self.send, outgoing), outgoing.headers)
+        """Return the answer that sends `outgoing` once served and relays upstream's."""
+        return self.relay(lambda: self.send(outgoing), outgoing.headers)
 
     async def send(self, outgoing: Outgoing) -> Upstreamed:
+        """Send `outgoing` with the client's request, and return upstream's answer to relay."""
         proxy_made = outgoing.reshaper is not None
         answer = await self.upstream.send(
             self.incoming, outgoing.path, outgoing.content, proxy_made
@@ -85,12 +70,14 @@ class Exchange:
         return Upstreamed(answer, outgoing.headers, outgoing.reshaper)
 
     async def with_one_retry(
-        self, call: Call, first: Outgoing, plan: Plan, images_bridge: bool
+        self, call: Call, first: Outgoing, replanner: Replanner, images_bridge: bool
     ) -> Upstreamed:
-        """Send `first`; if upstream refuses its modalities, send instead, once, all the model's
-        outputs when `first` asked a part of them, else what the model relearned says; if it
-        says the model is served only by the Images API (and the route has the
-        `images_bridge`), ask that instead (and go there directly for a while); else relay the
+        """Send `first`, the plan of `call`, and try once more where upstream says how.
+
+        If upstream refuses its modalities, send instead, once, all the model's outputs when
+        `first` asked a part of them, else `call` planned again for what the model relearned
+        says; if it says the model is served only by the Images API (and the route has the
+        `images_bridge`), ask that instead (and go there directly for a while); else return the
         refusal as it came."""
         model_id = call.model_id
         assert model_id is not None, "only a call that names its model is retried"
@@ -104,7 +91,7 @@ class Exchange:
         encoding = answer.headers.get("Content-Encoding")
         error = upstream_errors.error_of(body, encoding, self.caps.error)
         if upstream_errors.refuses_modalities(answer.status, error):
-            retry = await self._replanned(call, first, plan)
+            retry = await self._replanned(call, first, replanner)
             if retry is not None:
                 self.note.retried = "subset" if first.subset else "modalities"
                 return await self.send(retry)
@@ -115,8 +102,10 @@ class Exchange:
         return replace(exchanged, read=body)
 
     async def _read_error(self, answer: Answer) -> bytes:
-        """The whole body of an error `answer` (`app.upstream.client.read_error`), its memory
-        reserved first: reading it, then parsing it as it may inflate (`app.ops.budget`)."""
+        """Read the whole body of an error `answer`, its memory reserved first.
+
+        What reading it costs, then parsing it as it may inflate (`app.ops.budget`); see
+        `app.upstream.client.read_error`."""
         limit = self.caps.error
         try:
             await self.held.memory(limit * budget.ERROR_READ)
@@ -128,38 +117,43 @@ class Exchange:
             raise
         return body
 
-    async def _replanned(self, call: Call, first: Outgoing, plan: Plan) -> Outgoing | None:
-        """What to send instead of `first` now that upstream refused its modalities: when
-        `first` asked a part of the model's outputs, all of them (and from now on, for a while:
-        `CatalogRefresher.remember_exact_modalities`); else the call planned again for what
-        upstream says of the model now (`CatalogRefresher.relearn`). None when that changes
-        nothing, or refuses it."""
+    async def _replanned(
+        self, call: Call, first: Outgoing, replanner: Replanner
+    ) -> Outgoing | None:
+        """Plan `call` again now that upstream refused the modalities of `first`.
+
+        When `first` asked a part of the model's outputs, ask all of them (and from now on, for
+        a while: `CatalogRefresher.remember_exact_modalities`); else plan for what upstream says
+        of the model now (`CatalogRefresher.relearn`). None when that changes nothing, or the
+        policy refuses it."""
         assert call.model_id is not None
         if first.subset:  # the catalog is right: the model wants its exact set
-            self.catalog.remember_exact_modalities(call.model_id)
-            model = await self.catalog.find(call.model_id)
+            self.refresher.remember_exact_modalities(call.model_id)
+            model = await self.refresher.find(call.model_id)
         else:
-            model = await self.catalog.relearn(call.model_id)
+            model = await self.refresher.relearn(call.model_id)
         if model is None:
             return None
         try:
-            retry = plan(call, model)  # plans leave `call` as it is
+            retry = replanner.outgoing(call, model, self.note)  # `call` is left as it is
         except ProxyError:
             return None
         return None if retry == first else retry
 
     async def with_fallbacks(
-        self, tries: Sequence[tuple[Call, Model | None]], plan: Plan
+        self, tries: Sequence[tuple[Call, Model | None]], replanner: Replanner
     ) -> Upstreamed:
-        """Each model in turn, asked alone with its own `modalities`, until one answers with
-        anything but 404, 408, 429 or 5xx (a 400, 401, 402 or 403 is the client's to fix, and
-        goes back as it is); a model whose plan refuses the call is skipped. When all fail,
-        the last failure goes back as it came (raised, when it was a refusal)."""
+        """Ask each model in turn, alone with its own `modalities`, until one answers.
+
+        Any answer but 404, 408, 429 or 5xx ends the list (a 400, 401, 402 or 403 is the
+        client's to fix, and goes back as it is); a model whose plan the policy refuses is
+        skipped. When all fail, the last failure goes back as it came (raised, when it was a
+        refusal)."""
         last: Upstreamed | None = None
         refusal: ProxyError | None = None
         for call, model in tries:
             try:
-                attempt = plan(call, model)
+                attempt = replanner.outgoing(call, model, self.note)
             except ProxyError as refused:
                 last, refusal = None, refused
                 continue
@@ -175,8 +169,8 @@ class Exchange:
         return last
 
     async def through_images(self, model_id: str, first: Outgoing) -> Upstreamed:
-        """`first` (the chat body as planned) asked of the Images API, and its answer given back
-        as a chat completion, or as a chat stream's chunks (see `app.translate.chat_images`);
+        """Ask the Images API for `first` (a chat body as planned), and return its answer as a
+        chat completion, or as a chat stream's chunks (see `app.translate.chat_images`);
         ClientError (400) for what the Images API cannot be asked."""
         content = first.content
         payload = orjson.loads(content if isinstance(content, bytes) else b"".join(content))
@@ -194,7 +188,10 @@ class Exchange:
         translate = (
             answers.chat_chunks_from_images if streamed else answers.chat_completion_from_images
         )
-        to_chat = functools.partial(translate, model=model_id)
+
+        def to_chat(body: bytes) -> bytes:
+            return translate(body, model=model_id)
+
         answer = Reshape(media_type, collect=lambda: Mapped(to_chat), held=Held.IMAGES)
         content = orjson.dumps(images_body)
         return await self.send(Outgoing(b"images", content, headers, lambda _: answer))

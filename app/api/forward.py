@@ -1,28 +1,30 @@
-"""Any other `/v1/{path}`: forwarded to the same path under the upstream API root, unchanged."""
+"""Forward any other `/v1/{path}` to the same path under the upstream API root, unchanged."""
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api import guards, strays
 from app.api.bodies import read_body
-from app.api.exchange import Outgoing
-from app.api.services import exchange_for, services
+from app.api.outgoing import Outgoing
+from app.api.services import exchange_for, services_of
 from app.errors import ClientError
 from app.upstream.client import upstream_path
 
 
 async def forward_as_is(request: Request) -> Response:
-    """Any other `/v1/{path}`: forwarded to `{base}/{path}` unchanged, unless it is one of the
-    proxy's own routes spelled otherwise or asked with another method (404, 405: never past
-    the policy), or gateway mode does not forward it (404). A route of the proxy's own that
-    forwards (`GET /v1/models` before the catalog loads) is forwarded in gateway mode too."""
-    proxy = services(request)
+    """Forward any other `/v1/{path}` to `{base}/{path}` unchanged.
+
+    Refused when it is one of the proxy's own routes spelled otherwise or asked with another
+    method (404, 405: never past the policy), or when gateway mode does not forward it (404). A
+    route of the proxy's own that forwards (`GET /v1/models` before the catalog loads) is
+    forwarded in gateway mode too."""
+    services = services_of(request)
     own_route = strays.refuse_strays(request)
     path = _path_after_prefix(request)
-    if not own_route and not guards.may_forward(proxy, request.method, path.decode("latin-1")):
+    if not own_route and not guards.may_forward(services, request.method, path.decode("latin-1")):
         message = "Gateway mode does not forward this route; see PROXY_GATEWAY_FORWARDS"
         raise ClientError(message, "not_found", 404)
-    body = await read_body(request, proxy.settings.proxy_max_body_bytes)
+    body = await read_body(request, services.settings.proxy_max_body_bytes)
     return exchange_for(request).forward(Outgoing(path, body, []))
 
 

@@ -18,13 +18,13 @@ from app.api.services import Services
 from app.errors import AuthError, ClientError
 
 
-def admit(request: Request, proxy: Services, json_body: bool = False) -> None:
+def admit(request: Request, services: Services, json_body: bool = False) -> None:
     """Raise ClientError unless `request` may be served (see the module's docstring)."""
     origin = request.headers.get("origin")
-    if origin is not None and origin not in proxy.cors_origins:
+    if origin is not None and origin not in services.cors_origins:
         message = "Requests from web pages are refused; allow an origin with PROXY_CORS_ORIGINS"
         raise ClientError(message, "origin_not_allowed", 403)
-    if proxy.client_keys and not bears_one_of(request, proxy.client_keys):
+    if services.client_keys and not bears_one_of(request, services.client_keys):
         message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
         raise AuthError(message)
     if json_body and not is_json(request.headers.get("content-type")):
@@ -52,7 +52,7 @@ def is_json(content_type: str | None) -> bool:
     )
 
 
-def may_forward(proxy: Services, method: str, path: str) -> bool:
-    """Whether the catch-all route may forward `method path` (after `/v1/`): anything in relay
-    mode, only `PROXY_GATEWAY_FORWARDS` in gateway mode."""
-    return not proxy.client_keys or f"{method} /{path}" in proxy.gateway_forwards
+def may_forward(services: Services, method: str, path: str) -> bool:
+    """Return whether the catch-all route may forward `method path` (after `/v1/`): anything
+    in relay mode, only `PROXY_GATEWAY_FORWARDS` in gateway mode."""
+    return not services.client_keys or f"{method} /{path}" in services.gateway_forwards

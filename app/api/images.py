@@ -1,5 +1,7 @@
-"""OpenAI's image routes, `/images/generations` and `/images/edits`, served by OpenRouter's
-Images API, or through chat for a model that only chat serves (see `app.translate.images`)."""
+"""Answer OpenAI's image routes, `/images/generations` and `/images/edits`.
+
+They are served by OpenRouter's Images API, or through chat for a model that only chat serves
+(see `app.translate.images`)."""
 
 import functools
 from collections.abc import Callable, Sequence
@@ -12,8 +14,8 @@ from starlette.responses import Response
 
 from app.api import multipart
 from app.api.bodies import parse_json_object, read_body
-from app.api.exchange import Outgoing
-from app.api.services import Services, exchange_for, services
+from app.api.outgoing import Outgoing
+from app.api.services import Services, exchange_for, services_of
 from app.catalog.image_models import ImageModel
 from app.catalog.records import Model
 from app.errors import ClientError, UpstreamFailure, UpstreamUnavailable
@@ -31,12 +33,13 @@ NUMBER_FIELDS = frozenset({"n", "output_compression", "partial_images"})
 MAX_DIGITS = 9  # far beyond any count, and far within a 64-bit integer
 MAX_UPLOADS = 16
 EDIT_FORM = multipart.FormKind(max_files=MAX_UPLOADS + 1)  # and a mask
+CHAT_IMAGES_POLICY = Policy(OnUnsupported.REJECT)  # images asked of chat: a model makes them
 
 
 async def image_generations(request: Request) -> Response:
-    """`client.images.generate`: OpenAI's JSON body."""
-    proxy = services(request)
-    settings = proxy.settings
+    """Answer `client.images.generate`: OpenAI's JSON body."""
+    services = services_of(request)
+    settings = services.settings
     body = parse_json_object(
         await read_body(request, settings.proxy_max_body_bytes), settings.proxy_max_json_items
     )
@@ -44,9 +47,10 @@ async def image_generations(request: Request) -> Response:
 
 
 async def image_edits(request: Request) -> Response:
-    """`client.images.edit`: OpenAI's multipart form, its images sent as `input_references`."""
-    proxy = services(request)
-    fields, uploads = await read_edit_form(request, proxy.settings.proxy_max_body_bytes)
+    """Answer `client.images.edit`: OpenAI's multipart form, its images sent as
+    `input_references`."""
+    services = services_of(request)
+    fields, uploads = await read_edit_form(request, services.settings.proxy_max_body_bytes)
     return await generate(request, fields, uploads, EDIT)
 
 
@@ -55,17 +59,17 @@ async def generate(
 ) -> Response:
     """Check the model against the catalog (one that makes no images is refused, upstream not
     called), then ask the Images API, or chat for a model that only chat serves."""
-    proxy = services(request)
+    services = services_of(request)
     model_id = body.get("model")
     if not isinstance(model_id, str) or not model_id:
         raise ClientError(f"`model` is required: {FIND_IMAGE_MODELS}", "invalid_model")
-    model = await proxy.catalog.find(model_id)
+    model = await services.refresher.find(model_id)
     request.state.note.model = model.id if model else "unknown"
     if model is not None and "image" not in model.output_modalities:
         outputs = ", ".join(model.output_modalities)
         message = f"{model.id} does not make images (it outputs {outputs}); {FIND_IMAGE_MODELS}"
         raise ClientError(message, "model_not_image")
-    served = await _images_api_model(proxy, model_id)
+    served = await _images_api_model(services, model_id)
     if served is not None:
         checked = images.images_request(body, served, uploads)
         path, content = b"images", orjson.dumps(checked.payload)
@@ -81,9 +85,9 @@ async def generate(
     return exchange_for(request).forward(Outgoing(path, content, headers, reshaper))
 
 
-async def _images_api_model(proxy: Services, model_id: str) -> ImageModel | None:
+async def _images_api_model(services: Services, model_id: str) -> ImageModel | None:
     try:
-        return await proxy.image_models.find(model_id)
+        return await services.image_models.find(model_id)
     except UpstreamFailure as error:
         message = f"OpenRouter's Images API could not be asked: {error}; try again later"
         raise UpstreamUnavailable(message) from None
@@ -94,8 +98,8 @@ def _chat_bridged(model: Model) -> ImageModel:
 
 
 def _chat_request(checked: ImageRequest, model: Model) -> dict[str, Any]:
-    """The chat body, with the `modalities` that the model answers images to."""
-    decision = Policy(OnUnsupported.REJECT).decide(["image"], model.id, model)
+    """Build the chat body, with the `modalities` that the model answers images to."""
+    decision = CHAT_IMAGES_POLICY.decide(["image"], model.id, model)
     modalities = decision.modalities if decision.action is Action.REWRITE else ("image",)
     return images.chat_body(checked, modalities)
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.forward import forward_as_is
-from app.api.services import services
+from app.api.services import services_of
 from app.catalog.filters import ModelFilter, UnsupportedFilter
 from app.catalog.paging import Window
 from app.catalog.records import listing_of
@@ -15,11 +15,13 @@ from app.errors import ClientError, NotReady
 
 
 async def list_models(request: Request) -> Response:
-    """The merged catalog (image-only models included), filtered and sorted by the query (see
-    `app.catalog.filters`) and paged by its `offset` and `limit` (`app.catalog.paging`), with
-    `links.next` to the next page. OpenAI's `ListModelsResponse` at /v1, OpenRouter's shape at
-    /api/v1. Before the first catalog load, upstream answers."""
-    catalog = services(request).catalog.current
+    """List the merged catalog (image-only models included).
+
+    Filtered and sorted by the query (see `app.catalog.filters`) and paged by its `offset` and
+    `limit` (`app.catalog.paging`), with `links.next` to the next page. OpenAI's
+    `ListModelsResponse` at /v1, OpenRouter's shape at /api/v1. Before the first catalog load,
+    upstream answers."""
+    catalog = services_of(request).refresher.current
     if catalog is None:
         return await forward_as_is(request)
     openai = not request.scope["path"].startswith("/api/")
@@ -49,14 +51,16 @@ def _next_page(request: Request, window: Window, total: int) -> str | None:
 
 
 async def get_model(request: Request) -> Response:
-    """One model, as OpenRouter lists it; `:variant` suffixes and `~` aliases resolve as they do
-    for chat. 404 for a model the catalog does not have, 503 before the first catalog load."""
+    """Answer one model, as OpenRouter lists it.
+
+    `:variant` suffixes and `~` aliases resolve as they do for chat. 404 for a model the catalog
+    does not have, 503 before the first catalog load."""
     model_id = f"{request.path_params['author']}/{request.path_params['slug']}"
-    catalog = services(request).catalog
-    if catalog.current is None:
+    refresher = services_of(request).refresher
+    if refresher.current is None:
         message = "The model catalog is still loading; try again in a few seconds"
         raise NotReady(message, "catalog_loading")
-    model = await catalog.find(model_id)
+    model = await refresher.find(model_id)
     if model is None:
         message = f"No model {model_id!r}; search with GET /v1/models?q=..."
         raise ClientError(message, "model_not_found", 404)

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.api import guards
-from app.api.services import services
+from app.api.services import services_of
 
 
 async def healthz(request: Request) -> Response:
@@ -17,14 +17,14 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready while a catalog is loaded (from OpenRouter or a snapshot) and younger than
-    `proxy_catalog_max_age_seconds`: 503 before the first load and once it is too old."""
-    proxy = services(request)
-    catalog = proxy.catalog.current
+    """Answer whether the proxy is ready: 200 while a catalog is loaded (from OpenRouter or a
+    snapshot) and younger than `proxy_catalog_max_age_seconds`, else 503."""
+    services = services_of(request)
+    catalog = services.refresher.current
     if catalog is None:
         return JSONResponse({"status": "loading catalog"}, status_code=503)
     age = time.time() - catalog.loaded_at
-    too_old = age > proxy.settings.proxy_catalog_max_age_seconds
+    too_old = age > services.settings.proxy_catalog_max_age_seconds
     body = {
         "status": "catalog too old" if too_old else "ok",
         "models": len(catalog.models),
@@ -35,14 +35,14 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """The process's Prometheus metrics."""
-    return Response(services(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    """Answer the process's Prometheus metrics."""
+    return Response(services_of(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def guarded_metrics(request: Request) -> Response:
-    """The metrics; in gateway mode, for a client key only (they name models and volumes),
-    unless PROXY_PUBLIC_METRICS says otherwise."""
-    proxy = services(request)
-    if not proxy.settings.proxy_public_metrics:
-        guards.admit(request, proxy)
+    """Answer the metrics; in gateway mode, to a client key only (they name models and
+    volumes), unless PROXY_PUBLIC_METRICS says otherwise."""
+    services = services_of(request)
+    if not services.settings.proxy_public_metrics:
+        guards.admit(request, services)
     return await metrics(request)

@@ -26,7 +26,7 @@ from app.api.forward import forward_as_is
 from app.api.images import image_edits, image_generations
 from app.api.models import get_model, list_models
 from app.api.probes import guarded_metrics, healthz, readyz
-from app.api.services import services
+from app.api.services import services_of
 from app.api.video_native import create_native
 from app.api.videos import create_video, not_offered, retrieve_video, video_content
 from app.ops.reservations import Reservations
@@ -46,12 +46,12 @@ FORMS = frozenset(
     }
 )
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True, slots=True)
 class ApiEndpoint:
-    """An ASGI app: `endpoint`, named `route` in the metrics and logs, for the requests that
+    """An ASGI app: `handler`, named `route` in the metrics and logs, for the requests that
     `guards.admit` lets through (a JSON body unless the route takes a `form`); what it reserves
     (`app.ops.reservations`) is given back once its answer is done.
 
@@ -60,17 +60,17 @@ class ApiEndpoint:
     (errors are answered by `app.api.error_answers`)."""
 
     route: str
-    endpoint: Endpoint
+    handler: Handler
     form: bool = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         request.state.note.route = self.route
-        proxy = services(request)
+        services = services_of(request)
         json_body = not self.form and request.method in BODY_METHODS
-        guards.admit(request, proxy, json_body)
-        async with Reservations(proxy.pools) as request.state.held:
-            response = await self.endpoint(request)
+        guards.admit(request, services, json_body)
+        async with Reservations(services.pools) as request.state.held:
+            response = await self.handler(request)
             await response(scope, receive, send)
 
 
@@ -102,7 +102,7 @@ class ExactPaths(BaseRoute):
 
 # OpenAI's Videos API at /v1; OpenRouter's own, of another shape, at /api/v1 (its polling and
 # content go through the catch-all route).
-VIDEO_ROUTES: dict[str, tuple[tuple[str, str, Endpoint, list[str]], ...]] = {
+VIDEO_ROUTES: dict[str, tuple[tuple[str, str, Handler, list[str]], ...]] = {
     "/v1": (
         ("/videos", "videos", create_video, ["POST"]),
         ("/videos", "videos", not_offered("list"), ["GET"]),
@@ -121,11 +121,11 @@ VIDEO_ROUTES: dict[str, tuple[tuple[str, str, Endpoint, list[str]], ...]] = {
 
 
 def routes() -> list[BaseRoute]:
-    """Every route of the proxy, in matching order."""
+    """Return every route of the proxy, in matching order."""
     api = [
-        Route(f"{prefix}{path}", ApiEndpoint(name, endpoint, path in FORMS), methods=methods)
+        Route(f"{prefix}{path}", ApiEndpoint(name, handler, path in FORMS), methods=methods)
         for prefix in API_PREFIXES
-        for path, name, endpoint, methods in (
+        for path, name, handler, methods in (
             *VIDEO_ROUTES[prefix],
             ("/chat/completions", "chat", chat_completions, ["POST"]),
             ("/responses", "responses", responses, ["POST"]),

@@ -1,11 +1,13 @@
-"""What the handlers share: the services that the app's lifespan builds and owns, and the
-exchange with upstream that each request gets from them."""
+"""Hold what the handlers share, and build each request's exchange with upstream from it.
+
+The services are built once by the app's lifespan, which owns them (`app.main`)."""
 
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from app.api.exchange import Exchange
+from app.api.modality_routes import ModalityRoute, chat_route, responses_route
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.ops.metrics import Metrics
@@ -18,11 +20,14 @@ from app.upstream.relay import Timeouts
 
 @dataclass(frozen=True)
 class Services:
-    """What the handlers need; built and owned by the app's lifespan."""
+    """What the handlers need, built once and owned by the app's lifespan.
+
+    What follows from the settings is built with them: timeouts, caps, and the routes that take
+    `modalities`."""
 
     settings: Settings
     upstream: UpstreamApi
-    catalog: CatalogRefresher
+    refresher: CatalogRefresher
     metrics: Metrics
     image_models: ImageModels
     pools: Pools  # what requests may hold at once (app.ops.reservations)
@@ -31,39 +36,44 @@ class Services:
     gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
     timeouts: Timeouts = field(init=False)
     caps: Caps = field(init=False)  # what of upstream's answers the proxy holds at most
+    chat_route: ModalityRoute = field(init=False)
+    responses_route: ModalityRoute = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.settings
         object.__setattr__(self, "timeouts", Timeouts.of(settings))
         object.__setattr__(self, "caps", Caps.of(settings))
+        object.__setattr__(self, "chat_route", chat_route(settings))
+        object.__setattr__(self, "responses_route", responses_route(settings))
 
 
-def services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
+    """Return the services of the app that serves `request`."""
     found: Services = request.state.services
     return found
 
 
 def reservations(request: Request) -> Reservations:
-    """What `request` holds of the pools (`app.api.routes.ApiEndpoint` gives it all back when
-    the answer is done)."""
+    """Return what `request` holds of the pools (`app.api.routes.ApiEndpoint` gives it all back
+    when the answer is done)."""
     held: Reservations = request.state.held
     return held
 
 
 def exchange_for(request: Request) -> Exchange:
-    """The exchange with upstream for `request`: the services, the client's request as upstream
-    needs it, and its log record."""
-    proxy: Services = request.state.services
+    """Build the exchange with upstream for `request`: the services, the client's request as
+    upstream needs it, and its log record."""
+    services = services_of(request)
     note = request.state.note
     scope = request.scope
     incoming = Incoming(scope["method"], scope["query_string"], scope["headers"], note.request_id)
     return Exchange(
-        proxy.upstream,
-        proxy.catalog,
-        proxy.image_models,
-        proxy.timeouts,
+        services.upstream,
+        services.refresher,
+        services.image_models,
+        services.timeouts,
         incoming,
         note,
-        proxy.caps,
+        services.caps,
         request.state.held,
     )

@@ -15,9 +15,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.exchange import Outgoing
 from app.api.model_check import model_for
-from app.api.services import exchange_for, services
+from app.api.outgoing import Outgoing
+from app.api.services import exchange_for, services_of
 from app.api.video_forms import read_create
 from app.catalog.video_models import VideoModel
 from app.errors import ClientError, NotReady
@@ -38,10 +38,10 @@ NOT_OFFERED = {
 
 
 async def create_video(request: Request) -> Response:
-    """`client.videos.create`: OpenAI's form (or JSON) checked against the model's list and
-    sent as OpenRouter's `POST /videos`; the answer is OpenAI's `Video`."""
-    proxy = services(request)
-    fields, upload = await read_create(request, proxy.settings.proxy_max_body_bytes)
+    """Answer `client.videos.create`: OpenAI's form (or JSON) checked against the model's list
+    and sent as OpenRouter's `POST /videos`; the answer is OpenAI's `Video`."""
+    services = services_of(request)
+    fields, upload = await read_create(request, services.settings.proxy_max_body_bytes)
     model = await video_model(request, fields.get("model"))
     checked = videos.video_request(fields, model, upload)
     created_at = int(time.time())
@@ -92,12 +92,14 @@ def not_offered(what: str) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def video_model(request: Request, model_id: Any) -> VideoModel:
-    """The video model `model_id` names (see `listed_video_model`); ClientError (400) also for
-    a model that OpenRouter's video API does not list, NotReady before that list has loaded."""
+    """Return the video model `model_id` names (see `listed_video_model`).
+
+    ClientError (400) also for a model that OpenRouter's video API does not list, NotReady
+    before that list has loaded."""
     found = await listed_video_model(request, model_id)
     if found is not None:
         return found
-    catalog = services(request).catalog.current
+    catalog = services_of(request).refresher.current
     if catalog is None or catalog.videos is None:
         message = "OpenRouter's list of video models has not loaded yet; try again in a minute"
         raise NotReady(message, "catalog_loading")
@@ -106,11 +108,13 @@ async def video_model(request: Request, model_id: Any) -> VideoModel:
 
 
 async def listed_video_model(request: Request, model_id: Any) -> VideoModel | None:
-    """The video list's record of `model_id`, None when the list (or the model in it) is
-    missing; ClientError (400, upstream not called) for no model, or one that the catalog knows
-    to make no video."""
+    """Return the video list's record of `model_id`; None when the list (or the model in it)
+    is missing.
+
+    ClientError (400, upstream not called) for no model, or one that the catalog knows to make
+    no video."""
     await model_for(request, model_id, VIDEO)
-    catalog = services(request).catalog.current
+    catalog = services_of(request).refresher.current
     listed = catalog.videos if catalog else None
     return listed.lookup(model_id) if listed else None
 

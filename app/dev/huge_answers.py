@@ -8,7 +8,7 @@ as the client's `X-Answer-Bytes` header asks (the proxy forwards it), made as th
 - images with url: `POST /images` answered with one image that long;
 - transcription: `POST /audio/transcriptions` answered with a JSON text that long.
 
-Used by `python -m bench.answer_memory` and the container tests."""
+Used by `tests/stress/test_answer_memory.py` and the container tests."""
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace

@@ -2,7 +2,7 @@
 sends (pure). A Prometheus client keeps every series it has counted until the process ends, and
 writes each on every scrape: with a label value per forged model id (a video id carries its
 model unsigned), 100,000 requests that never reached upstream grew the proxy from 60 to 138 MiB
-for good and `/metrics` to 22 MB, 6.8 s a scrape (issue 22; `python -m bench.forged_labels`).
+for good and `/metrics` to 22 MB, 6.8 s a scrape (issue 22; `tests/stress/test_forged_labels.py`).
 
 Every label of `app.ops.metrics` goes through `model_label`, `status_label` or `named`: a new
 label takes its values from one of them, its fixed names in a vocabulary here."""

@@ -1,13 +1,13 @@
-"""What else changes in a chat body on its way upstream, once `modalities` is decided.
+"""Plan what else changes in a body on its way upstream, once `modalities` is decided.
 
 Two more things OpenRouter refuses that the proxy can mend (see `docs/openrouter.md`):
 tools sent to an image model that does not take them (404 "No endpoints found that support tool
 use"), and audio asked without `stream: true`. Pure: the route applies the plan and does the I/O.
 """
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Self
+from typing import Any, Final, Protocol, Self
 
 import orjson
 
@@ -111,15 +111,20 @@ class Plan:
         return json_patch.edited_pieces(original, replace, remove)
 
 
-# What a route plans for a body: (payload, decision, model or None) -> the plan.
-Planner = Callable[[dict[str, Any], Decision, Model | None], Plan]
+class Planner(Protocol):
+    """What a route changes in a body besides `modalities`, built once for the app's life."""
+
+    def plan(self, payload: dict[str, Any], decision: Decision, model: Model | None) -> Plan:
+        """Plan `payload` once `decision` is made for `model` (None: not in the catalog)."""
+        ...
 
 
 def make_plan(
     payload: dict[str, Any], decision: Decision, model: Model | None, drop_tools: bool
 ) -> Plan:
-    """The plan for `payload`, once `decision` is made for `model` (None: not in the catalog,
-    nothing dropped); `drop_tools` is the setting `proxy_drop_tools_for_image_models`."""
+    """Plan a chat body: `decision`, the tools an image model does not take dropped (with
+    `drop_tools`, the setting `proxy_drop_tools_for_image_models`; none for a model not in the
+    catalog), and audio assembled when the client did not ask to stream it."""
     dropped: tuple[str, ...] = ()
     if model is not None and drop_tools:
         dropped = tools_to_drop(payload, model.output_modalities, model.supported_parameters)
@@ -127,8 +132,22 @@ def make_plan(
     return Plan(decision, dropped, needs_assembly(modalities, payload.get("stream")))
 
 
-def modalities_only(payload: dict[str, Any], decision: Decision, model: Model | None) -> Plan:
-    """The plan for a Responses API body: `decision` alone. Its tools differ from chat's (built-in
-    ones among them) and OpenRouter's tool filter is recorded for chat only, so none are dropped;
-    it returns no audio, so there is nothing to assemble."""
-    return Plan(decision)
+@dataclass(frozen=True, slots=True)
+class ChatPlanner:
+    """Plan chat bodies (`make_plan`) with the setting `proxy_drop_tools_for_image_models`."""
+
+    drop_tools: bool
+
+    def plan(self, payload: dict[str, Any], decision: Decision, model: Model | None) -> Plan:
+        return make_plan(payload, decision, model, self.drop_tools)
+
+
+class ResponsesPlanner:
+    """Plan Responses API bodies: `decision` alone.
+
+    Their tools differ from chat's (built-in ones among them) and OpenRouter's tool filter is
+    recorded for chat only, so none are dropped; the API returns no audio, so there is nothing
+    to assemble."""
+
+    def plan(self, payload: dict[str, Any], decision: Decision, model: Model | None) -> Plan:
+        return Plan(decision)

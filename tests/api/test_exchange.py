@@ -2,13 +2,13 @@
 modality refusal, the Images bridge, and `models` fallback lists."""
 
 import dataclasses
-import functools
 
 import orjson
 import pytest
 
-from app.api.chat import Api
-from app.api.exchange import Exchange, Outgoing
+from app.api.exchange import Exchange
+from app.api.modality_routes import ModalityRoute
+from app.api.outgoing import Outgoing
 from app.catalog.image_models import ImageModels
 from app.catalog.records import Catalog, Model
 from app.catalog.refresh import CatalogRefresher
@@ -17,7 +17,7 @@ from app.errors import Busy, ClientError
 from app.ops.metrics import Note
 from app.ops.reservations import BytePool, Pools, Reservations, pools_of
 from app.policy.modalities import CHAT_MODALITIES, Policy
-from app.policy.plan import Call, make_plan
+from app.policy.plan import Call, ChatPlanner
 from app.settings import OnUnsupported, Settings
 from app.upstream.caps import Caps
 from app.upstream.errors import IMAGES_ENDPOINT_HINT, MODALITY_MESSAGE
@@ -29,10 +29,10 @@ pytestmark = pytest.mark.anyio
 
 FLUX, QWEN = "black-forest-labs/flux.2-pro", "qwen/qwen-image-3"
 GEMINI = "google/gemini-2.5-flash-image"
-CHAT = Api(
+CHAT = ModalityRoute(
     b"chat/completions",
     Policy(OnUnsupported.REJECT, CHAT_MODALITIES),
-    functools.partial(make_plan, drop_tools=True),
+    ChatPlanner(drop_tools=True),
     images_bridge=True,
 )
 
@@ -85,8 +85,7 @@ async def test_a_modality_refusal_is_retried_once_with_what_upstream_says_of_the
     upstream = FakeUpstream(refused_modalities(), ok, downloads=downloads)
     exchange = exchange_with(upstream)
     asked = call(model=FLUX, modalities=["image", "text"])
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
-    exchanged = await exchange.with_one_retry(asked, planned(exchange, asked), plan, True)
+    exchanged = await exchange.with_one_retry(asked, planned(exchange, asked), CHAT, True)
     assert exchanged.answer is ok
     assert [sent.payload["modalities"] for sent in upstream.sent] == [["image", "text"], ["image"]]
     assert exchanged.extra_headers == [(b"x-modalities", b"image")]
@@ -97,8 +96,7 @@ async def test_a_refusal_that_relearning_does_not_change_goes_back_as_it_came() 
     upstream = FakeUpstream(refused_modalities(), downloads={})  # the lookup fails
     exchange = exchange_with(upstream)
     asked = call(model=FLUX, modalities=["image", "text"])
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
-    exchanged = await exchange.with_one_retry(asked, planned(exchange, asked), plan, True)
+    exchanged = await exchange.with_one_retry(asked, planned(exchange, asked), CHAT, True)
     assert exchanged.read is not None
     assert orjson.loads(exchanged.read)["error"]["message"] == MODALITY_MESSAGE
     assert len(upstream.sent) == 1
@@ -109,17 +107,16 @@ async def test_a_refused_subset_is_sent_once_with_every_output_and_the_model_rem
     ok = FakeAnswer()
     upstream = FakeUpstream(refused_modalities(), ok, downloads={})  # no lookup: not needed
     exchange = exchange_with(upstream)
-    exchange.catalog.current = Catalog((Model(GEMINI, ("image", "text")),))
+    exchange.refresher.current = Catalog((Model(GEMINI, ("image", "text")),))
     asked = call(model=GEMINI, modalities=["image"])
-    first = CHAT.outgoing(asked, await exchange.catalog.find(GEMINI), exchange.note, subsets=True)
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
-    exchanged = await exchange.with_one_retry(asked, first, plan, True)
+    first = CHAT.outgoing(asked, await exchange.refresher.find(GEMINI), exchange.note, subsets=True)
+    exchanged = await exchange.with_one_retry(asked, first, CHAT, True)
     assert exchanged.answer is ok
     assert [sent.payload["modalities"] for sent in upstream.sent] == [["image"], ["image", "text"]]
     assert first.content == upstream.sent[0].content  # as the client sent it
     assert exchanged.extra_headers == [(b"x-modalities", b"image,text")]
     assert exchange.note.retried == "subset"
-    assert exchange.catalog.wants_exact_modalities(GEMINI)
+    assert exchange.refresher.wants_exact_modalities(GEMINI)
 
 
 async def test_a_model_only_the_images_api_serves_is_asked_there_then_directly() -> None:
@@ -127,10 +124,9 @@ async def test_a_model_only_the_images_api_serves_is_asked_there_then_directly()
     upstream = FakeUpstream(refusal, FakeAnswer(), FakeAnswer(), downloads={})
     exchange = exchange_with(upstream)
     asked = call(model=QWEN, messages=[{"role": "user", "content": "a red square"}])
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
     first = planned(exchange, asked)
-    bridged = await exchange.with_one_retry(asked, first, plan, images_bridge=True)
-    again = await exchange.with_one_retry(asked, first, plan, images_bridge=True)
+    bridged = await exchange.with_one_retry(asked, first, CHAT, images_bridge=True)
+    again = await exchange.with_one_retry(asked, first, CHAT, images_bridge=True)
     assert [sent.path for sent in upstream.sent] == [b"chat/completions", b"images", b"images"]
     assert upstream.sent[1].payload == {"model": QWEN, "prompt": "a red square"}
     assert upstream.sent[1].proxy_made
@@ -144,9 +140,8 @@ async def test_a_fallback_list_moves_on_after_a_5xx_and_stops_at_an_answer() -> 
     upstream = FakeUpstream(json_answer(503, {}), answered, downloads={})
     exchange = exchange_with(upstream)
     asked = call(model="a/one", models=["a/two"], modalities=["text"])
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
     tries = [(asked.alone("a/one"), None), (asked.alone("a/two"), None)]
-    exchanged = await exchange.with_fallbacks(tries, plan)
+    exchanged = await exchange.with_fallbacks(tries, CHAT)
     assert exchanged.answer is answered
     assert [sent.payload["model"] for sent in upstream.sent] == ["a/one", "a/two"]
     assert all("models" not in sent.payload for sent in upstream.sent)
@@ -157,9 +152,8 @@ async def test_when_every_fallback_fails_the_last_failure_goes_back_as_it_came()
     upstream = FakeUpstream(json_answer(503, {"n": 1}), json_answer(429, {"n": 2}), downloads={})
     exchange = exchange_with(upstream)
     asked = call(model="a/one", models=["a/two"])
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
     exchanged = await exchange.with_fallbacks(
-        [(asked.alone(m), None) for m in ("a/one", "a/two")], plan
+        [(asked.alone(m), None) for m in ("a/one", "a/two")], CHAT
     )
     assert exchanged.answer.status == 429
     assert exchanged.read == b'{"n":2}'
@@ -169,9 +163,8 @@ async def test_when_the_policy_refuses_every_fallback_its_refusal_is_raised() ->
     upstream = FakeUpstream(downloads={})
     exchange = exchange_with(upstream)
     asked = call(model="a/one", models=["a/two"], modalities="image")  # not a list: invalid
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
     with pytest.raises(ClientError) as refused:
-        await exchange.with_fallbacks([(asked.alone(m), None) for m in ("a/one", "a/two")], plan)
+        await exchange.with_fallbacks([(asked.alone(m), None) for m in ("a/one", "a/two")], CHAT)
     assert refused.value.code == "modalities_invalid"
     assert refused.value.headers == [(b"x-modalities", b"none")]
     assert upstream.sent == []
@@ -185,8 +178,7 @@ async def test_an_error_is_read_whole_only_once_the_memory_budget_has_room_for_i
         exchange_with(FakeUpstream(refusal, downloads={})), held=Reservations(pools)
     )
     asked = call(model=FLUX, modalities=["image", "text"])
-    plan = functools.partial(CHAT.outgoing, note=exchange.note)
     with pytest.raises(Busy) as busy:  # 3 MiB to read up to 1 MiB: pieces, joined, inflated
-        await exchange.with_one_retry(asked, planned(exchange, asked), plan, True)
+        await exchange.with_one_retry(asked, planned(exchange, asked), CHAT, True)
     assert busy.value.code == "memory_budget_full"
     assert refusal.closed  # its connection dropped, unread

@@ -6,6 +6,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+import app.dev
 from app.cli import main
 
 HINT = "pip install 'modality-proxy[demo]'"
@@ -16,8 +17,10 @@ def without_httpx2(monkeypatch: pytest.MonkeyPatch) -> None:
     """`import httpx2` raises ModuleNotFoundError, as on a plain install, and the modules that
     import it are imported anew (the originals are put back afterwards)."""
     monkeypatch.setitem(sys.modules, "httpx2", None)
-    for module in ("app.dev.demo", "app.dev.local_server"):
-        monkeypatch.delitem(sys.modules, module, raising=False)
+    for module in ("demo", "local_server"):
+        monkeypatch.delitem(sys.modules, f"app.dev.{module}", raising=False)
+        # `from app.dev import demo` takes the package's attribute when there is one.
+        monkeypatch.delattr(app.dev, module, raising=False)
 
 
 @pytest.mark.usefixtures("without_httpx2")

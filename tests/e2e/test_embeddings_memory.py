@@ -4,7 +4,6 @@ the proxy's peak RSS (VmHWM) grows by a small constant, not with the batch (issu
 
 import base64
 import struct
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -12,6 +11,7 @@ import orjson
 import pytest
 
 from app.dev.emulator.embeddings import MAX_DIMENSIONS, vector
+from bench.usage import peak_rss_bytes, reset_peak, rss_bytes
 from tests.e2e.test_cli import command_line_proxy, wait_for
 
 MIB = 1024 * 1024
@@ -22,13 +22,6 @@ USAGE = {"prompt_tokens": BATCH, "total_tokens": BATCH, "cost": 0.00001}  # as t
 # The growth allowed: a few of upstream's and the client's socket buffers and one embedding at
 # a time; the answer whole would be 75 MiB (float) before parsing, and 500 MiB parsed.
 GROWTH_AT_MOST_MIB = 32
-
-
-def status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise AssertionError(f"/proc/{pid}/status has no {field}")
 
 
 def embedded(url: str, encoding: str) -> dict[str, Any]:
@@ -62,10 +55,10 @@ def test_a_maximal_batch_passes_in_bounded_memory(fake_url: str, encoding: str) 
         warm_up = {"model": MODEL, "input": "warm-up", "encoding_format": encoding}
         warmed = httpx2.post(f"{proxy.url}/v1/embeddings", json=warm_up, headers=AUTHORIZATION)
         assert warmed.status_code == 200  # what any request needs is loaded before the peak
-        Path(f"/proc/{pid}/clear_refs").write_text("5")  # the peak (VmHWM) from now on
-        before = status_kib(pid, "VmRSS")
+        reset_peak(pid)
+        before = rss_bytes(pid)
         answer = embedded(proxy.url, encoding)
-        growth_mib = (status_kib(pid, "VmHWM") - before) / 1024
+        growth_mib = (peak_rss_bytes(pid) - before) / MIB
     data = answer.pop("data")
     assert answer == {"object": "list", "model": MODEL, "usage": USAGE}
     assert [item["index"] for item in data] == list(range(BATCH))

@@ -12,7 +12,9 @@ from app.errors import ClientError
 from app.policy.modalities import MISSING, Action, Decision
 from app.policy.plan import (
     Call,
+    ChatPlanner,
     Plan,
+    ResponsesPlanner,
     make_plan,
     needs_assembly,
     outgoing_modalities,
@@ -119,6 +121,31 @@ def test_make_plan(
     payload: dict[str, Any], decision: Decision, model: Model | None, drop_tools: bool, plan: Plan
 ) -> None:
     assert make_plan(payload, decision, model, drop_tools) == plan
+
+
+@pytest.mark.parametrize(
+    ("drop_tools", "plan"),
+    [
+        (True, Plan(UNCHANGED, ("tools", "tool_choice", "parallel_tool_calls"))),
+        (False, Plan(UNCHANGED)),
+    ],
+)
+def test_the_chat_planner_drops_tools_as_its_setting_says(drop_tools: bool, plan: Plan) -> None:
+    assert ChatPlanner(drop_tools).plan(ALL_TOOLS, UNCHANGED, FLUX) == plan
+
+
+@pytest.mark.parametrize(
+    ("payload", "decision", "model"),
+    [
+        (ALL_TOOLS, UNCHANGED, FLUX),  # tools the image model does not take: kept
+        ({"modalities": ["text", "audio"]}, TO_AUDIO, GPT_AUDIO),  # audio unstreamed: not assembled
+        ({}, DROP, None),
+    ],
+)
+def test_the_responses_planner_changes_nothing_but_modalities(
+    payload: dict[str, Any], decision: Decision, model: Model | None
+) -> None:
+    assert ResponsesPlanner().plan(payload, decision, model) == Plan(decision)
 
 
 ORIGINAL = (

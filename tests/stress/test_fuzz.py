@@ -1,11 +1,11 @@
-"""`python -m bench.fuzz`: the proxy fuzzed from both sides (issues 18 and 22).
+"""The proxy fuzzed from both sides (issues 18 and 22).
 
-Starts the fake OpenRouter in this process behind a hostile wrapper (`bench.fuzz_upstream`: a
-`--hostile` share of upstream's answers are garbage, cut short, nested past orjson's limits,
+Starts the fake OpenRouter in this process behind a hostile wrapper (`fuzz_upstream`: a
+`HOSTILE` share of upstream's answers are garbage, cut short, nested past orjson's limits,
 endless SSE events, PCM with absurd parameters, ...) and the proxy (`python -m app`) in front of
-it, then sends `--requests` generated requests over raw sockets from `--clients` threads: any
-bytes as path, method, headers, body and multipart form, for every route, well-formed or not
-(see `bench.fuzz_requests`). It checks, and prints the counts of what failed:
+it, then sends `REQUESTS` generated requests over raw sockets from `CLIENTS` threads: any bytes
+as path, method, headers, body and multipart form, for every route, well-formed or not (see
+`fuzz_requests`). It fails unless:
 
 - every request gets a well-formed answer: an HTTP status line, no 500 of the proxy's own, and
   a JSON error (`{"error": {...}}`) whenever the proxy answers 4xx or 5xx itself (408 and 431
@@ -13,10 +13,10 @@ bytes as path, method, headers, body and multipart form, for every route, well-f
 - nothing malformed reaches upstream: every request the fake receives is under `/api/v1/`,
   without dot segments or empty ones, and a JSON route's body is a JSON object;
 - no traceback and no ERROR line in the proxy's log;
-- the proxy's RSS does not grow over the second half of the run by more than `--rss-slack`
+- the proxy's RSS does not grow over the second half of the run by more than `RSS_SLACK_MIB`
   (what it keeps after the first half's peaks is the allocator's, printed beside it).
 
-Exits 1 if any check failed. The generators are seeded (`--seed`): a failure can be replayed.
+The generators are seeded (`SEED`): a failure can be replayed.
 """
 
 import concurrent.futures
@@ -24,23 +24,30 @@ import logging
 import os
 import random
 import re
-import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-import click
+import pytest
 
 from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import serve
-from bench.fuzz_requests import generated, json_document, warm_up
-from bench.fuzz_upstream import HostileUpstream
-from bench.procstat import rss_bytes
 from bench.upstreams import Service, proxy
+from bench.usage import rss_bytes
+from tests.stress.fuzz_requests import generated, json_document, warm_up
+from tests.stress.fuzz_upstream import HostileUpstream
+
+pytestmark = pytest.mark.stress
 
 MIB = 1024 * 1024
+REQUESTS = 20_000
+CLIENTS = 16
+SEED = 22
+HOSTILE = 0.25  # the share of upstream answers that are hostile
+# MiB the proxy's RSS may grow over the second half of the run: a leak grows with the requests;
+# what the allocator keeps after the first half's peak does not.
+RSS_SLACK_MIB = 8
 # Routes whose bodies the proxy parses, so they must reach upstream as JSON objects (OpenRouter's
 # Images API is forwarded as it came; transcriptions may be multipart).
 JSON_ROUTES = (
@@ -112,82 +119,50 @@ def _message(line: str) -> str:
     return str(message or line)[:120]
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--requests", "count", type=int, default=20_000, show_default=True)
-@click.option("--clients", type=int, default=16, show_default=True)
-@click.option("--seed", type=int, default=22, show_default=True)
-@click.option(
-    "--hostile",
-    type=float,
-    default=0.25,
-    show_default=True,
-    help="The share of upstream answers that are hostile (0: the fake answers all).",
-)
-@click.option(
-    "--rss-slack",
-    type=float,
-    default=8,
-    show_default=True,
-    help="MiB the proxy's RSS may grow over the second half of the run (a leak grows with the "
-    "requests; what the allocator keeps after the first half's peak does not).",
-)
-@click.option("--log", "keep_log", type=click.Path(path_type=Path), help="Keep the proxy's log.")
-def main(
-    count: int, clients: int, seed: int, hostile: float, rss_slack: float, keep_log: Path | None
+def test_every_request_answered_well_and_nothing_malformed_sent_upstream(
+    tmp_path: Path,
 ) -> None:
-    """Fuzz the proxy's request path and its handling of upstream's answers; see the module's
-    docstring."""
     logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)  # the fake's, on resets
     fake = FakeOpenRouter()
-    upstream = HostileUpstream(fake, hostile, seed)
+    upstream = HostileUpstream(fake, HOSTILE, SEED)
     settings = {"PROXY_HEADER_TIMEOUT_SECONDS": "2", "PROXY_BODY_TIMEOUT_SECONDS": "2"}
     with (
-        tempfile.TemporaryDirectory(prefix="fuzz-") as work,
         serve(upstream) as fake_url,
-        proxy(
-            "proxy", Path(work), Service("fake", fake_url, os.getpid()), settings=settings
-        ) as service,
+        proxy("proxy", tmp_path, Service("fake", fake_url, os.getpid()), settings=settings) as it,
     ):
         for request in warm_up():
-            raw_http.exchange(service.url, request)
+            raw_http.exchange(it.url, request)
         fake.requests.clear()  # the catalog's and the warm-up's
         upstream.hostile.set()
-        before = rss_bytes(service.pid)
-        rng = random.Random(seed)
-        requests = [generated(rng) for _ in range(count)]
+        before = rss_bytes(it.pid)
+        rng = random.Random(SEED)
+        requests = [generated(rng) for _ in range(REQUESTS)]
         started = time.monotonic()
-        halves = (requests[: count // 2], requests[count // 2 :])
         answers: list[bytes] = []
         rss: list[int] = []
-        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-            for half in halves:
-                answers += pool.map(lambda r: raw_http.exchange(service.url, r), half)
-                time.sleep(2)
-                rss.append(rss_bytes(service.pid))
-        seconds = time.monotonic() - started - 2 * len(halves)
-        log = (Path(work) / "proxy.log").read_text(errors="replace")
-        if keep_log is not None:
-            keep_log.write_text(log)
+        with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+            for half in (requests[: REQUESTS // 2], requests[REQUESTS // 2 :]):
+                answers += pool.map(lambda r: raw_http.exchange(it.url, r), half)
+                time.sleep(2)  # the proxy's last answers written, its buffers released
+                rss.append(rss_bytes(it.pid))
+        seconds = time.monotonic() - started - 4
+        log = (tmp_path / "proxy.log").read_text(errors="replace")
     failures = [
         why for answer, r in zip(answers, requests, strict=True) if (why := well_formed(answer, r))
     ]
     malformed = malformed_upstream(fake)
-    errors = [line for line in log.splitlines() if "Traceback" in line or '"ERROR"' in line]
-    kinds = sorted({_message(line) for line in errors})
-    click.echo(f"{count} requests in {seconds:.1f} s from {clients} clients (seed {seed})")
-    click.echo(f"statuses: {statuses(answers)}")
-    click.echo(f"hostile upstream answers: {upstream.answered} of {len(fake.requests)}")
-    click.echo(f"not well-formed: {len(failures)} {sorted(set(failures))[:10]}")
-    click.echo(f"malformed upstream: {len(malformed)} of {len(fake.requests)} {malformed[:5]}")
-    click.echo(f"error lines in the log: {len(errors)} {kinds[:8]}")
+    errors = sorted({_message(line) for line in log.splitlines() if _is_error(line)})
     halfway, after = rss
-    click.echo(
-        f"proxy RSS: before {before / MIB:.1f} MiB, after half the requests {halfway / MIB:.1f}"
-        f" MiB, after all {after / MIB:.1f} MiB"
-    )
-    grown = (after - halfway) / MIB > rss_slack
-    sys.exit(1 if failures or malformed or errors or grown else 0)
+    print(f"{REQUESTS} requests in {seconds:.1f} s from {CLIENTS} clients (seed {SEED})")
+    print(f"statuses: {statuses(answers)}")
+    print(f"hostile upstream answers: {upstream.answered} of {len(fake.requests)}")
+    print(f"proxy RSS MiB: before {before / MIB:.1f}, halfway {halfway / MIB:.1f}, ", end="")
+    print(f"end {after / MIB:.1f}")
+    assert sorted(set(failures))[:10] == [], f"{len(failures)} answers not well-formed"
+    assert malformed[:5] == [], f"{len(malformed)} of {len(fake.requests)} malformed upstream"
+    assert errors[:8] == [], "error lines in the proxy's log"
+    assert (after - halfway) / MIB <= RSS_SLACK_MIB
 
 
-if __name__ == "__main__":
-    main()
+def _is_error(line: str) -> bool:
+    return "Traceback" in line or '"ERROR"' in line

@@ -24,7 +24,7 @@ from types import CodeType, ModuleType
 
 import pytest
 
-from bench.mutation.operators import Point, mutate, points
+from tools.mutation.operators import Point, mutate, points
 
 PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider")
 # Plugins the parent already imported (anyio, hypothesis) cannot have their asserts rewritten:

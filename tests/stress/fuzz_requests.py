@@ -1,11 +1,11 @@
-"""The requests `python -m bench.fuzz` sends: any bytes as path, method, headers, body and
+"""The requests `tests/stress/test_fuzz.py` sends: any bytes as path, method, headers, body and
 multipart form, mostly plausible and often broken at one level or another, for every route."""
 
 import random
 
 import orjson
 
-from bench.fuzz_shapes import PLAUSIBLE, form_body, json_body, nested, odd_json, plausible
+from tests.stress.fuzz_shapes import PLAUSIBLE, form_body, json_body, nested, odd_json, plausible
 
 PATHS = [
     b"/v1/chat/completions",

@@ -1,34 +1,38 @@
-"""`python -m bench.soak_faults`: many connections, a mix of requests, and upstream faults.
+"""Many connections, a mix of requests, and upstream faults.
 
-Like `bench.soak` (the fake OpenRouter and `python -m app` as processes on 127.0.0.1), with
-`--clients` concurrent connections for `--seconds`, each sending in turn the requests of `MIX`:
+Like `test_soak.py` (the fake OpenRouter and `python -m app` as processes on 127.0.0.1), with
+`CLIENTS` concurrent connections for `SECONDS`, each sending in turn the requests of `MIX`:
 plain, streamed, image, audio and refused requests, and the fake's failing models: a connection
 reset mid-answer (JSON and SSE), a stream that stalls, an error chunk mid-stream, a 429. Every
 answer must be the one its kind expects (status, and bytes it holds, or a cut the client sees
-as such); a stall must end within the proxy's read timeout (`STALL_TIMEOUT`) plus a margin. It
-prints the errors (must be 0), per kind the answers and p50/p99/max seconds, the proxy's RSS
-(start, after warm-up, end) and its open file descriptors before, at the end and after a pause.
-Exits 1 on any error.
+as such); a stall must end within the proxy's read timeout (`STALL_TIMEOUT`) of the longest
+wait of the other kinds (the queue under this load; the client gives up after 60 s); the
+proxy's open file descriptors, after a pause past its keep-alive timeout, must be back to what
+they were (two more at most). It prints per kind the answers and p50/p99/max seconds and the
+proxy's RSS (start, after warm-up, end).
 """
 
 import asyncio
-import os
 import statistics
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import click
+import psutil
+import pytest
 
 from bench.fixtures import AUTHORIZATION, PROMPT
-from bench.procstat import rss_bytes
 from bench.upstreams import Service, fake_openrouter, proxy
+from bench.usage import rss_bytes
+
+pytestmark = pytest.mark.stress
 
 MIB = 1024 * 1024
+CLIENTS = 256
+SECONDS = 60.0
+CLOSE_DEADLINE = 15.0  # seconds; uvicorn closes idle kept-alive connections after 5
 STALL_TIMEOUT = 2.0  # the proxy's PROXY_READ_TIMEOUT_SECONDS in this run
 CUT = -1  # an expected status: the client sees the answer cut short
 
@@ -125,19 +129,12 @@ async def soak(service: Service, clients: int, seconds: float) -> tuple[Tally, l
     return tally, rss
 
 
-def open_files(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
 def report(tally: Tally, rss: list[int], seconds: float) -> list[str]:
     lines = [f"{'kind':<14}{'answers':>9}{'p50 s':>9}{'p99 s':>9}{'max s':>9}"]
     for kind in MIX:
         times = sorted(tally.seconds[kind.name]) or [0.0, 0.0]
         p50, p99 = (statistics.quantiles(times, n=100)[q] for q in (49, 98))
         lines.append(f"{kind.name:<14}{len(times):>9}{p50:>9.3f}{p99:>9.3f}{times[-1]:>9.3f}")
-    stall = max(tally.seconds["stall"], default=0.0)
-    if stall > STALL_TIMEOUT + 5:
-        tally.errors.append(f"a stall took {stall:.1f} s, over its timeout {STALL_TIMEOUT} s")
     answers = sum(len(times) for times in tally.seconds.values())
     lines.append(f"answers: {answers} in {seconds:.0f} s ({answers / seconds:.0f}/s)")
     lines.append(f"errors: {len(tally.errors)}")
@@ -150,28 +147,27 @@ def report(tally: Tally, rss: list[int], seconds: float) -> list[str]:
     return lines
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--clients", type=click.IntRange(1, 1024), default=256, show_default=True)
-@click.option("--seconds", type=click.FloatRange(1, 3600), default=60, show_default=True)
-def main(clients: int, seconds: float) -> None:
-    """Soak the proxy with faults; see the module's docstring."""
+def test_every_fault_answered_as_its_kind_expects_and_nothing_left_open(tmp_path: Path) -> None:
     settings = {"PROXY_READ_TIMEOUT_SECONDS": str(STALL_TIMEOUT), "PROXY_LOG_LEVEL": "WARNING"}
-    with tempfile.TemporaryDirectory(prefix="soak-faults-") as work:
-        workdir = Path(work)
-        with (
-            fake_openrouter(workdir) as fake,
-            proxy("proxy", workdir, fake, settings=settings) as service,
-        ):
-            files_before = open_files(service.pid)
-            tally, rss = asyncio.run(soak(service, clients, seconds))
-            files_end = open_files(service.pid)
-            time.sleep(7)  # past uvicorn's keep-alive timeout
-            files_after = open_files(service.pid)
-    click.echo(f"{clients} connections, {seconds:.0f} s, mix: {', '.join(k.name for k in MIX)}")
-    click.echo("\n".join(report(tally, rss, seconds)))
-    click.echo(f"proxy open files: before {files_before}, end {files_end}, after {files_after}")
-    sys.exit(1 if tally.errors or files_after > files_before + 2 else 0)
-
-
-if __name__ == "__main__":
-    main()
+    with (
+        fake_openrouter(tmp_path) as fake,
+        proxy("proxy", tmp_path, fake, settings=settings) as service,
+    ):
+        process = psutil.Process(service.pid)
+        files_before = process.num_fds()
+        tally, rss = asyncio.run(soak(service, CLIENTS, SECONDS))
+        files_end = process.num_fds()
+        deadline = time.monotonic() + CLOSE_DEADLINE
+        while (files_after := process.num_fds()) > files_before + 2:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    print(f"{CLIENTS} connections, {SECONDS:.0f} s, mix: {', '.join(k.name for k in MIX)}")
+    print("\n".join(report(tally, rss, SECONDS)))
+    print(f"proxy open files: before {files_before}, end {files_end}, after {files_after}")
+    assert sorted(set(tally.errors))[:10] == [], f"{len(tally.errors)} errors"
+    # Under this load every answer waits in a queue: a stall is cut by the read timeout when it
+    # ends within that timeout of the longest wait of the other kinds (not the client's 60 s).
+    queue = max(max(times) for name, times in tally.seconds.items() if name != "stall")
+    assert max(tally.seconds["stall"]) <= STALL_TIMEOUT + queue + 1
+    assert files_after <= files_before + 2

@@ -1,4 +1,4 @@
-"""`python -m bench.mutation [module ...]`: how many classic mutants of each pure module its own
+"""`python -m tools.mutation [module ...]`: how many classic mutants of each pure module its own
 tests kill, and the ones they let through.
 
 A module is named by path (`app/policy/modalities.py`), dotted name (`app.policy.modalities`) or
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from bench.mutation.runner import Outcome, run_module
+from tools.mutation.runner import Outcome, run_module
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"

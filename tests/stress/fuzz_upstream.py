@@ -1,5 +1,5 @@
-"""A hostile OpenRouter for `python -m bench.fuzz`: the fake OpenRouter, except that a share of
-the requests it receives, once `hostile` is set, get a hostile answer instead of its own.
+"""A hostile OpenRouter for `tests/stress/test_fuzz.py`: the fake OpenRouter, except that a
+share of the requests it receives, once `hostile` is set, get a hostile answer instead of its own.
 
 Hostile answers are what a broken or malicious upstream could send the proxy: any status with
 garbage, JSON of the wrong shape, JSON nested past orjson's limits, huge numbers and duplicate

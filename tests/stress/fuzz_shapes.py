@@ -1,6 +1,6 @@
-"""The bodies of `bench.fuzz_requests`: each route's JSON fields with random values, the shapes
-that have broken the proxy before (nesting past orjson's write limit, duplicate keys, numbers
-beyond 64 bits and doubles), and multipart forms for the routes that take them."""
+"""The bodies of `fuzz_requests`: each route's JSON fields with random values, the shapes that
+have broken the proxy before (nesting past orjson's write limit, duplicate keys, numbers beyond
+64 bits and doubles), and multipart forms for the routes that take them."""
 
 import random
 

@@ -1,11 +1,10 @@
 """The inputs of issue 22's findings 7 and 8, each sent once through the proxy in front of the
 fake OpenRouter: speech whose upstream PCM has absurd or awkward parameters, and JSON bodies
-nested past what orjson writes back. Prints how many were a 500, a 200 cut short, or logged a
+nested past what orjson writes back. None may be a 500 or an answer cut short, nor log a
 traceback (the `app` logger's and uvicorn's errors: the fake's too, which runs under uvicorn in
-the same process and fails on the nested bodies the proxy forwarded before the fix).
-
-`python -m bench.crash_inputs`; for another checkout's code (the "before"), run this file with
-that checkout first on the path: `PYTHONPATH=/path/to/checkout python bench/crash_inputs.py`.
+the same process and failed on the nested bodies the proxy forwarded before the fix); every
+nested body is refused with a 400. Before the fix: 16 of the 42 were a 500 and 8 cut short,
+with 24 tracebacks logged.
 """
 
 import contextlib
@@ -16,11 +15,15 @@ from collections.abc import Iterator
 
 import httpx2
 import orjson
+import pytest
 
+import app.dev.emulator.speech as fake_speech
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
+
+pytestmark = pytest.mark.stress
 
 SPEECH: dict[str, object] = {"model": "hexgrad/kokoro-82m", "input": "Hello", "voice": "af_alloy"}
 PCM_TYPES = (
@@ -85,12 +88,10 @@ def nested(body: dict[str, object], depth: int) -> bytes:
     return orjson.dumps(body)[:-1] + b',"deep":' + deep + b"}"
 
 
-def speech_outcomes(url: str) -> Counter[str]:
-    import app.dev.emulator.speech as fake_speech
-
+def speech_outcomes(url: str, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     outcomes = Counter[str]()
     for pcm_type, format_ in itertools.product(PCM_TYPES, FORMATS):
-        fake_speech.PCM_TYPE = pcm_type  # type: ignore[misc]  # what the fake answers
+        monkeypatch.setattr(fake_speech, "PCM_TYPE", pcm_type)  # what the fake answers
         body = orjson.dumps({**SPEECH, "response_format": format_})
         outcomes[outcome(url, "/v1/audio/speech", body)] += 1
     return outcomes
@@ -103,23 +104,37 @@ def nested_outcomes(url: str) -> Counter[str]:
     return outcomes
 
 
-def main() -> None:
+@pytest.fixture
+def url() -> Iterator[str]:
+    with proxy_and_fake(FakeOpenRouter()) as started:
+        yield started
+
+
+@pytest.fixture
+def tracebacks(url: str) -> Iterator[Tracebacks]:
+    """Counts from once the servers run: uvicorn configures its loggers as it starts."""
     counted = Tracebacks()
-    with proxy_and_fake(FakeOpenRouter()) as url:
-        # Once the servers run: uvicorn configures its loggers as it starts.
-        for name in ("app", "uvicorn.error"):
-            logging.getLogger(name).addHandler(counted)
-        for title, run in (
-            ("finding 7, speech PCM", speech_outcomes),
-            ("finding 8, nested JSON", nested_outcomes),
-        ):
-            before = counted.count
-            outcomes = run(url)
-            print(
-                f"{title}: {outcomes.total()} requests, {dict(sorted(outcomes.items()))}, ", end=""
-            )
-            print(f"{counted.count - before} tracebacks logged")
+    loggers = [logging.getLogger(name) for name in ("app", "uvicorn.error")]
+    for logger in loggers:
+        logger.addHandler(counted)
+    yield counted
+    for logger in loggers:
+        logger.removeHandler(counted)
 
 
-if __name__ == "__main__":
-    main()
+def test_absurd_pcm_from_upstream_is_never_a_crash(
+    url: str, tracebacks: Tracebacks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcomes = speech_outcomes(url, monkeypatch)
+    print(f"finding 7, speech PCM: {dict(sorted(outcomes.items()))}")
+    assert outcomes.total() == len(PCM_TYPES) * len(FORMATS)
+    assert not outcomes.keys() & {"500", "cut"}
+    assert tracebacks.count == 0
+
+
+def test_bodies_nested_past_what_orjson_writes_are_refused(
+    url: str, tracebacks: Tracebacks
+) -> None:
+    outcomes = nested_outcomes(url)
+    assert outcomes == {"400": len(JSON_ROUTES) * len(DEPTHS)}
+    assert tracebacks.count == 0

@@ -1,1 +1,0 @@
-"""Mutation testing of the pure modules: `python -m bench.mutation [module ...]`."""

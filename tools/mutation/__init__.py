@@ -1,0 +1,1 @@
+"""Mutation testing of the pure modules: `python -m tools.mutation [module ...]`."""
