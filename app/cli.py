@@ -18,6 +18,7 @@ from app.catalog.filters import Match, ModelFilter
 from app.catalog.records import Catalog, CatalogError, Model, listing_of
 from app.catalog.refresh import CatalogRefresher
 from app.catalog.video_models import VideoModels
+from app.dev import DemoExtraMissing
 from app.main import SERVER_OPTIONS
 from app.ops.logging_config import logging_config
 from app.policy import endpoints
@@ -167,8 +168,12 @@ def explain(
 def demo_command() -> None:
     """See the proxy fix the requests that fail on OpenRouter: an emulated OpenRouter (no key
     needed) asked straight and through the proxy, side by side."""
-    # Imported here: its HTTP client (httpx2) would add 5 MiB to every serving process.
-    from app.dev import demo
+    # Imported here: its HTTP client (httpx2) would add 5 MiB to every serving process, and a
+    # plain install has none.
+    try:
+        from app.dev import demo
+    except DemoExtraMissing as missing:
+        raise click.ClickException(str(missing)) from None
 
     click.echo(catalog_views.aligned([demo.COLUMNS, *demo.run()]))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 
 REPO = Path(__file__).resolve().parent.parent
-CATALOG = REPO / "app" / "data" / "models-all-2026-08-19.json"
+CATALOG = REPO / "tests" / "data" / "models-all-2026-08-19.json"
 
 CHAT_PATH = "/api/v1/chat/completions"
 MODELS_PATH = "/api/v1/models"

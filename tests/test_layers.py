@@ -1,6 +1,7 @@
 """Imports in app/ run one way: api -> upstream -> policy / translate -> catalog / ops.
 
-Read from the source with `ast`, so the rule holds for imports inside functions too.
+The rule is import-linter's contracts in pyproject.toml (`[tool.importlinter]`), run here so that
+the test command checks it:
 - `app.settings` and `app.errors` may be imported by every module, and import nothing else of app.
 - Within the layers, a module imports its own package or lower ones: api, then upstream (which
   relays answers that translate reshapes), then policy and translate (pure, beside each other),
@@ -8,103 +9,74 @@ Read from the source with `ast`, so the rule holds for imports inside functions 
 - `app.main`, `app.cli` and `app.__main__` put the app together and may import anything.
 - `app.dev` (demo, loopback server, the fake OpenRouter) stands beside the app: it may import
   anything, and only `app.cli` (the `demo` command) and `app.dev` itself import it.
+Imports inside functions count too (import-linter reads every import statement).
 """
 
-import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-APP = Path(__file__).resolve().parent.parent / "app"
-RANKS = {"api": 4, "upstream": 3, "policy": 2, "translate": 2, "catalog": 1, "ops": 1}
-SHARED = frozenset({"settings", "errors"})
-ROOTS = frozenset({"main", "cli", "__main__"})
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "app"
+PYPROJECT = REPO / "pyproject.toml"
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(APP.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imported(path: Path) -> set[str]:
-    """The app modules `path` imports (`from app.x import y` counts as `app.x.y` when y is a
-    module, else as `app.x`)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "app")
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.split(".")[0] != "app":
-                continue
-            for alias in node.names:
-                candidate = f"{node.module}.{alias.name}"
-                is_module = any(
-                    (APP.parent / candidate.replace(".", "/")).with_suffix(suffix).exists()
-                    for suffix in (".py", "")
-                )
-                found.add(candidate if is_module else node.module)
-    return found
-
-
-def top(module: str) -> str:
-    """The first part under app: `app.api.chat` -> "api", `app.errors` -> "errors"."""
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else ""
-
-
-def allowed(source: str, target: str) -> bool:
-    """Whether module `source` may import module `target` (both dotted, under app)."""
-    src, dst = top(source), top(target)
-    if dst in SHARED or src in ROOTS:
-        return True
-    if src in SHARED:
-        return False
-    if dst == "dev":
-        return src in {"cli", "dev"}
-    if src == "dev" or src == dst:
-        return True
-    if dst in ROOTS:
-        return False
-    return src in RANKS and dst in RANKS and RANKS[dst] <= RANKS[src]
-
-
-def violations() -> set[tuple[str, str]]:
-    return {
-        (module_name(path), target)
-        for path in APP.rglob("*.py")
-        for target in imported(path)
-        if not allowed(module_name(path), target)
-    }
+def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` on the package `app` under `tree`, with this project's contracts."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--config", str(PYPROJECT)],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_no_import_breaks_the_layers() -> None:
-    assert violations() == set()
+    done = lint_imports(REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
 
 
 def test_every_package_of_app_has_a_place() -> None:
+    contracts = tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]["contracts"]
+    [layers] = [contract["layers"] for contract in contracts if contract["type"] == "layers"]
+    layered = {name.strip() for layer in layers for name in re.split(r"[|:]", layer)}
     packages = {path.name for path in APP.iterdir() if (path / "__init__.py").exists()}
-    assert packages == set(RANKS) | {"dev"}
+    assert packages == layered | {"dev"}
 
 
 @pytest.mark.parametrize(
-    ("source", "target", "ok"),
+    ("module", "imported"),
     [
-        ("app.api.chat", "app.catalog.records", True),
-        ("app.api.chat", "app.errors", True),
-        ("app.upstream.relay", "app.translate.sse", True),
-        ("app.translate.whole", "app.upstream.reshape", False),
-        ("app.policy.plan", "app.translate.audio", True),
-        ("app.catalog.records", "app.api.chat", False),
-        ("app.catalog.records", "app.policy.modalities", False),
-        ("app.policy.plan", "app.api.bodies", False),
-        ("app.ops.metrics", "app.catalog.records", True),
-        ("app.errors", "app.api.chat", False),
-        ("app.api.chat", "app.main", False),
-        ("app.api.chat", "app.dev.emulator", False),
-        ("app.cli", "app.dev.demo", True),
-        ("app.dev.demo", "app.main", True),
-        ("app.main", "app.api.routes", True),
+        ("app.catalog.records", "app.api.chat"),  # a lower layer importing a higher one
+        ("app.catalog.records", "app.policy.modalities"),
+        ("app.translate.whole", "app.upstream.reshape"),
+        ("app.policy.plan", "app.api.bodies"),
+        ("app.errors", "app.api.chat"),  # the shared modules import nothing of the layers
+        ("app.settings", "app.catalog.records"),
+        ("app.api.chat", "app.main"),  # nothing of the app imports what puts it together
+        ("app.api.chat", "app.dev.emulator"),  # only cli imports dev
+        ("app.main", "app.dev.demo"),
     ],
 )
-def test_the_rule(source: str, target: str, ok: bool) -> None:
-    assert allowed(source, target) is ok
+def test_an_import_that_breaks_the_layers_is_reported(
+    tmp_path: Path, module: str, imported: str
+) -> None:
+    shutil.copytree(APP, tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    source = (tmp_path / module.replace(".", "/")).with_suffix(".py")
+    lines = len(source.read_text().splitlines())
+    with source.open("a") as file:
+        file.write(f"import {imported}\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{module} -> {imported} (l.{lines + 1})" in done.stdout, done.stdout

@@ -5,13 +5,18 @@ started this project straight to the emulator and through the proxy, and tabulat
 answered and what `modalities` reached the emulator (each call, when the proxy made two).
 """
 
-import httpx2
 import orjson
 
+from app.dev import DemoExtraMissing
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import serve, wait_until_ready
 from app.main import SERVER_OPTIONS, create_app
 from app.settings import Settings
+
+try:
+    import httpx2
+except ModuleNotFoundError:  # a plain install, without the [demo] extra
+    raise DemoExtraMissing("httpx2") from None
 
 CASES = (
     ("black-forest-labs/flux.2-pro", ["image", "text"]),

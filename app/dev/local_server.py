@@ -10,9 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx2
 import uvicorn
 from starlette.types import ASGIApp
+
+from app.dev import DemoExtraMissing
+
+try:
+    import httpx2
+except ModuleNotFoundError:  # a plain install, without the [demo] extra
+    raise DemoExtraMissing("httpx2") from None
 
 START_DEADLINE = 10.0  # seconds to wait for uvicorn to start serving
 STOP_DEADLINE = 15.0  # seconds to wait for the server thread to end after should_exit

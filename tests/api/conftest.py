@@ -11,14 +11,15 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from app.dev.emulator import DATA_DIR, load_snapshot
+from app.dev.emulator import load_catalog
 from app.dev.emulator.images import FakeImagesApi
 from app.main import create_app
 from app.settings import Settings
+from tests.data import DATA_DIR
 from tests.fake_upstream import FakeUpstream
 
 FLUX = "black-forest-labs/flux.2-pro"
-IMAGE_MODELS = {"data": list(FakeImagesApi(load_snapshot(), "").rows.values())}
+IMAGE_MODELS = {"data": list(FakeImagesApi(load_catalog(), "").rows.values())}
 CATALOG = (DATA_DIR / "models-all-2026-08-19.json").read_bytes()
 
 

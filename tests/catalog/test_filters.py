@@ -1,4 +1,4 @@
-"""`GET /v1/models` filters on the real 549-model snapshot (counts from app/data/SOURCES.md)."""
+"""`GET /v1/models` filters on the real 549-model snapshot (counts from tests/data/SOURCES.md)."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ import pytest
 from app.catalog.facts import Facts
 from app.catalog.filters import Match, ModelFilter, UnsupportedFilter
 from app.catalog.records import Catalog, Model, parse_page
-from app.dev.emulator import DATA_DIR
+from tests.data import DATA_DIR
 
 SNAPSHOT = DATA_DIR / "models-all-2026-08-19.json"
 NOW = 1_786_800_000.0  # a day after the snapshot's newest model

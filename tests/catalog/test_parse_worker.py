@@ -6,7 +6,7 @@ import pytest
 
 from app.catalog.parse_worker import ParseWorker
 from app.catalog.records import CatalogError, parse_page
-from app.dev.emulator import DATA_DIR
+from tests.data import DATA_DIR
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from app.catalog.records import (
     parse_model_answer,
     parse_page,
 )
-from app.dev.emulator import DATA_DIR
+from tests.data import DATA_DIR
 
 
 def entry(model_id: str, outputs: list[str], **extra: Any) -> dict[str, Any]:

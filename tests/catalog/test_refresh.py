@@ -15,13 +15,14 @@ from starlette.routing import Route
 from app.catalog.memory import list_bytes, refresh_bytes
 from app.catalog.records import CatalogError
 from app.catalog.refresh import LEARNED_MODELS, CatalogRefresher
-from app.dev.emulator import DATA_DIR, FakeOpenRouter
+from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.routing import outputs
 from app.dev.local_server import serve
 from app.errors import Busy
 from app.ops.reservations import BytePool
 from app.settings import Settings
 from tests.catalog.conftest import MakeRefresher
+from tests.data import DATA_DIR
 from tests.fake_upstream import FakeUpstream
 
 pytestmark = pytest.mark.anyio

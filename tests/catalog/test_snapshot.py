@@ -7,7 +7,7 @@ import pytest
 
 from app.catalog import snapshot
 from app.catalog.records import Catalog, parse_page
-from app.dev.emulator import DATA_DIR
+from tests.data import DATA_DIR
 
 
 @pytest.fixture(scope="module")

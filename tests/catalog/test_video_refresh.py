@@ -12,8 +12,9 @@ import pytest
 from app.catalog import snapshot
 from app.catalog.records import Catalog, Model, parse_page
 from app.catalog.video_models import VideoModel, VideoModels, parse_video_models
-from app.dev.emulator import DATA_DIR, FakeOpenRouter
+from app.dev.emulator import FakeOpenRouter
 from tests.catalog.conftest import MakeRefresher
+from tests.data import DATA_DIR
 
 VEO = "google/veo-3.1"
 

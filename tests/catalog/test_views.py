@@ -8,8 +8,8 @@ from app.catalog import views as catalog_views
 from app.catalog.records import Catalog, Model, parse_page
 from app.cli import load_catalog
 from app.dev import demo
-from app.dev.emulator import DATA_DIR
 from app.settings import Settings
+from tests.data import DATA_DIR
 
 SNAPSHOT = DATA_DIR / "models-all-2026-08-19.json"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 import subprocess
@@ -14,8 +15,9 @@ from typing import Any
 import httpx2
 import pytest
 
-from app.dev.emulator import FakeOpenRouter, load_snapshot
+from app.dev.emulator import CATALOG, FakeOpenRouter, load_catalog
 from app.dev.local_server import free_port, serve
+from tests.data import DATA_DIR, load_snapshot
 
 AUTH = {"Authorization": "Bearer sk-test"}
 FLUX = "black-forest-labs/flux.2-pro"
@@ -25,7 +27,7 @@ PNG_URL_PREFIX = "data:image/png;base64,iVBORw0KGgo"
 
 @pytest.fixture(scope="module")
 def catalog() -> list[dict[str, Any]]:
-    return load_snapshot()
+    return load_catalog()
 
 
 @pytest.fixture
@@ -42,6 +44,11 @@ def client(fake: FakeOpenRouter) -> Iterator[httpx2.Client]:
 def chat(client: httpx2.Client, model: str, **extra: Any) -> httpx2.Response:
     body = {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}
     return client.post("/api/v1/chat/completions", json=body, headers=AUTH)
+
+
+def test_the_catalog_it_ships_is_the_real_snapshot_gzipped() -> None:
+    real = (DATA_DIR / "models-all-2026-08-19.json").read_bytes()
+    assert gzip.decompress(CATALOG.read_bytes()) == real
 
 
 @pytest.mark.parametrize(

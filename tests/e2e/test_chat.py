@@ -19,9 +19,10 @@ import orjson
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
-from app.dev.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
+from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.upstream.sent_body import UNJOINED_BODY_BYTES
 from tests.conftest import ProxyFactory, Sdk, proxy_settings, running_proxy
+from tests.data import DATA_DIR
 from tests.error_codes import proxy_code
 
 FIXED_BY_THE_PROXY = [

@@ -22,8 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.cli import main
-from app.dev.emulator import DATA_DIR, FakeOpenRouter
+from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port, serve
+from tests.data import DATA_DIR
 
 START_DEADLINE = 20.0
 

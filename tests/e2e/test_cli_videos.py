@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from app.cli import main
-from app.dev.emulator import DATA_DIR
+from tests.data import DATA_DIR
 
 SNAPSHOT = str(DATA_DIR / "models-all-2026-08-19.json")
 

@@ -4,6 +4,7 @@ the host's network). `pytest -m container` runs these alone; tests/e2e/engine.py
 need and what happens without it."""
 
 import concurrent.futures
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -103,6 +104,25 @@ def test_the_image_runs_as_a_numeric_user_not_root(docker: Docker, image: str) -
     assert gid.isdigit()
     assert int(uid) != 0
     assert docker("run", "--rm", "--network=host", image, "id", "-u") == uid
+
+
+def test_the_image_carries_the_proxy_only(docker: Docker, image: str) -> None:
+    """No test fixtures (the emulator's catalog is the one data file), neither the demo's client
+    nor uvicorn[standard]'s extras; and the demo says how to get what it needs."""
+    app_files = (
+        "import app, pathlib; print(*(p.name for p in pathlib.Path(app.__file__).parent.rglob('*')"
+        " if p.is_file() and p.suffix not in ('.py', '.pyc')))"
+    )
+    unused = ("httpx2", "websockets", "watchfiles", "yaml")
+    installed = f"import importlib.util as u; print(*(m for m in {unused} if u.find_spec(m)))"
+    python = ["run", "--rm", "--network=host", image, "python", "-c"]
+    assert docker(*python, app_files) == "catalog.json.gz"
+    assert docker(*python, installed) == ""
+    demo = [docker.executable, "run", "--rm", "--network=host", image, "modality-proxy", "demo"]
+    done = subprocess.run(demo, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "httpx2" in done.stderr
+    assert "pip install 'modality-proxy[demo]'" in done.stderr
 
 
 def test_it_runs_locked_down_as_the_manifest_says(docker: Docker, proxy: Container) -> None:

@@ -1,6 +1,7 @@
 """The deployment files: Kubernetes manifests validated against the API schemas (offline), the
 compose file and the Dockerfile checked against the app's real routes, port and settings."""
 
+import shlex
 import socket
 import tomllib
 from collections.abc import Iterator
@@ -16,12 +17,13 @@ from starlette.routing import Route
 
 from app.api.routes import routes
 from app.settings import Settings
-from deploy.dockerfile import DOCKERFILE, Stage, exec_form, stages
+from tests.e2e.dockerfile import DOCKERFILE, Stage, exec_form, stage, stages
 
 REPO = DOCKERFILE.parent
 K8S = REPO / "deploy" / "k8s"
 MANIFESTS = sorted(K8S.glob("*.yaml"))
 COMPOSE = REPO / "deploy" / "docker-compose.yml"
+TRY_COMPOSE = REPO / "deploy" / "compose.try.yml"
 KUBERNETES_VERSION = "1.30"  # the oldest we support: native sidecars are on by default since 1.29
 Manifest = dict[str, Any]
 
@@ -81,11 +83,21 @@ def route_paths() -> set[str]:
 
 
 def final_stage() -> Stage:
-    return stages(DOCKERFILE.read_text())[-1]
+    """The production image's stage (the Dockerfile's default target: see
+    test_the_image_is_built_in_stages_from_a_pinned_slim_python)."""
+    return stage("proxy")
+
+
+def openai_requirement() -> str:
+    """The openai SDK as the project needs it (`[test]` of pyproject.toml), e.g. `openai>=3.50`."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    test: list[str] = project["optional-dependencies"]["test"]
+    [found] = [requirement for requirement in test if requirement.startswith("openai")]
+    return found
 
 
 def image_port() -> int:
-    return int(final_stage().environment()["PROXY_PORT"])
+    return int(final_stage().environment["PROXY_PORT"])
 
 
 # Kubernetes
@@ -246,16 +258,49 @@ def test_the_client_waits_for_a_healthy_proxy_and_calls_it() -> None:
     )
 
 
+def test_the_client_installs_the_sdk_version_the_project_needs() -> None:
+    client = yaml.safe_load(COMPOSE.read_text())["services"]["client"]
+    shell, flag, script = shlex.split(client["command"])
+    assert (shell, flag) == ("sh", "-c")
+    assert [word for word in shlex.split(script) if word.startswith("openai")] == [
+        openai_requirement()
+    ]
+
+
+def test_the_try_it_compose_puts_the_emulator_behind_the_proxy() -> None:
+    services = yaml.safe_load(TRY_COMPOSE.read_text())["services"]
+    emulator, proxy, client = services["openrouter"], services["proxy"], services["client"]
+    assert emulator["build"]["target"] == client["build"]["target"] == "demo"
+    assert "build" not in proxy or "target" not in proxy["build"]  # the production image
+    port = emulator["command"][emulator["command"].index("--port") + 1]
+    assert proxy["environment"]["OPENROUTER_BASE_URL"] == f"http://openrouter:{port}/api/v1"
+    assert client["environment"]["OPENAI_API_KEY"] == proxy["environment"]["PROXY_API_KEYS"]
+    assert proxy["depends_on"]["openrouter"]["condition"] == "service_healthy"
+
+
 # Dockerfile
 
 
-def test_the_image_is_built_in_two_stages_from_a_pinned_slim_python() -> None:
-    builder, final = stages(DOCKERFILE.read_text())
-    assert builder.base == final.base == "python:3.11-slim"
-    assert builder.name == "builder"
+def test_the_image_is_built_in_stages_from_a_pinned_slim_python() -> None:
+    builder, proxy, demo, default = stages()
+    assert builder.base == proxy.base == "python:3.11-slim"
+    assert (builder.name, proxy.name, demo.name) == ("builder", "proxy", "demo")
     pip = [command for command in builder.run_commands() if command[0] == "pip"]
-    assert [command[:2] for command in pip] == [["pip", "wheel"], ["pip", "wheel"]]
-    assert "--no-deps" in pip[1]  # the project's own wheel, after the dependencies'
+    assert [command[:2] for command in pip] == [["pip", "wheel"]] * 3
+    assert "--no-deps" in pip[-1]  # the project's own wheel, after the dependencies'
+    assert demo.base == "proxy"
+    # `docker build .` builds the last stage: the production image, as `proxy` made it.
+    assert (default.base, default.name, default.instructions) == ("proxy", None, ())
+
+
+def test_the_demo_image_adds_the_demo_extra_and_the_sdk_the_project_needs() -> None:
+    [install] = [c for c in stage("demo").run_commands() if c[:2] == ["pip", "install"]]
+    assert {"--no-index", "--no-cache-dir"} <= set(install)
+    assert "modality-proxy[demo]" in install
+    assert openai_requirement() in install
+    [wheels] = [c for c in stage("builder").run_commands() if "/demo-wheels" in c]
+    assert openai_requirement() in wheels
+    assert stage("demo").arguments("USER")[-1] == final_stage().arguments("USER")[-1]
 
 
 def test_the_final_stage_installs_only_the_wheels() -> None:
@@ -273,7 +318,7 @@ def test_the_image_runs_the_console_script_as_a_user_on_all_interfaces() -> None
     user = final.arguments("USER")[-1].split(":")[0]
     assert user.isdigit()
     assert int(user) != 0
-    assert final.environment()["PROXY_HOST"] == "0.0.0.0"
+    assert final.environment["PROXY_HOST"] == "0.0.0.0"
     assert {"PROXY_HOST", "PROXY_PORT"} <= setting_names()
     assert final.arguments("EXPOSE") == [str(image_port())]
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
@@ -302,7 +347,7 @@ CMD ["run", "it"]
     one, two = stages(text)
     assert (one.base, one.name, two.base, two.name) == ("base:1", "one", "base:2", None)
     assert one.run_commands() == [["pip", "wheel", "--wheel-dir", "/w", "."], ["echo", "a b"]]
-    assert two.environment() == {"A": "1", "B": "two words"}
+    assert two.environment == {"A": "1", "B": "two words"}
     assert exec_form(two.arguments("CMD")[0]) == ["run", "it"]
     with pytest.raises(ValueError, match="before the first FROM"):
         stages("RUN true\nFROM base")

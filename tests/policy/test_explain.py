@@ -4,9 +4,9 @@ import pytest
 
 from app.catalog.records import Catalog, Model
 from app.cli import load_catalog
-from app.dev.emulator import DATA_DIR
 from app.policy.explain import explain
 from app.settings import OnUnsupported, Settings
+from tests.data import DATA_DIR
 
 SNAPSHOT = DATA_DIR / "models-all-2026-08-19.json"
 

@@ -17,6 +17,7 @@ Anthropic-compatible Messages API in ``app.dev.emulator.messages``.
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from collections.abc import Awaitable, Callable
@@ -40,7 +41,10 @@ from app.dev.emulator.routing import error
 from app.dev.emulator.speech import FakeAudioApi
 from app.dev.emulator.videos import FakeVideosApi
 
-DATA_DIR = Path(__file__).parents[2] / "data"
+# OpenRouter's answer to `GET /models?output_modalities=all` of 2026-08-19, gzipped: a copy of
+# tests/data/models-all-2026-08-19.json (tests/data/SOURCES.md; tests/dev/test_emulator.py checks
+# it), the one catalog the emulator serves, at a twelfth of the bytes in the wheel.
+CATALOG = Path(__file__).with_name("catalog.json.gz")
 # Test-only text models: resolvable on chat but never listed by GET /models.
 TEST_MODELS = (
     "test/slow",
@@ -57,9 +61,9 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def load_snapshot(name: str = "models-all-2026-08-19.json") -> list[dict[str, Any]]:
-    """Return the ``data`` list of the catalog snapshot ``DATA_DIR / name``."""
-    models: list[dict[str, Any]] = json.loads((DATA_DIR / name).read_bytes())["data"]
+def load_catalog() -> list[dict[str, Any]]:
+    """Return the ``data`` list of the emulator's catalog (``CATALOG``)."""
+    models: list[dict[str, Any]] = json.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
     return models
 
 
@@ -88,7 +92,7 @@ class FakeOpenRouter:
     """
 
     def __init__(self, models: list[dict[str, Any]] | None = None) -> None:
-        self.models = load_snapshot() if models is None else models
+        self.models = load_catalog() if models is None else models
         self._by_id = {m["id"]: m for m in self.models}
         for test_id in TEST_MODELS:
             self._by_id[test_id] = {"id": test_id, "architecture": {"output_modalities": ["text"]}}

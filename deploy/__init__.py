@@ -1,1 +1,0 @@
-"""Deployment files (Dockerfile helpers, the image-steps check); not part of the wheel."""
