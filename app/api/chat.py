@@ -24,6 +24,7 @@ from app.upstream.caps import Held
 from app.upstream.reshape import Reshape
 
 NO_MODALITIES = [(b"x-modalities", b"none")]
+ASKED_CHARS = 200  # of the modalities a request asked, as its trace shows them
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class Api:
         decision = self.policy.decide(call.requested, call.model_id or "", model, subsets)
         sent = [(b"x-modalities", decision.header(call.requested is not MISSING).encode())]
         note.model, note.decision = (model.id if model else "unknown"), decision.action
+        note.modalities_asked = asked(call.requested)
+        note.modalities_sent = sent[0][1].decode()
         if decision.action in (Action.INVALID, Action.REJECT):
             refusal = ClientError(decision.reason, f"modalities_{decision.action}")
             raise refusal.with_headers(sent)
@@ -136,3 +139,11 @@ def assembled_audio(content_type: str) -> Reshape | None:
     if content_type != "text/event-stream":
         return None
     return Reshape(collect=AudioCollector, held=Held.AUDIO)
+
+
+def asked(requested: object) -> str:
+    """A request's `modalities` as its trace shows them: the names comma-separated, at most
+    `ASKED_CHARS` characters of them (a client may send any list); "" when it sent none."""
+    if not isinstance(requested, list):
+        return ""
+    return ",".join(item for item in requested if isinstance(item, str))[:ASKED_CHARS]

@@ -157,7 +157,8 @@ class Exchange:
         the last failure goes back as it came (raised, when it was a refusal)."""
         last: Upstreamed | None = None
         refusal: ProxyError | None = None
-        for call, model in tries:
+        for position, (call, model) in enumerate(tries):
+            self.note.fallback = position
             try:
                 attempt = plan(call, model)
             except ProxyError as refused:

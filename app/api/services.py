@@ -56,7 +56,10 @@ def exchange_for(request: Request) -> Exchange:
     proxy: Services = request.state.services
     note = request.state.note
     scope = request.scope
-    incoming = Incoming(scope["method"], scope["query_string"], scope["headers"], note.request_id)
+    trace = scope["state"].get("trace")
+    incoming = Incoming(
+        scope["method"], scope["query_string"], scope["headers"], note.request_id, trace
+    )
     return Exchange(
         proxy.upstream,
         proxy.catalog,

@@ -11,7 +11,7 @@ import re
 import urllib.request
 from collections.abc import AsyncIterable, Awaitable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self, TypeGuard
 from urllib.parse import unquote_to_bytes
 
 import aiohttp
@@ -21,10 +21,17 @@ from yarl import URL
 from app.errors import AnswerTooLarge, ClientError, UpstreamUnavailable
 from app.ops import observe
 from app.settings import Settings
-from app.upstream import sent_body
+from app.upstream import sent_body, trace_field
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
 from app.upstream.interface import Answer, Incoming
 from app.upstream.relay import Timeouts
+
+if TYPE_CHECKING:  # the OpenTelemetry SDK is imported only when tracing is on
+    from app.ops.spans import RequestTrace
+
+# A request body: bytes, the pieces of one, or chunks as they come.
+Sent = sent_body.Content | AsyncIterable[bytes]
+PROPAGATED = ("traceparent", "tracestate")
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +85,24 @@ def _header_value(value: bytes) -> str:
     except UnicodeDecodeError:
         message = "Header values must be ASCII or UTF-8"
         raise ClientError(message, "invalid_header") from None
+
+
+def _whole(content: Sent) -> TypeGuard[sent_body.Content]:
+    return not isinstance(content, AsyncIterable)
+
+
+async def _noted(
+    sent: Awaitable[aiohttp.ClientResponse], trace: "RequestTrace"
+) -> aiohttp.ClientResponse:
+    """`sent`'s answer, its status noted on the span of the call (`RequestTrace.answered`);
+    an error ends that span at once (`RequestTrace.failed`)."""
+    try:
+        answer = await sent
+    except BaseException as error:
+        trace.failed(error)
+        raise
+    trace.answered(answer.status)
+    return answer
 
 
 class Upstream:
@@ -141,7 +166,7 @@ class Upstream:
         self,
         incoming: Incoming,
         path: bytes,
-        content: sent_body.Content | AsyncIterable[bytes],
+        content: Sent,
         proxy_made: bool = False,
         content_type: str = "application/json",
         length: int | None = None,
@@ -165,6 +190,9 @@ class Upstream:
         if proxy_made:
             headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = content_type
+        trace = incoming.trace
+        if trace is not None:
+            content = self._traced(trace, headers, content)
         data: bytes | AsyncIterable[bytes | memoryview]
         if isinstance(content, AsyncIterable):
             data = content
@@ -173,7 +201,7 @@ class Upstream:
             length = length if isinstance(data, bytes) else size  # pieces: not chunked
         if length is not None:
             headers["Content-Length"] = str(length)
-        return self.session.request(
+        sent = self.session.request(
             incoming.method,
             url,
             data=data,
@@ -181,6 +209,20 @@ class Upstream:
             allow_redirects=False,
             proxy=self._egress_proxy,
         )
+        return sent if trace is None else _noted(sent, trace)
+
+    def _traced(self, trace: "RequestTrace", headers: CIMultiDict[str], content: Sent) -> Sent:
+        """A client span for this call (see `RequestTrace.call`): its `traceparent` and
+        `tracestate` replace the client's in `headers`; with PROXY_TRACE_BODY_FIELD, its ids go
+        in a JSON body's `trace` field (`app.upstream.trace_field`)."""
+        carried = trace.call()
+        for name in PROPAGATED:
+            headers.popall(name, None)
+        headers.update(carried)
+        json_body = headers.get("Content-Type", "").startswith("application/json")
+        if self._settings.proxy_trace_body_field and json_body and _whole(content):
+            content = trace_field.with_trace(content, *trace.call_ids())
+        return content
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`
