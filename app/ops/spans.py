@@ -17,7 +17,7 @@ from opentelemetry import context, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.types import Scope
@@ -36,11 +36,14 @@ MODEL_CHARS = 200
 class Tracing:
     """The tracer of the app's life, exporting by OTLP/HTTP in batches from a thread of the
     SDK's; `shutdown` (in the lifespan) exports what is left. With `metrics`, the GenAI client
-    metrics too."""
+    metrics too. `exporter` stands in for OTLP's (tests: the SDK's in-memory one)."""
 
-    def __init__(self, upstream_base: str, metrics: bool) -> None:
+    def __init__(
+        self, upstream_base: str, metrics: bool, exporter: SpanExporter | None = None
+    ) -> None:
         self.provider = TracerProvider(resource=Resource.create())
-        self.provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        exporter = exporter or OTLPSpanExporter()
+        self.provider.add_span_processor(BatchSpanProcessor(exporter))
         self.tracer = self.provider.get_tracer("modality-proxy", schema_url=genai.SCHEMA_URL)
         self.propagator = TraceContextTextMapPropagator()
         url = URL(upstream_base)

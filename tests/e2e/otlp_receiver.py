@@ -1,5 +1,6 @@
-"""An OTLP/HTTP trace receiver on 127.0.0.1 for the tracing tests: it decodes each export with
-the official `opentelemetry-proto` messages and keeps the spans, as a collector would see them."""
+"""An OTLP/HTTP receiver on 127.0.0.1 for the tracing tests: it decodes each export with the
+official `opentelemetry-proto` messages and keeps the spans (and the histograms' points), as a
+collector would see them."""
 
 import gzip
 import threading
@@ -8,6 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -33,15 +38,53 @@ class Received:
     error: bool
 
 
+@dataclass(frozen=True)
+class Point:
+    """One point of a histogram as exported: its metric's name and unit, its attributes, and
+    how many values it counts and their sum."""
+
+    metric: str
+    unit: str
+    attributes: dict[str, object]
+    count: int
+    sum: float
+
+
 class Receiver:
-    """The spans received so far (`spans`), and the paths they were posted to."""
+    """The spans and histogram points received so far, and the paths they were posted to."""
 
     def __init__(self) -> None:
         self.spans: list[Received] = []
+        self.points: list[Point] = []
         self.paths: list[str] = []
         self.lock = threading.Lock()
 
-    def take(self, path: str, body: bytes) -> None:
+    def take(self, path: str, body: bytes) -> bytes:
+        """Keep what an export to `path` holds; the answer's body."""
+        answer: ExportMetricsServiceResponse | ExportTraceServiceResponse
+        if path == "/v1/metrics":
+            self._take_metrics(body)
+            answer = ExportMetricsServiceResponse()
+        else:
+            self._take_spans(path, body)
+            answer = ExportTraceServiceResponse()
+        serialized: bytes = answer.SerializeToString()
+        return serialized
+
+    def _take_metrics(self, body: bytes) -> None:
+        request = ExportMetricsServiceRequest.FromString(body)
+        points = [
+            Point(metric.name, metric.unit, _values(point.attributes), point.count, point.sum)
+            for resource in request.resource_metrics
+            for scope in resource.scope_metrics
+            for metric in scope.metrics
+            for point in metric.histogram.data_points
+        ]
+        with self.lock:
+            self.paths.append("/v1/metrics")
+            self.points.extend(points)
+
+    def _take_spans(self, path: str, body: bytes) -> None:
         request = ExportTraceServiceRequest.FromString(body)
         spans = [
             _received(span, _values(resource.resource.attributes))
@@ -93,8 +136,7 @@ def otlp_receiver() -> Iterator[tuple[str, Receiver]]:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             if self.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
-            receiver.take(self.path, body)
-            answer = ExportTraceServiceResponse().SerializeToString()
+            answer = receiver.take(self.path, body)
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.send_header("Content-Length", str(len(answer)))

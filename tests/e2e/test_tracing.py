@@ -168,3 +168,25 @@ def test_tracing_off_exports_nothing_and_passes_the_clients_traceparent_on_as_it
     lines = [orjson.loads(line) for line in capfd.readouterr().err.splitlines() if "{" in line]
     (logged,) = [line for line in lines if line.get("route") == "chat"]
     assert "trace_id" not in logged
+
+
+def test_the_genai_metrics_go_by_otlp_only_when_asked_for(
+    fake_url: str,
+    start_proxy: ProxyFactory,
+    receiver: tuple[str, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, received = receiver
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "otlp")
+    with start_proxy() as proxy_url:
+        chat(proxy_url, FLUX, modalities=["image"])
+        chat(proxy_url, FLUX, modalities=["image"])
+    (duration,) = [p for p in received.points if p.metric == "gen_ai.client.operation.duration"]
+    assert (duration.unit, duration.count) == ("s", 2)
+    assert duration.attributes == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openrouter",
+        "gen_ai.request.model": FLUX,
+        "server.address": "127.0.0.1",
+        "server.port": int(fake_url.rsplit(":", 1)[1]),
+    }
