@@ -54,7 +54,10 @@ class Api:
                 raise refusal.with_headers(NO_MODALITIES)
         decision = self.policy.decide(call.requested, call.model_id or "", model, subsets)
         sent = [(b"x-modalities", decision.header(call.requested is not MISSING).encode())]
-        note.model, note.decision = (model.id if model else "unknown"), decision.action
+        # A model outside the catalog as the request named it: the metrics label it "unknown",
+        # the log line and the spans show what was asked.
+        note.model = model.id if model else (call.model_id or "unknown")
+        note.decision = decision.action
         note.modalities_asked = asked(call.requested)
         note.modalities_sent = sent[0][1].decode()
         if decision.action in (Action.INVALID, Action.REJECT):

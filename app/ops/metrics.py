@@ -25,7 +25,7 @@ class Note:
 
     request_id: str
     route: str = "other"  # one of `app.ops.labels.ROUTES`
-    model: str = ""  # as the request named it, or as the catalog records it; "unknown"
+    model: str = ""  # as the catalog records it, or as the request named it (labelled "unknown")
     decision: str = ""  # the policy's action, for chat
     dropped: str = ""  # the parameters removed before forwarding, comma-separated
     assembled: bool = False  # a non-streamed answer assembled from an upstream stream (audio)

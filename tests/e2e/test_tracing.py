@@ -190,3 +190,31 @@ def test_the_genai_metrics_go_by_otlp_only_when_asked_for(
         "server.address": "127.0.0.1",
         "server.port": int(fake_url.rsplit(":", 1)[1]),
     }
+
+
+def test_a_self_heal_retry_is_a_span_of_its_own_named_for_why_it_was_sent(
+    fake: FakeOpenRouter, start_proxy: ProxyFactory, receiver: tuple[str, Receiver]
+) -> None:
+    _, received = receiver
+    painter = "hidden/painter"  # not in any list: the proxy learns its outputs from a refusal
+    fake.add_model({"id": painter, "architecture": {"output_modalities": ["image"]}}, listed=False)
+    with start_proxy() as proxy_url:
+        chat(proxy_url, painter, modalities=["image", "text"])
+    spans = [span for span in received.spans if span.trace_id == CLIENT_TRACE]
+    (server,) = by_kind(spans, "server")
+    calls = sorted(by_kind(spans, "client"), key=lambda call: str(call.attributes[ATTEMPT]))
+    facts = [
+        (
+            call.name,
+            call.parent_span_id == server.span_id,
+            call.attributes["http.response.status_code"],
+            call.attributes.get("modality_proxy.retried"),
+        )
+        for call in calls
+    ]
+    assert facts == [
+        (f"chat {painter}", True, 404, None),
+        (f"chat {painter}", True, 200, "modalities"),
+    ]
+    sent = [request.headers["traceparent"] for request in sent_to(fake, "chat/completions")]
+    assert sent == [f"00-{CLIENT_TRACE}-{call.span_id}-01" for call in calls]
