@@ -11,7 +11,7 @@ import re
 import urllib.request
 from collections.abc import AsyncIterable, Awaitable
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeGuard
+from typing import Self
 from urllib.parse import unquote_to_bytes
 
 import aiohttp
@@ -21,17 +21,10 @@ from yarl import URL
 from app.errors import AnswerTooLarge, ClientError, UpstreamUnavailable
 from app.ops import observe
 from app.settings import Settings
-from app.upstream import sent_body, trace_field
+from app.upstream import sent_body, traced
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
 from app.upstream.interface import Answer, Incoming
 from app.upstream.relay import Timeouts
-
-if TYPE_CHECKING:  # the OpenTelemetry SDK is imported only when tracing is on
-    from app.ops.spans import RequestTrace
-
-# A request body: bytes, the pieces of one, or chunks as they come.
-Sent = sent_body.Content | AsyncIterable[bytes]
-PROPAGATED = ("traceparent", "tracestate")
 
 logger = logging.getLogger(__name__)
 
@@ -85,24 +78,6 @@ def _header_value(value: bytes) -> str:
     except UnicodeDecodeError:
         message = "Header values must be ASCII or UTF-8"
         raise ClientError(message, "invalid_header") from None
-
-
-def _whole(content: Sent) -> TypeGuard[sent_body.Content]:
-    return not isinstance(content, AsyncIterable)
-
-
-async def _noted(
-    sent: Awaitable[aiohttp.ClientResponse], trace: "RequestTrace"
-) -> aiohttp.ClientResponse:
-    """`sent`'s answer, its status noted on the span of the call (`RequestTrace.answered`);
-    an error ends that span at once (`RequestTrace.failed`)."""
-    try:
-        answer = await sent
-    except BaseException as error:
-        trace.failed(error)
-        raise
-    trace.answered(answer.status)
-    return answer
 
 
 class Upstream:
@@ -166,7 +141,7 @@ class Upstream:
         self,
         incoming: Incoming,
         path: bytes,
-        content: Sent,
+        content: sent_body.Content | AsyncIterable[bytes],
         proxy_made: bool = False,
         content_type: str = "application/json",
         length: int | None = None,
@@ -176,7 +151,8 @@ class Upstream:
         the server's), and the request id. `content` is bytes, the pieces of an edited body
         (sent one after the other, see `sent_body`), or chunks sent as they come, `length` bytes
         in all. With `proxy_made`, `content` is a body of `content_type` that the proxy made,
-        and the answer is asked for uncompressed, for the proxy to read."""
+        and the answer is asked for uncompressed, for the proxy to read. With tracing on
+        (`incoming.trace`), the call is a client span of its own (`app.upstream.traced`)."""
         target = f"{self.base}/{path.decode('latin-1')}"
         query = incoming.query
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -192,7 +168,8 @@ class Upstream:
             headers["Content-Type"] = content_type
         trace = incoming.trace
         if trace is not None:
-            content = self._traced(trace, headers, content)
+            body_field = self._settings.proxy_trace_body_field
+            content = traced.call_started(trace, headers, content, body_field)
         data: bytes | AsyncIterable[bytes | memoryview]
         if isinstance(content, AsyncIterable):
             data = content
@@ -209,20 +186,7 @@ class Upstream:
             allow_redirects=False,
             proxy=self._egress_proxy,
         )
-        return sent if trace is None else _noted(sent, trace)
-
-    def _traced(self, trace: "RequestTrace", headers: CIMultiDict[str], content: Sent) -> Sent:
-        """A client span for this call (see `RequestTrace.call`): its `traceparent` and
-        `tracestate` replace the client's in `headers`; with PROXY_TRACE_BODY_FIELD, its ids go
-        in a JSON body's `trace` field (`app.upstream.trace_field`)."""
-        carried = trace.call()
-        for name in PROPAGATED:
-            headers.popall(name, None)
-        headers.update(carried)
-        json_body = headers.get("Content-Type", "").startswith("application/json")
-        if self._settings.proxy_trace_body_field and json_body and _whole(content):
-            content = trace_field.with_trace(content, *trace.call_ids())
-        return content
+        return sent if trace is None else traced.answered(sent, trace)
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`

@@ -1,6 +1,7 @@
 """Tracing decided from the standard variables, and the spans of one request as the SDK records
 them (in memory: the OTLP export itself is tests/e2e/test_tracing.py's)."""
 
+import os
 import sys
 from collections.abc import Iterator, Mapping
 
@@ -9,10 +10,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from app.main import create_app
 from app.ops.metrics import Note
+from app.ops.observe import Observe
 from app.ops.spans import Tracing
 from app.ops.tracing import metrics_wanted, traces_wanted, tracing_of
 from app.ops.usage import AnswerFacts, Usage
+from app.settings import Settings
 
 ENDPOINT = "http://127.0.0.1:4318"
 
@@ -129,3 +133,18 @@ def test_a_call_that_got_no_answer_ends_with_its_error(
     assert (call.attributes or {})["error.type"] == "TimeoutError"
     assert server.name == "POST"
     assert (server.attributes or {})["error.type"] == "no_answer"
+
+
+@pytest.mark.parametrize("endpoint", ["", ENDPOINT])
+def test_the_app_has_a_tracer_only_when_the_variables_ask_for_one(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str
+) -> None:
+    for name in [name for name in os.environ if name.startswith("OTEL_")]:
+        monkeypatch.delenv(name)
+    if endpoint:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+    app = create_app(Settings())
+    assert isinstance(app, Observe)
+    assert (app.tracing is not None) is bool(endpoint)
+    if app.tracing is not None:
+        app.tracing.shutdown()  # nothing was traced: nothing to export
