@@ -3,9 +3,10 @@
 import asyncio
 import contextlib
 import logging
+import os
 import resource
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Router
@@ -21,9 +22,13 @@ from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics
 from app.ops.observe import Observe
 from app.ops.reservations import background_hold, pools_of
+from app.ops.tracing import tracing_of
 from app.settings import Settings
 from app.upstream.client import Upstream
 from app.upstream.interface import UpstreamApi
+
+if TYPE_CHECKING:  # the OpenTelemetry SDK is imported only when tracing is on
+    from app.ops.spans import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +51,12 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
 
     The app is Starlette's router inside three middlewares, outermost first: `Observe` (request
     ids, metrics, log lines), CORS when origins are allowed, and `ErrorAnswers`. Not Starlette's
-    app class, whose own two exception middlewares wrapped every `send` of every answer."""
+    app class, whose own two exception middlewares wrapped every `send` of every answer.
+    Traces go by OTLP when the standard OTEL_* variables ask for them (`app.ops.tracing`)."""
     settings = settings or Settings()
     metrics = Metrics()
     access_log = AccessLog() if settings.proxy_log_level in ("DEBUG", "INFO") else None
+    tracing = _tracing(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: object) -> AsyncIterator[dict[str, object]]:
@@ -74,6 +81,8 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
             stack.push_async_callback(refresher.aclose)
             if access_log is not None:
                 stack.push_async_callback(_stopped, asyncio.create_task(access_log.run()))
+            if tracing is not None:  # the spans still waiting exported before the end
+                stack.push_async_callback(asyncio.to_thread, tracing.shutdown)
             image_models = ImageModels(
                 client,
                 settings.proxy_catalog_refresh_seconds,
@@ -98,7 +107,7 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
     # A redirect to add a slash would be built from the client's Host header: none, a 404.
     router = Router(routes(), redirect_slashes=False, lifespan=lifespan)
     app = with_cors(ErrorAnswers(router), settings)
-    return Observe(app, metrics, access_log, settings.proxy_log_probes)
+    return Observe(app, metrics, access_log, settings.proxy_log_probes, tracing)
 
 
 def with_cors(app: ASGIApp, settings: Settings) -> ASGIApp:
@@ -117,6 +126,14 @@ def with_cors(app: ASGIApp, settings: Settings) -> ASGIApp:
         allow_headers=everything,
         expose_headers=exposed,
     )
+
+
+def _tracing(settings: Settings) -> "Tracing | None":
+    try:
+        return tracing_of(os.environ, settings.openrouter_base_url)
+    except RuntimeError as error:
+        logger.critical("not starting: %s", error)
+        raise
 
 
 def _gateway_keys(settings: Settings) -> tuple[bytes, ...]:

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     proxy_header_timeout_seconds: float = Field(default=10.0, gt=0)
     proxy_body_timeout_seconds: float = Field(default=60.0, gt=0)
     proxy_send_timeout_seconds: float = Field(default=60.0, gt=0)  # a client that reads nothing
+    # With tracing on (OTEL_* variables), fill OpenRouter's `trace` body field from each call's
+    # span when the client has not set it: off by default, as it changes the body sent.
+    proxy_trace_body_field: bool = False
 
     @model_validator(mode="after")
     def _gateway_needs_a_key_of_its_own(self) -> "Settings":

@@ -151,7 +151,8 @@ class Exchange:
         refusal)."""
         last: Upstreamed | None = None
         refusal: ProxyError | None = None
-        for call, model in tries:
+        for position, (call, model) in enumerate(tries):
+            self.note.fallback = position
             try:
                 attempt = replanner.outgoing(call, model, self.note)
             except ProxyError as refused:

@@ -64,7 +64,7 @@ async def generate(
     if not isinstance(model_id, str) or not model_id:
         raise ClientError(f"`model` is required: {FIND_IMAGE_MODELS}", "invalid_model")
     model = await services.refresher.find(model_id)
-    request.state.note.model = model.id if model else "unknown"
+    request.state.note.model = model.id if model else model_id  # labelled "unknown"
     if model is not None and "image" not in model.output_modalities:
         outputs = ", ".join(model.output_modalities)
         message = f"{model.id} does not make images (it outputs {outputs}); {FIND_IMAGE_MODELS}"

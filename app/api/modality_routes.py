@@ -20,6 +20,7 @@ from app.upstream.caps import Held
 from app.upstream.reshape import Reshape
 
 NO_MODALITIES = [(b"x-modalities", b"none")]
+ASKED_CHARS = 200  # of the modalities a request asked, as its trace shows them
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,12 @@ class ModalityRoute:
                 raise refusal.with_headers(NO_MODALITIES)
         decision = self.policy.decide(call.requested, call.model_id or "", model, subsets)
         sent = [(b"x-modalities", decision.header(call.requested is not MISSING).encode())]
-        note.model, note.decision = (model.id if model else "unknown"), decision.action
+        # A model outside the catalog as the request named it: the metrics label it "unknown",
+        # the log line and the spans show what was asked.
+        note.model = model.id if model else (call.model_id or "unknown")
+        note.decision = decision.action
+        note.modalities_asked = asked(call.requested)
+        note.modalities_sent = sent[0][1].decode()
         if decision.action in (Action.INVALID, Action.REJECT):
             refusal = ClientError(decision.reason, f"modalities_{decision.action}")
             raise refusal.with_headers(sent)
@@ -82,3 +88,13 @@ def assembled_audio(content_type: str) -> Reshape | None:
     if content_type != "text/event-stream":
         return None
     return Reshape(collect=AudioCollector, held=Held.AUDIO)
+
+
+def asked(requested: object) -> str:
+    """Return a request's `modalities` as its trace shows them.
+
+    The names comma-separated, at most `ASKED_CHARS` characters of them (a client may send any
+    list); "" when it sent none."""
+    if not isinstance(requested, list):
+        return ""
+    return ",".join(item for item in requested if isinstance(item, str))[:ASKED_CHARS]

@@ -21,7 +21,7 @@ async def model_for(request: Request, model_id: object, endpoint: Endpoint) -> M
         message = f"`model` is required: pick one from {endpoint.listing}"
         raise ClientError(message, "invalid_model")
     model = await services_of(request).refresher.find(model_id)
-    request.state.note.model = model.id if model else "unknown"
+    request.state.note.model = model.id if model else model_id  # labelled "unknown"
     if model is not None:
         refusal = refuse_on(model_id, model.output_modalities, endpoint)
         if refusal is not None:

@@ -66,7 +66,10 @@ def exchange_for(request: Request) -> Exchange:
     services = services_of(request)
     note = request.state.note
     scope = request.scope
-    incoming = Incoming(scope["method"], scope["query_string"], scope["headers"], note.request_id)
+    trace = scope["state"].get("trace")
+    incoming = Incoming(
+        scope["method"], scope["query_string"], scope["headers"], note.request_id, trace
+    )
     return Exchange(
         services.upstream,
         services.refresher,

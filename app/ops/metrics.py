@@ -25,7 +25,7 @@ class Note:
 
     request_id: str
     route: str = "other"  # one of `app.ops.labels.ROUTES`
-    model: str = ""  # as the request named it, or as the catalog records it; "unknown"
+    model: str = ""  # as the catalog records it, or as the request named it (labelled "unknown")
     decision: str = ""  # the policy's action, for chat
     dropped: str = ""  # the parameters removed before forwarding, comma-separated
     assembled: bool = False  # a non-streamed answer assembled from an upstream stream (audio)
@@ -36,6 +36,9 @@ class Note:
     bytes_out: int = 0
     failure: str = ""  # why an answer already under way was cut short
     retried: str = ""  # why the request was sent upstream a second time
+    modalities_asked: str = ""  # the request's `modalities`, comma-separated, for the traces
+    modalities_sent: str = ""  # what went upstream (the `X-Modalities` value), for the traces
+    fallback: int | None = None  # the place in a `models` list of the model being asked
     answer: AnswerFacts = field(default_factory=AnswerFacts)  # what the answer said of itself
     started: float = field(default_factory=time.perf_counter)
 
@@ -83,8 +86,7 @@ class Metrics:
     def count(self, note: Note) -> None:
         """Count the request of `note`, each label from its bounded set (`app.ops.labels`)."""
         route = named(note.route, ROUTES)
-        source = self.catalog.source
-        model = model_label(note.model, source.current if source else None)
+        model = self.model_label(note.model)
         status, decision = status_label(note.status), named(note.decision, DECISIONS)
         self.requests.labels(route, model, status, decision).inc()
         if note.upstream_seconds is not None:
@@ -93,6 +95,11 @@ class Metrics:
             self.stream_first_byte_seconds.observe(note.first_byte_seconds)
         if note.failure:
             self.cut_short.labels(route, named(note.failure, FAILURES)).inc()
+
+    def model_label(self, model_id: str) -> str:
+        """The label of `model_id` in these metrics (`app.ops.labels.model_label`)."""
+        source = self.catalog.source
+        return model_label(model_id, source.current if source else None)
 
     def refused(self, code: Refusal) -> None:
         """Count a connection refused before the app saw it (`app.ops.limits`)."""

@@ -2,17 +2,23 @@
 allowed, then `ErrorAnswers`: see `app.main.create_app`). For each HTTP request it picks the id
 (the client's `X-Request-Id` when it looks like one, else a new one) and returns it on the
 answer; handlers and the relay note what they know (`Note`, in `request.state.note`); when the
-answer is done it counts it in `Metrics` and builds its JSON line for `app.ops.access_log`."""
+answer is done it counts it in `Metrics` and builds its JSON line for `app.ops.access_log`.
+With tracing on (`app.ops.tracing`), it starts the request's spans (`scope["state"]["trace"]`)
+and ends them, and the log line carries the trace id."""
 
 import os
 import re
 import time
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics, Note
+
+if TYPE_CHECKING:  # the OpenTelemetry SDK is imported only when tracing is on
+    from app.ops.spans import RequestTrace, Tracing
 
 HEADER = b"x-request-id"
 # What a client may choose: enough for UUIDs and trace ids, nothing that could forge a log line.
@@ -34,11 +40,13 @@ class Observe:
         metrics: Metrics,
         access_log: AccessLog | None,
         log_probes: bool = False,
+        tracing: "Tracing | None" = None,
     ) -> None:
         self.app = app
         self.metrics = metrics
         self.access_log = access_log  # None: no per-request lines
         self.log_probes = log_probes  # False: no lines for PROBE_PATHS
+        self.tracing = tracing  # None: no spans (tracing off costs this one test a request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,7 +54,11 @@ class Observe:
             return
         request_id = client_id(scope["headers"]) or os.urandom(16).hex().encode()
         note = Note(request_id.decode())
-        scope.setdefault("state", {})["note"] = note
+        state = scope.setdefault("state", {})
+        state["note"] = note
+        trace: RequestTrace | None = None
+        if self.tracing is not None:
+            trace = state["trace"] = self.tracing.start(scope, note)
 
         async def observed(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -67,13 +79,16 @@ class Observe:
             if note.stream and note.status:
                 self.metrics.streams_in_flight.dec()
             self.metrics.count(note)
+            if trace is not None:
+                route = scope.get("route")
+                trace.finish(getattr(route, "path", None), self.metrics.model_label)
             if self.access_log is not None and (
                 self.log_probes or scope["path"] not in PROBE_PATHS
             ):
-                self.access_log.add(_log_line(note, scope))
+                self.access_log.add(_log_line(note, scope, trace))
 
 
-def _log_line(note: Note, scope: Scope) -> bytes:
+def _log_line(note: Note, scope: Scope, trace: "RequestTrace | None") -> bytes:
     # Spelled out rather than dataclasses.asdict, which costs 8 us a request.
     line = {
         "request_id": note.request_id,
@@ -93,6 +108,8 @@ def _log_line(note: Note, scope: Scope) -> bytes:
         "failure": note.failure,
         "retried": note.retried,
     }
+    if trace is not None:
+        line["trace_id"] = trace.trace_id
     return orjson.dumps(line)
 
 

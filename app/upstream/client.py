@@ -21,7 +21,7 @@ from yarl import URL
 from app.errors import AnswerTooLarge, ClientError, UpstreamUnavailable
 from app.ops import observe
 from app.settings import Settings
-from app.upstream import sent_body
+from app.upstream import sent_body, traced
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
 from app.upstream.interface import Answer, Incoming
 from app.upstream.relay import Timeouts
@@ -151,7 +151,8 @@ class Upstream:
         the server's), and the request id. `content` is bytes, the pieces of an edited body
         (sent one after the other, see `sent_body`), or chunks sent as they come, `length` bytes
         in all. With `proxy_made`, `content` is a body of `content_type` that the proxy made,
-        and the answer is asked for uncompressed, for the proxy to read."""
+        and the answer is asked for uncompressed, for the proxy to read. With tracing on
+        (`incoming.trace`), the call is a client span of its own (`app.upstream.traced`)."""
         target = f"{self.base}/{path.decode('latin-1')}"
         query = incoming.query
         url = URL(f"{target}?{query.decode('latin-1')}" if query else target, encoded=True)
@@ -165,6 +166,10 @@ class Upstream:
         if proxy_made:
             headers.popall("Accept-Encoding", None)
             headers["Content-Type"] = content_type
+        trace = incoming.trace
+        if trace is not None:
+            body_field = self._settings.proxy_trace_body_field
+            content = traced.call_started(trace, headers, content, body_field)
         data: bytes | AsyncIterable[bytes | memoryview]
         if isinstance(content, AsyncIterable):
             data = content
@@ -173,7 +178,7 @@ class Upstream:
             length = length if isinstance(data, bytes) else size  # pieces: not chunked
         if length is not None:
             headers["Content-Length"] = str(length)
-        return self.session.request(
+        sent = self.session.request(
             incoming.method,
             url,
             data=data,
@@ -181,6 +186,7 @@ class Upstream:
             allow_redirects=False,
             proxy=self._egress_proxy,
         )
+        return sent if trace is None else traced.answered(sent, trace)
 
     async def download(self, url: URL) -> bytes:
         """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`

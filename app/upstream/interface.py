@@ -6,7 +6,7 @@ response offers that the relay reads. Nothing here does I/O.
 
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from yarl import URL
 
@@ -14,16 +14,21 @@ from app.upstream.headers import Headers
 from app.upstream.reshape import Reshaper
 from app.upstream.sent_body import Content
 
+if TYPE_CHECKING:  # the OpenTelemetry SDK is imported only when tracing is on
+    from app.ops.spans import RequestTrace
+
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """What a call upstream takes of the client's request: its method, query string and headers
-    (all of them: the client drops what does not cross), and the proxy's id for it."""
+    (all of them: the client drops what does not cross), the proxy's id for it, and its spans
+    (None: tracing is off)."""
 
     method: str
     query: bytes
     headers: Sequence[tuple[bytes, bytes]]
     request_id: str
+    trace: "RequestTrace | None" = None
 
 
 class Body(Protocol):

@@ -74,6 +74,10 @@ NOT_RUNNABLE: dict[tuple[str, str], str] = {
     ("CONTRIBUTING.md", "bash deploy/engine.sh && .venv/bin/pytest -m container"): (
         "sets up a Docker engine as root and runs the container tests: .ci/run does"
     ),
+    ("docs/observability.md", "OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 \\"): (
+        "serves until stopped, exporting to a collector: tests/e2e/test_tracing.py runs the proxy "
+        "with these variables against a real OTLP/HTTP receiver"
+    ),
     ("CONTRIBUTING.md", ".venv/bin/pytest -m stress tests/stress"): (
         "minutes of load on both cores: run by hand, not in the suite"
     ),
