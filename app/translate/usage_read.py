@@ -1,0 +1,181 @@
+"""An answer's usage, and what it says of itself, read from upstream's bytes as they pass (pure).
+
+OpenRouter puts `usage` at the end of an answer: last in a whole JSON answer, in its own chunk after
+the finish chunk of a chat stream (with `finish_reason` null, `"stop"` again, or `"choices": []`),
+in the `response.completed` event of a Responses stream, in each `image_generation.completed`
+event of an image stream (docs/openrouter.md, "What real answers look like"). So `UsageReader`
+keeps only the references to the last pieces of the answer that make up `window` bytes (pieces the
+client has already been sent), and reads them once the answer has ended: nothing is parsed or
+copied while it passes, whatever its length. A whole answer within the window is parsed whole;
+of a longer one, or a stream, only the last `usage` member (and the event that holds it, when
+the window holds that whole) is. A usage not within the last `window` bytes of an answer longer
+than that is `too_large`; an answer without one is `missing`, never guessed.
+"""
+
+import contextlib
+import math
+import re
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, Final
+
+import orjson
+
+from app.ops.usage import AnswerFacts, Usage
+from app.translate import sse
+from app.translate.json_patch import NotAnObject, value_end
+from app.translate.usage import mapping
+
+MAX_COUNT: Final = 10**12  # tokens in one answer: more is not a count to add to a counter
+MAX_COST: Final = 10**6  # credits for one answer: likewise
+_KEY: Final = re.compile(rb'"usage"[ \t\r\n]*:[ \t\r\n]*')
+_FINISH: Final = re.compile(rb'"finish_reason":"([A-Za-z0-9_-]{1,40})"')
+_MOST_FINISH_REASONS: Final = 8
+
+
+class UsageReader:
+    """Fed each piece of one 200 answer (`stream`: SSE, else one JSON document) as it is relayed;
+    `finish` says what its end held (see the module's docstring)."""
+
+    def __init__(self, stream: bool, window: int) -> None:
+        self._stream = stream
+        self._window = window
+        self._last: deque[bytes] = deque()  # the last pieces, `_held` bytes in all
+        self._held = 0
+        self._total = 0
+        self._first_data = not stream  # a stream's first data event is still to come
+        self._seam = b""  # the end of the last piece, until then: `data:` cut between two
+
+    def feed(self, piece: bytes) -> bool:
+        """Keep `piece` in the window; True when it holds a stream's first data event (its first
+        token: a keep-alive comment is none)."""
+        self._last.append(piece)
+        self._held += len(piece)
+        self._total += len(piece)
+        while self._held - len(self._last[0]) >= self._window:
+            self._held -= len(self._last.popleft())
+        if self._first_data:
+            return False
+        seen = self._seam + piece  # copied only until the stream's first data: a few pieces
+        self._seam = seen[-4:]
+        self._first_data = b"data:" in seen
+        return self._first_data
+
+    def finish(self) -> AnswerFacts:
+        """The facts of the answer that ended."""
+        text = b"".join(self._last)
+        self._last.clear()
+        whole = self._total == len(text)
+        facts = AnswerFacts()
+        if self._stream:
+            _read_events(text, whole, facts)
+        elif whole:
+            _read_document(text, facts)
+        if facts.usage is None:
+            facts.usage = _last_usage(text)
+        if facts.usage is not None:
+            facts.usage_state = "read"
+        else:
+            facts.usage_state = "missing" if whole else "too_large"
+        return facts
+
+
+def usage_from(value: Any) -> Usage | None:
+    """An answer's `usage` object as `Usage`, in chat's names (`prompt_tokens`, ...) or the
+    Responses API's (`input_tokens`, ...); each count a whole number up to MAX_COUNT, the cost a
+    finite number up to MAX_COST, anything else not read. None when nothing is read."""
+    if not isinstance(value, Mapping):
+        return None
+    prompt = mapping(value.get("prompt_tokens_details") or value.get("input_tokens_details"))
+    completion = mapping(
+        value.get("completion_tokens_details") or value.get("output_tokens_details")
+    )
+    usage = Usage(
+        input_tokens=_count(value, "prompt_tokens", "input_tokens"),
+        output_tokens=_count(value, "completion_tokens", "output_tokens"),
+        cached_tokens=_count(prompt, "cached_tokens"),
+        reasoning_tokens=_count(completion, "reasoning_tokens"),
+        cost=_cost(value.get("cost")),
+    )
+    return None if usage == Usage() else usage
+
+
+def _count(usage: Mapping[str, Any], *names: str) -> int | None:
+    for name in names:
+        value = usage.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+            return value
+    return None
+
+
+def _cost(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if 0 <= value <= MAX_COST and math.isfinite(value) else None
+    return None
+
+
+def _read_document(text: bytes, facts: AnswerFacts) -> None:
+    with contextlib.suppress(orjson.JSONDecodeError):  # not JSON: no usage to read in it
+        _read_object(orjson.loads(text), facts)
+
+
+def _read_events(text: bytes, whole: bool, facts: AnswerFacts) -> None:
+    """The facts of the last events that name a usage, and the finish reasons of all."""
+    events = text.replace(b"\r\n", b"\n").split(b"\n\n")
+    if not whole:
+        events = events[1:]  # the first may be the end of an event cut by the window
+    for event in reversed(events):
+        if b'"usage"' not in event:
+            continue
+        data = sse.data_of(event)
+        try:
+            _read_object(orjson.loads(data or b""), facts)
+        except orjson.JSONDecodeError:
+            continue
+        if facts.usage is not None:
+            break
+    if not facts.finish_reasons:
+        reasons = dict.fromkeys(m.decode() for m in _FINISH.findall(text))
+        facts.finish_reasons = tuple(reasons)[:_MOST_FINISH_REASONS]
+
+
+def _read_object(answer: Any, facts: AnswerFacts) -> None:
+    """Take what `answer` (a whole answer, a chunk or an event) says of itself into `facts`,
+    unless `facts` already has it. A Responses event carries it in its `response`."""
+    if not isinstance(answer, Mapping):
+        return
+    if isinstance(answer.get("response"), Mapping):
+        answer = answer["response"]
+        status = answer.get("status")
+        if isinstance(status, str) and not facts.finish_reasons:
+            facts.finish_reasons = (status[:40],)
+    facts.usage = facts.usage or usage_from(answer.get("usage"))
+    for name in ("model", "id"):
+        value = answer.get(name)
+        if isinstance(value, str) and value:
+            setattr(facts, f"response_{name}", getattr(facts, f"response_{name}") or value[:200])
+    choices = answer.get("choices")
+    if isinstance(choices, list) and not facts.finish_reasons:
+        reasons = [c.get("finish_reason") for c in choices[:_MOST_FINISH_REASONS] if _is_map(c)]
+        facts.finish_reasons = tuple(r[:40] for r in reasons if isinstance(r, str))
+
+
+def _is_map(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+def _last_usage(text: bytes) -> Usage | None:
+    """The last `"usage": {...}` member in `text` that reads as a usage, cut out of the bytes
+    around it (which need not be whole JSON)."""
+    at = len(text)
+    while (at := text.rfind(b'"usage"', 0, at)) >= 0:
+        key = _KEY.match(text, at)
+        if key is None or text[key.end() : key.end() + 1] != b"{":
+            continue
+        try:
+            value = orjson.loads(text[key.end() : value_end(text, key.end())])
+        except (NotAnObject, orjson.JSONDecodeError):
+            continue
+        if (usage := usage_from(value)) is not None:
+            return usage
+    return None
