@@ -33,6 +33,7 @@ class Note:
     stream: bool = False
     upstream_seconds: float | None = None  # until upstream's response headers
     first_byte_seconds: float | None = None  # until the first body byte went to the client
+    first_token_seconds: float | None = None  # of a stream: until upstream's first data event
     bytes_out: int = 0
     failure: str = ""  # why an answer already under way was cut short
     retried: str = ""  # why the request was sent upstream a second time
