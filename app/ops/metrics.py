@@ -15,6 +15,7 @@ from app.catalog.records import Catalog
 from app.ops.labels import DECISIONS, FAILURES, REFUSALS, ROUTES, model_label, named, status_label
 from app.ops.limits import Refusal
 from app.ops.usage import AnswerFacts
+from app.ops.usage_metrics import UsageMetrics
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -79,6 +80,7 @@ class Metrics:
         self.streams_in_flight = Gauge(
             "modality_proxy_streams_in_flight", "SSE streams being relayed.", registry=self.registry
         )
+        self.usage = UsageMetrics(self.registry)
         self.registry.register(self.catalog)
 
     def count(self, note: Note) -> None:
@@ -94,6 +96,8 @@ class Metrics:
             self.stream_first_byte_seconds.observe(note.first_byte_seconds)
         if note.failure:
             self.cut_short.labels(route, named(note.failure, FAILURES)).inc()
+        seconds = time.perf_counter() - note.started
+        self.usage.count(route, model, note.answer, note.first_token_seconds, seconds)
 
     def refused(self, code: Refusal) -> None:
         """Count a connection refused before the app saw it (`app.ops.limits`)."""

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics, Note
+from app.ops.usage_metrics import log_fields
 
 HEADER = b"x-request-id"
 # What a client may choose: enough for UUIDs and trace ids, nothing that could forge a log line.
@@ -91,6 +92,7 @@ def _log_line(note: Note, scope: Scope) -> bytes:
         "bytes_out": note.bytes_out,
         "failure": note.failure,
         "retried": note.retried,
+        **log_fields(note.answer, note.first_token_seconds),
     }
     return orjson.dumps(line)
 
