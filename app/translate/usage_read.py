@@ -10,11 +10,17 @@ copied while it passes, whatever its length. A whole answer within the window is
 of a longer one, or a stream, only the last `usage` member (and the event that holds it, when
 the window holds that whole) is. A usage not within the last `window` bytes of an answer longer
 than that is `too_large`; an answer without one is `missing`, never guessed.
+
+A compressed answer (`Content-Encoding: gzip` or `deflate`, as OpenRouter sends whole chat answers
+to a client that accepts it) is inflated on the side as it passes, its output windowed the same
+way, up to `INFLATED_WINDOWS` windows of output (a bomb costs no more); past that, or in another
+encoding, its usage is `too_large`.
 """
 
 import contextlib
 import math
 import re
+import zlib
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Final
@@ -31,14 +37,20 @@ MAX_COST: Final = 10**6  # credits for one answer: likewise
 _KEY: Final = re.compile(rb'"usage"[ \t\r\n]*:[ \t\r\n]*')
 _FINISH: Final = re.compile(rb'"finish_reason":"([A-Za-z0-9_-]{1,40})"')
 _MOST_FINISH_REASONS: Final = 8
+INFLATED_WINDOWS: Final = 512  # of output inflated at most: 32 MiB with the default window
+INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate"})
 
 
 class UsageReader:
     """Fed each piece of one 200 answer (`stream`: SSE, else one JSON document) as it is relayed;
     `finish` says what its end held (see the module's docstring)."""
 
-    def __init__(self, stream: bool, window: int) -> None:
+    def __init__(self, stream: bool, window: int, encoding: str = "") -> None:
         self._stream = stream
+        self._unread = bool(encoding) and encoding.lower() not in INFLATED  # can't be inflated
+        # 32 + 15: a zlib or a gzip header, told apart by the stream's first bytes
+        self._inflate = zlib.decompressobj(47) if encoding and not self._unread else None
+        self._inflate_left = window * INFLATED_WINDOWS
         self._window = window
         self._last: deque[bytes] = deque()  # the last pieces, `_held` bytes in all
         self._held = 0
@@ -49,6 +61,10 @@ class UsageReader:
     def feed(self, piece: bytes) -> bool:
         """Keep `piece` in the window; True when it holds a stream's first data event (its first
         token: a keep-alive comment is none)."""
+        if self._inflate is not None:
+            piece = self._inflated(piece)
+        elif self._unread:
+            return False
         self._last.append(piece)
         self._held += len(piece)
         self._total += len(piece)
@@ -61,11 +77,24 @@ class UsageReader:
         self._first_data = b"data:" in seen
         return self._first_data
 
+    def _inflated(self, piece: bytes) -> bytes:
+        """`piece` inflated, within what may be; b"" once it cannot be (see the module)."""
+        assert self._inflate is not None
+        try:
+            out = self._inflate.decompress(piece, self._inflate_left)
+        except zlib.error:
+            self._inflate, self._unread = None, True
+            return b""
+        self._inflate_left -= len(out)
+        if self._inflate_left <= 0 and self._inflate.unconsumed_tail:
+            self._inflate, self._unread = None, True  # more than it may inflate: given up
+        return out
+
     def finish(self) -> AnswerFacts:
         """The facts of the answer that ended."""
         text = b"".join(self._last)
         self._last.clear()
-        whole = self._total == len(text)
+        whole = self._total == len(text) and not self._unread
         facts = AnswerFacts()
         if self._stream:
             _read_events(text, whole, facts)

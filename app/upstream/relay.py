@@ -224,7 +224,8 @@ def _usage_reader(exchanged: Upstreamed, note: Note, caps: Caps) -> UsageReader 
     answer = exchanged.answer
     if note.route not in USAGE_ROUTES or not 200 <= answer.status < 300:
         return None
-    return UsageReader(answer.content_type == "text/event-stream", caps.usage)
+    encoding = answer.headers.get("Content-Encoding", "")
+    return UsageReader(answer.content_type == "text/event-stream", caps.usage, encoding)
 
 
 def _answer_headers(exchanged: Upstreamed, reshaped: bool) -> Headers:

@@ -1,6 +1,8 @@
 """Reading an answer's usage as it passes (`app.translate.usage_read`), in every recorded shape
 (docs/openrouter.md, "What real answers look like"), fed in pieces cut anywhere."""
 
+import gzip
+import zlib
 from typing import Any
 
 import orjson
@@ -251,3 +253,36 @@ def test_a_number_beyond_64_bits_does_not_crash_the_read() -> None:
     facts, _ = read(body, stream=False)
     assert facts.usage_state in {"read", "missing"}
     assert facts.usage is None or facts.usage.input_tokens is None
+
+
+GZIPPED = orjson.dumps({**WHOLE["chat"], "usage": CHAT_USAGE})
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("cut", [None, 10])
+def test_a_compressed_answers_usage_is_read_from_it_inflated(
+    encoding: str, cut: int | None
+) -> None:
+    packed = gzip.compress(GZIPPED) if encoding == "gzip" else zlib.compress(GZIPPED)
+    reader = UsageReader(False, 64 * 1024, encoding)
+    step = cut or len(packed)
+    for at in range(0, len(packed), step):
+        reader.feed(packed[at : at + step])
+    facts = reader.finish()
+    assert (facts.usage, facts.usage_state, facts.response_id) == (READ, "read", BASE["id"])
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("br", b"\x1b\x00"),  # not one it inflates
+        ("gzip", b"not gzip at all"),
+        ("gzip", gzip.compress(b" " * 2_000_000 + GZIPPED)),  # inflates past its bound
+    ],
+)
+def test_a_compressed_answer_that_cannot_be_inflated_is_too_large(
+    encoding: str, body: bytes
+) -> None:
+    reader = UsageReader(False, 1024, encoding)
+    reader.feed(body)
+    assert reader.finish().usage_state == "too_large"
