@@ -4,11 +4,11 @@ OpenRouter puts `usage` at the end of an answer: last in a whole JSON answer, in
 the finish chunk of a chat stream (with `finish_reason` null, `"stop"` again, or `"choices": []`),
 in the `response.completed` event of a Responses stream, in each `image_generation.completed`
 event of an image stream (docs/openrouter.md, "What real answers look like"). So `UsageReader`
-keeps only the references to the last pieces of the answer that make up `window` bytes (pieces the
-client has already been sent), and reads them once the answer has ended: nothing is parsed or
-copied while it passes, whatever its length. A whole answer within the window is parsed whole;
-of a longer one, or a stream, only the last `usage` member (and the event that holds it, when
-the window holds that whole) is. A usage not within the last `window` bytes of an answer longer
+keeps only the references to the last pieces of the answer that make up its last `window` bytes
+(pieces the client has already been sent; up to twice that, let go of in batches), and reads them
+once the answer has ended: nothing is parsed or copied while it passes, whatever its length.
+A whole answer within the window is parsed whole; of a longer one, or a stream, only the last
+`usage` member (and the event that holds it, when the window holds that whole) is. A usage not within the last `window` bytes of an answer longer
 than that is `too_large`; an answer without one is `missing`, never guessed.
 
 A compressed answer (`Content-Encoding: gzip` or `deflate`, as OpenRouter sends whole chat answers
@@ -54,7 +54,7 @@ class UsageReader:
         self._window = window
         self._last: deque[bytes] = deque()  # the last pieces, `_held` bytes in all
         self._held = 0
-        self._total = 0
+        self._cut = False  # pieces before `_last` were let go
         self._first_data = not stream  # a stream's first data event is still to come
         self._seam = b""  # the end of the last piece, until then: `data:` cut between two
 
@@ -67,15 +67,21 @@ class UsageReader:
             return False
         self._last.append(piece)
         self._held += len(piece)
-        self._total += len(piece)
-        while self._held - len(self._last[0]) >= self._window:
-            self._held -= len(self._last.popleft())
+        if self._held >= 2 * self._window:  # let go of the oldest pieces now and then, not each
+            self._let_go()
         if self._first_data:
             return False
         seen = self._seam + piece  # copied only until the stream's first data: a few pieces
         self._seam = seen[-4:]
         self._first_data = b"data:" in seen
         return self._first_data
+
+    def _let_go(self) -> None:
+        """Drop the oldest pieces that the last `window` bytes do not need."""
+        last = self._last
+        while self._held - len(last[0]) >= self._window:
+            self._held -= len(last.popleft())
+            self._cut = True
 
     def _inflated(self, piece: bytes) -> bytes:
         """`piece` inflated, within what may be; b"" once it cannot be (see the module)."""
@@ -94,7 +100,7 @@ class UsageReader:
         """The facts of the answer that ended."""
         text = b"".join(self._last)
         self._last.clear()
-        whole = self._total == len(text) and not self._unread
+        whole = not self._cut and not self._unread
         facts = AnswerFacts()
         if self._stream:
             _read_events(text, whole, facts)

@@ -177,9 +177,10 @@ class RelayResponse(Response):
             await send(start)
         events = sse.EventSplitter(self._caps.sse_event)
         last, ended = b"\n\n", False
+        usage = self._usage
         try:
             async for piece in _pieces(answer, self._timeouts.idle):
-                if self._usage is not None and self._usage.feed(piece) and self._note.stream:
+                if usage is not None and usage.feed(piece) and self._note.stream:
                     self._note.first_token_seconds = time.perf_counter() - self._note.started
                 if each_event is not None:
                     piece = b"".join(map(each_event, events.feed(piece)))
