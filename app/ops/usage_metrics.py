@@ -51,6 +51,10 @@ class UsageMetrics:
             buckets=PER_TOKEN_BUCKETS,
             registry=registry,
         )
+        # Each label set's children, looked up once (`labels()` costs a microsecond or two each
+        # time); as bounded as the labels.
+        self._answers: dict[tuple[str, str], Any] = {}
+        self._of_model: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
     def count(
         self, route: str, model: str, answer: AnswerFacts, first_token: float | None, seconds: float
@@ -59,20 +63,31 @@ class UsageMetrics:
         `first_token` (a stream's, else None) and `seconds` since the request arrived."""
         if not answer.usage_state:
             return  # not an answer whose usage is looked for
-        self.answers.labels(route, named(answer.usage_state, USAGE_STATES)).inc()
+        key = (route, named(answer.usage_state, USAGE_STATES))
+        if (answers := self._answers.get(key)) is None:
+            answers = self._answers[key] = self.answers.labels(*key)
+        answers.inc()
         usage = answer.usage
         if usage is not None:
-            for kind, count in zip(TOKEN_TYPES, _counts(usage), strict=True):
+            tokens, cost = self._children(model)
+            for child, count in zip(tokens, _counts(usage), strict=True):
                 if count:
-                    self.tokens.labels(model, kind).inc(count)
+                    child.inc(count)
             if usage.cost:
-                self.cost.labels(model).inc(usage.cost)
+                cost.inc(usage.cost)
         if first_token is None:
             return
         self.first_token.labels(model).observe(first_token)
         output = usage.output_tokens if usage is not None else None
         if output is not None and output > 1:
             self.per_token.labels(model).observe(max(seconds - first_token, 0) / (output - 1))
+
+    def _children(self, model: str) -> tuple[tuple[Any, ...], Any]:
+        """The token counters of `model` (in `TOKEN_TYPES`' order) and its cost counter."""
+        if (found := self._of_model.get(model)) is None:
+            tokens = tuple(self.tokens.labels(model, kind) for kind in TOKEN_TYPES)
+            found = self._of_model[model] = (tokens, self.cost.labels(model))
+        return found
 
 
 def _counts(usage: Usage) -> tuple[int | None, ...]:

@@ -8,8 +8,9 @@ keeps only the references to the last pieces of the answer that make up its last
 (pieces the client has already been sent; up to twice that, let go of in batches), and reads them
 once the answer has ended: nothing is parsed or copied while it passes, whatever its length.
 A whole answer within the window is parsed whole; of a longer one, or a stream, only the last
-`usage` member (and the event that holds it, when the window holds that whole) is. A usage not within the last `window` bytes of an answer longer
-than that is `too_large`; an answer without one is `missing`, never guessed.
+`usage` member (and the event that holds it, when the window holds that whole) is. A usage not
+within the last `window` bytes of an answer longer than that is `too_large`; an answer without
+one is `missing`, never guessed.
 
 A compressed answer (`Content-Encoding: gzip` or `deflate`, as OpenRouter sends whole chat answers
 to a client that accepts it) is inflated on the side as it passes, its output windowed the same
@@ -121,25 +122,25 @@ def usage_from(value: Any) -> Usage | None:
     finite number up to MAX_COST, anything else not read. None when nothing is read."""
     if not isinstance(value, Mapping):
         return None
-    prompt = mapping(value.get("prompt_tokens_details") or value.get("input_tokens_details"))
-    completion = mapping(
-        value.get("completion_tokens_details") or value.get("output_tokens_details")
+    get = value.get
+    prompt = mapping(get("prompt_tokens_details") or get("input_tokens_details"))
+    completion = mapping(get("completion_tokens_details") or get("output_tokens_details"))
+    read = (
+        _count(get("prompt_tokens", get("input_tokens"))),
+        _count(get("completion_tokens", get("output_tokens"))),
+        _count(prompt.get("cached_tokens")),
+        _count(completion.get("reasoning_tokens")),
+        _cost(get("cost")),
     )
-    usage = Usage(
-        input_tokens=_count(value, "prompt_tokens", "input_tokens"),
-        output_tokens=_count(value, "completion_tokens", "output_tokens"),
-        cached_tokens=_count(prompt, "cached_tokens"),
-        reasoning_tokens=_count(completion, "reasoning_tokens"),
-        cost=_cost(value.get("cost")),
-    )
-    return None if usage == Usage() else usage
+    return None if read == _NOTHING else Usage(*read)
 
 
-def _count(usage: Mapping[str, Any], *names: str) -> int | None:
-    for name in names:
-        value = usage.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
-            return value
+_NOTHING: Final = (None,) * 5
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return value
     return None
 
 
@@ -185,10 +186,11 @@ def _read_object(answer: Any, facts: AnswerFacts) -> None:
         if isinstance(status, str) and not facts.finish_reasons:
             facts.finish_reasons = (status[:40],)
     facts.usage = facts.usage or usage_from(answer.get("usage"))
-    for name in ("model", "id"):
-        value = answer.get(name)
-        if isinstance(value, str) and value:
-            setattr(facts, f"response_{name}", getattr(facts, f"response_{name}") or value[:200])
+    model, answer_id = answer.get("model"), answer.get("id")
+    if isinstance(model, str) and not facts.response_model:
+        facts.response_model = model[:200]
+    if isinstance(answer_id, str) and not facts.response_id:
+        facts.response_id = answer_id[:200]
     choices = answer.get("choices")
     if isinstance(choices, list) and not facts.finish_reasons:
         reasons = [c.get("finish_reason") for c in choices[:_MOST_FINISH_REASONS] if _is_map(c)]
