@@ -23,7 +23,6 @@ import math
 import re
 import zlib
 from collections import deque
-from collections.abc import Mapping
 from typing import Any, Final
 
 import orjson
@@ -31,7 +30,6 @@ import orjson
 from app.ops.usage import AnswerFacts, Usage
 from app.translate import sse
 from app.translate.json_patch import NotAnObject, value_end
-from app.translate.usage import mapping
 
 MAX_COUNT: Final = 10**12  # tokens in one answer: more is not a count to add to a counter
 MAX_COST: Final = 10**6  # credits for one answer: likewise
@@ -120,16 +118,16 @@ def usage_from(value: Any) -> Usage | None:
     """An answer's `usage` object as `Usage`, in chat's names (`prompt_tokens`, ...) or the
     Responses API's (`input_tokens`, ...); each count a whole number up to MAX_COUNT, the cost a
     finite number up to MAX_COST, anything else not read. None when nothing is read."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return None
     get = value.get
-    prompt = mapping(get("prompt_tokens_details") or get("input_tokens_details"))
-    completion = mapping(get("completion_tokens_details") or get("output_tokens_details"))
+    prompt = get("prompt_tokens_details") or get("input_tokens_details")
+    completion = get("completion_tokens_details") or get("output_tokens_details")
     read = (
         _count(get("prompt_tokens", get("input_tokens"))),
         _count(get("completion_tokens", get("output_tokens"))),
-        _count(prompt.get("cached_tokens")),
-        _count(completion.get("reasoning_tokens")),
+        _count(prompt.get("cached_tokens")) if isinstance(prompt, dict) else None,
+        _count(completion.get("reasoning_tokens")) if isinstance(completion, dict) else None,
         _cost(get("cost")),
     )
     return None if read == _NOTHING else Usage(*read)
@@ -145,7 +143,7 @@ def _count(value: Any) -> int | None:
 
 
 def _cost(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value) if 0 <= value <= MAX_COST and math.isfinite(value) else None
     return None
 
@@ -178,9 +176,9 @@ def _read_events(text: bytes, whole: bool, facts: AnswerFacts) -> None:
 def _read_object(answer: Any, facts: AnswerFacts) -> None:
     """Take what `answer` (a whole answer, a chunk or an event) says of itself into `facts`,
     unless `facts` already has it. A Responses event carries it in its `response`."""
-    if not isinstance(answer, Mapping):
+    if not isinstance(answer, dict):
         return
-    if isinstance(answer.get("response"), Mapping):
+    if isinstance(answer.get("response"), dict):
         answer = answer["response"]
         status = answer.get("status")
         if isinstance(status, str) and not facts.finish_reasons:
@@ -193,12 +191,10 @@ def _read_object(answer: Any, facts: AnswerFacts) -> None:
         facts.response_id = answer_id[:200]
     choices = answer.get("choices")
     if isinstance(choices, list) and not facts.finish_reasons:
-        reasons = [c.get("finish_reason") for c in choices[:_MOST_FINISH_REASONS] if _is_map(c)]
+        reasons = [
+            c.get("finish_reason") for c in choices[:_MOST_FINISH_REASONS] if isinstance(c, dict)
+        ]
         facts.finish_reasons = tuple(r[:40] for r in reasons if isinstance(r, str))
-
-
-def _is_map(value: Any) -> bool:
-    return isinstance(value, Mapping)
 
 
 def _last_usage(text: bytes) -> Usage | None:
