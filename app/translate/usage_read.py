@@ -18,7 +18,6 @@ way, up to `INFLATED_WINDOWS` windows of output (a bomb costs no more); past tha
 encoding, its usage is `too_large`.
 """
 
-import contextlib
 import math
 import re
 import zlib
@@ -149,8 +148,11 @@ def _cost(value: Any) -> float | None:
 
 
 def _read_document(text: bytes, facts: AnswerFacts) -> None:
-    with contextlib.suppress(orjson.JSONDecodeError):  # not JSON: no usage to read in it
-        _read_object(orjson.loads(text), facts)
+    try:
+        answer = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return  # not JSON: no usage to read in it
+    _read_object(answer, facts)
 
 
 def _read_events(text: bytes, whole: bool, facts: AnswerFacts) -> None:
