@@ -60,7 +60,9 @@ class RelayResponse(Response):
     """Runs `run` (the exchange with upstream) when served, and streams the answer back
     byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it, holding no
     more of it than `caps` allow. `headers` go on the proxy's own 502 and 504 answers; what
-    happens is noted in `note` (the request's log record), never read from it.
+    happens is noted in `note` (the request's log record), which it reads only for the route and
+    the request's start; so is what a 2xx answer of a route with usage says of itself
+    (`note.answer`), read as it passes (`app.translate.usage_read`) without changing a byte of it.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request (its
