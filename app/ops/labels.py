@@ -34,6 +34,8 @@ FAILURES = frozenset(
         AnswerTooLarge.FAILURE,
     }
 )
+# The routes whose answers carry a usage (`app.translate.usage_read`).
+USAGE_ROUTES = frozenset({"chat", "responses", "images", "speech", "transcriptions", "embeddings"})
 # Whether an answer's usage was read (`app.ops.usage.AnswerFacts.usage_state`).
 USAGE_STATES = frozenset({"", "read", "missing", "too_large"})
 # Why a connection was refused before the app saw it (`app.ops.limits`).

@@ -15,6 +15,7 @@ from app.catalog.records import Catalog
 from app.ops.labels import DECISIONS, FAILURES, REFUSALS, ROUTES, model_label, named, status_label
 from app.ops.limits import Refusal
 from app.ops.usage import AnswerFacts
+from app.ops.usage_metrics import UsageMetrics
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -33,6 +34,7 @@ class Note:
     stream: bool = False
     upstream_seconds: float | None = None  # until upstream's response headers
     first_byte_seconds: float | None = None  # until the first body byte went to the client
+    first_token_seconds: float | None = None  # of a stream: until upstream's first data event
     bytes_out: int = 0
     failure: str = ""  # why an answer already under way was cut short
     retried: str = ""  # why the request was sent upstream a second time
@@ -81,6 +83,7 @@ class Metrics:
         self.streams_in_flight = Gauge(
             "modality_proxy_streams_in_flight", "SSE streams being relayed.", registry=self.registry
         )
+        self.usage = UsageMetrics(self.registry)
         self.registry.register(self.catalog)
 
     def count(self, note: Note) -> None:
@@ -95,6 +98,8 @@ class Metrics:
             self.stream_first_byte_seconds.observe(note.first_byte_seconds)
         if note.failure:
             self.cut_short.labels(route, named(note.failure, FAILURES)).inc()
+        seconds = time.perf_counter() - note.started
+        self.usage.count(route, model, note.answer, note.first_token_seconds, seconds)
 
     def model_label(self, model_id: str) -> str:
         """The label of `model_id` in these metrics (`app.ops.labels.model_label`)."""

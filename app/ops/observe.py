@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ops.access_log import AccessLog
 from app.ops.metrics import Metrics, Note
+from app.ops.usage_metrics import log_fields
 
 if TYPE_CHECKING:  # the OpenTelemetry SDK is imported only when tracing is on
     from app.ops.spans import RequestTrace, Tracing
@@ -107,6 +108,7 @@ def _log_line(note: Note, scope: Scope, trace: "RequestTrace | None") -> bytes:
         "bytes_out": note.bytes_out,
         "failure": note.failure,
         "retried": note.retried,
+        **log_fields(note.answer, note.first_token_seconds),
     }
     if trace is not None:
         line["trace_id"] = trace.trace_id

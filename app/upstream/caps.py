@@ -21,13 +21,15 @@ class Held(Enum):
 @dataclass(frozen=True, slots=True)
 class Caps:
     """Bytes the proxy holds at most of an error answer it reads (`error`), of one SSE event
-    it splits out (`sse_event`), and of each kind of answer it collects whole."""
+    it splits out (`sse_event`), of each kind of answer it collects whole, and of the end of an
+    answer it reads the usage from (`usage`: references to pieces already relayed)."""
 
     error: int
     sse_event: int
     images: int
     audio: int
     transcription: int
+    usage: int = 64 * 1024
 
     @classmethod
     def of(cls, settings: Settings) -> Self:
@@ -37,6 +39,7 @@ class Caps:
             images=settings.proxy_max_image_answer_bytes,
             audio=settings.proxy_max_audio_answer_bytes,
             transcription=settings.proxy_max_transcription_answer_bytes,
+            usage=settings.proxy_max_usage_read_bytes,
         )
 
     def held(self, kind: Held) -> int:

@@ -22,9 +22,11 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app.errors import AnswerTooLarge, ProxyError
+from app.ops.labels import USAGE_ROUTES
 from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate import sse
+from app.translate.usage_read import UsageReader
 from app.upstream.caps import Caps
 from app.upstream.disconnect import WATCH_AFTER_SECONDS, DisconnectWatch
 from app.upstream.failures import FAILURES, MID_ANSWER, failure_code, sse_error, unavailable
@@ -58,7 +60,9 @@ class RelayResponse(Response):
     """Runs `run` (the exchange with upstream) when served, and streams the answer back
     byte-for-byte, chunk by chunk as it arrives, unless its reshaper reshapes it, holding no
     more of it than `caps` allow. `headers` go on the proxy's own 502 and 504 answers; what
-    happens is noted in `note` (the request's log record), never read from it.
+    happens is noted in `note` (the request's log record), which it reads only for the route and
+    the request's start; so is what a 2xx answer of a route with usage says of itself
+    (`note.answer`), read as it passes (`app.translate.usage_read`) without changing a byte of it.
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request (its
@@ -72,6 +76,7 @@ class RelayResponse(Response):
         self._caps = caps
         self._headers_on_error = headers
         self._note = note
+        self._usage: UsageReader | None = None  # of the answer being relayed, if it has one
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -107,6 +112,7 @@ class RelayResponse(Response):
         note.upstream_seconds = time.perf_counter() - sent_at
         note.stream = answer.content_type == "text/event-stream"
         reshape = _reshape_for(exchanged)
+        self._usage = _usage_reader(exchanged, note, self._caps)
         finished = False
         try:
             if reshape is not None and reshape.collect is not None:
@@ -119,6 +125,8 @@ class RelayResponse(Response):
         finally:
             if finished:
                 answer.release()  # the connection goes back to the pool
+                if self._usage is not None:
+                    note.answer = self._usage.finish()
             else:
                 answer.close()  # the connection is dropped: upstream sees the cancel
 
@@ -135,6 +143,8 @@ class RelayResponse(Response):
                 size += len(piece)
                 if held and limit is not None and size > limit:
                     raise AnswerTooLarge(held.value, limit)
+                if self._usage is not None:
+                    self._usage.feed(piece)
                 collector.feed(piece)
         except MID_ANSWER as error:
             self._note.failure = failure_code(error)
@@ -169,8 +179,11 @@ class RelayResponse(Response):
             await send(start)
         events = sse.EventSplitter(self._caps.sse_event)
         last, ended = b"\n\n", False
+        usage = self._usage
         try:
             async for piece in _pieces(answer, self._timeouts.idle):
+                if usage is not None and usage.feed(piece) and self._note.stream:
+                    self._note.first_token_seconds = time.perf_counter() - self._note.started
                 if each_event is not None:
                     piece = b"".join(map(each_event, events.feed(piece)))
                 elif rewriter is not None:
@@ -207,6 +220,15 @@ def _reshape_for(exchanged: Upstreamed) -> Reshape | None:
     if exchanged.reshaper is None or not 200 <= answer.status < 300:
         return None  # errors go back as upstream sent them (a 202 is a video job accepted)
     return exchanged.reshaper(answer.content_type)
+
+
+def _usage_reader(exchanged: Upstreamed, note: Note, caps: Caps) -> UsageReader | None:
+    """A reader of the usage of a 2xx answer of a route whose answers carry one."""
+    answer = exchanged.answer
+    if note.route not in USAGE_ROUTES or not 200 <= answer.status < 300:
+        return None
+    encoding = answer.headers.get("Content-Encoding", "")
+    return UsageReader(answer.content_type == "text/event-stream", caps.usage, encoding)
 
 
 def _answer_headers(exchanged: Upstreamed, reshaped: bool) -> Headers:

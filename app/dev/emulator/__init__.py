@@ -39,6 +39,7 @@ from app.dev.emulator.messages import FakeMessagesApi
 from app.dev.emulator.responses import FakeResponsesApi
 from app.dev.emulator.routing import error
 from app.dev.emulator.speech import FakeAudioApi
+from app.dev.emulator.usage import UsageLedger
 from app.dev.emulator.videos import FakeVideosApi
 
 # OpenRouter's answer to `GET /models?output_modalities=all` of 2026-08-19, gzipped: a copy of
@@ -115,14 +116,18 @@ class FakeOpenRouter:
         self.page_size: int | None = None
         # The usage chunk's shape (see answers.usage_chunk): "stop", "null" or "empty".
         self.usage_chunk = "stop"
+        # The usage answers carry (fixed, or `usage.from_input`), and every one sent (`usage.sent`).
+        self.usage = UsageLedger()
         # `test/slow`'s wait and `test/stream-slow`'s pause; tests set shorter proxy timeouts
         self.slow_seconds = 1.0
         self.request_abandoned = threading.Event()  # set when a `test/slow` client left early
-        self.images = FakeImagesApi(self.models, PNG_B64)
-        self.responses = FakeResponsesApi(self.lookup, PNG_B64, lambda: self.subsets_served)
+        self.images = FakeImagesApi(self.models, PNG_B64, self.usage)
+        self.responses = FakeResponsesApi(
+            self.lookup, PNG_B64, lambda: self.subsets_served, self.usage
+        )
         self.chat = FakeChat(self)
-        self.audio = FakeAudioApi(self.lookup)
-        self.embeddings = FakeEmbeddingsApi(self.models, self.lookup)
+        self.audio = FakeAudioApi(self.lookup, self.usage)
+        self.embeddings = FakeEmbeddingsApi(self.models, self.lookup, self.usage)
         self.messages = FakeMessagesApi(self.lookup)
         self.videos = FakeVideosApi(self.models)
         self.app = Starlette(

@@ -45,21 +45,26 @@ def chunk(base: dict[str, Any], delta: dict[str, Any], finish: str | None = None
     return {**base, "object": "chat.completion.chunk", "choices": [choice]}
 
 
-def usage_chunk(base: dict[str, Any], shape: str) -> dict[str, Any]:
-    """Usage in its own chunk after the finish chunk, in the recorded shapes: `finish_reason`
+def usage_chunk(base: dict[str, Any], shape: str, usage: dict[str, Any] = USAGE) -> dict[str, Any]:
+    """`usage` in its own chunk after the finish chunk, in the recorded shapes: `finish_reason`
     null (to 2026-02), `"stop"` again (2026-07/08), or no choices at all (2026-03)."""
     if shape == "empty":
-        return {**base, "object": "chat.completion.chunk", "choices": [], "usage": USAGE}
-    return {**chunk(base, {"content": ""}, "stop" if shape == "stop" else None), "usage": USAGE}
+        return {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}
+    return {**chunk(base, {"content": ""}, "stop" if shape == "stop" else None), "usage": usage}
 
 
 async def completion_chunks(
-    base: dict[str, Any], text: str, image: bool, audio: bool = False, usage: str = "stop"
+    base: dict[str, Any],
+    text: str,
+    image: bool,
+    audio: bool = False,
+    usage: str = "stop",
+    counts: dict[str, Any] = USAGE,
 ) -> AsyncGenerator[bytes, None]:
     """A normal stream as recorded: keep-alive comments before the first data and between data
     chunks, the role, text in 3 pieces (with audio: the audio pieces, `text` as their
     transcript), then the finish (an image comes with it in one chunk, as Gemini's do), a
-    keep-alive, usage in its own chunk (`usage_chunk`'s `usage` shape), [DONE]."""
+    keep-alive, `counts` in its own chunk (`usage_chunk`'s `usage` shape), [DONE]."""
     yield PROCESSING
     yield sse(chunk(base, {"content": ""}))
     yield PROCESSING
@@ -70,7 +75,7 @@ async def completion_chunks(
     finish = {"content": "", "images": [{**IMAGE, "index": 0}]} if image else {"content": ""}
     yield sse(chunk(base, finish, "stop"))
     yield PROCESSING
-    yield sse(usage_chunk(base, usage))
+    yield sse(usage_chunk(base, usage, counts))
     yield sse("[DONE]")
 
 

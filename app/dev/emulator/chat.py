@@ -4,6 +4,7 @@ modality routing and refusals, and the completion, whole or streamed."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -24,6 +25,7 @@ from app.dev.emulator.answers import (
 from app.dev.emulator.audio import NEEDS_STREAM
 from app.dev.emulator.images import IMAGES_ONLY
 from app.dev.emulator.routing import checked_body, error, outputs, routed, unknown_model
+from app.dev.emulator.usage import chat_usage
 
 if TYPE_CHECKING:
     from app.dev.emulator import FakeOpenRouter
@@ -102,13 +104,18 @@ class FakeChat:
         generation = {"X-Generation-Id": str(base["id"])}
         if model_id in RESETS:
             return dropped(model_id, base)
+        stream = STREAMS.get(model_id)
+        counts = real.USAGE
+        if stream is None:
+            prompt = len(real.compact(body.get("messages")))
+            made = functools.partial(chat_usage, prompt, len(text))
+            counts = self.fake.usage.give("/chat/completions", model["id"], real.USAGE, made)
         if body.get("stream") is True:
-            stream = STREAMS.get(model_id)
-            usage = self.fake.usage_chunk
+            shape = self.fake.usage_chunk
             chunks = (
                 stream(base)
                 if stream
-                else completion_chunks(base, text, "image" in want, "audio" in want, usage)
+                else completion_chunks(base, text, "image" in want, "audio" in want, shape, counts)
             )
             if model_id == "test/stream-slow":
                 chunks = paused(chunks, self.fake.slow_seconds)
@@ -123,7 +130,7 @@ class FakeChat:
         # Null in a whole answer; a stream's chunks leave it out (OpenRouter's schema, which its
         # own SDKs validate, allows a string or nothing there, not null).
         answer = {**base, "object": "chat.completion", "system_fingerprint": None}
-        answer |= {"choices": choices, "usage": real.USAGE}
+        answer |= {"choices": choices, "usage": counts}
         return real.json_answer(answer, headers=generation, request=request)
 
     @staticmethod

@@ -9,6 +9,7 @@ the input's text, so a test can tell them apart.
 from __future__ import annotations
 
 import base64
+import functools
 import struct
 from typing import Any, Final
 
@@ -22,6 +23,7 @@ from app.dev.emulator.routing import (
     error,
     outputs,
 )
+from app.dev.emulator.usage import UsageLedger, embeddings_usage
 
 EMPTY_ON_BASE64: Final = frozenset({"baai/bge-m3"})
 DIMENSIONS: Final = 4
@@ -44,8 +46,11 @@ class FakeEmbeddingsApi:
     """Embeddings over the fake's models (`lookup` resolves an id as chat does); tests may add
     ids to `empty_models`, which then answer an empty `data` whatever the format."""
 
-    def __init__(self, models: list[dict[str, Any]], lookup: Lookup) -> None:
+    def __init__(
+        self, models: list[dict[str, Any]], lookup: Lookup, ledger: UsageLedger | None = None
+    ) -> None:
         self._models = models
+        self._ledger = ledger or UsageLedger()
         self._lookup = lookup
         self.empty_models: set[str] = set()
 
@@ -79,7 +84,9 @@ class FakeEmbeddingsApi:
             if empty
             else [_item(i, vector(text, dimensions), encoding) for i, text in enumerate(texts)]
         )
-        usage = {"prompt_tokens": len(texts), "total_tokens": len(texts), "cost": 0.00001}
+        fixed = {"prompt_tokens": len(texts), "total_tokens": len(texts), "cost": 0.00001}
+        made = functools.partial(embeddings_usage, sum(map(len, texts)))
+        usage = self._ledger.give("/embeddings", model["id"], fixed, made)
         answer = {"object": "list", "data": data, "model": model["id"], "usage": usage}
         # orjson, not JSONResponse's json: the same compact JSON, 10 times sooner for a big batch.
         return Response(orjson.dumps(answer), media_type="application/json")

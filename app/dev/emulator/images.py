@@ -8,6 +8,7 @@ takes is made up in OpenRouter's descriptor shape: gpt-image models take OpenAI'
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import AsyncGenerator
@@ -15,6 +16,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from app.dev.emulator.usage import UsageLedger, images_usage
 
 IMAGES_ONLY = frozenset({"qwen/qwen-image-3", "qwen/qwen-image-3-pro"})
 CHAT_ONLY = frozenset(
@@ -59,7 +62,10 @@ class FakeImagesApi:
     """The Images API over the fake's catalog; `image_b64` is what every image holds; with
     `models_down`, GET /images/models answers 500."""
 
-    def __init__(self, models: list[dict[str, Any]], image_b64: str) -> None:
+    def __init__(
+        self, models: list[dict[str, Any]], image_b64: str, ledger: UsageLedger | None = None
+    ) -> None:
+        self._ledger = ledger or UsageLedger()
         self.rows = {
             model["id"]: listing_row(model)
             for model in models
@@ -87,10 +93,11 @@ class FakeImagesApi:
             if refusal:
                 return _error(400, refusal)
         n = body.get("n", 1)
+        made = functools.partial(images_usage, len(str(body.get("prompt", ""))), n)
         answer = {
             "created": int(time.time()),
             "data": [{"b64_json": self.image_b64, "media_type": "image/png"}] * n,
-            "usage": IMAGE_USAGE,
+            "usage": self._ledger.give("/images", row["id"], IMAGE_USAGE, made),
         }
         if body.get("stream") is True and row["supports_streaming"]:
             return StreamingResponse(self._events(answer), media_type="text/event-stream")

@@ -10,6 +10,7 @@ The answer is a Responses API object: a `message` item holding the text, an
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import time
@@ -21,8 +22,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from app.dev.emulator.answers import sse
-from app.dev.emulator.real import SSE_HEADERS, generation_id, json_answer
+from app.dev.emulator.real import SSE_HEADERS, compact, generation_id, json_answer
 from app.dev.emulator.routing import checked_model, outputs, routed
+from app.dev.emulator.usage import UsageLedger, responses_usage
 
 RESPONSES_MODALITIES = frozenset({"text", "image"})  # what `modalities` may name here
 USAGE = {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
@@ -35,8 +37,15 @@ class FakeResponsesApi:
     """`POST /responses` over the fake's models (`lookup` resolves an id as chat does); every
     image holds `image_b64`; `subsets_served` says which routing rule applies (as for chat)."""
 
-    def __init__(self, lookup: Lookup, image_b64: str, subsets_served: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        lookup: Lookup,
+        image_b64: str,
+        subsets_served: Callable[[], bool],
+        ledger: UsageLedger | None = None,
+    ) -> None:
         self._lookup = lookup
+        self._ledger = ledger or UsageLedger()
         self.image_b64 = image_b64
         self._subsets_served = subsets_served
 
@@ -50,7 +59,10 @@ class FakeResponsesApi:
         want = routed(body["model"], body.get("modalities"), served, self._subsets_served())
         if isinstance(want, Response):
             return want
-        answer = response_object(model["id"], self._items(model["id"], want))
+        items = self._items(model["id"], want)
+        made = functools.partial(responses_usage, len(compact(body.get("input"))), _chars(items))
+        usage = self._ledger.give("/responses", model["id"], USAGE, made)
+        answer = response_object(model["id"], items, usage)
         generation = {"X-Generation-Id": answer["id"]}
         if body.get("stream") is True:
             return StreamingResponse(events(answer), headers={**SSE_HEADERS, **generation})
@@ -68,7 +80,14 @@ class FakeResponsesApi:
         return items
 
 
-def response_object(model_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _chars(items: list[dict[str, Any]]) -> int:
+    """The characters of the text in `items`."""
+    return sum(len(part["text"]) for item in items for part in item.get("content", []))
+
+
+def response_object(
+    model_id: str, items: list[dict[str, Any]], usage: dict[str, Any] = USAGE
+) -> dict[str, Any]:
     """A completed Responses API object holding `items`."""
     return {
         "id": generation_id(),
@@ -77,7 +96,7 @@ def response_object(model_id: str, items: list[dict[str, Any]]) -> dict[str, Any
         "model": model_id,
         "status": "completed",
         "output": items,
-        "usage": USAGE,
+        "usage": usage,
     }
 
 

@@ -14,6 +14,7 @@ seconds only while the others count tokens too (both shapes are OpenRouter's).
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import threading
 import uuid
@@ -34,6 +35,7 @@ from app.dev.emulator.routing import (
     outputs,
     unknown_model,
 )
+from app.dev.emulator.usage import UsageLedger, transcription_usage
 
 PCM_TYPE: Final = "audio/pcm;rate=24000;channels=1"
 REFUSES_MP3: Final = frozenset({"google/gemini-3.1-flash-tts-preview"})
@@ -66,8 +68,9 @@ class FakeAudioApi:
     Tests may clear `speech_goes_on`: speech then stops after its first piece until it is set
     again, so a test can see that piece arrive before the rest exists."""
 
-    def __init__(self, lookup: Lookup) -> None:
+    def __init__(self, lookup: Lookup, ledger: UsageLedger | None = None) -> None:
         self._lookup = lookup
+        self._ledger = ledger or UsageLedger()
         self.speech_goes_on = threading.Event()
         self.speech_goes_on.set()
 
@@ -115,7 +118,10 @@ class FakeAudioApi:
         if audio is None:
             return error(400, "Request must have audio: a 'file' or 'input_audio'")
         text = f"Heard {len(audio)} bytes with {model['id']}"
-        return JSONResponse({"text": text, "usage": _usage(model["id"], len(audio))})
+        made = functools.partial(transcription_usage, len(audio), len(text))
+        fixed = _usage(model["id"], len(audio))
+        usage = self._ledger.give("/audio/transcriptions", model["id"], fixed, made)
+        return JSONResponse({"text": text, "usage": usage})
 
 
 def _speech_refusal(model: dict[str, Any], body: dict[str, Any]) -> Response | None:

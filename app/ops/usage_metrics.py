@@ -1,0 +1,108 @@
+"""What answers said they used, as Prometheus metrics and access-log fields: tokens by model and
+type, cost by model, whether the usage was read, by route, and a stream's time to its first token
+and per output token, by model (issue 25). Labels come bounded from `app.ops.metrics.Metrics`."""
+
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from app.ops.labels import USAGE_STATES, named
+from app.ops.usage import AnswerFacts, Usage
+
+FIRST_TOKEN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
+PER_TOKEN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1)
+TOKEN_TYPES = ("input", "output", "cached", "reasoning")
+
+
+class UsageMetrics:
+    """The usage metrics, in `registry`."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.tokens = Counter(
+            "modality_proxy_tokens",
+            "Tokens that answers reported, by model and type (input, output, and of those the "
+            "cached input and the reasoning output).",
+            ["model", "type"],
+            registry=registry,
+        )
+        self.cost = Counter(
+            "modality_proxy_cost_credits",
+            "Cost that answers reported (usage.cost), in OpenRouter credits, by model.",
+            ["model"],
+            registry=registry,
+        )
+        self.answers = Counter(
+            "modality_proxy_usage_answers",
+            "Answers by whether their usage was read: read, missing, too_large.",
+            ["route", "usage"],
+            registry=registry,
+        )
+        self.first_token = Histogram(
+            "modality_proxy_time_to_first_token_seconds",
+            "Streams: time from the request's arrival to upstream's first data event.",
+            ["model"],
+            buckets=FIRST_TOKEN_BUCKETS,
+            registry=registry,
+        )
+        self.per_token = Histogram(
+            "modality_proxy_time_per_output_token_seconds",
+            "Streams: time from the first data event to the end, per output token after the first.",
+            ["model"],
+            buckets=PER_TOKEN_BUCKETS,
+            registry=registry,
+        )
+        # Each label set's children, looked up once (`labels()` costs a microsecond or two each
+        # time); as bounded as the labels.
+        self._answers: dict[tuple[str, str], Any] = {}
+        self._of_model: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+    def count(
+        self, route: str, model: str, answer: AnswerFacts, first_token: float | None, seconds: float
+    ) -> None:
+        """Count `answer` of a request to `route` for `model` (both labels already bounded);
+        `first_token` (a stream's, else None) and `seconds` since the request arrived."""
+        if not answer.usage_state:
+            return  # not an answer whose usage is looked for
+        key = (route, named(answer.usage_state, USAGE_STATES))
+        if (answers := self._answers.get(key)) is None:
+            answers = self._answers[key] = self.answers.labels(*key)
+        answers.inc()
+        usage = answer.usage
+        if usage is not None:
+            tokens, cost = self._children(model)
+            for child, count in zip(tokens, _counts(usage), strict=True):
+                if count:
+                    child.inc(count)
+            if usage.cost:
+                cost.inc(usage.cost)
+        if first_token is None:
+            return
+        self.first_token.labels(model).observe(first_token)
+        output = usage.output_tokens if usage is not None else None
+        if output is not None and output > 1:
+            self.per_token.labels(model).observe(max(seconds - first_token, 0) / (output - 1))
+
+    def _children(self, model: str) -> tuple[tuple[Any, ...], Any]:
+        """The token counters of `model` (in `TOKEN_TYPES`' order) and its cost counter."""
+        if (found := self._of_model.get(model)) is None:
+            tokens = tuple(self.tokens.labels(model, kind) for kind in TOKEN_TYPES)
+            found = self._of_model[model] = (tokens, self.cost.labels(model))
+        return found
+
+
+def _counts(usage: Usage) -> tuple[int | None, ...]:
+    return usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.reasoning_tokens
+
+
+def log_fields(answer: AnswerFacts, first_token: float | None) -> dict[str, Any]:
+    """The access-log line's usage fields (null where the answer did not say)."""
+    usage = answer.usage or Usage()
+    return {
+        "usage": answer.usage_state,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cost": usage.cost,
+        "first_token_seconds": first_token,
+    }
