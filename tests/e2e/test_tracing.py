@@ -81,6 +81,15 @@ def test_a_request_is_a_server_span_under_the_clients_and_a_client_span_under_it
     assert call.name == f"chat {FLUX}"
     assert call.parent_span_id == server.span_id
     port = int(fake_url.rsplit(":", 1)[1])
+    (sent,) = sent_to(fake, "chat/completions")
+    (usage,) = fake.usage.sent
+    answered = {
+        "gen_ai.response.model": FLUX,
+        "gen_ai.response.finish_reasons": ["stop"],
+        "gen_ai.usage.input_tokens": usage.usage["prompt_tokens"],
+        "gen_ai.usage.output_tokens": usage.usage["completion_tokens"],
+    }
+    assert call.attributes.pop("gen_ai.response.id").startswith("gen-")
     assert call.attributes == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "openrouter",
@@ -90,8 +99,9 @@ def test_a_request_is_a_server_span_under_the_clients_and_a_client_span_under_it
         "server.address": "127.0.0.1",
         "server.port": port,
         "http.response.status_code": 200,
+        **answered,
     }
-    (sent,) = sent_to(fake, "chat/completions")
+    assert answered.items() <= server.attributes.items()
     assert sent.headers["traceparent"] == f"00-{CLIENT_TRACE}-{call.span_id}-01"
     assert "trace" not in orjson.loads(sent.body)  # PROXY_TRACE_BODY_FIELD is off
     lines = [orjson.loads(line) for line in capfd.readouterr().err.splitlines() if "{" in line]
@@ -183,13 +193,21 @@ def test_the_genai_metrics_go_by_otlp_only_when_asked_for(
         chat(proxy_url, FLUX, modalities=["image"])
     (duration,) = [p for p in received.points if p.metric == "gen_ai.client.operation.duration"]
     assert (duration.unit, duration.count) == ("s", 2)
-    assert duration.attributes == {
+    called = {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "openrouter",
         "gen_ai.request.model": FLUX,
+        "gen_ai.response.model": FLUX,
         "server.address": "127.0.0.1",
         "server.port": int(fake_url.rsplit(":", 1)[1]),
     }
+    assert duration.attributes == called
+    tokens = [p for p in received.points if p.metric == "gen_ai.client.token.usage"]
+    assert {p.attributes["gen_ai.token.type"]: (p.unit, p.count) for p in tokens} == {
+        "input": ("{token}", 2),
+        "output": ("{token}", 2),
+    }
+    assert all(called.items() <= p.attributes.items() for p in tokens)
 
 
 def test_a_self_heal_retry_is_a_span_of_its_own_named_for_why_it_was_sent(
