@@ -3,29 +3,20 @@
 import asyncio
 import contextlib
 import logging
-import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from cachetools import TTLCache
-from yarl import URL
 
 from app.catalog import listings, snapshot
-from app.catalog.memory import Hold, list_bytes, no_hold, refresh_bytes
-from app.catalog.records import Catalog, Model, parse_model_answer
+from app.catalog.memory import Hold, no_hold, refresh_bytes
+from app.catalog.records import Catalog, Model
+from app.catalog.relearn import LEARNED_MODELS, Relearner
 from app.catalog.source import Source
-from app.catalog.video_models import VideoModels, VideoModelsError, parse_video_models
-from app.errors import ProxyError, UpstreamFailure
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
-# A model id that is safe as `/model/{author}/{slug}`: two segments that start with a letter or
-# digit (so never `.` or `..`), no `%`, `?`, `#`, backslash or further `/`; `~` aliases and
-# `:variant`s.
-LOOKUP_ID = re.compile(r"~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
-
 FIRST_RETRY_SECONDS = 1.0
-LEARNED_MODELS = 4096  # the most models each learned fact is kept for (the oldest go first)
 REASON_CHARS = 300  # of a failed refresh's reason, as `/readyz` shows it
 
 
@@ -58,10 +49,7 @@ class CatalogRefresher:
         self._unknown: TTLCache[str, bool] = TTLCache(
             maxsize=LEARNED_MODELS, ttl=settings.proxy_unknown_model_refresh_seconds
         )
-        self._relearning: dict[str, asyncio.Task[Model | None]] = {}
-        self._relearned: TTLCache[str, bool] = TTLCache(
-            maxsize=LEARNED_MODELS, ttl=settings.proxy_relearn_model_seconds
-        )
+        self._relearner = Relearner(upstream, settings, hold, self._swap_in)
         self._exact_modalities: TTLCache[str, bool] = TTLCache(
             maxsize=LEARNED_MODELS, ttl=settings.proxy_exact_modalities_seconds
         )
@@ -153,15 +141,12 @@ class CatalogRefresher:
         model is looked up at most once per `proxy_relearn_model_seconds`; callers that come
         meanwhile share the lookup under way, later ones get None, as when upstream does not
         know the model or cannot be asked."""
-        task = self._relearning.get(model_id)
-        if task is None:
-            if model_id in self._relearned:
-                return None
-            self._relearned[model_id] = True
-            task = asyncio.create_task(self._look_up(model_id))
-            self._relearning[model_id] = task
-            task.add_done_callback(lambda _: self._relearning.pop(model_id, None))
-        return await asyncio.shield(task)
+        return await self._relearner.relearn(model_id)
+
+    def _swap_in(self, model_id: str, model: Model) -> None:
+        if self.current is not None:
+            self.current = self.current.with_model(model)
+            self._unknown.pop(model_id, None)
 
     def remember_exact_modalities(self, model_id: str) -> None:
         """Upstream refused `model_id` a part of its outputs: ask it for all of them for
@@ -177,21 +162,6 @@ class CatalogRefresher:
         self._exact_modalities.expire()
         return len(self._exact_modalities)
 
-    async def _look_up(self, model_id: str) -> Model | None:
-        if not LOOKUP_ID.fullmatch(model_id):
-            return None  # the id comes from the client: it must not reach another path
-        url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}", encoded=True)
-        try:
-            async with self._hold(list_bytes(self._settings.proxy_max_catalog_bytes)):
-                model = parse_model_answer(await self._upstream.download(url))
-        except ProxyError as error:  # upstream failed, or no room in the memory budget
-            logger.info("could not look %s up again: %s", model_id, error)
-            return None
-        if model is not None and self.current is not None:
-            self.current = self.current.with_model(model)
-            self._unknown.pop(model_id, None)
-        return model
-
     async def load_snapshot(self) -> None:
         """Start from the snapshot of `proxy_catalog_snapshot`, if there is a good one."""
         path = self._settings.proxy_catalog_snapshot
@@ -201,24 +171,13 @@ class CatalogRefresher:
                 logger.info("catalog snapshot loaded: %d models", len(self.current.models))
 
     async def _load_and_swap(self) -> Catalog:
-        base = URL(f"{self._settings.openrouter_base_url}/models")
+        base = self._settings.openrouter_base_url
         async with self._hold(refresh_bytes(self._settings.proxy_max_catalog_bytes)):
             catalog = await listings.load(self._upstream, base, self.current)
-            catalog = replace(catalog, videos=await self._load_videos(self.current))
         self.current, self.last_failure = catalog, None
         logger.info("catalog loaded: %d models", len(catalog.models))
         await self._save_snapshot(catalog)
         return catalog
-
-    async def _load_videos(self, previous: Catalog | None) -> VideoModels | None:
-        """The video API's model list (`GET /videos/models`), or the previous one when it cannot
-        be had: a failure there never costs the catalog, nor the video models known."""
-        url = URL(f"{self._settings.openrouter_base_url}/videos/models")
-        try:
-            return VideoModels(parse_video_models(await self._upstream.download(url)))
-        except (UpstreamFailure, VideoModelsError) as error:
-            logger.warning("keeping the last video model list: %s", error)
-            return previous.videos if previous else None
 
     async def _save_snapshot(self, catalog: Catalog) -> None:
         path = self._settings.proxy_catalog_snapshot

@@ -6,7 +6,7 @@ embeddings is still a 502 (see `app.translate.embeddings.whole_answer`, which de
 answer that ends before that, or that the scan does not follow, e.g. a `data` key spelled with
 escapes, and for any answer shorter than `WHOLE_UNDER`). Then:
 - `float`, as the client asked: the answer goes on as it comes, unparsed.
-- `base64`: the items of `data` are cut out one at a time (`json_patch.value_end`: strings and
+- `base64`: the items of `data` are cut out one at a time (`json_scan.value_end`: strings and
   brackets skipped at C speed), each parsed, its vector encoded and written again by orjson; the
   members before `data` are written again at the first item, those after it at the end. The
   bytes equal the whole conversion's when keys are not repeated.
@@ -25,7 +25,7 @@ import orjson
 
 from app.errors import ProxyError, UpstreamBadAnswer
 from app.translate.embeddings import base64_item, not_embeddings, whole_answer
-from app.translate.json_patch import KEY, OPEN, SPACE, NotAnObject, value_end
+from app.translate.json_scan import KEY, OPEN, SPACE, NotAnObject, value_end
 
 # An item of 4,096 dimensions (the most of any model in the catalog) is ~100 KB of float JSON.
 HELD_AT_MOST: Final = 4 * 1024 * 1024
