@@ -59,7 +59,7 @@ class _Listings:
     async def merge(
         self, queries: Iterable[str | None], merged: dict[str, Model]
     ) -> list[Exception]:
-        """Fetch each listing into `merged` (the first record of an id wins); the failures."""
+        """Fetch each listing into `merged` (the first record of an id wins); return failures."""
         failures: list[Exception] = []
         for query in queries:
             try:
@@ -71,7 +71,10 @@ class _Listings:
         return failures
 
     async def _fetch(self, output_modalities: str | None) -> list[Model]:
-        """Every page of `GET /models?output_modalities=...`, following `links.next`."""
+        """Return the models of every page of `GET /models?output_modalities=...`.
+
+        Follows `links.next`, up to `MAX_PAGES` pages; raises CatalogError past them.
+        """
         url = self._url
         if output_modalities:
             url = url.with_query(output_modalities=output_modalities)
@@ -86,15 +89,17 @@ class _Listings:
 
 
 def _same_origin(base: URL, target: URL) -> URL:
-    """`links.next` must stay on the upstream host: the key is sent there too."""
+    """Return `target`, or raise CatalogError when it leaves `base`'s origin.
+
+    `links.next` must stay on the upstream host: the key is sent there too.
+    """
     if target.origin() != base.origin():
         raise CatalogError(f"links.next points away from the upstream host: {target}")
     return target
 
 
 async def _video_models(source: Source, url: URL, previous: Catalog | None) -> VideoModels | None:
-    """Return the video API's model list at `url`, or the `previous` catalog's when it cannot be
-    had (logged)."""
+    """Return the video API's model list at `url`, or the `previous` catalog's (logged)."""
     try:
         return VideoModels(parse_video_models(await source.download(url)))
     except (UpstreamFailure, VideoModelsError) as error:

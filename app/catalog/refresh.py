@@ -1,4 +1,8 @@
-"""Keeping the merged catalog fresh: the background refresh loop and on-demand refreshes."""
+"""The refresher that keeps the merged catalog fresh: a background loop and on-demand refreshes.
+
+What one load fetches is `app.catalog.listings`; asking upstream again about a single model,
+`app.catalog.relearn`.
+"""
 
 import asyncio
 import contextlib
@@ -30,11 +34,12 @@ class RefreshFailure:
 
 
 class CatalogRefresher:
-    """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
-    model it does not know, and keeps what upstream's refusals taught of single models. `current`
-    is None until the first load succeeds. Each load, and each model looked up again, first
-    holds what it may cost (`hold`, `app.catalog.memory`): a load that gets no room fails as
-    any failed load does, the last good catalog kept."""
+    """Own the current `Catalog`: load it, refresh it, and keep what upstream's refusals taught.
+
+    `current` is None until the first load succeeds. Each load first holds what it may cost
+    (`hold`, `app.catalog.memory`): a load that gets no room fails as any failed load does, the
+    last good catalog kept.
+    """
 
     def __init__(self, upstream: Source, settings: Settings, hold: Hold = no_hold) -> None:
         self.current: Catalog | None = None
@@ -66,8 +71,11 @@ class CatalogRefresher:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run(self) -> None:
-        """Refresh forever: every interval after a success, with exponential backoff (capped at
-        the interval) after a failure, which keeps the last good catalog."""
+        """Refresh forever: every interval after a success, sooner after a failure.
+
+        After a failure, which keeps the last good catalog, the loop backs off exponentially from
+        `FIRST_RETRY_SECONDS`, capped at the interval.
+        """
         failures = 0
         while True:
             try:
@@ -95,7 +103,7 @@ class CatalogRefresher:
         )
 
     async def refresh(self) -> Catalog:
-        """Load a new catalog and swap it in. Concurrent callers share one load (single flight)."""
+        """Load a new catalog, swap it in and return it; concurrent callers share one load."""
         if self._inflight is None:
             self._inflight = asyncio.create_task(self._load_and_swap())
             self._inflight.add_done_callback(self._forget_inflight)
@@ -107,10 +115,13 @@ class CatalogRefresher:
             task.exception()  # retrieved here, so a caller that gave up causes no warning
 
     async def find(self, model_id: str) -> Model | None:
-        """The catalog record of `model_id`, or None. A model the catalog does not know triggers
-        at most one refresh per `proxy_unknown_model_refresh_seconds` (misses that arrive while a
-        refresh runs wait for it, up to `proxy_unknown_model_wait_seconds`); the negative answer
-        is cached as long. Before the first load, every model is unknown and nothing waits."""
+        """Return the catalog record of `model_id`, or None.
+
+        A model the catalog does not know triggers at most one refresh per
+        `proxy_unknown_model_refresh_seconds` (misses that arrive while a refresh runs wait for
+        it, up to `proxy_unknown_model_wait_seconds`); the negative answer is cached as long.
+        Before the first load, every model is unknown and nothing waits.
+        """
         catalog = self.current
         if catalog is None:
             return None
@@ -135,12 +146,11 @@ class CatalogRefresher:
         return True
 
     async def relearn(self, model_id: str) -> Model | None:
-        """What upstream says of `model_id` now (`GET {base}/model/{author}/{slug}`, which
-        resolves aliases and variants), swapped into the catalog. For when upstream's own answer
-        shows the catalog wrong: the negative cache and the miss window do not apply, but one
-        model is looked up at most once per `proxy_relearn_model_seconds`; callers that come
-        meanwhile share the lookup under way, later ones get None, as when upstream does not
-        know the model or cannot be asked."""
+        """Return what upstream says of `model_id` now, swapped into the catalog, or None.
+
+        For when upstream's own answer shows the catalog wrong: `find`'s negative cache and miss
+        window do not apply (`app.catalog.relearn` has a window of its own).
+        """
         return await self._relearner.relearn(model_id)
 
     def _swap_in(self, model_id: str, model: Model) -> None:
@@ -149,11 +159,11 @@ class CatalogRefresher:
             self._unknown.pop(model_id, None)
 
     def remember_exact_modalities(self, model_id: str) -> None:
-        """Upstream refused `model_id` a part of its outputs: ask it for all of them for
-        `proxy_exact_modalities_seconds`."""
+        """Ask `model_id` for all its outputs from now on, for `proxy_exact_modalities_seconds`."""
         self._exact_modalities[model_id] = True
 
     def wants_exact_modalities(self, model_id: str) -> bool:
+        """Return whether `model_id` is asked for all its outputs now."""
         return model_id in self._exact_modalities
 
     @property

@@ -29,11 +29,11 @@ LEARNED_MODELS = 4096  # the most models each learned fact is kept for (the olde
 
 
 class Relearner:
-    """Look single models up again, each at most once a window; `learned(model_id, record)` gets
-    each record found.
+    """Look single models up again, each at most once a window.
 
-    Each lookup first holds what it may cost (`hold`, `app.catalog.memory`); one that gets no
-    room, like one upstream fails, finds nothing.
+    `learned(model_id, record)` is called with each record found, once per lookup. Each lookup
+    first holds what it may cost (`hold`, `app.catalog.memory`); one that gets no room finds
+    nothing, as one that upstream fails does.
     """
 
     def __init__(
