@@ -1,4 +1,4 @@
-"""Load the whole catalog once: every listing of `GET /models` and the video API's model list.
+"""One load of the whole catalog: every listing of `GET /models` and the video API's models.
 
 Each page of each query is parsed off the event loop and merged by id. A failure of the video
 list never costs the catalog, nor the video models known.

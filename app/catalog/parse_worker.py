@@ -1,4 +1,4 @@
-"""Parse catalog pages in a child process, so that the event loop relaying streams never stalls.
+"""Catalog pages parsed in a child process, so that the event loop relaying streams never stalls.
 
 A `GET /models` page is about a megabyte of JSON, which orjson parses holding the GIL, so a
 thread would stall the event loop just as much (measured: `python -m bench.refresh_stall`, in
@@ -24,7 +24,7 @@ _LENGTH = struct.Struct("!I")
 
 
 class ParseWorker:
-    """Run one parse child for as long as the async context lasts; `parse` may be called
+    """One parse child, running for as long as the async context lasts; `parse` may be called
     concurrently."""
 
     def __init__(self) -> None:

@@ -34,7 +34,7 @@ class RefreshFailure:
 
 
 class CatalogRefresher:
-    """Own the current `Catalog`: load it, refresh it, and keep what upstream's refusals taught.
+    """Owns the current `Catalog`: loads it, refreshes it, keeps what upstream's refusals taught.
 
     `current` is None until the first load succeeds. Each load first holds what it may cost
     (`hold`, `app.catalog.memory`): a load that gets no room fails as any failed load does, the

@@ -1,4 +1,4 @@
-"""Ask upstream again about one model, when its own answer shows the catalog wrong about it.
+"""Asking upstream again about one model, when its own answer shows the catalog wrong about it.
 
 `GET {base}/model/{author}/{slug}` answers for one model and resolves aliases and variants. One
 model is asked at most once per `proxy_relearn_model_seconds`: callers that come meanwhile share
@@ -29,7 +29,7 @@ LEARNED_MODELS = 4096  # the most models each learned fact is kept for (the olde
 
 
 class Relearner:
-    """Look single models up again, each at most once a window.
+    """Looks single models up again, each at most once a window.
 
     `learned(model_id, record)` is called with each record found, once per lookup. Each lookup
     first holds what it may cost (`hold`, `app.catalog.memory`); one that gets no room finds

@@ -1,4 +1,4 @@
-"""Save and load the catalog on disk, for a cold start when OpenRouter's catalog is unreachable.
+"""The catalog on disk, for a cold start when OpenRouter's catalog endpoint is unreachable.
 
 The file holds the merged catalog in OpenRouter's `GET /models` shape, and the video API's model
 list (`GET /videos/models`'s shape) under `video_models`; its modification time is the catalog's

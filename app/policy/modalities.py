@@ -1,4 +1,4 @@
-"""The modality policy: decide what `modalities` to send upstream for one request to one model.
+"""The modality policy: what `modalities` to send upstream for one request to one model.
 
 OpenRouter routes a chat request only to endpoints whose output modalities include the requested
 ones, and for some models (or at some times) only to those whose outputs equal them: a superset

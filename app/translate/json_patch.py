@@ -1,12 +1,12 @@
-"""Editing a JSON object's top-level fields in its bytes, copying everything else verbatim.
+"""Edits of a JSON object's top-level fields in its bytes, everything else copied verbatim.
 
 A chat body whose `modalities` (or `tools`, or `stream`) must change may carry megabytes of base64
 images in `messages`. Parsing it whole and serializing it again costs time and copies, and changes
 bytes the client sent (orjson turns an integer beyond 64 bits into a float). `edit` finds the
-top-level members by scanning, skipping each string with one C-level search for its closing quote
-(a base64 image is one `bytes.find`), and builds the new body from slices of the old one. A
-small body that orjson would write byte for byte as it came (as the SDKs send them) is parsed,
-edited and written again instead: the same bytes, sooner.
+top-level members by scanning (`app.translate.json_scan`: a base64 image is one `bytes.find`), and
+builds the new body from slices of the old one. A small body that orjson would write byte for
+byte as it came (as the SDKs send them) is parsed, edited and written again instead: the same
+bytes, sooner (measured: `bench.rewrite_cost`, and bench/README.md).
 
 The body must already be known to be a valid JSON object (the proxy parses every body before it
 plans). What `edit` guarantees, for any such body: the result parses (with a parser that keeps the
@@ -31,23 +31,29 @@ from app.translate.json_scan import members
 # An edited body as the pieces that make it, in order: slices of the original and new values.
 Pieces = tuple[bytes | memoryview, ...]
 # Up to this size, a body that orjson writes back as it came is edited by orjson (parsed and
-# written again: ~1 ms a MiB) rather than scanned (a few µs a member, a bracket or an escape,
+# written again: a cost per byte) rather than scanned (a cost per member, bracket or escape,
 # however short the strings between them).
 ROUND_TRIP_BYTES = 64 * 1024
 
 
 def edit(body: bytes, replace: Mapping[str, bytes], remove: Collection[str] = ()) -> bytes:
-    """`body` (a JSON object) with each key of `replace` set to its value (already JSON bytes)
-    and each key of `remove` taken out, as the module docstring says. NotAnObject when `body`
-    does not scan as an object."""
+    """Return `body` with each key of `replace` set to its value and each key of `remove` gone.
+
+    `body` is a JSON object, the values of `replace` JSON bytes already; the module's docstring
+    says what the edit guarantees. Raises NotAnObject (`app.translate.json_scan`) when `body`
+    does not scan as an object.
+    """
     return b"".join(edited_pieces(body, replace, remove))
 
 
 def edited_pieces(
     body: bytes, replace: Mapping[str, bytes], remove: Collection[str] = ()
 ) -> Pieces:
-    """What `edit` joins: sending these one after the other sends the edited body without
-    copying the original's bytes (a 20 MiB copy costs milliseconds)."""
+    """Return the pieces `edit` joins, as `edit` takes its arguments.
+
+    Sending them one after the other sends the edited body without copying the original's
+    bytes (`app.upstream.sent_body`).
+    """
     # orjson writes `{"` first and no space after a colon: a body that does otherwise would
     # be parsed and written again for nothing.
     if len(body) <= ROUND_TRIP_BYTES and body[:2] == b'{"' and b'": ' not in body[:256]:
@@ -60,9 +66,12 @@ def edited_pieces(
 def _written_again(
     body: bytes, replace: Mapping[str, bytes], remove: Collection[str]
 ) -> bytes | None:
-    """The edit of a body that orjson writes back byte for byte (compact, one of each key,
-    numbers and escapes as orjson spells them: what the SDKs send), made by orjson: the bytes the
-    scan gives, in a fifth of the time. None for any other body, or a value not so written."""
+    """Return the edit of a body that orjson writes back byte for byte, made by orjson.
+
+    Such a body is compact, has one of each key, and numbers and escapes as orjson spells them
+    (what the SDKs send); the result is the bytes the scan gives, sooner. None for any other
+    body, or for a value of `replace` that orjson would write otherwise.
+    """
     try:
         parsed = orjson.loads(body)
         values = {key: orjson.loads(value) for key, value in replace.items()}
@@ -80,8 +89,11 @@ def _written_again(
 def scanned_pieces(
     body: bytes, replace: Mapping[str, bytes], remove: Collection[str] = ()
 ) -> Pieces:
-    """`edited_pieces` for any body: its members found by the scan (`members`), the changed
-    ones' bytes replaced, every other byte the client's."""
+    """Return `edited_pieces` for any body, made by the scan.
+
+    The members are found by `members`, the changed ones' bytes replaced; every other byte is
+    the client's.
+    """
     found, close = members(body)
     last = {member.key: index for index, member in enumerate(found)}
     view = memoryview(body)

@@ -1,4 +1,4 @@
-"""Find a JSON object's top-level members, and where a value ends, in its bytes.
+"""A scan of a JSON object's bytes: its top-level members, and where a value ends.
 
 A scan, not a parse: each string is skipped with one C-level search for its closing quote (a
 base64 image is one `bytes.find`), and brackets are counted, so a body of megabytes is crossed in
