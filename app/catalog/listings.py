@@ -46,7 +46,7 @@ async def load(source: Source, base: str, previous: Catalog | None) -> Catalog:
 
 
 def _modality_queries(models: Iterable[Model], previous: Catalog | None) -> list[str]:
-    """One query per output modality seen, now or in the previous catalog."""
+    """Return one query per output modality seen, now or in the previous catalog."""
     seen = previous.output_modalities_seen() if previous else set()
     seen.update(modality for model in models for modality in model.output_modalities)
     return sorted(seen | ALWAYS_QUERIED_MODALITIES)

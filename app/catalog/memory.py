@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 MIB = 1024 * 1024
 # The parse child (python -m app.catalog.parse_worker) idles at 21 MiB and grows 13.6 bytes per
 # byte of page (a page of the real catalog, 8 times over); the worker holds the page and the
-# child's answer (1.2 times the page).
+# child's answer (1.2 times the page). Measured: bench/README.md, "The memory budget's factors".
 PARSE_CHILD_BYTES = 21 * MIB
 PAGE_PARSE = 13.6
 PAGE_IN_WORKER = 2.2

@@ -27,7 +27,7 @@ from app.errors import ProxyError, UpstreamBadAnswer
 from app.translate.embeddings import base64_item, not_embeddings, whole_answer
 from app.translate.json_scan import KEY, OPEN, SPACE, NotAnObject, value_end
 
-# An item of 4,096 dimensions (the most of any model in the catalog) is ~100 KB of float JSON.
+# An item of 4,096 dimensions (as the largest embedding models make) is ~100 KB of float JSON.
 HELD_AT_MOST: Final = 4 * 1024 * 1024
 # An answer shorter than this (most: a few texts of a small model) is converted whole once it has
 # ended, at the cost of one parse, rather than scanned piece by piece.
