@@ -1,6 +1,8 @@
-"""What OpenRouter's listing filters and sorts on, read from a catalog entry: context length,
-prices, age and benchmark scores (pure; each entry parsed once per catalog, see
-`Catalog.facts`), and the numeric bounds and orders of `GET /v1/models` over them."""
+"""The numbers OpenRouter's listing filters and sorts on, and the bounds and orders over them.
+
+Context length, prices, age and benchmark scores, read from a catalog entry (each entry parsed
+once per catalog, see `Catalog.facts`); the numeric bounds and orders of `GET /v1/models`. Pure.
+"""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,8 +36,10 @@ class Facts:
 
 
 def facts_of(raw: bytes) -> Facts:
-    """The facts of one catalog entry (OpenRouter's JSON); fields of another type count as
-    absent, never as an error."""
+    """Return the facts of one catalog entry (OpenRouter's JSON).
+
+    A field of another type counts as absent, never as an error.
+    """
     entry = orjson.loads(raw)
     pricing = _mapping(entry.get("pricing"))
     benchmarks = _mapping(entry.get("benchmarks"))
@@ -85,8 +89,10 @@ SORT_KEYS: Mapping[Sort, tuple[Key, bool]] = {  # the number sorted on, and whet
 
 
 def sort_key(order: Sort) -> Callable[[Facts], tuple[bool, float]]:
-    """A key for `sorted` (stable: ties keep the catalog's order) that puts models without the
-    number last, as OpenRouter does."""
+    """Return a key for `sorted` by `order` that puts models without the number last.
+
+    As OpenRouter does; `sorted` is stable, so ties keep the catalog's order.
+    """
     number, descending = SORT_KEYS[order]
 
     def key(facts: Facts) -> tuple[bool, float]:
@@ -107,6 +113,7 @@ class Bound:
     lowest: bool
 
     def admits(self, facts: Facts) -> bool:
+        """Return whether a model with `facts` is within the bound."""
         value = self.number(facts)
         if value is None:
             return False
@@ -132,7 +139,7 @@ AGE_BOUNDS = {"min_age_days": False, "max_age_days": True}
 
 
 def bound(name: str, limit: float, now: float) -> Bound:
-    """The bound that the query parameter `name` (of BOUNDS or AGE_BOUNDS) sets at `limit`."""
+    """Return the bound that the query parameter `name` (of BOUNDS or AGE_BOUNDS) sets."""
     if name in AGE_BOUNDS:
         return Bound(lambda f: f.created, now - limit * DAY_SECONDS, AGE_BOUNDS[name])
     number, lowest = BOUNDS[name]
@@ -150,7 +157,10 @@ def _number(value: object) -> float | None:
 
 
 def _price(value: object) -> float | None:
-    """A decimal string of dollars per token as dollars per million; None for a router's -1."""
+    """Return a decimal string of dollars per token as dollars per million, or None for -1.
+
+    A router's price is -1: it depends on the model routed to.
+    """
     try:
         dollars = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

@@ -1,5 +1,7 @@
-"""The Images API's own model list (`GET {base}/images/models`): which models it serves, what
-each takes, and whether it streams. Loaded on first use, then kept for a refresh interval."""
+"""The Images API's own model list (`GET {base}/images/models`), loaded on first use.
+
+Which models it serves, what each takes, and whether it streams; kept for a refresh interval.
+"""
 
 import asyncio
 import logging
@@ -30,7 +32,10 @@ class ImageModel:
 
 
 def parse_image_models(body: bytes) -> dict[str, ImageModel]:
-    """The models of a `GET /images/models` answer, by id; ValueError for another shape."""
+    """Parse a `GET /images/models` answer into its models, by id.
+
+    Raises ValueError for another shape.
+    """
     listing = orjson.loads(body)
     if not isinstance(listing, dict) or not isinstance(listing.get("data"), list):
         raise ValueError("GET /images/models answered without a `data` list")
@@ -52,8 +57,11 @@ def _image_model(row: dict[str, Any]) -> ImageModel:
 
 
 def _sane(descriptor: dict[str, Any]) -> dict[str, Any]:
-    """`descriptor`, or, when its `values` or bounds are not what its `type` says (a list of
-    strings or numbers; numbers), one that checks nothing: upstream then says what it takes."""
+    """Return `descriptor`, or one that checks nothing when it does not say what its `type` does.
+
+    An enum's `values` must be a list of strings or numbers, bounds numbers; otherwise upstream
+    says what the model takes.
+    """
     kind = descriptor.get("type")
     if kind == "enum":
         values = descriptor.get("values")
@@ -108,14 +116,20 @@ class ImageModels:
         self._images_only: TTLCache[str, bool] = TTLCache(4096, images_only_seconds)
 
     def remember_images_only(self, model_id: str) -> None:
+        """Note that chat refused `model_id` as served only by the Images API."""
         self._images_only[model_id] = True
 
     def is_images_only(self, model_id: str) -> bool:
+        """Return whether chat refused `model_id` lately as served only by the Images API."""
         return model_id in self._images_only
 
     async def find(self, model_id: str) -> ImageModel | None:
-        """The Images API's record of `model_id` (the id before any `:variant`), or None when
-        the Images API does not serve it."""
+        """Return the Images API's record of `model_id`, or None when it does not serve it.
+
+        A `:variant` is looked up without it when the Images API lists only the model. Loads the
+        list when it is older than `max_age_seconds`; raises UpstreamUnavailable when there is
+        none to answer from.
+        """
         if time.monotonic() - self._loaded_at > self._max_age:
             async with self._lock:
                 if time.monotonic() - self._loaded_at > self._max_age:

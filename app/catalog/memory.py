@@ -1,7 +1,10 @@
-"""What a catalog refresh holds in memory, per byte of the largest page it accepts
-(PROXY_MAX_CATALOG_BYTES), and how it asks for that memory: a `Hold` that the app gives the
-catalog (`app.main`: the worker's memory pool, `app.ops.reservations`), reserved before a
-download and given back once its parse is done. `app.ops.budget` counts the same figures."""
+"""What a catalog refresh holds in memory, and how it asks for that memory.
+
+The figures are per byte of the largest page a refresh accepts (PROXY_MAX_CATALOG_BYTES);
+`app.ops.budget` counts the same ones. The memory is asked for through a `Hold` that the app
+gives the catalog (`app.main`: the worker's memory pool, `app.ops.reservations`), reserved
+before a download and given back once its parse is done.
+"""
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
@@ -10,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 MIB = 1024 * 1024
 # The parse child (python -m app.catalog.parse_worker) idles at 21 MiB and grows 13.6 bytes per
 # byte of page (a page of the real catalog, 8 times over); the worker holds the page and the
-# child's answer (1.2 times the page).
+# child's answer (1.2 times the page). Measured: bench/README.md, "The memory budget's factors".
 PARSE_CHILD_BYTES = 21 * MIB
 PAGE_PARSE = 13.6
 PAGE_IN_WORKER = 2.2
@@ -24,13 +27,16 @@ Hold = Callable[[int], AbstractAsyncContextManager[object]]
 
 
 def refresh_bytes(page_cap: int) -> int:
-    """The most a refresh of the listings holds: the child parsing one page, the page and the
-    child's answer in the worker (pages come one at a time)."""
+    """Return the most a refresh of the listings holds, pages capped at `page_cap` bytes.
+
+    That is the child parsing one page, and the page and the child's answer in the worker
+    (pages come one at a time).
+    """
     return PARSE_CHILD_BYTES + int(page_cap * (PAGE_PARSE + PAGE_IN_WORKER))
 
 
 def list_bytes(page_cap: int) -> int:
-    """The most one model list downloaded and parsed in the worker holds."""
+    """Return the most one model list downloaded and parsed in the worker holds."""
     return int(page_cap * LIST_IN_WORKER)
 
 

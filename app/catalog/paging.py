@@ -1,7 +1,7 @@
-"""Pages of `GET /v1/models`, as OpenRouter pages its listing: `offset` and `limit` (default 500,
-at most 1000); without either, the whole list.
+"""Pages of `GET /v1/models`, as OpenRouter pages its listing: `offset` and `limit`.
 
-OpenRouter's official SDKs ask `offset=0&limit=500` and ask again at `offset + len(page)` until a
+`limit` is 500 by default, at most 1000; without either, the whole list. OpenRouter's official
+SDKs ask `offset=0&limit=500` and ask again at `offset + len(page)` until a
 page comes back shorter than `limit`: a listing that ignored the window would never end for them.
 """
 
@@ -26,8 +26,11 @@ class Window:
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> "Window":
-        """The window of a query's `offset` and `limit`. Raises ValueError for a value that is
-        not a whole number in range (so that a client's mistake is never a silent full list)."""
+        """Return the window of a query's `offset` and `limit`.
+
+        Raises ValueError for a value that is not a whole number in range (so that a client's
+        mistake is never a silent full list).
+        """
         if "offset" not in params and "limit" not in params:
             return cls()
         offset = _count(params.get("offset", "0"), 0, None)
@@ -41,21 +44,23 @@ class Window:
         return cls(offset, limit)
 
     def of(self, items: Sequence[T]) -> Sequence[T]:
-        """The items of this window: empty past the end."""
+        """Return the items of this window: none past the end."""
         if self.limit is None:
             return items
         return items[self.offset : self.offset + self.limit]
 
     def next_offset(self, total: int) -> int | None:
-        """Where the page after this one starts in a listing of `total` items; None when this
-        page reaches the end."""
+        """Return where the page after this one starts in a listing of `total` items.
+
+        None when this page reaches the end.
+        """
         if self.limit is None or self.offset + self.limit >= total:
             return None
         return self.offset + self.limit
 
 
 def _count(value: str, least: int, most: int | None) -> int | None:
-    """`value` as a whole number from `least` to `most`; None when it is not one."""
+    """Return `value` as a whole number from `least` to `most`, or None when it is not one."""
     if not _DIGITS.fullmatch(value):
         return None
     number = int(value)

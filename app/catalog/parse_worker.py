@@ -1,13 +1,13 @@
-"""Parsing catalog pages in a child process, so the event loop that relays streams never stalls.
+"""Catalog pages parsed in a child process, so that the event loop relaying streams never stalls.
 
-A `GET /models` page is about a megabyte of JSON; orjson parses it in ~3 ms while holding the GIL,
-so a thread would stall the event loop just as much. The child
-(`python -m app.catalog.parse_worker`) imports only `app.catalog.records` and lives for one
-refresh. Frames on its stdin and stdout are a 4-byte big-endian length followed by the
-payload: a page in, a pickled `Page` or `CatalogError` out.
-The eleven listings of a refresh repeat the same models, so the child answers each model once:
-a page comes back with only the models that no earlier page of this worker had, which spares
-the event loop unpickling (and the heap holding) ten copies of the catalog.
+A `GET /models` page is about a megabyte of JSON, which orjson parses holding the GIL, so a
+thread would stall the event loop just as much (measured: `python -m bench.refresh_stall`, in
+bench/README.md). The child (`python -m app.catalog.parse_worker`) imports only
+`app.catalog.records` and lives for one refresh. Frames on its stdin and stdout are a 4-byte
+big-endian length followed by the payload: a page in, a pickled `Page` or `CatalogError` out.
+The listings of a refresh repeat the same models, so the child answers each model once: a page
+comes back with only the models that no earlier page of this worker had, which spares the event
+loop unpickling (and the heap holding) a copy of the catalog per listing.
 """
 
 import asyncio
@@ -24,7 +24,8 @@ _LENGTH = struct.Struct("!I")
 
 
 class ParseWorker:
-    """An async context manager around one child process; `parse` may be called concurrently."""
+    """One parse child, running for as long as the async context lasts; `parse` may be called
+    concurrently."""
 
     def __init__(self) -> None:
         self._process: asyncio.subprocess.Process | None = None
@@ -68,7 +69,9 @@ class ParseWorker:
 
     async def parse(self, body: bytes) -> Page:
         """Parse one page in the child: its models that no earlier page had, and its next link.
-        Raises CatalogError for a bad page or a dead child."""
+
+        Raises CatalogError for a bad page or a dead child.
+        """
         assert self._process is not None, "use ParseWorker as an async context manager"
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None
@@ -88,7 +91,7 @@ class ParseWorker:
 
 
 def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
-    """The child's loop: parse each page framed on `stdin` until it closes."""
+    """Parse each page framed on `stdin`, answering on `stdout`, until `stdin` closes."""
     answered: set[str] = set()
     while header := stdin.read(_LENGTH.size):
         (size,) = _LENGTH.unpack(header)

@@ -1,8 +1,8 @@
 """The model catalog: records, parsing of `GET /models` pages, merging, and lookup.
 
 Everything here is pure and cheap to import: the parse worker process
-(`app.catalog.parse_worker`) imports this module alone. The refresher that fetches pages lives
-in `app.catalog.refresh`.
+(`app.catalog.parse_worker`) imports this module alone. One load of the pages is
+`app.catalog.listings`; the refresher that keeps the catalog fresh, `app.catalog.refresh`.
 """
 
 import time
@@ -38,7 +38,7 @@ class Model:
 
     def __reduce__(self) -> tuple[type["Model"], tuple[Any, ...]]:
         # The parse worker pickles these by the hundred; rebuilding them from constructor
-        # arguments unpickles 5x faster than the default state of a slotted dataclass.
+        # arguments unpickles several times faster than the default state of a slotted dataclass.
         return (Model, tuple(getattr(self, name) for name in self.__slots__))
 
 
@@ -64,8 +64,10 @@ def parse_page(body: bytes) -> Page:
 
 
 def parse_model_answer(body: bytes) -> Model | None:
-    """The model of a `GET /model/{author}/{slug}` answer (`{"data": {...}}`, or the model
-    itself), None for another shape."""
+    """Parse a `GET /model/{author}/{slug}` answer into its model, or None for another shape.
+
+    The answer is `{"data": {...}}`, or the model itself.
+    """
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -107,8 +109,10 @@ def _str_or_none(value: object) -> str | None:
 
 
 def merge_into(merged: dict[str, Model], listing: Iterable[Model]) -> None:
-    """Add `listing` to the union `merged` (by id, in first-seen order): the first record of an
-    id wins, so a later listing never replaces or removes a model."""
+    """Add `listing` to the union `merged` (by id, in first-seen order).
+
+    The first record of an id wins, so a later listing never replaces or removes a model.
+    """
     for model in listing:
         merged.setdefault(model.id, model)
 
@@ -127,19 +131,23 @@ class Catalog:
         object.__setattr__(self, "_index", _build_index(self.models))
 
     def lookup(self, model_id: str) -> Model | None:
-        """The model a request's `model` names: by exact id, alias, canonical slug, then the id
-        without its `:variant` suffix (`:free`, `:nitro`, ... need not be listed)."""
+        """Return the model a request's `model` names, or None.
+
+        By exact id, alias, canonical slug, then the id without its `:variant` suffix (`:free`,
+        `:nitro`, ... need not be listed).
+        """
         found = self._index.get(model_id)
         if found is None and ":" in model_id:
             found = self._index.get(model_id.partition(":")[0])
         return found
 
     def with_model(self, model: Model) -> "Catalog":
-        """This catalog with `model` added, or in place of the record of the same id."""
+        """Return this catalog with `model` added, or in place of the record of the same id."""
         kept = tuple(known for known in self.models if known.id != model.id)
         return Catalog((*kept, model), self.loaded_at, self.source, self.videos)
 
     def output_modalities_seen(self) -> set[str]:
+        """Return every output modality that a model of the catalog has."""
         return {modality for model in self.models for modality in model.output_modalities}
 
     @cached_property
@@ -165,8 +173,11 @@ def listing_of(
     *,
     openai: bool = False,
 ) -> bytes:
-    """`models` in OpenRouter's `GET /models` shape, each entry as OpenRouter sent it, or with
-    `openai` in OpenAI's; `total_count` defaults to the number of `models` (a whole listing)."""
+    """Return `models` as a listing in OpenRouter's `GET /models` shape, or with `openai` OpenAI's.
+
+    Each entry goes as OpenRouter sent it (with OpenAI's fields added for `openai`).
+    `total_count` defaults to the number of `models` (a whole listing).
+    """
     entries = (
         (bodies.openai_entry(m.raw, m.id) for m in models) if openai else (m.raw for m in models)
     )

@@ -1,31 +1,26 @@
-"""Keeping the merged catalog fresh: the background refresh loop and on-demand refreshes."""
+"""The refresher that keeps the merged catalog fresh: a background loop and on-demand refreshes.
+
+What one load fetches is `app.catalog.listings`; asking upstream again about a single model,
+`app.catalog.relearn`.
+"""
 
 import asyncio
 import contextlib
 import logging
-import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from cachetools import TTLCache
-from yarl import URL
 
 from app.catalog import listings, snapshot
-from app.catalog.memory import Hold, list_bytes, no_hold, refresh_bytes
-from app.catalog.records import Catalog, Model, parse_model_answer
+from app.catalog.memory import Hold, no_hold, refresh_bytes
+from app.catalog.records import Catalog, Model
+from app.catalog.relearn import LEARNED_MODELS, Relearner
 from app.catalog.source import Source
-from app.catalog.video_models import VideoModels, VideoModelsError, parse_video_models
-from app.errors import ProxyError, UpstreamFailure
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
-# A model id that is safe as `/model/{author}/{slug}`: two segments that start with a letter or
-# digit (so never `.` or `..`), no `%`, `?`, `#`, backslash or further `/`; `~` aliases and
-# `:variant`s.
-LOOKUP_ID = re.compile(r"~?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
-
 FIRST_RETRY_SECONDS = 1.0
-LEARNED_MODELS = 4096  # the most models each learned fact is kept for (the oldest go first)
 REASON_CHARS = 300  # of a failed refresh's reason, as `/readyz` shows it
 
 
@@ -39,11 +34,12 @@ class RefreshFailure:
 
 
 class CatalogRefresher:
-    """Owns the current `Catalog`: loads it, refreshes it periodically and when a request names a
-    model it does not know, and keeps what upstream's refusals taught of single models. `current`
-    is None until the first load succeeds. Each load, and each model looked up again, first
-    holds what it may cost (`hold`, `app.catalog.memory`): a load that gets no room fails as
-    any failed load does, the last good catalog kept."""
+    """Owns the current `Catalog`: loads it, refreshes it, keeps what upstream's refusals taught.
+
+    `current` is None until the first load succeeds. Each load first holds what it may cost
+    (`hold`, `app.catalog.memory`): a load that gets no room fails as any failed load does, the
+    last good catalog kept.
+    """
 
     def __init__(self, upstream: Source, settings: Settings, hold: Hold = no_hold) -> None:
         self.current: Catalog | None = None
@@ -58,10 +54,7 @@ class CatalogRefresher:
         self._unknown: TTLCache[str, bool] = TTLCache(
             maxsize=LEARNED_MODELS, ttl=settings.proxy_unknown_model_refresh_seconds
         )
-        self._relearning: dict[str, asyncio.Task[Model | None]] = {}
-        self._relearned: TTLCache[str, bool] = TTLCache(
-            maxsize=LEARNED_MODELS, ttl=settings.proxy_relearn_model_seconds
-        )
+        self._relearner = Relearner(upstream, settings, hold, self._swap_in)
         self._exact_modalities: TTLCache[str, bool] = TTLCache(
             maxsize=LEARNED_MODELS, ttl=settings.proxy_exact_modalities_seconds
         )
@@ -78,8 +71,11 @@ class CatalogRefresher:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run(self) -> None:
-        """Refresh forever: every interval after a success, with exponential backoff (capped at
-        the interval) after a failure, which keeps the last good catalog."""
+        """Refresh forever: every interval after a success, sooner after a failure.
+
+        After a failure, which keeps the last good catalog, the loop backs off exponentially from
+        `FIRST_RETRY_SECONDS`, capped at the interval.
+        """
         failures = 0
         while True:
             try:
@@ -107,7 +103,7 @@ class CatalogRefresher:
         )
 
     async def refresh(self) -> Catalog:
-        """Load a new catalog and swap it in. Concurrent callers share one load (single flight)."""
+        """Load a new catalog, swap it in and return it; concurrent callers share one load."""
         if self._inflight is None:
             self._inflight = asyncio.create_task(self._load_and_swap())
             self._inflight.add_done_callback(self._forget_inflight)
@@ -119,10 +115,13 @@ class CatalogRefresher:
             task.exception()  # retrieved here, so a caller that gave up causes no warning
 
     async def find(self, model_id: str) -> Model | None:
-        """The catalog record of `model_id`, or None. A model the catalog does not know triggers
-        at most one refresh per `proxy_unknown_model_refresh_seconds` (misses that arrive while a
-        refresh runs wait for it, up to `proxy_unknown_model_wait_seconds`); the negative answer
-        is cached as long. Before the first load, every model is unknown and nothing waits."""
+        """Return the catalog record of `model_id`, or None.
+
+        A model the catalog does not know triggers at most one refresh per
+        `proxy_unknown_model_refresh_seconds` (misses that arrive while a refresh runs wait for
+        it, up to `proxy_unknown_model_wait_seconds`); the negative answer is cached as long.
+        Before the first load, every model is unknown and nothing waits.
+        """
         catalog = self.current
         if catalog is None:
             return None
@@ -147,28 +146,24 @@ class CatalogRefresher:
         return True
 
     async def relearn(self, model_id: str) -> Model | None:
-        """What upstream says of `model_id` now (`GET {base}/model/{author}/{slug}`, which
-        resolves aliases and variants), swapped into the catalog. For when upstream's own answer
-        shows the catalog wrong: the negative cache and the miss window do not apply, but one
-        model is looked up at most once per `proxy_relearn_model_seconds`; callers that come
-        meanwhile share the lookup under way, later ones get None, as when upstream does not
-        know the model or cannot be asked."""
-        task = self._relearning.get(model_id)
-        if task is None:
-            if model_id in self._relearned:
-                return None
-            self._relearned[model_id] = True
-            task = asyncio.create_task(self._look_up(model_id))
-            self._relearning[model_id] = task
-            task.add_done_callback(lambda _: self._relearning.pop(model_id, None))
-        return await asyncio.shield(task)
+        """Return what upstream says of `model_id` now, swapped into the catalog, or None.
+
+        For when upstream's own answer shows the catalog wrong: `find`'s negative cache and miss
+        window do not apply (`app.catalog.relearn` has a window of its own).
+        """
+        return await self._relearner.relearn(model_id)
+
+    def _swap_in(self, model_id: str, model: Model) -> None:
+        if self.current is not None:
+            self.current = self.current.with_model(model)
+            self._unknown.pop(model_id, None)
 
     def remember_exact_modalities(self, model_id: str) -> None:
-        """Upstream refused `model_id` a part of its outputs: ask it for all of them for
-        `proxy_exact_modalities_seconds`."""
+        """Ask `model_id` for all its outputs from now on, for `proxy_exact_modalities_seconds`."""
         self._exact_modalities[model_id] = True
 
     def wants_exact_modalities(self, model_id: str) -> bool:
+        """Return whether `model_id` is asked for all its outputs now."""
         return model_id in self._exact_modalities
 
     @property
@@ -176,21 +171,6 @@ class CatalogRefresher:
         """How many models are asked for all their outputs now, for the metrics."""
         self._exact_modalities.expire()
         return len(self._exact_modalities)
-
-    async def _look_up(self, model_id: str) -> Model | None:
-        if not LOOKUP_ID.fullmatch(model_id):
-            return None  # the id comes from the client: it must not reach another path
-        url = URL(f"{self._settings.openrouter_base_url}/model/{model_id}", encoded=True)
-        try:
-            async with self._hold(list_bytes(self._settings.proxy_max_catalog_bytes)):
-                model = parse_model_answer(await self._upstream.download(url))
-        except ProxyError as error:  # upstream failed, or no room in the memory budget
-            logger.info("could not look %s up again: %s", model_id, error)
-            return None
-        if model is not None and self.current is not None:
-            self.current = self.current.with_model(model)
-            self._unknown.pop(model_id, None)
-        return model
 
     async def load_snapshot(self) -> None:
         """Start from the snapshot of `proxy_catalog_snapshot`, if there is a good one."""
@@ -201,24 +181,13 @@ class CatalogRefresher:
                 logger.info("catalog snapshot loaded: %d models", len(self.current.models))
 
     async def _load_and_swap(self) -> Catalog:
-        base = URL(f"{self._settings.openrouter_base_url}/models")
+        base = self._settings.openrouter_base_url
         async with self._hold(refresh_bytes(self._settings.proxy_max_catalog_bytes)):
             catalog = await listings.load(self._upstream, base, self.current)
-            catalog = replace(catalog, videos=await self._load_videos(self.current))
         self.current, self.last_failure = catalog, None
         logger.info("catalog loaded: %d models", len(catalog.models))
         await self._save_snapshot(catalog)
         return catalog
-
-    async def _load_videos(self, previous: Catalog | None) -> VideoModels | None:
-        """The video API's model list (`GET /videos/models`), or the previous one when it cannot
-        be had: a failure there never costs the catalog, nor the video models known."""
-        url = URL(f"{self._settings.openrouter_base_url}/videos/models")
-        try:
-            return VideoModels(parse_video_models(await self._upstream.download(url)))
-        except (UpstreamFailure, VideoModelsError) as error:
-            logger.warning("keeping the last video model list: %s", error)
-            return previous.videos if previous else None
 
     async def _save_snapshot(self, catalog: Catalog) -> None:
         path = self._settings.proxy_catalog_snapshot

@@ -20,8 +20,11 @@ logger = logging.getLogger(__name__)
 
 
 def save(path: Path, catalog: Catalog) -> None:
-    """Write `catalog` to `path` atomically: a reader sees the old file or the new one, whole,
-    even across a crash (temp file in the same folder, fsync, rename)."""
+    """Write `catalog` to `path` atomically.
+
+    A reader sees the old file or the new one, whole, even across a crash (temp file in the same
+    folder, fsync, rename).
+    """
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(descriptor, "wb") as file:
@@ -35,15 +38,18 @@ def save(path: Path, catalog: Catalog) -> None:
 
 
 def contents(catalog: Catalog) -> bytes:
-    """What a snapshot file holds: the listing, with the video models when they are known."""
+    """Return what a snapshot file holds: the listing, with the video models when known."""
     if catalog.videos is None:
         return catalog.listing
     return catalog.listing[:-1] + b',"video_models":' + catalog.videos.listing + b"}"
 
 
 def parsed(body: bytes, **catalog: Any) -> Catalog:
-    """The catalog of a snapshot file's `body` (or of a plain `GET /models` answer), made with
-    the `Catalog` fields of `catalog`. Raises CatalogError; a bad video list reads as none."""
+    """Return the catalog of a snapshot file's `body` (or of a plain `GET /models` answer).
+
+    It is made with the `Catalog` fields of `catalog`. Raises CatalogError; a bad video list
+    reads as none.
+    """
     models = parse_page(body).models
     listed = orjson.loads(body).get("video_models")
     try:
@@ -55,8 +61,11 @@ def parsed(body: bytes, **catalog: Any) -> Catalog:
 
 
 def load(path: Path) -> Catalog | None:
-    """The catalog saved at `path`, or None (logged) when it is missing, unreadable or corrupt:
-    a bad snapshot never stops the proxy, which then waits for OpenRouter."""
+    """Return the catalog saved at `path`, or None (logged) when it is missing or bad.
+
+    Missing, unreadable or corrupt: a bad snapshot never stops the proxy, which then waits for
+    OpenRouter.
+    """
     try:
         body = path.read_bytes()
         saved_at = path.stat().st_mtime

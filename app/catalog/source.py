@@ -10,9 +10,9 @@ class Source(Protocol):
 
     @property
     def base(self) -> str:
-        """The upstream API root, e.g. `https://openrouter.ai/api/v1`."""
+        """The upstream API root, such as `https://openrouter.ai/api/v1`."""
         ...
 
     async def download(self, url: URL) -> bytes:
-        """The body of `GET url`; UpstreamFailure (`app.errors`) when there is none."""
+        """Return the body of `GET url`; raise UpstreamFailure (`app.errors`) when there is none."""
         ...

@@ -39,10 +39,11 @@ class VideoModel:
 
 
 def parse_video_models(body: bytes) -> tuple[VideoModel, ...]:
-    """The models of a `GET /videos/models` answer (`{"data": [...]}`), in its order. Entries
-    without a string `id` are skipped; a malformed list value reads as not published.
+    """Parse a `GET /videos/models` answer (`{"data": [...]}`) into its models, in its order.
 
-    Raises VideoModelsError when the body is not JSON or has no `data` list."""
+    Entries without a string `id` are skipped; a malformed list value reads as not published.
+    Raises VideoModelsError when the body is not JSON or has no `data` list.
+    """
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -51,7 +52,10 @@ def parse_video_models(body: bytes) -> tuple[VideoModel, ...]:
 
 
 def video_models_of(document: object) -> tuple[VideoModel, ...]:
-    """The models of a parsed `GET /videos/models` answer; VideoModelsError for another shape."""
+    """Return the models of a parsed `GET /videos/models` answer.
+
+    Raises VideoModelsError for another shape.
+    """
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise VideoModelsError('GET /videos/models answered without a "data" list')
     return tuple(_video_model(entry) for entry in document["data"] if _has_id(entry))
@@ -79,7 +83,7 @@ def _video_model(entry: dict[str, Any]) -> VideoModel:
 
 
 def _listed(value: object, kind: type[T]) -> tuple[T, ...] | None:
-    """A list of `kind` values; None for null or for anything else than such a list."""
+    """Return a list of `kind` values as a tuple; None for null or anything else."""
     if not isinstance(value, list):
         return None
     # bool is an int subclass: `true` in a durations list is not a duration.
@@ -101,8 +105,10 @@ class VideoModels:
         object.__setattr__(self, "_index", index)
 
     def lookup(self, model_id: str) -> VideoModel | None:
-        """The video model `model_id` names: by id or canonical slug, then the id without its
-        `:variant` suffix."""
+        """Return the video model `model_id` names, or None.
+
+        By id or canonical slug, then the id without its `:variant` suffix.
+        """
         found = self._index.get(model_id)
         if found is None and ":" in model_id:
             found = self._index.get(model_id.partition(":")[0])
@@ -115,5 +121,5 @@ class VideoModels:
 
 
 def listing_of(models: Iterable[VideoModel]) -> bytes:
-    """`models` in `GET /videos/models`'s shape, each entry as upstream sent it."""
+    """Return `models` in `GET /videos/models`'s shape, each entry as upstream sent it."""
     return b'{"data":[' + b",".join(model.raw for model in models) + b"]}"

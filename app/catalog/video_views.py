@@ -1,5 +1,7 @@
-"""The video models for people: a table of what each takes, and what the proxy does with a
-video request to one, in words (`modality-proxy models --output video`, `explain`)."""
+"""The video models for people: a table of what each takes, and a video request's fate in words.
+
+For `modality-proxy models --output video` and `modality-proxy explain`.
+"""
 
 from collections.abc import Sequence
 
@@ -10,7 +12,7 @@ SHOWN_SIZES = 4  # more are counted, not listed: some models list about 60
 
 
 def video_table(models: Sequence[VideoModel]) -> list[tuple[str, ...]]:
-    """The header and one row per model; `-` where the model publishes no list (not checked)."""
+    """Return the header and one row per model; `-` where a model publishes no list."""
     return [COLUMNS, *(_row(model) for model in models)]
 
 
@@ -36,7 +38,7 @@ def _listed(values: Sequence[object] | None) -> str:
 
 
 def explain_video(model: VideoModel) -> str:
-    """What `POST /v1/videos` (OpenAI's fields) and `POST /api/v1/videos` do for `model`."""
+    """Describe what `POST /v1/videos` and `POST /api/v1/videos` do for `model`."""
     flags = [flag for flag in ("generate_audio", "seed") if getattr(model, flag)]
     lacks = [flag for flag in ("generate_audio", "seed") if not getattr(model, flag)]
     lacking = f"; {', '.join(lacks)}: refused (POST /api/v1/videos: dropped)" if lacks else ""
@@ -56,7 +58,7 @@ def _among(values: Sequence[object] | None) -> str:
 
 
 def _size(model: VideoModel) -> str:
-    """Where OpenAI's `size` goes for `model` (see `app.translate.videos`)."""
+    """Describe where OpenAI's `size` goes for `model` (see `app.translate.videos`)."""
     ratio = "aspect_ratio, the nearest within 5% among " + _listed(model.aspect_ratios)
     if model.resolutions is not None:
         ratio += f", and the smallest resolution covering it among {_listed(model.resolutions)}"

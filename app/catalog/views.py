@@ -10,12 +10,12 @@ COLUMNS = ("id", "outputs", "inputs", "context", "price")
 
 
 def table(models: Sequence[Model]) -> str:
-    """One aligned line per model: id, outputs, inputs, context length and price."""
+    """Return one aligned line per model: id, outputs, inputs, context length and price."""
     return aligned([COLUMNS, *(_row(model) for model in models)])
 
 
 def aligned(rows: Sequence[Sequence[str]]) -> str:
-    """Rows of cells as text in aligned columns, the first row being the header."""
+    """Return rows of cells as text in aligned columns, the first row being the header."""
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -36,7 +36,7 @@ def _row(model: Model) -> tuple[str, str, str, str, str]:
 
 
 def _price(pricing: object) -> str:
-    """`$1.25 in / $10 out per M tokens`, and the image output price where there is one."""
+    """Return a model's prices in words, e.g. `$1.25 in / $10 out per M`, and its image price."""
     if not isinstance(pricing, dict):
         return ""
     if _dollars(pricing.get("prompt")) < 0:  # routers: the price of the model they pick

@@ -30,21 +30,18 @@ Refusal = Literal[
 ]
 
 
-def _uncounted(code: Refusal) -> None:
-    """The default refusal counter: counts nothing."""
-
-
 @dataclass(frozen=True)
 class ConnectionLimits:
     """What one client connection may take. `count` is called with the code of each refusal
-    (for the metrics). The defaults are the settings' defaults (see `app.settings`)."""
+    (for the metrics; by default nothing counts). The defaults are the settings' defaults (see
+    `app.settings`)."""
 
     max_connections: int = 512  # open at once; more are closed as they come
     max_head_bytes: int = 65536  # the request line and headers together
     head_timeout: float = 10.0  # from connecting (or a next request's start) to its headers' end
     body_timeout: float = 60.0  # from the end of the headers to the end of the body
     send_timeout: float = 60.0  # an answer's bytes waiting for a client that reads none
-    count: Callable[[Refusal], None] = _uncounted
+    count: Callable[[Refusal], None] = lambda code: None
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
@@ -80,7 +77,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        self.resume_writing_deadline()
+        self._stop_stall_timer()
         super().connection_lost(exc)
 
     def pause_writing(self) -> None:
@@ -91,10 +88,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._stalled = self.loop.call_later(self.limits.send_timeout, self._not_reading)
 
     def resume_writing(self) -> None:
-        self.resume_writing_deadline()
+        self._stop_stall_timer()
         super().resume_writing()
 
-    def resume_writing_deadline(self) -> None:
+    def _stop_stall_timer(self) -> None:
         if self._stalled is not None:
             self._stalled.cancel()
             self._stalled = None
@@ -162,11 +159,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _head_too_large(self) -> None:
-        limit = self.limits.max_head_bytes
-        message = (
-            f"The request line and headers are larger than the proxy accepts ({limit:,} bytes)"
-        )
-        self._refuse(431, message, "headers_too_large")
+        message = "The request line and headers are larger than the proxy accepts"
+        self._refuse(431, f"{message} ({self.limits.max_head_bytes:,} bytes)", "headers_too_large")
 
     def _head_too_slow(self) -> None:
         self._deadline = None

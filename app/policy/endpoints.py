@@ -1,9 +1,9 @@
-"""Which route a model is for, read from its output modalities, and the refusal of a model asked
-on a route made for another (pure).
+"""The route each kind of model is for, and the refusal of a model asked on another route.
 
 OpenRouter serves each kind of model at its own endpoint: chat answers text, images and audio;
 embeddings, speech, transcription, video, rerank and decision models each have theirs. Asked on
 the wrong one, upstream answers an error that does not say where to go; the proxy says it first.
+Pure.
 """
 
 from collections.abc import Collection, Sequence
@@ -52,15 +52,21 @@ class Refusal:
 
 
 def endpoint_for(outputs: Collection[str]) -> Endpoint | None:
-    """The route a model with these output modalities is for; None when none of them is known
-    (an empty list, or modalities that appeared after this was written)."""
+    """Return the route a model with these output modalities is for.
+
+    None when none of them is known (an empty list, or modalities that appeared after this was
+    written).
+    """
     return next((endpoint for endpoint in ENDPOINTS if endpoint.outputs & set(outputs)), None)
 
 
 def refuse_on_chat(model_id: str, outputs: Sequence[str], asked: Endpoint) -> Refusal | None:
-    """The refusal of a chat-like request (`asked`: CHAT or RESPONSES) to a model none of whose
-    outputs chat can return and that another route serves; None to let it go. A model whose
-    outputs are all unknown goes on: upstream may serve it, and the proxy cannot say where."""
+    """Return the refusal of a chat-like request to a model another route serves, or None.
+
+    `asked` is CHAT or RESPONSES. The model is refused when none of its outputs is one chat can
+    return; one whose outputs are all unknown goes on: upstream may serve it, and the proxy
+    cannot say where.
+    """
     if set(outputs) & asked.outputs:
         return None
     home = endpoint_for(outputs)
@@ -74,8 +80,10 @@ def refuse_on_chat(model_id: str, outputs: Sequence[str], asked: Endpoint) -> Re
 
 
 def refuse_on(model_id: str, outputs: Sequence[str], asked: Endpoint) -> Refusal | None:
-    """The refusal of a request on `asked` (a route for one kind of model) to a model that makes
-    none of what that route answers; None when it does."""
+    """Return the refusal of a request on `asked` to a model that makes none of what it answers.
+
+    `asked` is a route for one kind of model. None when the model makes what it answers.
+    """
     if set(outputs) & asked.outputs:
         return None
     home = endpoint_for(outputs)
@@ -93,8 +101,11 @@ def _words(outputs: Sequence[str]) -> str:
 
 
 def route_in_words(model_id: str, outputs: Sequence[str]) -> str:
-    """Which route a model is for and, for a model chat cannot serve, what chat and Responses
-    answer instead (`modality-proxy explain`)."""
+    """Describe the route a model is for, and what chat answers when it cannot serve the model.
+
+    For a model chat cannot serve, chat and Responses answer 400 themselves (`modality-proxy
+    explain`).
+    """
     home = endpoint_for(outputs)
     if home is None:
         return f"Route: none of the proxy's routes knows what {model_id} outputs."

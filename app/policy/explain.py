@@ -1,4 +1,4 @@
-"""The policy's decision for one request, explained in words (`modality-proxy explain`)."""
+"""The policy's decision for one chat request, explained in words (`modality-proxy explain`)."""
 
 from collections.abc import Sequence
 
@@ -18,9 +18,12 @@ def explain(
     settings: Settings,
     wants_exact: bool = False,
 ) -> str:
-    """What the proxy would send upstream for a chat request to `model_id` asking for
-    `modalities` (None: no `modalities` field), and why, in words; with `wants_exact`, as a
-    proxy that has learned that upstream refuses the model a part of its outputs."""
+    """Explain in words what the proxy would send upstream for a chat request, and why.
+
+    The request asks `model_id` for `modalities` (None: no `modalities` field). With
+    `wants_exact`, explain as a proxy that has learned that upstream refuses the model a part of
+    its outputs.
+    """
     model = catalog.lookup(model_id)
     requested: object = MISSING if modalities is None else modalities
     outputs = model.output_modalities if model else None
@@ -51,8 +54,11 @@ def explain(
 
 
 def _subset(model_id: str, every: Sequence[str], wants_exact: bool, settings: Settings) -> str:
-    """A request for a part of the model's outputs goes as asked, and if upstream refuses it,
-    `every` output goes, then for a while; with `wants_exact`, upstream did."""
+    """Describe what becomes of a request for a part of the model's outputs.
+
+    It goes as asked; if upstream refuses it, `every` output goes, then for a while. With
+    `wants_exact`, upstream has refused it already.
+    """
     lasting = f"{settings.proxy_exact_modalities_seconds:g} s (PROXY_EXACT_MODALITIES_SECONDS)"
     if wants_exact:
         return (

@@ -1,5 +1,7 @@
-"""`models` fallback lists (OpenRouter tries them in order with one body): when the models'
-`modalities` decisions differ, no one body works for all, so the proxy tries them itself (pure).
+"""The proxy's own tries down a `models` fallback list, for when no one body suits every model.
+
+OpenRouter tries a `models` list in order with one body; when the models' `modalities` decisions
+differ, no one body works for all, so the proxy tries them itself. Pure.
 """
 
 from collections.abc import Sequence
@@ -15,9 +17,12 @@ ABSENT = "absent"  # the body's `modalities` when a decision drops it
 
 
 def candidates(payload: dict[str, Any], limit: int) -> list[str] | None:
-    """The models to try, in order: `model` first when given, then `models` (without repeating
-    any); None when there is no `models` list. ClientError (400) for a `models` that is not a
-    list of strings, or that names more than `limit` models: each may cost an upstream call."""
+    """Return the models to try, in order, or None when there is no `models` list.
+
+    `model` comes first when given, then `models`, none repeated. Raises ClientError (400) for a
+    `models` that is not a list of strings, or that names more than `limit` models: each may
+    cost an upstream call.
+    """
     listed = payload.get("models")
     if listed is None:
         return None
@@ -33,8 +38,11 @@ def candidates(payload: dict[str, Any], limit: int) -> list[str] | None:
 
 
 def sent_modalities(decision: Decision, requested: object) -> object:
-    """What the body's `modalities` becomes by `decision`: the value, `ABSENT`, or the decision
-    itself when it refuses (so a refusal agrees only with the same refusal)."""
+    """Return what the body's `modalities` becomes by `decision`.
+
+    That is the value, `ABSENT`, or the decision itself when it refuses (so that a refusal agrees
+    only with the same refusal).
+    """
     if decision.action is Action.REWRITE:
         return list(decision.modalities)
     if decision.action is Action.DROP:
@@ -45,18 +53,18 @@ def sent_modalities(decision: Decision, requested: object) -> object:
 
 
 def agree(decisions: Sequence[Decision], requested: object) -> bool:
-    """Whether one body suits every model: all decisions send the same `modalities`."""
+    """Return whether one body suits every model: all decisions send the same `modalities`."""
     values = [sent_modalities(decision, requested) for decision in decisions]
     return all(value == values[0] for value in values)
 
 
 def tries_next(status: int) -> bool:
-    """Whether an upstream answer with `status` moves the fallback to the next model."""
+    """Return whether an upstream answer with `status` moves the fallback to the next model."""
     return status in NEXT_MODEL_STATUSES or status >= 500
 
 
 def for_one(payload: dict[str, Any], model_id: str) -> dict[str, Any]:
-    """`payload` asking `model_id` alone."""
+    """Return `payload` asking `model_id` alone."""
     single = {name: value for name, value in payload.items() if name != "models"}
     single["model"] = model_id
     return single

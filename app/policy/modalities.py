@@ -23,6 +23,9 @@ ROUTER_PREFIX: Final = "openrouter/"
 
 
 class Action(StrEnum):
+    """What a decision does to the body's `modalities`; the value names it in `modality-proxy
+    explain` and in a refusal's code (`modalities_rejected`)."""
+
     UNCHANGED = "unchanged"  # forward the original bytes
     SUBSET = "subset"  # forward the original bytes: a part of the model's outputs, as asked
     REWRITE = "rewritten"  # set `modalities` to `Decision.modalities`
@@ -33,6 +36,8 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """What to do with one request's `modalities`, and why (in words: a refusal's message)."""
+
     action: Action
     reason: str
     modalities: tuple[str, ...] = ()  # what is sent, for REWRITE and SUBSET only
@@ -43,7 +48,7 @@ class Decision:
         return self.action in (Action.UNCHANGED, Action.SUBSET)
 
     def header(self, field_present: bool) -> str:
-        """The `X-Modalities` value: what was sent upstream, or `unchanged` / `none`."""
+        """Return the `X-Modalities` value: what was sent upstream, or `unchanged` / `none`."""
         if self.action in (Action.REWRITE, Action.SUBSET):
             return ",".join(self.modalities)
         if self.action is Action.UNCHANGED and field_present:
@@ -104,8 +109,10 @@ def decide(
 
 
 def _sent_as_asked(wanted: frozenset[str], served: frozenset[str]) -> bool:
-    """Whether `wanted` is a part of what the model serves that may go as asked: not text
-    alone (dropped instead), nor audio without text."""
+    """Return whether `wanted` is a part of what the model serves that may go as asked.
+
+    Text alone may not (it is dropped instead), nor audio without text.
+    """
     transcript = "text" in wanted or "audio" not in wanted
     return wanted < served and wanted != {"text"} and transcript
 
@@ -152,7 +159,7 @@ def _unsupported(
 
 
 def _as_modality_list(value: object) -> list[str] | None:
-    """The value as a list of strings, or None when it is anything else."""
+    """Return `value` as a list of strings, or None when it is anything else."""
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
     return None
@@ -174,7 +181,9 @@ class Policy:
     def decide(
         self, requested: object, model_id: str, model: Model | None, subsets: bool = False
     ) -> Decision:
-        """The decision for `requested` to `model_id`; `model` is its record (None: unknown);
-        `subsets` as for `decide`."""
+        """Decide what to send for `requested` to `model_id`, as the module's `decide` does.
+
+        `model` is its catalog record (None: unknown).
+        """
         outputs = model.output_modalities if model else None
         return decide(requested, model_id, outputs, self.on_unsupported, self.names, subsets)

@@ -24,12 +24,14 @@ PROMPT_FIELDS: Final = frozenset({"messages", "input"})
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request body being planned: its bytes as the client sent them, the top-level fields
-    plans read (`payload`: the JSON object they hold less the prompt, `PROMPT_FIELDS`), the model
-    it names, and its `modalities` as the client sent them (`MISSING` without the field). Plans
-    leave it as it is. The call lives as long as the exchange (a retry or the next model of a
-    fallback list plans it again): without the prompt, a parsed copy of a 5 MiB image is not
-    held beside the body while it is sent."""
+    """One request body being planned, which plans leave as it is.
+
+    It holds the bytes as the client sent them, the top-level fields plans read (`payload`: the
+    JSON object they hold less the prompt, `PROMPT_FIELDS`), the model it names, and its
+    `modalities` as the client sent them (`MISSING` without the field). The call lives as long
+    as the exchange (a retry or the next model of a fallback list plans it again): without the
+    prompt, a parsed copy of its images is not held beside the body while it is sent.
+    """
 
     body: bytes
     payload: dict[str, Any]
@@ -38,8 +40,10 @@ class Call:
 
     @classmethod
     def of(cls, body: bytes, payload: dict[str, Any]) -> Self:
-        """The call for `payload`, parsed from `body`; ClientError for a `model` that is not a
-        string."""
+        """Return the call for `payload`, parsed from `body`.
+
+        Raises ClientError for a `model` that is not a string.
+        """
         model_id = payload.get("model")
         if model_id is not None and not isinstance(model_id, str):
             raise ClientError("`model` must be a string", "invalid_model")
@@ -47,8 +51,10 @@ class Call:
         return cls(body, fields, model_id, payload.get("modalities", MISSING))
 
     def alone(self, model_id: str) -> Self:
-        """This call of a `models` fallback list, asking `model_id` alone: its body the client's,
-        edited (`app.translate.json_patch`)."""
+        """Return this call of a `models` fallback list asking `model_id` alone.
+
+        Its body is the client's, edited in its bytes (`app.translate.json_patch`).
+        """
         single = fallbacks.for_one(self.payload, model_id)
         edited = json_patch.edit(self.body, {"model": orjson.dumps(model_id)}, ("models",))
         return self.of(edited, single)
@@ -57,16 +63,18 @@ class Call:
 def tools_to_drop(
     present: Collection[str], outputs: Sequence[str], supported: Collection[str]
 ) -> tuple[str, ...]:
-    """The tool parameters among `present` (the body's keys) to remove for a model that outputs
-    `outputs` and takes `supported`: all of them when it outputs images and does not take
-    `tools`, else none."""
+    """Return the tool parameters among `present` (the body's keys) to remove for a model.
+
+    The model outputs `outputs` and takes `supported`: all of them go when it outputs images
+    and does not take `tools`, else none.
+    """
     if "image" not in outputs or "tools" in supported:
         return ()
     return tuple(name for name in TOOL_PARAMETERS if name in present)
 
 
 def outgoing_modalities(decision: Decision, requested: object) -> tuple[str, ...]:
-    """What `modalities` the body carries upstream after `decision` on the `requested` value."""
+    """Return the `modalities` the body carries upstream after `decision` on `requested`."""
     if decision.action in (Action.REWRITE, Action.SUBSET):
         return decision.modalities
     if decision.action is Action.UNCHANGED and isinstance(requested, list):
@@ -75,8 +83,11 @@ def outgoing_modalities(decision: Decision, requested: object) -> tuple[str, ...
 
 
 def needs_assembly(modalities: Collection[str], stream: object) -> bool:
-    """Whether the answer must be streamed upstream and assembled for the client: audio is
-    produced only streamed, and the client did not ask to stream."""
+    """Return whether the answer must be streamed upstream and assembled for the client.
+
+    That is when audio is asked (upstream produces it only streamed) and the client did not ask
+    to stream.
+    """
     return "audio" in modalities and stream is not True
 
 
@@ -91,13 +102,16 @@ class Plan:
 
     @property
     def changes_body(self) -> bool:
+        """Whether the body sent differs from the client's."""
         return not self.decision.keeps_body or bool(self.dropped) or self.assemble
 
     def body(self, original: bytes) -> bytes | json_patch.Pieces:
-        """The body to send: `original` itself when nothing changes, else `original` with the
-        changed top-level fields edited in its bytes and every other byte the client's, as the
-        pieces that make it (`app.translate.json_patch`). `original` must have parsed as a JSON
-        object."""
+        """Return the body to send: `original` itself when nothing changes.
+
+        Else `original` with the changed top-level fields edited in its bytes and every other
+        byte the client's, as the pieces that make it (`app.translate.json_patch`). `original`
+        must have parsed as a JSON object.
+        """
         if not self.changes_body:
             return original
         replace: dict[str, bytes] = {}
@@ -122,9 +136,12 @@ class Planner(Protocol):
 def make_plan(
     payload: dict[str, Any], decision: Decision, model: Model | None, drop_tools: bool
 ) -> Plan:
-    """Plan a chat body: `decision`, the tools an image model does not take dropped (with
-    `drop_tools`, the setting `proxy_drop_tools_for_image_models`; none for a model not in the
-    catalog), and audio assembled when the client did not ask to stream it."""
+    """Plan a chat body: `decision`, tools dropped, and audio assembled.
+
+    With `drop_tools` (the setting `proxy_drop_tools_for_image_models`), the tools an image model
+    does not take are dropped (none for a model not in the catalog); audio is assembled when the
+    client did not ask to stream it.
+    """
     dropped: tuple[str, ...] = ()
     if model is not None and drop_tools:
         dropped = tools_to_drop(payload, model.output_modalities, model.supported_parameters)
@@ -147,7 +164,8 @@ class ResponsesPlanner:
 
     Their tools differ from chat's (built-in ones among them) and OpenRouter's tool filter is
     recorded for chat only, so none are dropped; the API returns no audio, so there is nothing
-    to assemble."""
+    to assemble.
+    """
 
     def plan(self, payload: dict[str, Any], decision: Decision, model: Model | None) -> Plan:
         return Plan(decision)

@@ -4,7 +4,7 @@ OpenRouter produces audio only when streaming (see `docs/openrouter.md`), so the
 asks upstream for a stream and answers the client the OpenAI SDK's non-streamed shape:
 `message.content`, `message.audio.{id, data, transcript, expires_at}`, `finish_reason`, `usage`.
 Everything here is pure: `Completion` folds parsed chunks, `AudioCollector` feeds it the events
-of the stream (split by `app.translate.sse`) for the relay (an `app.upstream.relay.Collector`).
+of the stream (split by `app.translate.sse`) for the relay (an `app.translate.whole.Collector`).
 """
 
 import os
@@ -46,6 +46,7 @@ class Completion:
         self.chunks = 0
 
     def add(self, chunk: dict[str, Any]) -> None:
+        """Fold `chunk` in; after a chunk with an `error`, nothing more."""
         if self.error is not None:
             return
         failure = chunk.get("error")
@@ -56,9 +57,11 @@ class Completion:
         _merge(self._merged, chunk)
 
     def result(self, now: float, audio_id: str) -> dict[str, Any]:
-        """The completion, once: the fold lets go of its pieces as it joins them. A
-        `message.audio` without `id` or `expires_at` gets `audio_id` and `now` +
-        `AUDIO_TTL_SECONDS`."""
+        """Return the completion, once: the fold lets go of its pieces as it joins them.
+
+        A `message.audio` without `id` or `expires_at` gets `audio_id` and `now` +
+        `AUDIO_TTL_SECONDS`.
+        """
         # Let go of the pieces, so that the answer's bytes do not coexist with them.
         merged, self._merged = self._merged, {}
         completion: dict[str, Any] = _joined(merged)
@@ -94,8 +97,10 @@ def _merge(into: dict[Any, Any], delta: dict[str, Any]) -> None:
 
 
 def _slot(into: dict[Any, Any], key: str, kind: type[Slot]) -> Slot:
-    """`into[key]`, made a new `kind` when it is not exactly one yet (a field whose type changed
-    between chunks starts over rather than failing)."""
+    """Return `into[key]`, made a new `kind` when it is not exactly one yet.
+
+    A field whose type changed between chunks starts over rather than failing.
+    """
     current = into.get(key)
     if type(current) is not kind:
         current = into[key] = kind()
@@ -113,15 +118,17 @@ def _joined(value: Any) -> Any:
 
 
 def new_audio_id() -> str:
-    """An id for audio that upstream sent without one, shaped like OpenAI's."""
+    """Return an id for audio that upstream sent without one, shaped like OpenAI's."""
     return f"audio_{os.urandom(12).hex()}"
 
 
 class AudioCollector:
-    """Feeds an SSE answer into a `Completion`; `result` is the completion's JSON, or raises a
-    `ProxyError`: for an error chunk, its message, with its `code` as the status when that is an
-    HTTP error status (else 502); `UpstreamBadStream` (502) for an unreadable event or an empty
-    stream."""
+    """A `Collector` that feeds an SSE answer into a `Completion`.
+
+    `result` is the completion's JSON, or raises a `ProxyError`: for an error chunk, its message,
+    with its `code` as the status when that is an HTTP error status (else 502); `UpstreamBadStream`
+    (502) for an unreadable event or an empty stream.
+    """
 
     def __init__(
         self, clock: Callable[[], float] = time.time, new_id: Callable[[], str] = new_audio_id
@@ -161,6 +168,7 @@ class AudioCollector:
 
 
 def _upstream_error(error: dict[str, Any]) -> ProxyError:
+    """Return the error an error chunk stands for (see `AudioCollector`)."""
     code, metadata = error.get("code"), error.get("metadata")
     status = code if isinstance(code, int) and 400 <= code <= 599 else 502
     kind = metadata.get("error_type") if isinstance(metadata, dict) else None

@@ -4,8 +4,9 @@ The chat request becomes `POST {base}/images`: the prompt is the text of the las
 its `image_url` parts the `input_references`; `image_config.aspect_ratio` and `image_size` become
 `aspect_ratio` and `resolution`; `n`, `seed` and `provider` are kept. Earlier messages (history,
 system) are not sent. The Images API is always asked for the whole answer (no `stream`); a client
-that streams gets that answer as the chunks of a streamed chat completion. The answer comes back
-as a chat image model's would: `message.images[]` holding `data:` URLs.
+that streams gets that answer as the chunks of a streamed chat completion
+(`app.translate.chat_image_answers`), as a chat image model's would: `message.images[]` holding
+`data:` URLs.
 
 Every other field is sent nowhere: either ignored (`IGNORED`: it changes nothing an image
 generation answers) or refused with a 400 naming it (`REFUSED`, and any field not listed).
@@ -66,9 +67,12 @@ CHAT_NAMES: Final = {
 def images_request_from_chat(
     payload: Mapping[str, Any], model: ImageModel | None = None
 ) -> dict[str, Any]:
-    """The Images API body for the chat body `payload`, checked against what `model` takes (by
-    its `GET /images/models` descriptors; unchecked without it); ProxyError (400, naming the
-    field) for a field that cannot be honoured or an unusable last user message."""
+    """Return the Images API body for the chat body `payload`.
+
+    It is checked against what `model` takes (by its `GET /images/models` descriptors; unchecked
+    without it). Raises ProxyError (400, naming the field) for a field that cannot be honoured or an
+    unusable last user message.
+    """
     if model is None:
         model = _unchecked(payload.get("model"))
     for name, value in payload.items():
@@ -91,7 +95,7 @@ def _unchecked(model_id: Any) -> ImageModel:
 
 
 def _check_field(name: str, value: Any, payload: Mapping[str, Any]) -> None:
-    """Nothing for a field that is mapped, read by the route or ignored; else ProxyError."""
+    """Raise ProxyError for a field that is not mapped, read by the route or ignored."""
     if value is None or name in MAPPED or name in ANSWER_FIELDS:
         return
     if name in SAMPLING and _requires_parameters(payload.get("provider")):
@@ -112,8 +116,10 @@ def _requires_parameters(provider: Any) -> bool:
 
 
 def _prompt_and_references(messages: Any) -> tuple[str, list[str]]:
-    """The text of the last user message (its `text` parts joined by newlines) and the URLs of
-    its `image_url` parts."""
+    """Return the text of the last user message and the URLs of its `image_url` parts.
+
+    The text is its `text` parts joined by newlines.
+    """
     if not isinstance(messages, list):
         raise refused("messages", "`messages` must be a list of messages")
     users = [item for item in messages if isinstance(item, dict) and item.get("role") == "user"]
@@ -167,7 +173,7 @@ def _image_config(config: Any) -> dict[str, Any]:
 
 
 def _in_chat_terms(error: ProxyError) -> ProxyError:
-    """`images_request`'s 400, naming the chat request's field beside the Images API's."""
+    """Return `images.images_request`'s 400 naming the chat field beside the Images API's."""
     chat_name = CHAT_NAMES.get(error.code.removeprefix("unsupported_"))
     if chat_name is None:
         return error

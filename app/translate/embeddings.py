@@ -1,11 +1,11 @@
-"""OpenAI's embeddings request (`client.embeddings.create`) in OpenRouter's terms, and its answer
-in OpenAI's, taken whole (pure; `app.translate.embeddings_stream` makes the same answer as it
-streams).
+"""OpenAI's embeddings request (`client.embeddings.create`) in OpenRouter's terms, and its answer.
 
-openai-python asks `encoding_format: "base64"` unless told otherwise, and some OpenRouter models
-answer that with an empty `data`, which the SDK turns into "No embedding data received". The proxy
-asks `float` instead and encodes the vectors as OpenAI does (base64 of little-endian float32);
-and an answer with no embeddings becomes a 502 naming the model, never a success.
+The answer is made OpenAI's taken whole (pure; `app.translate.embeddings_stream` makes the same
+answer as it streams). openai-python asks `encoding_format: "base64"` unless told otherwise, and
+some OpenRouter models answer that with an empty `data`, which the SDK turns into "No embedding
+data received". The proxy asks `float` instead and encodes the vectors as OpenAI does (base64 of
+little-endian float32); and an answer with no embeddings becomes a 502 naming the model, never a
+success.
 """
 
 import base64
@@ -31,8 +31,10 @@ class EmbeddingsRequest:
 
 
 def embeddings_request(body: Mapping[str, Any]) -> EmbeddingsRequest:
-    """OpenRouter's body for OpenAI's: `base64` or no `encoding_format` asked as `float`;
-    ProxyError (400) for another format or no `input`."""
+    """Return OpenRouter's body for OpenAI's, `base64` or no `encoding_format` asked as `float`.
+
+    Raises ProxyError (400) for another format or no `input`.
+    """
     if body.get("input") in (None, "", []):
         message = "`input` is required: the text (or texts) to embed"
         raise ProxyError(400, message, "unsupported_input")
@@ -44,15 +46,17 @@ def embeddings_request(body: Mapping[str, Any]) -> EmbeddingsRequest:
 
 
 def float32_base64(vector: list[float]) -> str:
-    """A vector as OpenAI's `base64` encoding has it: little-endian float32 values."""
+    """Return a vector as OpenAI's `base64` encoding has it: little-endian float32 values."""
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
 def whole_answer(model_id: str, as_base64: bool, body: bytes) -> bytes:
-    """The client's answer to OpenRouter's whole 200 answer `body`: the vectors in base64 when
-    `as_base64`, else `body` as it came. A 502 (ProxyError) naming `model_id` when it holds no
-    embeddings (`empty_embeddings`), is nested too deep to write again (likewise), or has a vector
-    of non-numbers (`upstream_bad_answer`)."""
+    """Return the client's answer to OpenRouter's whole 200 answer `body`.
+
+    The vectors are in base64 when `as_base64`, else `body` goes as it came. Raises a 502
+    (ProxyError) naming `model_id` when it holds no embeddings (`empty_embeddings`), is nested too
+    deep to write again (likewise), or has a vector of non-numbers (`upstream_bad_answer`).
+    """
     try:
         answer = orjson.loads(body)
         data = answer["data"]
@@ -76,8 +80,10 @@ def whole_answer(model_id: str, as_base64: bool, body: bytes) -> bytes:
 
 
 def base64_item(model_id: str, item: object) -> object:
-    """One item of `data` with its `embedding` in base64 (any other item as it is);
-    UpstreamBadAnswer (502) for a vector of non-numbers."""
+    """Return one item of `data` with its `embedding` in base64 (any other item as it is).
+
+    Raises UpstreamBadAnswer (502) for a vector of non-numbers.
+    """
     vector = item.get("embedding") if isinstance(item, dict) else None
     if not isinstance(vector, list):
         return item
@@ -90,6 +96,6 @@ def base64_item(model_id: str, item: object) -> object:
 
 
 def not_embeddings(model_id: str, why: str = "is not embeddings") -> ProxyError:
-    """The 502 for an answer of another shape than embeddings."""
+    """Return the 502 for an answer of another shape than embeddings."""
     message = f"OpenRouter's answer for {model_id} {why}"
     return ProxyError(502, message, "empty_embeddings", "upstream_error")

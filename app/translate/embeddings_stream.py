@@ -1,12 +1,12 @@
-"""OpenRouter's 200 embeddings answer made the client's as it streams, in memory that does not
-grow with the batch (a `Rewriter`, see `app.upstream.reshape`). Pure.
+"""OpenRouter's embeddings answer made the client's as it streams, in memory the batch never grows.
 
-The answer's start is held until the first item of its `data` is seen, so that an answer with no
-embeddings is still a 502 (see `app.translate.embeddings.whole_answer`, which decides for any
-answer that ends before that, or that the scan does not follow, e.g. a `data` key spelled with
-escapes, and for any answer shorter than `WHOLE_UNDER`). Then:
+A `Rewriter` (see `app.translate.transcode`), pure. The answer's start is held until the first
+item of its `data` is seen, so that an answer with no embeddings is still a 502 (see
+`app.translate.embeddings.whole_answer`, which decides for any answer that ends before that, or
+that the scan does not follow, e.g. a `data` key spelled with escapes, and for any answer
+shorter than `WHOLE_UNDER`). Then:
 - `float`, as the client asked: the answer goes on as it comes, unparsed.
-- `base64`: the items of `data` are cut out one at a time (`json_patch.value_end`: strings and
+- `base64`: the items of `data` are cut out one at a time (`json_scan.value_end`: strings and
   brackets skipped at C speed), each parsed, its vector encoded and written again by orjson; the
   members before `data` are written again at the first item, those after it at the end. The
   bytes equal the whole conversion's when keys are not repeated.
@@ -25,9 +25,9 @@ import orjson
 
 from app.errors import ProxyError, UpstreamBadAnswer
 from app.translate.embeddings import base64_item, not_embeddings, whole_answer
-from app.translate.json_patch import KEY, OPEN, SPACE, NotAnObject, value_end
+from app.translate.json_scan import KEY, OPEN, SPACE, NotAnObject, value_end
 
-# An item of 4,096 dimensions (the most of any model in the catalog) is ~100 KB of float JSON.
+# An item of 4,096 dimensions (as the largest embedding models make) is ~100 KB of float JSON.
 HELD_AT_MOST: Final = 4 * 1024 * 1024
 # An answer shorter than this (most: a few texts of a small model) is converted whole once it has
 # ended, at the cost of one parse, rather than scanned piece by piece.
@@ -44,9 +44,9 @@ class _Phase(Enum):
 
 
 class EmbeddingsStream:
-    """The client's answer, piece by piece, for `model_id`, its vectors in base64 when
-    `as_base64` (see the module's docstring); `held_at_most` and `whole_under` change the module's
-    limits (for tests)."""
+    """The client's answer, piece by piece, for `model_id`, its vectors in base64 when `as_base64`.
+
+    `held_at_most` and `whole_under` change the module's limits (for tests)."""
 
     def __init__(
         self,
@@ -111,8 +111,9 @@ class EmbeddingsStream:
         return sent
 
     def _converted_items(self) -> Iterator[bytes]:
-        """Each item of `data` that `_held` holds whole from `_at` on, converted, with the comma
-        before it; `_at` past it. The `]` that closes `data` ends the phase."""
+        """Yield each whole item of `data` in `_held` from `_at` on, converted, comma first.
+
+        `_at` moves past each; the `]` that closes `data` ends the phase."""
         held = self._held
         while self._phase is _Phase.ITEMS:
             at = SPACE.match(held, self._at).end()  # type: ignore[union-attr]
@@ -133,10 +134,10 @@ class EmbeddingsStream:
             self._at, self._any_item, self._after_item = end, True, True
 
     def _whole_item(self, at: int) -> tuple[int, object] | None:
-        """The item of `data` that starts at `at` in `_held`, parsed, and where it ends; None
-        when it is not all there. An object is first tried up to its first `}` (one C-level
-        search: an embedding holds no other), then scanned: sre goes through a vector's digits
-        a hundred times slower than `bytes.find`."""
+        """Return where the item of `data` at `at` in `_held` ends, and the item parsed, or None.
+
+        None when it is not all there. An object is first tried up to its first `}` (one C-level
+        search: an embedding holds no other), then scanned: sre crosses digits far slower."""
         held = self._held
         if held[at] == _OPEN_BRACE:
             close = held.find(b"}", at) + 1
@@ -158,7 +159,7 @@ class EmbeddingsStream:
             raise self._bad("is not embeddings: an item of `data` is not JSON") from None
 
     def _members_before_data(self, head: bytes) -> bytes:
-        """`{"...":...,"data":[` as orjson writes it, from the bytes up to `data`'s first item."""
+        """Return `{"...":...,"data":[` as orjson writes it, of the bytes before the first item."""
         try:
             written = orjson.dumps(orjson.loads(head + b"]}"))
         except orjson.JSONDecodeError:
@@ -168,7 +169,7 @@ class EmbeddingsStream:
         return written[:-2]
 
     def _members_after_data(self) -> bytes:
-        """`],"...":...}` as orjson writes it, from the bytes after the `]` that closes `data`."""
+        """Return `],"...":...}` as orjson writes it, of the bytes after the `]` closing `data`."""
         try:
             written = orjson.dumps(orjson.loads(_AFTER_DATA + self._held[self._at :]))
         except orjson.JSONDecodeError:
@@ -182,9 +183,10 @@ class EmbeddingsStream:
 
 
 def first_item(held: bytes | bytearray) -> int | None:
-    """Where the first item of the top-level `data` array starts in `held` (the start of an
-    answer); None when it is not there yet, or the scan cannot tell (an empty `data`, no
-    `data`, not a JSON object, a key spelled with escapes): the whole answer decides those."""
+    """Return where the first item of the top-level `data` array starts in `held`, or None.
+
+    None when it is not there yet, or the scan cannot tell (an empty `data`, no `data`, not a
+    JSON object, a key spelled with escapes): the whole answer decides those."""
     opened = OPEN.match(held)
     if opened is None:
         return None

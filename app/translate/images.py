@@ -57,8 +57,11 @@ class ImageRequest:
 def images_request(
     body: Mapping[str, Any], model: ImageModel, references: Sequence[str] = ()
 ) -> ImageRequest:
-    """The Images API request for OpenAI's `body` (and, for an edit, the uploaded images as data
-    URLs); ProxyError (400, naming the field) for anything `model` cannot take."""
+    """Return the Images API request for OpenAI's `body`.
+
+    For an edit, `references` are the uploaded images as data URLs. Raises ProxyError (400, naming
+    the field) for anything `model` cannot take.
+    """
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt:
         raise refused("prompt", "`prompt` is required: the text that describes the image")
@@ -87,7 +90,7 @@ def images_request(
 
 
 def _field(name: str, value: Any, model: ImageModel) -> dict[str, Any]:
-    """`name: value` as the Images API takes it from `model`."""
+    """Return `name: value` as the Images API takes it from `model`."""
     if name == "size":
         return _size(value, model)
     if name == "quality" and value not in _values(model, "quality"):
@@ -97,8 +100,11 @@ def _field(name: str, value: Any, model: ImageModel) -> dict[str, Any]:
 
 
 def _size(size: Any, model: ImageModel) -> dict[str, Any]:
-    """OpenAI's pixel `size` ("1536x1024"): as it is for a model that takes `size`, else as the
-    nearest `aspect_ratio` (and the `resolution` that covers the longer side)."""
+    """Return OpenAI's pixel `size` ("1536x1024") as the Images API takes it from `model`.
+
+    As it is for a model that takes `size`, else as the nearest `aspect_ratio` (and the
+    `resolution` that covers the longer side).
+    """
     width, _, height = str(size).partition("x")
     if not (width.isdigit() and height.isdigit() and int(width) and int(height)):
         raise refused("size", f"`size` must be 'auto' or WIDTHxHEIGHT, like 1024x1024: {size!r}")
@@ -132,7 +138,7 @@ def _values(model: ImageModel, name: str) -> list[Any]:
 
 
 def _check(model: ImageModel, name: str, value: Any) -> None:
-    """ProxyError unless `model` takes `name` with `value`, by its descriptor."""
+    """Raise ProxyError unless `model` takes `name` with `value`, by its descriptor."""
     if name in ALWAYS_TAKEN:
         return
     descriptor = model.parameters.get(name)
@@ -156,14 +162,16 @@ def _within(value: Any, descriptor: Mapping[str, Any]) -> bool:
 
 
 def refused(name: str, message: str) -> ProxyError:
-    """The 400 for a request field that cannot be sent: `code` is `unsupported_<name>`."""
+    """Return the 400 for a request field that cannot be sent: `code` is `unsupported_<name>`."""
     return ProxyError(400, message, f"unsupported_{name}" if name else "invalid_request")
 
 
 def chat_body(request: ImageRequest, modalities: Sequence[str]) -> dict[str, Any]:
-    """The chat request that asks a model only chat serves for what `request` asks of the
-    Images API: the prompt and input images as one user message, `aspect_ratio` and
-    `resolution` as `image_config`."""
+    """Return the chat request that asks a model only chat serves for what `request` asks.
+
+    The prompt and input images go as one user message, `aspect_ratio` and `resolution` as
+    `image_config`.
+    """
     payload = request.payload
     if payload.get("n", 1) != 1:
         raise refused("n", f"{payload['model']} makes one image a request: leave `n` at 1")
@@ -183,6 +191,6 @@ def chat_body(request: ImageRequest, modalities: Sequence[str]) -> dict[str, Any
 
 
 def data_url(content: bytes, media_type: str | None) -> str:
-    """An uploaded file as a data URL, as `input_references` takes it."""
+    """Return an uploaded file as a data URL, as `input_references` takes it."""
     encoded = base64.b64encode(content).decode()
     return f"data:{media_type or PNG};base64,{encoded}"

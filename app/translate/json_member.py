@@ -1,12 +1,12 @@
-"""One top-level member of a JSON object rewritten as the object streams by, every other byte
-passed on as it comes (pure): an Images API answer's `usage` in OpenAI's terms without holding
-its megabytes of base64 images.
+"""One top-level member of a JSON object rewritten as the object streams by, the rest passed on.
 
-A scanner follows the object's structure across pieces, one step per bracket, comma, colon or
-string (a base64 image is one search for its closing quote). It holds back only a top-level key
-while it could still be the one wanted (up to MAX_KEY bytes) and that member's value (up to
-MAX_VALUE bytes); a longer one is passed on as it came. Bytes that are not a JSON object pass on
-unchanged, as do a member whose value `rewrite` refuses (ValueError).
+Every other byte goes on as it comes (pure): an Images API answer's `usage` in OpenAI's terms
+without holding its megabytes of base64 images. A scanner follows the object's structure across
+pieces, one step per bracket, comma, colon or string (a base64 image is one search for its
+closing quote). It holds back only a top-level key while it could still be the one wanted (up to
+MAX_KEY bytes) and that member's value (up to MAX_VALUE bytes); a longer one is passed on as it
+came. Bytes that are not a JSON object pass on unchanged, as do a member whose value `rewrite`
+refuses (ValueError).
 """
 
 import re
@@ -20,8 +20,10 @@ _IN_STRING: Final = re.compile(rb'["\\]')
 
 
 class MemberRewriter:
-    """A `Rewriter` (see `app.translate.transcode`) of the top-level member `key`: its value's
-    bytes become `rewrite(value)`."""
+    """A `Rewriter` (see `app.translate.transcode`) of the top-level member `key`.
+
+    Its value's bytes become `rewrite(value)`.
+    """
 
     def __init__(self, key: str, rewrite: Callable[[bytes], bytes]) -> None:
         self._quoted = b'"' + key.encode() + b'"'
@@ -48,7 +50,7 @@ class MemberRewriter:
         return held
 
     def _release(self) -> bytes:
-        """What can be sent: everything before a held key or value."""
+        """Return what can be sent, everything before a held key or value, and let go of it."""
         keep = self._key_at if self._key_at is not None else self._value_at
         if keep is None:
             keep = len(self._held)
@@ -116,7 +118,7 @@ class MemberRewriter:
         self._key_at = None
 
     def _rewrite_value(self, end: int) -> None:
-        """The wanted member's value ends at `end`: its bytes rewritten in `_held`."""
+        """Rewrite in `_held` the wanted member's value, which ends at `end`."""
         assert self._value_at is not None
         member = self._held[self._value_at : end]
         key, colon, value = member.partition(b":")

@@ -6,7 +6,7 @@ TOLERANCE = 0.05  # 1792x1024 (1.75) is 16:9 (1.78), within 2%
 
 
 def ratio(text: str) -> float | None:
-    """`"16:9"` as 16/9; None for what is not a ratio (such as "auto")."""
+    """Return `"16:9"` as 16/9, or None for what is not a ratio (such as "auto")."""
     width, _, height = text.partition(":")
     try:
         value = float(width) / float(height)
@@ -16,8 +16,10 @@ def ratio(text: str) -> float | None:
 
 
 def nearest(taken: Iterable[str], wanted: float) -> str | None:
-    """The ratio among `taken` nearest `wanted` (width / height), None when none is within
-    `TOLERANCE` of it."""
+    """Return the ratio among `taken` nearest `wanted` (width / height).
+
+    None when none is within `TOLERANCE` of it.
+    """
     ratios = [(value, text) for text in taken if (value := ratio(text)) is not None]
     best = min(ratios, key=lambda pair: abs(pair[0] - wanted), default=None)
     if best is None or abs(best[0] - wanted) > wanted * TOLERANCE:

@@ -1,12 +1,11 @@
-"""OpenAI's speech request (`client.audio.speech.create`) in OpenRouter's terms, and the WAV
-header the proxy puts before upstream's PCM (pure).
+"""OpenAI's speech request (`client.audio.speech.create`) in OpenRouter's terms, and WAV headers.
 
-OpenRouter's `POST /audio/speech` makes `mp3` or `pcm` and defaults to `pcm`; OpenAI's API
-defaults to `mp3`, so a client that names no format would get headerless PCM that players
-refuse. The proxy asks `mp3` then, asks `pcm` for `wav` and answers a WAV file, and encodes
-`opus`, `aac` and `flac` from `pcm` when the `transcode` extra is installed (see
-`app.translate.transcode`); the formats nobody on the way can make are refused, naming those it
-can.
+The WAV header is the one the proxy puts before upstream's PCM (pure). OpenRouter's
+`POST /audio/speech` makes `mp3` or `pcm` and defaults to `pcm`; OpenAI's API defaults to
+`mp3`, so a client that names no format would get headerless PCM that players refuse. The proxy
+asks `mp3` then, asks `pcm` for `wav` and answers a WAV file, and encodes `opus`, `aac` and
+`flac` from `pcm` when the `transcode` extra is installed (see `app.translate.transcode`); the
+formats nobody on the way can make are refused, naming those it can.
 """
 
 import struct
@@ -44,17 +43,19 @@ class SpeechRequest:
     made: str | None = None
 
     def from_pcm(self, made: str) -> "SpeechRequest":
-        """This request asked for PCM, which the proxy turns into `made`."""
+        """Return this request asking upstream for PCM, which the proxy turns into `made`."""
         return SpeechRequest({**self.payload, "response_format": "pcm"}, made)
 
 
 def speech_request(
     body: Mapping[str, Any], voices: Sequence[str], encodes: bool = False
 ) -> SpeechRequest:
-    """OpenRouter's body for OpenAI's `body`; `voices` are the model's `supported_voices` (empty:
-    the catalog lists none, and any voice goes; no voice leaves the choice to the model);
-    `encodes`: the `transcode` extra is installed, so `opus`, `aac` and `flac` can be made too.
-    ProxyError (400) naming what is wrong."""
+    """Return OpenRouter's body for OpenAI's `body`, checked.
+
+    `voices` are the model's `supported_voices` (empty: the catalog lists none, and any voice goes;
+    no voice leaves the choice to the model); `encodes` says the `transcode` extra is installed, so
+    `opus`, `aac` and `flac` can be made too. Raises ProxyError (400) naming what is wrong.
+    """
     text = body.get("input")
     if not isinstance(text, str) or not text:
         raise _refused("input", "`input` is required: the text to speak")
@@ -86,10 +87,12 @@ def _cannot_make(asked: object, offered: Sequence[str], encodes: bool) -> str:
 
 
 def pcm_format(content_type: str) -> tuple[int, int] | None:
-    """The sample rate and channels of upstream's PCM answer of `content_type` (such as
-    `audio/pcm;rate=24000;channels=1`; either left out: 24 kHz, mono); None when upstream
-    answered WAV itself. ValueError for an answer that is neither, or PCM of a rate or
-    channels out of `PCM_RATES` and `PCM_CHANNEL_COUNTS`."""
+    """Return the sample rate and channels of upstream's PCM answer of `content_type`.
+
+    Such as `audio/pcm;rate=24000;channels=1`; either left out: 24 kHz, mono. None when upstream
+    answered WAV itself. Raises ValueError for an answer that is neither, or PCM of a rate or
+    channels out of `PCM_RATES` and `PCM_CHANNEL_COUNTS`.
+    """
     mime, parameters = _parsed(content_type)
     if mime in WAV_TYPES:
         return None
@@ -100,8 +103,10 @@ def pcm_format(content_type: str) -> tuple[int, int] | None:
 
 
 def wav_header(rate: int, channels: int, content_length: int | None) -> bytes:
-    """The header of a WAV file of 16-bit PCM; with `content_length` (of the PCM) unknown, it
-    says the largest length."""
+    """Return the header of a WAV file of 16-bit PCM.
+
+    With `content_length` (of the PCM) unknown, it says the largest length.
+    """
     data = UNKNOWN_LENGTH
     if content_length is not None and content_length <= UNKNOWN_LENGTH - HEADER_BYTES:
         data = content_length
@@ -124,8 +129,10 @@ def _parsed(content_type: str) -> tuple[str, dict[str, str]]:
 
 
 def _bounded(parameters: Mapping[str, str], name: str, default: int, taken: range) -> int:
-    """The integer parameter `name` (`default` when absent); ValueError unless it is in
-    `taken`."""
+    """Return the integer parameter `name` (`default` when absent).
+
+    Raises ValueError unless it is in `taken`.
+    """
     value = parameters.get(name)
     if value is None:
         return default
@@ -147,9 +154,12 @@ def _refused(name: str, message: str) -> ProxyError:
 def pcm_answer(
     made: str, content_type: str, content_length: int | None
 ) -> tuple[bytes, Callable[[], Rewriter] | None]:
-    """How upstream's PCM answer of `content_type` (and `content_length`, when known) becomes
-    `made` as it streams: its Content-Type, and what writes it (a WAV header before the PCM, or
-    an encoder; None: upstream's answer as it is). ValueError for an answer of another kind."""
+    """Return how upstream's PCM answer of `content_type` becomes `made` as it streams.
+
+    That is its Content-Type, and what writes it (a WAV header before the PCM, or an encoder; None:
+    upstream's answer as it is); `content_length` is the PCM's, when known. Raises ValueError for
+    an answer of another kind.
+    """
     found = pcm_format(content_type)
     if made == "wav":
         if found is None:

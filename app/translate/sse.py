@@ -8,12 +8,14 @@ from app.errors import AnswerTooLarge
 
 
 class EventSplitter:
-    """Feed it chunks as they come; it yields each complete event (the bytes before a blank
-    line, without it), keeping an unfinished one until the rest arrives. Lines end in `\n` or
-    `\r\n` (OpenRouter and OpenAI send `\n`); a lone `\r` is not taken as a line end. An event
-    longer than `limit` bytes raises AnswerTooLarge as soon as that many of it are in (None: no
-    bound of its own, for a stream bounded as a whole), so that it holds about `limit` bytes, and
-    a chunk, at most."""
+    """Splits a byte stream fed in chunks into its events, keeping an unfinished one until the rest.
+
+    An event is the bytes before a blank line, without it. Lines end in `\n` or `\r\n`
+    (OpenRouter and OpenAI send `\n`); a lone `\r` is not taken as a line end. An event longer
+    than `limit` bytes raises AnswerTooLarge as soon as that many of it are in (None: no bound of
+    its own, for a stream bounded as a whole), so that it holds about `limit` bytes, and a chunk,
+    at most.
+    """
 
     def __init__(self, limit: int | None = None) -> None:
         self._pieces: list[bytes] = []  # of the unfinished event: joined once it is complete
@@ -22,6 +24,7 @@ class EventSplitter:
         self._limit = limit
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """Yield each event that `chunk` completes."""
         seen = self._tail + chunk
         self._tail = seen[-3:]
         self._pieces.append(chunk)
@@ -44,7 +47,7 @@ class EventSplitter:
             raise AnswerTooLarge("an SSE event", self._limit)
 
     def finish(self) -> Iterator[bytes]:
-        """The last event, when the stream ended without the blank line that closes it."""
+        """Yield the last event, when the stream ended without the blank line that closes it."""
         rest, self._pieces = b"".join(self._pieces).replace(b"\r\n", b"\n").strip(b"\n"), []
         self._size = 0
         if rest:
@@ -52,13 +55,13 @@ class EventSplitter:
 
 
 def data_of(event: bytes) -> bytes | None:
-    """The `data:` of one event (its lines joined by newlines), None if it has none."""
+    """Return the `data:` of one event (its lines joined by newlines), or None if it has none."""
     lines = [line[5:].removeprefix(b" ") for line in event.split(b"\n") if line[:5] == b"data:"]
     return b"\n".join(lines) if lines else None
 
 
 def event(payload: object) -> bytes:
-    """One `data:` event holding `payload` as JSON."""
+    """Return one `data:` event holding `payload` as JSON."""
     return b"data: " + orjson.dumps(payload) + b"\n\n"
 
 

@@ -1,9 +1,9 @@
-"""Speech made of OpenRouter's PCM as it streams: WAV (a header, then the PCM as it is) always,
-and `opus`, `aac`, `flac` and `mp3` with the optional `transcode` extra (PyAV, FFmpeg's codecs in
-its wheels: 36 MB to download, 104 MB installed, so out of the default install).
+"""Speech made of OpenRouter's PCM as it streams: WAV always, other formats with an extra.
 
-Each writer (a `Rewriter`) takes the PCM piece by piece and gives back what
-it can of the file at once, so the client hears the start before upstream has made the end.
+WAV is a header, then the PCM as it is; `opus`, `aac`, `flac` and `mp3` come with the optional
+`transcode` extra (PyAV, whose wheels carry FFmpeg's codecs: a large download, so out of the
+default install). Each writer (a `Rewriter`) takes the PCM piece by piece and gives back what it
+can of the file at once, so the client hears the start before upstream has made the end.
 """
 
 import importlib.util
@@ -24,21 +24,23 @@ EXTRA: Final = "modality-proxy[transcode]"
 
 
 class Rewriter(Protocol):
-    """Rewrites an answer as it streams (see `app.upstream.reshape.Reshape`). The answer starts
-    with its first bytes; either method may raise a ProxyError for an answer it cannot make: the
-    error is the answer when nothing has gone yet, else the answer is cut."""
+    """Rewrites an answer as it streams (see `app.upstream.reshape.Reshape`).
+
+    The answer starts with its first bytes; either method may raise a ProxyError for an answer it
+    cannot make: the error is the answer when nothing has gone yet, else the answer is cut.
+    """
 
     def feed(self, piece: bytes) -> bytes:
-        """What to send for the next `piece` of the answer (b"" for nothing yet)."""
+        """Return what to send for the next `piece` of the answer (b"" for nothing yet)."""
         ...
 
     def finish(self) -> bytes:
-        """What to send after the last piece."""
+        """Return what to send after the last piece."""
         ...
 
 
 def can_encode() -> bool:
-    """Whether the `transcode` extra (PyAV) is installed."""
+    """Return whether the `transcode` extra (PyAV) is installed."""
     return importlib.util.find_spec("av") is not None
 
 
@@ -57,8 +59,11 @@ class WavWriter:
 
 
 def encoded_rate(encoder: str, rate: int) -> int:
-    """The sample rate `encoder` is given PCM of `rate` Hz at: `rate` when it takes it, else
-    the next it takes above (libopus takes 8, 12, 16, 24 and 48 kHz only), else its highest."""
+    """Return the sample rate at which `encoder` is given PCM of `rate` Hz.
+
+    That is `rate` when the encoder takes it, else the next it takes above (libopus takes 8, 12, 16,
+    24 and 48 kHz only), else its highest.
+    """
     import av
 
     rates = av.Codec(encoder, "w").audio_rates
@@ -68,8 +73,11 @@ def encoded_rate(encoder: str, rate: int) -> int:
 
 
 class EncodedWriter:
-    """An `opus`, `aac`, `flac` or `mp3` file encoded from PCM of `rate` Hz and `channels` (1
-    or 2; see `app.translate.speech.pcm_format`), resampled to a rate the encoder takes."""
+    """An `opus`, `aac`, `flac` or `mp3` file encoded from PCM of `rate` Hz and `channels`.
+
+    `channels` is 1 or 2 (see `app.translate.speech.pcm_format`); the PCM is resampled to a rate the
+    encoder takes.
+    """
 
     def __init__(self, format_: str, rate: int, channels: int) -> None:
         import av  # the optional extra: imported when asked for

@@ -1,10 +1,9 @@
-"""OpenAI's transcription request (`client.audio.transcriptions.create`) in OpenRouter's terms,
-and its answer in OpenAI's (pure).
+"""OpenAI's transcription request (`client.audio.transcriptions.create`) in OpenRouter's terms.
 
-OpenRouter's `POST /audio/transcriptions` answers JSON only: `response_format` `text`, `srt` and
-`vtt` are a 400 there, and its `usage` lacks OpenAI's `type`. The proxy asks `json` for `text` and
-answers the text as `text/plain`, as OpenAI does; refuses `srt`, `vtt` and streaming, saying
-why; and gives `usage` its `type`.
+And its answer in OpenAI's (pure). OpenRouter's `POST /audio/transcriptions` answers JSON only:
+`response_format` `text`, `srt` and `vtt` are a 400 there, and its `usage` lacks OpenAI's
+`type`. The proxy asks `json` for `text` and answers the text as `text/plain`, as OpenAI does;
+refuses `srt`, `vtt` and streaming, saying why; and gives `usage` its `type`.
 """
 
 from collections.abc import Mapping
@@ -37,8 +36,10 @@ class TranscriptionRequest:
 
 
 def transcription_request(fields: Mapping[str, Any]) -> TranscriptionRequest:
-    """OpenRouter's fields for OpenAI's (a form's strings or a JSON body's values); ProxyError
-    (400) for what OpenRouter cannot answer, saying why."""
+    """Return OpenRouter's fields for OpenAI's (a form's strings or a JSON body's values).
+
+    Raises ProxyError (400) for what OpenRouter cannot answer, saying why.
+    """
     if fields.get("stream") not in NOT_STREAMED:
         message = "Streamed transcriptions are not offered by OpenRouter; leave `stream` out"
         raise ProxyError(400, message, "unsupported_stream")
@@ -59,17 +60,19 @@ def transcription_request(fields: Mapping[str, Any]) -> TranscriptionRequest:
 
 
 def as_openai(body: bytes) -> bytes:
-    """OpenRouter's JSON answer with `usage` as OpenAI's schema types it (see `openai_usage`)."""
+    """Return OpenRouter's JSON answer with `usage` as OpenAI's schema types it (`openai_usage`)."""
     answer = orjson.loads(body)
     usage = openai_usage(answer.pop("usage", None))
     return orjson.dumps(answer if usage is None else {**answer, "usage": usage})
 
 
 def openai_usage(usage: Any) -> dict[str, Any] | None:
-    """OpenRouter's transcription `usage` as OpenAI's: `tokens` with its three counts (0 for one
-    missing, the total their sum) when it counts tokens, else `duration` when it has `seconds`;
-    OpenRouter's other fields (`cost`) kept beside. None, to leave it out, for one with neither or
-    not an object: OpenAI's must be one of the two."""
+    """Return OpenRouter's transcription `usage` as OpenAI's, or None to leave it out.
+
+    `tokens` with its three counts (0 for one missing, the total their sum) when it counts tokens,
+    else `duration` when it has `seconds`; OpenRouter's other fields (`cost`) are kept beside. None
+    for one with neither or not an object: OpenAI's must be one of the two.
+    """
     if not isinstance(usage, Mapping):
         return None
     counts = {name: whole_count(usage, name) for name in TOKEN_COUNTS}
@@ -84,8 +87,10 @@ def openai_usage(usage: Any) -> dict[str, Any] | None:
 
 
 def as_text(body: bytes) -> bytes:
-    """The text of OpenRouter's JSON answer, as OpenAI's `response_format: "text"` answers it.
-    TypeError or ValueError for an answer without a string `text`."""
+    """Return the text of OpenRouter's JSON answer, as OpenAI's `response_format: "text"` has it.
+
+    Raises TypeError or ValueError for an answer without a string `text`.
+    """
     text = orjson.loads(body)["text"]
     if not isinstance(text, str):
         raise TypeError("the answer's `text` is not a string")

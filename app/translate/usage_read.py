@@ -28,7 +28,7 @@ import orjson
 
 from app.ops.usage import AnswerFacts, Usage
 from app.translate import sse
-from app.translate.json_patch import NotAnObject, value_end
+from app.translate.json_scan import NotAnObject, value_end
 
 MAX_COUNT: Final = 10**12  # tokens in one answer: more is not a count to add to a counter
 MAX_COST: Final = 10**6  # credits for one answer: likewise

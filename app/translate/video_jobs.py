@@ -1,14 +1,13 @@
-"""OpenRouter's video jobs as OpenAI's `Video` objects, and the stateless ids that carry them:
-pure, with no I/O.
+"""OpenRouter's video jobs as OpenAI's `Video` objects, and the stateless ids that carry them.
 
-The proxy keeps nothing between calls: the id it gives a video holds what OpenAI's `Video`
-reports and OpenRouter's job status lacks, so that any replica, or a proxy restarted since,
-answers `retrieve` and `content` for it. An id is `video_` and the base64url (unpadded) of the
-compact JSON array `[1, job id, model, seconds, size, created_at, prompt]` (1: the format's
-version). The prompt is cut, at a character boundary and marked with "…", to keep ids within
-`MAX_ID_LENGTH` characters; the create answer itself carries the whole prompt. Ids are not signed:
-the job id inside is only ever used with the caller's own credentials (or the server key that
-`/api/v1/videos/{job}` lets anyone use already), and is checked to be one path segment.
+Pure, with no I/O. The proxy keeps nothing between calls: the id it gives a video holds what
+OpenAI's `Video` reports and OpenRouter's job status lacks, so that any replica, or a proxy
+restarted since, answers `retrieve` and `content` for it. An id is `video_` and the base64url
+(unpadded) of the compact JSON array `[1, job id, model, seconds, size, created_at, prompt]` (1:
+the format's version). The prompt is cut, at a character boundary and marked with "…", to keep
+ids within `MAX_ID_LENGTH` characters; the create answer itself carries the whole prompt. Ids are
+not signed: the job id inside is only ever used with the caller's own credentials (or the server
+key that `/api/v1/videos/{job}` lets anyone use already), and is checked to be one path segment.
 """
 
 import base64
@@ -48,8 +47,11 @@ class VideoRef:
 
 
 def encode_id(ref: VideoRef) -> str:
-    """The OpenAI id of `ref` (its prompt shortened to fit); ValueError for a job id that is not
-    one short path segment, or a model id, seconds or size too long to carry."""
+    """Return the OpenAI id of `ref`, its prompt shortened to fit.
+
+    Raises ValueError for a job id that is not one short path segment, or a model id, seconds or
+    size too long to carry.
+    """
     if not is_job_id(ref.job_id) or len(ref.model) > MAX_NAME_LENGTH:
         raise ValueError(f"an upstream job id or model id the proxy cannot carry: {ref.job_id!r}")
     fields = [VERSION, ref.job_id, ref.model, ref.seconds, ref.size, ref.created_at]
@@ -61,7 +63,7 @@ def encode_id(ref: VideoRef) -> str:
 
 
 def is_job_id(job_id: object) -> bool:
-    """Whether `job_id` can go into an upstream path as one segment."""
+    """Return whether `job_id` can go into an upstream path as one segment."""
     return (
         isinstance(job_id, str)
         and len(job_id) <= MAX_NAME_LENGTH
@@ -70,7 +72,7 @@ def is_job_id(job_id: object) -> bool:
 
 
 def _shortened(prompt: str) -> str:
-    """`prompt`, or its longest start whose JSON fits in PROMPT_BUDGET bytes, with an ellipsis."""
+    """Return `prompt`, or its longest start whose JSON fits in PROMPT_BUDGET bytes, and "…"."""
     if len(orjson.dumps(prompt)) <= PROMPT_BUDGET:
         return prompt
     size, kept = len(orjson.dumps(ELLIPSIS)), []
@@ -83,7 +85,7 @@ def _shortened(prompt: str) -> str:
 
 
 def decode_id(video_id: str) -> VideoRef:
-    """The `VideoRef` of an id that `encode_id` made; ClientError (404) for any other string."""
+    """Return the `VideoRef` of an id that `encode_id` made; raise ClientError (404) for another."""
     try:
         return _decoded(video_id)
     except (ValueError, TypeError, binascii.Error):
@@ -109,7 +111,7 @@ def _decoded(video_id: str) -> VideoRef:
 
 
 def job_id_of(answer: bytes) -> str:
-    """The job id of OpenRouter's answer to `POST /videos`; ValueError for another shape."""
+    """Return the job id of OpenRouter's answer to `POST /videos`; ValueError for another shape."""
     job_id = orjson.loads(answer).get("id")
     if not is_job_id(job_id):
         raise ValueError(f"OpenRouter's video job id is missing or unusable: {job_id!r}")
@@ -118,9 +120,11 @@ def job_id_of(answer: bytes) -> str:
 
 
 def video_object(ref: VideoRef, job: bytes, now: int, prompt: str | None = None) -> bytes:
-    """OpenAI's `Video` for `ref` from OpenRouter's job answer (`POST /videos` or
-    `GET /videos/{id}`), as of `now`; `prompt` overrides the id's (possibly shortened) one.
-    ValueError when the answer has no status."""
+    """Return OpenAI's `Video` for `ref` from OpenRouter's job answer, as of `now`.
+
+    The answer is `POST /videos`'s or `GET /videos/{id}`'s; `prompt` overrides the id's (possibly
+    shortened) one. Raises ValueError when the answer has no status.
+    """
     answer = orjson.loads(job)
     status, error = _status(answer)
     video = {
@@ -142,8 +146,10 @@ def video_object(ref: VideoRef, job: bytes, now: int, prompt: str | None = None)
 
 
 def _status(answer: Mapping[str, Any]) -> tuple[str, dict[str, str] | None]:
-    """OpenAI's status (and error) for OpenRouter's: never another than OpenAI's four, since
-    the SDK's `poll` stops on a status it does not know."""
+    """Return OpenAI's status (and error) for OpenRouter's.
+
+    Never another than OpenAI's four, since the SDK's `poll` stops on a status it does not know.
+    """
     status = answer.get("status")
     if not isinstance(status, str):
         raise ValueError("OpenRouter's video job answer has no status")

@@ -1,11 +1,11 @@
-"""OpenRouter's own video requests (`POST /api/v1/videos`), checked against the model's list
-before they go: pure, with no I/O.
+"""OpenRouter's own video requests (`POST /api/v1/videos`), checked against the model's list.
 
-The body stays OpenRouter's. A value the model does not take (`duration`, `resolution`,
-`aspect_ratio`, `size`, a `frame_images` entry's `frame_type`) is a 400 listing what it takes, as
-upstream's own 400 would be, without the round trip. `generate_audio` and `seed` sent to a model
-that lacks them are dropped and named (clients such as OpenRouter's AI SDK provider send them
-whatever the model), since upstream would refuse the whole request for them.
+Pure, with no I/O; the check comes before they go, and the body stays OpenRouter's. A value the
+model does not take (`duration`, `resolution`, `aspect_ratio`, `size`, a `frame_images` entry's
+`frame_type`) is a 400 listing what it takes, as upstream's own 400 would be, without the round
+trip. `generate_audio` and `seed` sent to a model that lacks them are dropped and named (clients
+such as OpenRouter's AI SDK provider send them whatever the model), since upstream would refuse
+the whole request for them.
 """
 
 from collections.abc import Mapping
@@ -33,7 +33,7 @@ class NativeRequest:
 
 
 def checked_native(body: Mapping[str, Any], model: VideoModel) -> NativeRequest:
-    """`body` as it may go to `model`; ClientError (400) for a value the model does not take."""
+    """Return `body` as it may go to `model`; raise ClientError (400) for a value not taken."""
     for name, listed in LISTED.items():
         taken: tuple[Any, ...] | None = getattr(model, listed)
         value = body.get(name)

@@ -41,16 +41,18 @@ class VideoRequest:
 
 
 def refused(name: str, message: str) -> ClientError:
-    """The 400 for a field that cannot be sent: `code` is `unsupported_<name>`."""
+    """Return the 400 for a field that cannot be sent: `code` is `unsupported_<name>`."""
     return ClientError(message, f"unsupported_{name}")
 
 
 def video_request(
     fields: Mapping[str, Any], model: VideoModel, upload: str | None = None
 ) -> VideoRequest:
-    """OpenRouter's `POST /videos` body for OpenAI's create `fields` (JSON or form values) and an
-    uploaded `input_reference` as a data URL; ClientError (400, naming the field) for anything
-    `model` does not take."""
+    """Return OpenRouter's `POST /videos` body for OpenAI's create `fields`.
+
+    `fields` are JSON or form values, with an uploaded `input_reference` as a data URL. Raises
+    ClientError (400, naming the field) for anything `model` does not take.
+    """
     unknown = sorted(set(fields) - {*OPENAI_FIELDS, *FLAGS})
     if unknown:
         message = f"POST /v1/videos takes {', '.join((*OPENAI_FIELDS, *FLAGS))}, not `{unknown[0]}`"
@@ -97,7 +99,7 @@ def _duration(seconds: str, model: VideoModel) -> int:
 
 
 def pixels(size: str) -> tuple[int, int]:
-    """`WIDTHxHEIGHT` as two numbers; ClientError (400) for anything else."""
+    """Return `WIDTHxHEIGHT` as two numbers; raise ClientError (400) for anything else."""
     width, _, height = size.partition("x")
     if not (width.isdigit() and height.isdigit()) or not (
         0 < int(width) <= MAX_SIDE and 0 < int(height) <= MAX_SIDE
@@ -107,9 +109,12 @@ def pixels(size: str) -> tuple[int, int]:
 
 
 def _size(size: str, model: VideoModel) -> dict[str, Any]:
-    """OpenAI's `size` as the model takes it: itself when the model lists it (or lists neither
-    sizes nor aspect ratios: upstream decides), else the nearest aspect ratio within 5% and the
-    smallest resolution whose lines cover the size's shorter side."""
+    """Return OpenAI's `size` as the model takes it.
+
+    That is itself when the model lists it (or lists neither sizes nor aspect ratios: upstream
+    decides), else the nearest aspect ratio (within `app.translate.ratios.TOLERANCE`) and the
+    smallest resolution whose lines cover the size's shorter side.
+    """
     width, height = pixels(size)
     if (model.sizes is not None and size in model.sizes) or (
         model.sizes is None and model.aspect_ratios is None
@@ -142,7 +147,7 @@ def _covering(size: str, shorter: int, model: VideoModel) -> str:
 
 
 def _reference(value: Any, upload: str | None) -> str | None:
-    """The URL of OpenAI's `input_reference`: an upload (as a data URL), or `{"image_url"}`."""
+    """Return the URL of OpenAI's `input_reference`: an upload (a data URL), or `{"image_url"}`."""
     if upload is not None:
         if value is not None:
             raise refused("input_reference", "Send one `input_reference`: a file or an image_url")

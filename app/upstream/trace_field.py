@@ -9,7 +9,7 @@ JSON body and uses them as its spans' trace and parent. The body is edited at by
 
 import orjson
 
-from app.translate import json_patch
+from app.translate import json_patch, json_scan
 from app.upstream.sent_body import Content
 
 FIELD = "trace"
@@ -20,8 +20,8 @@ def with_trace(content: Content, trace_id: str, span_id: str) -> Content:
     unless it has a `trace` already or is not an object (then as it came)."""
     body = content if isinstance(content, bytes) else b"".join(content)
     try:
-        found, _ = json_patch.members(body)
-    except json_patch.NotAnObject:
+        found, _ = json_scan.members(body)
+    except json_scan.NotAnObject:
         return content
     if any(member.key == FIELD for member in found):
         return content

@@ -14,7 +14,8 @@ from starlette.routing import Route
 
 from app.catalog.memory import list_bytes, refresh_bytes
 from app.catalog.records import CatalogError
-from app.catalog.refresh import LEARNED_MODELS, CatalogRefresher
+from app.catalog.refresh import CatalogRefresher
+from app.catalog.relearn import LEARNED_MODELS
 from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.routing import outputs
 from app.dev.local_server import serve
