@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,9 @@ import httpx2
 import openai
 import pytest
 import yaml
+from openai.types.chat import ChatCompletionMessageParam
 
+from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port
 
 RULES = Path(__file__).parents[2] / "deploy" / "prometheus"
@@ -137,3 +140,27 @@ def test_prometheus_scrapes_requests_per_model_as_the_sdk_made_them(
         wait_for("the requests in Prometheus", lambda: query(prometheus, counted) == asked)
         recorded = "route:modality_proxy_errors:ratio_rate5m"
         wait_for("the rules evaluated", lambda: query(prometheus, recorded) != {})
+
+
+def test_prometheus_has_the_tokens_and_cost_per_model_the_fake_answered(
+    tmp_path: Path, fake: FakeOpenRouter, proxy_url: str, client: openai.OpenAI
+) -> None:
+    fake.usage.from_input = True
+    hi: list[ChatCompletionMessageParam] = [{"role": "user", "content": "How are you today?"}]
+    for model in ("openai/gpt-5", "google/gemini-2.5-flash-image"):
+        client.chat.completions.create(model=model, messages=hi)
+        with client.chat.completions.create(model=model, messages=hi, stream=True) as stream:
+            list(stream)
+    client.embeddings.create(model="openai/text-embedding-3-small", input=["a", "lighthouse"])
+    cost: dict[str, float] = defaultdict(float)
+    tokens: dict[str, float] = defaultdict(float)
+    for sent in fake.usage.sent:  # chat's and embeddings' usage: prompt and completion tokens
+        cost[sent.model] += sent.usage["cost"]
+        tokens[sent.model] += sent.usage["prompt_tokens"] + sent.usage.get("completion_tokens", 0)
+    assert len(cost) == 3
+    with running_prometheus(tmp_path, proxy_url.removeprefix("http://")) as prometheus:
+        spent = "sum by (model) (modality_proxy_cost_credits_total)"
+        wait_for("the cost in Prometheus", lambda: query(prometheus, spent).keys() == cost.keys())
+        assert query(prometheus, spent) == pytest.approx(cost, rel=1e-12)
+        used = 'sum by (model) (modality_proxy_tokens_total{type=~"input|output"})'
+        assert query(prometheus, used) == tokens
