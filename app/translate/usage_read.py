@@ -22,6 +22,7 @@ import math
 import re
 import zlib
 from collections import deque
+from collections.abc import Iterator
 from typing import Any, Final
 
 import orjson
@@ -60,9 +61,16 @@ class UsageReader:
         """Keep `piece` in the window; True when it holds a stream's first data event (its first
         token: a keep-alive comment is none)."""
         if self._inflate is not None:
-            piece = self._inflated(piece)
-        elif self._unread:
+            first = False
+            for inflated in self._inflated(piece):
+                first = self._keep(inflated) or first
+            return first
+        if self._unread:
             return False
+        return self._keep(piece)
+
+    def _keep(self, piece: bytes) -> bool:
+        """Keep `piece` (as it came, or inflated) in the window; as `feed` says."""
         self._last.append(piece)
         self._held += len(piece)
         if self._held >= 2 * self._window:  # let go of the oldest pieces now and then, not each
@@ -81,18 +89,24 @@ class UsageReader:
             self._held -= len(last.popleft())
             self._cut = True
 
-    def _inflated(self, piece: bytes) -> bytes:
-        """`piece` inflated, within what may be; b"" once it cannot be (see the module)."""
-        assert self._inflate is not None
-        try:
-            out = self._inflate.decompress(piece, self._inflate_left)
-        except zlib.error:
-            self._inflate, self._unread = None, True
-            return b""
-        self._inflate_left -= len(out)
-        if self._inflate_left <= 0 and self._inflate.unconsumed_tail:
-            self._inflate, self._unread = None, True  # more than it may inflate: given up
-        return out
+    def _inflated(self, piece: bytes) -> Iterator[bytes]:
+        """Yield `piece` inflated a window at a time, within what may be inflated in all.
+
+        A window at a time, so that a small piece of a bomb never becomes more than a window in
+        memory at once; nothing more once it cannot be inflated (see the module)."""
+        data = piece
+        while data and self._inflate is not None:
+            try:
+                out = self._inflate.decompress(data, min(self._window, self._inflate_left))
+            except zlib.error:
+                self._inflate, self._unread = None, True
+                return
+            self._inflate_left -= len(out)
+            data = self._inflate.unconsumed_tail
+            if self._inflate_left <= 0 and data:
+                self._inflate, self._unread = None, True  # more than it may inflate: given up
+                return
+            yield out
 
     def finish(self) -> AnswerFacts:
         """The facts of the answer that ended."""

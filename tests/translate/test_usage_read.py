@@ -2,6 +2,7 @@
 (docs/openrouter.md, "What real answers look like"), fed in pieces cut anywhere."""
 
 import gzip
+import tracemalloc
 import zlib
 from typing import Any
 
@@ -286,3 +287,16 @@ def test_a_compressed_answer_that_cannot_be_inflated_is_too_large(
     reader = UsageReader(False, 1024, encoding)
     reader.feed(body)
     assert reader.finish().usage_state == "too_large"
+
+
+def test_a_bomb_is_inflated_a_window_at_a_time_never_whole() -> None:
+    bomb = gzip.compress(bytes(16 * 1024 * 1024) + GZIPPED)  # 16 MiB of zeros: 16 KiB packed
+    reader = UsageReader(False, 64 * 1024, "gzip")
+    tracemalloc.start()
+    try:
+        reader.feed(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024  # the window twice and a slice; 16 MiB inflated at once before
+    assert reader.finish().usage_state == "read"  # its usage in the last window all the same
