@@ -1,6 +1,7 @@
 """The Images API's answer for a chat request, as a chat image model's would be: one
 `chat.completion`, or the chunks of a streamed one, with `message.images[]` holding `data:` URLs
-(pure; the request side is `app.translate.chat_images`).
+(pure, but that the Images API's answer, parsed, is taken apart as its images move into the chat
+answer: an image of megabytes is held once; the request side is `app.translate.chat_images`).
 
 Valid against both published schemas a chat answer claims: OpenRouter's `ChatResult` requires
 `system_fingerprint` (a string or null: its SDKs reject an answer without it), OpenAI's

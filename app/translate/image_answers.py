@@ -1,6 +1,8 @@
 """The Images API's answers in OpenAI's terms: `usage` as OpenAI's `ImageGenUsage`, URLs for
 `response_format: "url"`, the events of a stream, edit events named as OpenAI names them, and a
-chat completion's images as an Images API answer (pure)."""
+chat completion's images as an Images API answer (pure, but that an answer is taken apart as
+its images are moved into another, where a function says so: an image of megabytes is held once).
+An answer collected whole comes parsed (`app.translate.whole.Parsed`): these take its value."""
 
 import time
 from collections.abc import Mapping
