@@ -12,6 +12,7 @@ needs it, and the request's log record. Its work runs inside `RelayResponse`.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import orjson
 from starlette.responses import Response
@@ -28,7 +29,7 @@ from app.policy import fallbacks
 from app.policy.plan import Call
 from app.translate import chat_image_answers as answers
 from app.translate import chat_images
-from app.translate.whole import Mapped
+from app.translate.whole import Parsed
 from app.upstream import errors as upstream_errors
 from app.upstream.caps import Caps, Held
 from app.upstream.client import read_error
@@ -190,9 +191,9 @@ class Exchange:
             answers.chat_chunks_from_images if streamed else answers.chat_completion_from_images
         )
 
-        def to_chat(body: bytes) -> bytes:
-            return translate(body, model=model_id)
+        def to_chat(images_answer: Any) -> bytes:
+            return translate(images_answer, model=model_id)
 
-        answer = Reshape(media_type, collect=lambda: Mapped(to_chat), held=Held.IMAGES)
+        answer = Reshape(media_type, collect=lambda: Parsed(to_chat), held=Held.IMAGES)
         content = orjson.dumps(images_body)
         return await self.send(Outgoing(b"images", content, headers, lambda _: answer))

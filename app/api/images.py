@@ -3,7 +3,6 @@
 They are served by OpenRouter's Images API, or through chat for a model that only chat serves
 (see `app.translate.images`)."""
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from app.policy.modalities import Action, Policy
 from app.settings import OnUnsupported
 from app.translate import image_answers, images
 from app.translate.images import ImageRequest
-from app.translate.whole import Mapped
+from app.translate.whole import Parsed
 from app.upstream.caps import Held
 from app.upstream.reshape import Reshape, Reshaper
 
@@ -109,16 +108,10 @@ def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
     its `usage`, in OpenAI's terms, where they fit; else collected), or OpenAI's stream events
     (upstream's own, named as OpenAI names them, or one `completed` event per image when the
     answer came whole)."""
-    first = image_answers.images_from_chat if through_chat else image_answers.as_images_response
-    steps: list[Callable[[bytes], bytes]] = [first]
-    media_type = b"application/json"
-    if checked.stream:
-        steps.append(functools.partial(image_answers.completed_events, kind=kind))
-        media_type = b"text/event-stream"
-    elif checked.response_format == "url":
-        steps.append(image_answers.with_urls)
-    if through_chat or len(steps) > 1:
-        whole = Reshape(media_type, collect=lambda: Mapped(_chained(steps)), held=Held.IMAGES)
+    media_type = b"text/event-stream" if checked.stream else b"application/json"
+    if through_chat or checked.stream or checked.response_format == "url":
+        answer = _answer(checked, kind, through_chat)
+        whole = Reshape(media_type, collect=lambda: Parsed(answer), held=Held.IMAGES)
     else:  # only the usage to translate: never held whole
         whole = Reshape(media_type, rewrite=image_answers.usage_rewriter)
     renamed = Reshape(media_type, each_event=image_answers.as_edit_event) if kind == EDIT else None
@@ -131,13 +124,19 @@ def _reshaper(checked: ImageRequest, kind: str, through_chat: bool) -> Reshaper:
     return reshape
 
 
-def _chained(steps: Sequence[Callable[[bytes], bytes]]) -> Callable[[bytes], bytes]:
-    def run(body: bytes) -> bytes:
-        for step in steps:
-            body = step(body)
-        return body
+def _answer(checked: ImageRequest, kind: str, through_chat: bool) -> Callable[[Any], bytes]:
+    """The client's answer made of upstream's whole (parsed), as `checked` asks for it."""
+    first = image_answers.images_from_chat if through_chat else image_answers.as_images_response
 
-    return run
+    def answer(upstream: Any) -> bytes:
+        made = first(upstream)
+        if checked.stream:
+            return image_answers.completed_events(made, kind)
+        if checked.response_format == "url":
+            made = image_answers.with_urls(made)
+        return orjson.dumps(made)
+
+    return answer
 
 
 async def read_edit_form(request: Request, limit: int) -> tuple[dict[str, Any], list[str]]:

@@ -55,12 +55,14 @@ METRIC_SERIES = 10_000
 # bytes a byte, for `[]` items: 64-byte lists for 3 bytes).
 ERROR_READ = 2.0 + 1.0
 ERROR_PARSE = 21.0
-# Answers collected whole (reasoned, not measured): an SSE event is held in the splitter's
-# buffer, split out, renamed by `bytes.replace` and joined to its blank line (4 copies); an image
-# answer is read, parsed and its images rewritten (measured +40 MiB for a 10 MiB image, 4 a
-# byte, for the answer's real shape: mostly base64 strings); an audio stream's pieces, its
-# base64 joined and the completion written (3). A transcription is JSON parsed whole, counted as
-# an error is (its worst shape, `[]` items).
+# Answers collected whole: an SSE event is held in the splitter's buffer, split out, renamed by
+# `bytes.replace` and joined to its blank line (4 copies, reasoned); an image answer, mostly
+# base64 strings, holds 3 copies at once at most (its bytes, orjson's copy of them while it
+# parses, the strings parsed: `app.translate.whole.Parsed`), and the allocator keeps up to 0.7
+# more: measured 2.0 to 3.7 bytes a byte of peak RSS growth, each way one is collected
+# (`pytest -m stress tests/stress/test_image_memory.py`: a 10 MiB image); an audio stream's
+# pieces, its base64 joined and the completion written (3, reasoned). A transcription is JSON
+# parsed whole, counted as an error is (its worst shape, `[]` items).
 SSE_EVENT = 4.0
 IMAGE_ANSWER = 4.0
 AUDIO_ANSWER = 3.0

@@ -1,6 +1,8 @@
 """The Images API's answers in OpenAI's terms: `usage` as OpenAI's `ImageGenUsage`, URLs for
 `response_format: "url"`, the events of a stream, edit events named as OpenAI names them, and a
-chat completion's images as an Images API answer (pure)."""
+chat completion's images as an Images API answer (pure, but that an answer is taken apart as
+its images are moved into another, where a function says so: an image of megabytes is held once).
+An answer collected whole comes parsed (`app.translate.whole.Parsed`): these take its value."""
 
 import time
 from collections.abc import Mapping
@@ -14,11 +16,10 @@ from app.translate.json_member import MemberRewriter
 from app.translate.usage import amount, mapping, whole_count
 
 
-def as_images_response(body: bytes) -> bytes:
-    """An Images API answer as OpenAI's `ImagesResponse`: its `usage` in OpenAI's terms (see
-    `image_gen_usage`), the rest as it came."""
-    answer = orjson.loads(body)
-    return orjson.dumps(_with_openai_usage(answer))
+def as_images_response(answer: Any) -> dict[str, Any]:
+    """An Images API answer (parsed) as OpenAI's `ImagesResponse`: its `usage` in OpenAI's terms
+    (see `image_gen_usage`), the rest as it came."""
+    return {**answer, "usage": image_gen_usage(answer.get("usage"))}
 
 
 def usage_rewriter() -> MemberRewriter:
@@ -27,15 +28,16 @@ def usage_rewriter() -> MemberRewriter:
     return MemberRewriter("usage", lambda usage: orjson.dumps(image_gen_usage(orjson.loads(usage))))
 
 
-def with_urls(body: bytes) -> bytes:
+def with_urls(answer: dict[str, Any]) -> dict[str, Any]:
     """An `ImagesResponse` with each `b64_json` turned into a `data:` URL in `url`, for
     `response_format: "url"` (the proxy keeps no files to link to)."""
-    answer = orjson.loads(body)
-    for item in answer.get("data", []):
-        if "b64_json" in item:
-            item["url"] = image_data_url(item)
-            del item["b64_json"]
-    return orjson.dumps(answer)
+    data = [_with_url(item) if "b64_json" in item else item for item in answer.get("data", [])]
+    return {**answer, "data": data}
+
+
+def _with_url(item: dict[str, Any]) -> dict[str, Any]:
+    kept = {name: value for name, value in item.items() if name != "b64_json"}
+    return {**kept, "url": image_data_url(item)}
 
 
 def image_gen_usage(usage: Any) -> dict[str, Any]:
@@ -57,36 +59,29 @@ def image_gen_usage(usage: Any) -> dict[str, Any]:
     return made
 
 
-def _with_openai_usage(answer: dict[str, Any]) -> dict[str, Any]:
-    return {**answer, "usage": image_gen_usage(answer.get("usage"))}
-
-
 def image_data_url(item: Mapping[str, Any]) -> str:
     """One image of an Images API answer (`b64_json`, `media_type`) as a `data:` URL."""
     return f"data:{item.get('media_type') or PNG};base64,{item['b64_json']}"
 
 
-def completed_events(body: bytes, kind: str) -> bytes:
+def completed_events(answer: dict[str, Any], kind: str) -> bytes:
     """An `ImagesResponse` as the events of a stream that has only its end: one
     `{kind}.completed` event per image (`kind` is "image_generation" or "image_edit"), each with
     the fields OpenAI's event requires (`size`, `quality` and `background` "auto" where the answer
     does not say)."""
-    answer = orjson.loads(body)
     settings = {name: answer.get(name) or "auto" for name in ("size", "quality", "background")}
-    events = [
-        sse.event(
-            {
-                "type": f"{kind}.completed",
-                "b64_json": item.get("b64_json"),
-                "created_at": answer.get("created"),
-                **settings,
-                "output_format": (item.get("media_type") or PNG).removeprefix("image/"),
-                "usage": answer.get("usage"),
-            }
-        )
+    events = (
+        {
+            "type": f"{kind}.completed",
+            "b64_json": item.get("b64_json"),
+            "created_at": answer.get("created"),
+            **settings,
+            "output_format": (item.get("media_type") or PNG).removeprefix("image/"),
+            "usage": answer.get("usage"),
+        }
         for item in answer.get("data", [])
-    ]
-    return b"".join(events) + sse.DONE
+    )
+    return sse.stream_of(events)
 
 
 def as_edit_event(event: bytes) -> bytes:
@@ -95,12 +90,15 @@ def as_edit_event(event: bytes) -> bytes:
     return event.replace(b"image_generation.", b"image_edit.") + b"\n\n"
 
 
-def images_from_chat(body: bytes) -> bytes:
-    """A chat completion's images as OpenAI's `ImagesResponse` (`data[].b64_json`, `usage` as
-    `image_gen_usage` makes it); ValueError when it holds no image."""
-    completion = orjson.loads(body)
+def images_from_chat(completion: Any) -> dict[str, Any]:
+    """A chat completion's images (parsed) as OpenAI's `ImagesResponse` (`data[].b64_json`,
+    `usage` as `image_gen_usage` makes it); ValueError when it holds no image. The images are
+    taken out of `completion` (its message keeps no `images`): each is then held once, as the
+    answer's base64, not as a data URL besides."""
     message = (completion.get("choices") or [{}])[0].get("message") or {}
-    data = [_from_data_url(image["image_url"]["url"]) for image in message.get("images") or []]
+    data = [
+        _from_data_url(image["image_url"]["url"]) for image in message.pop("images", None) or []
+    ]
     if not data:
         raise ValueError(f"{completion.get('model')} answered without an image")
     created = completion.get("created")
@@ -109,7 +107,7 @@ def images_from_chat(body: bytes) -> bytes:
         "data": data,
         "usage": completion.get("usage"),
     }
-    return orjson.dumps(_with_openai_usage(answer))
+    return as_images_response(answer)
 
 
 def _from_data_url(url: str) -> dict[str, str]:

@@ -51,9 +51,7 @@ def data_of(events: bytes) -> list[Any]:
 def test_chat_from_the_images_api_is_a_completion_by_both_schemas(
     answer: dict[str, Any], model: str
 ) -> None:
-    completion = orjson.loads(
-        chat_image_answers.chat_completion_from_images(orjson.dumps(answer), model)
-    )
+    completion = orjson.loads(chat_image_answers.chat_completion_from_images(answer, model))
     assert_valid(completion, "openrouter", "ChatResult")
     assert_valid(completion, "openai", "CreateChatCompletionResponse")
 
@@ -62,7 +60,7 @@ def test_chat_from_the_images_api_is_a_completion_by_both_schemas(
 def test_chat_streamed_from_the_images_api_is_chunks_by_both_schemas(
     answer: dict[str, Any], model: str
 ) -> None:
-    events = chat_image_answers.chat_chunks_from_images(orjson.dumps(answer), model)
+    events = chat_image_answers.chat_chunks_from_images(answer, model)
     for chunk in data_of(events):
         assert_valid(chunk, "openrouter", "ChatStreamChunk")
         assert_valid(chunk, "openai", "CreateChatCompletionStreamResponse")
@@ -70,10 +68,10 @@ def test_chat_streamed_from_the_images_api_is_chunks_by_both_schemas(
 
 @given(IMAGES_ANSWERS)
 def test_images_api_answers_become_openais_images_response(answer: dict[str, Any]) -> None:
-    body = orjson.dumps(answer)
-    made = orjson.loads(image_answers.as_images_response(body))
+    made = orjson.loads(orjson.dumps(image_answers.as_images_response(answer)))
     assert_valid(made, "openai", "ImagesResponse")
-    with_urls = orjson.loads(image_answers.with_urls(image_answers.as_images_response(body)))
+    with_urls = image_answers.with_urls(image_answers.as_images_response(answer))
+    with_urls = orjson.loads(orjson.dumps(with_urls))
     assert_valid(with_urls, "openai", "ImagesResponse")
     if isinstance(answer.get("usage"), dict) and isinstance(answer["usage"].get("cost"), float):
         assert made["usage"]["cost"] == answer["usage"]["cost"]
@@ -85,7 +83,7 @@ def test_a_whole_answer_streamed_is_openais_completed_events(
 ) -> None:
     # OpenAI's event names png, webp or jpeg: a vector model's SVG cannot be named there.
     assume(all(item.get("media_type") != "image/svg+xml" for item in answer["data"]))
-    made = image_answers.as_images_response(orjson.dumps(answer))
+    made = image_answers.as_images_response(answer)
     events = data_of(image_answers.completed_events(made, kind))
     assert len(events) == len(answer["data"])
     schema = "ImageGenCompletedEvent" if kind == "image_generation" else "ImageEditCompletedEvent"
@@ -117,7 +115,7 @@ CHAT_ANSWERS = st.fixed_dictionaries(
 
 @given(CHAT_ANSWERS)
 def test_chat_image_answers_become_openais_images_response(answer: dict[str, Any]) -> None:
-    made = orjson.loads(image_answers.images_from_chat(orjson.dumps(answer)))
+    made = orjson.loads(orjson.dumps(image_answers.images_from_chat(answer)))
     assert_valid(made, "openai", "ImagesResponse")
 
 

@@ -1,5 +1,7 @@
 """Chat for a model that only the Images API serves (app/translate/chat_images.py)."""
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -367,7 +369,7 @@ USAGE = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3, "cost": 
 
 
 def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
-    completion = orjson.loads(answers.chat_completion_from_images(orjson.dumps(ANSWER), MODEL))
+    completion = orjson.loads(answers.chat_completion_from_images(copy.deepcopy(ANSWER), MODEL))
     assert completion.pop("id").startswith("gen-")
     assert completion == {
         "object": "chat.completion",
@@ -403,14 +405,14 @@ def test_an_images_answer_becomes_a_chat_completion_with_images() -> None:
     ],
 )
 def test_usage_without_cost_or_counts(usage: Any, expected: dict[str, Any]) -> None:
-    answer = {"data": ANSWER["data"], "usage": usage}
-    completion = orjson.loads(answers.chat_completion_from_images(orjson.dumps(answer), MODEL))
+    answer = {"data": copy.deepcopy(ANSWER["data"]), "usage": usage}
+    completion = orjson.loads(answers.chat_completion_from_images(answer, MODEL))
     assert completion["usage"] == expected
     assert isinstance(completion["created"], int)  # the answer had none: now
 
 
 def test_an_images_answer_becomes_the_chunks_of_a_streamed_completion() -> None:
-    events = answers.chat_chunks_from_images(orjson.dumps(ANSWER), MODEL)
+    events = answers.chat_chunks_from_images(copy.deepcopy(ANSWER), MODEL)
     *payloads, done = events.split(b"\n\n")[:-1]
     assert done == b"data: [DONE]"
     chunks = [orjson.loads(payload.removeprefix(b"data: ")) for payload in payloads]
@@ -433,7 +435,7 @@ def _delta(delta: dict[str, Any], end: str | None) -> dict[str, Any]:
 
 
 NOT_AN_IMAGES_ANSWER = [
-    b"not json",
+    b'"not an object"',
     b"[]",
     b"{}",
     b'{"data": []}',
@@ -447,6 +449,18 @@ NOT_AN_IMAGES_ANSWER = [
 @pytest.mark.parametrize("body", NOT_AN_IMAGES_ANSWER)
 def test_an_answer_without_images_is_an_error_both_ways(body: bytes) -> None:
     with pytest.raises(ValueError, match="without images"):
-        answers.chat_completion_from_images(body, MODEL)
+        answers.chat_completion_from_images(orjson.loads(body), MODEL)
     with pytest.raises(ValueError, match="without images"):
-        answers.chat_chunks_from_images(body, MODEL)
+        answers.chat_chunks_from_images(orjson.loads(body), MODEL)
+
+
+@pytest.mark.parametrize(
+    "translate", [answers.chat_completion_from_images, answers.chat_chunks_from_images]
+)
+def test_the_images_are_taken_out_of_the_answer_as_their_urls_are_made(
+    translate: Callable[[Any, str], bytes],
+) -> None:
+    """Each image is held once, as its URL, not as its base64 besides."""
+    answer = copy.deepcopy(ANSWER)
+    translate(answer, MODEL)
+    assert answer["data"] == [{"media_type": "image/webp"}, {}]

@@ -187,7 +187,7 @@ ANSWER = {
 
 
 def test_url_answers_hold_data_urls() -> None:
-    answer = orjson.loads(image_answers.with_urls(orjson.dumps(ANSWER)))
+    answer = image_answers.with_urls(ANSWER)
     assert [item.get("url") for item in answer["data"]] == [
         "data:image/webp;base64,QUJD",
         "data:image/png;base64,REVG",
@@ -196,7 +196,7 @@ def test_url_answers_hold_data_urls() -> None:
 
 
 def test_a_whole_answer_becomes_one_completed_event_per_image() -> None:
-    events = image_answers.completed_events(orjson.dumps(ANSWER), "image_edit")
+    events = image_answers.completed_events(ANSWER, "image_edit")
     *payloads, done = events.split(b"\n\n")[:-1]
     assert done == b"data: [DONE]"
     first, second = (orjson.loads(payload.removeprefix(b"data: ")) for payload in payloads)
@@ -270,7 +270,8 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
         "choices": [{"message": {"content": "Here", "images": [image]}}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
     }
-    assert orjson.loads(image_answers.images_from_chat(orjson.dumps(completion))) == {
+    answer = image_answers.images_from_chat(completion)
+    assert answer == {
         "created": 9,
         "data": [{"b64_json": "QUJD", "media_type": "image/jpeg"}],
         "usage": {
@@ -280,6 +281,8 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
             "input_tokens_details": {"text_tokens": 1, "image_tokens": 0},
         },
     }
+    # Taken out of the completion: each image is held once, as base64, not as a data URL besides.
+    assert completion["choices"] == [{"message": {"content": "Here"}}]
 
 
 @pytest.mark.parametrize(
@@ -292,7 +295,7 @@ def test_a_chat_completions_images_become_an_images_answer() -> None:
     ],
 )
 def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, Any]) -> None:
-    completion = orjson.dumps({"model": "chat/only", "choices": [{"message": message}]})
+    completion = {"model": "chat/only", "choices": [{"message": message}]}
     with pytest.raises(ValueError, match="image"):
         image_answers.images_from_chat(completion)
 
@@ -301,7 +304,7 @@ def test_a_chat_answer_without_a_data_url_image_is_an_error(message: dict[str, A
 def test_an_image_that_is_not_a_data_url_says_so(url: str) -> None:
     # The client reads it in the 502: "OpenRouter's answer could not be translated: ..."
     image = {"type": "image_url", "image_url": {"url": url}}
-    completion = orjson.dumps({"choices": [{"message": {"images": [image]}}]})
+    completion = {"choices": [{"message": {"images": [image]}}]}
     with pytest.raises(ValueError, match=r"^an image that is not a base64 data URL$"):
         image_answers.images_from_chat(completion)
 
@@ -309,7 +312,7 @@ def test_an_image_that_is_not_a_data_url_says_so(url: str) -> None:
 def test_a_chat_answer_without_usage_counts_no_tokens() -> None:
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,QUJD"}}
     completion = {"choices": [{"message": {"images": [image]}}]}
-    answer = orjson.loads(image_answers.images_from_chat(orjson.dumps(completion)))
+    answer = image_answers.images_from_chat(completion)
     assert answer["usage"] == {
         "input_tokens": 0,
         "output_tokens": 0,

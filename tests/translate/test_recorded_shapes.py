@@ -174,19 +174,17 @@ def test_a_recorded_chat_answer_with_images_becomes_an_images_answer() -> None:
             }
         ],
     }
-    answer = orjson.loads(images_from_chat(orjson.dumps(completion)))
+    answer = images_from_chat(completion)
     assert answer["data"] == [{"b64_json": "iVBORw0KGgo=", "media_type": "image/png"}]
     assert answer["usage"]["output_tokens"] == 1290
 
 
 def test_the_images_bridge_chunks_fold_as_a_client_folds_them() -> None:
-    images_answer = orjson.dumps(
-        {
-            "created": 1,
-            "data": [{"b64_json": "iVBORw0KGgo="}],
-            "usage": {"prompt_tokens": 1, "cost": 0.04},
-        }
-    )
+    images_answer = {
+        "created": 1,
+        "data": [{"b64_json": "iVBORw0KGgo="}],
+        "usage": {"prompt_tokens": 1, "cost": 0.04},
+    }
     chunks = chat_image_answers.chat_chunks_from_images(images_answer, "qwen/qwen-image-3")
     body = fed_in_pieces(AudioCollector(), chunks, 11)
     (only,) = orjson.loads(body)["choices"]

@@ -45,8 +45,9 @@ def test_the_data_of_an_event(event: bytes, data: bytes | None) -> None:
     assert sse.data_of(event) == data
 
 
-def test_an_event_of_json() -> None:
-    assert sse.event({"a": [1]}) == b'data: {"a":[1]}\n\n'
+def test_a_stream_of_json_events() -> None:
+    assert sse.stream_of([{"a": [1]}, "b"]) == b'data: {"a":[1]}\n\ndata: "b"\n\ndata: [DONE]\n\n'
+    assert sse.stream_of([]) == b"data: [DONE]\n\n"
 
 
 def test_the_end_of_a_stream_as_openai_sends_it() -> None:
