@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     proxy_max_audio_answer_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     proxy_max_transcription_answer_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     # The last bytes of an answer its usage is read from (app.translate.usage_read).
-    proxy_max_usage_read_bytes: int = Field(default=64 * 1024, ge=1024)
+    proxy_max_usage_read_bytes: int = Field(default=16 * 1024, ge=1024)
     # Client connections (see app.ops.limits): the request line and headers, and how long they
     # and the body may take to arrive.
     proxy_max_header_bytes: int = Field(default=65536, ge=1024)

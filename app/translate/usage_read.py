@@ -36,7 +36,10 @@ MAX_COST: Final = 10**6  # credits for one answer: likewise
 _KEY: Final = re.compile(rb'"usage"[ \t\r\n]*:[ \t\r\n]*')
 _FINISH: Final = re.compile(rb'"finish_reason":"([A-Za-z0-9_-]{1,40})"')
 _MOST_FINISH_REASONS: Final = 8
-INFLATED_WINDOWS: Final = 512  # of output inflated at most: 32 MiB with the default window
+# What a reader holds at most, in windows, beyond the piece being relayed: the memory each answer
+# read reserves (app.api.exchange).
+HELD_WINDOWS: Final = 2
+INFLATED_WINDOWS: Final = 512  # of output inflated at most: 8 MiB with the default window
 INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate"})
 
 
@@ -73,7 +76,7 @@ class UsageReader:
         """Keep `piece` (as it came, or inflated) in the window; as `feed` says."""
         self._last.append(piece)
         self._held += len(piece)
-        if self._held >= 2 * self._window:  # let go of the oldest pieces now and then, not each
+        if self._held >= HELD_WINDOWS * self._window:  # let go now and then, not each time
             self._let_go()
         if self._first_data:
             return False
