@@ -24,7 +24,7 @@ from app.settings import Settings
 from app.upstream import sent_body, traced
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
 from app.upstream.interface import Answer, Incoming
-from app.upstream.relay import Timeouts
+from app.upstream.timeouts import Timeouts
 
 logger = logging.getLogger(__name__)
 
