@@ -1,8 +1,8 @@
 """Send requests and downloads upstream on a pooled HTTP client fixed to one host.
 
-With `app.upstream.session` (the pool it sends on) and `app.upstream.failures` (which of its
-errors mean upstream failed), the only module that knows the HTTP client library (aiohttp,
-chosen by measurement: see bench/README.md); everything else sees `Upstream` through
+The HTTP client library (aiohttp, chosen by measurement: see bench/README.md) is known here and
+in `app.upstream.session` (the pool it sends on), `failures` (which of its errors mean upstream
+failed) and `traced` (a call's span) only; everything else sees `Upstream` through
 `app.upstream.interface`.
 """
 
