@@ -47,7 +47,7 @@ class Member(NamedTuple):
 def members(body: bytes) -> tuple[list[Member], int]:
     """Return the top-level members of the object `body`, in order, and its closing brace's index.
 
-    Keys are decoded (`"mod\\u0061lities"` is `modalities`); duplicates are all listed. Raises
+    Keys are decoded (`"mod\\u0061lities"` is `modalities`); duplicates are all listed. Raise
     NotAnObject when `body` does not scan as one object.
     """
     opened = OPEN.match(body)
@@ -110,7 +110,7 @@ def value_end(body: bytes | bytearray, at: int) -> int:
     """Return the index just past the value that starts at `at`.
 
     For a number or a literal, that is the first byte that cannot be in it (`len(body)` when none
-    follows). Raises NotAnObject when the value does not end in `body`.
+    follows). Raise NotAnObject when the value does not end in `body`.
     """
     first = body[at] if at < len(body) else None
     if first == _QUOTE:

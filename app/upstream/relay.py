@@ -73,6 +73,10 @@ class RelayResponse(Response):
             watch.stop()
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the exchange, then relay its answer, or collect it into another.
+
+        The connection goes back to the pool when all of the answer was read, and is dropped
+        (upstream sees the request cancelled) when it was not."""
         sent_at = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeouts.first_byte):
