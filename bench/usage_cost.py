@@ -17,7 +17,8 @@ from app.ops.metrics import Note
 from app.settings import Settings
 from app.upstream.caps import Caps
 from app.upstream.interface import Upstreamed
-from app.upstream.relay import RelayResponse, Timeouts
+from app.upstream.relay import RelayResponse
+from app.upstream.timeouts import Timeouts
 from bench.fixtures import _completion
 from tests.fake_upstream import FakeAnswer
 

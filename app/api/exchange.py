@@ -37,8 +37,9 @@ from app.upstream.caps import Caps, Held
 from app.upstream.client import read_error
 from app.upstream.headers import Headers
 from app.upstream.interface import Answer, Incoming, Run, UpstreamApi, Upstreamed
-from app.upstream.relay import RelayResponse, Timeouts
+from app.upstream.relay import RelayResponse
 from app.upstream.reshape import Reshape
+from app.upstream.timeouts import Timeouts
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from app.ops.reservations import Pools, Reservations
 from app.settings import Settings
 from app.upstream.caps import Caps
 from app.upstream.interface import Incoming, UpstreamApi
-from app.upstream.relay import Timeouts
+from app.upstream.timeouts import Timeouts
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import orjson
 
 from app.errors import ProxyError, UpstreamBadAnswer
 from app.translate.embeddings import base64_item, not_embeddings, whole_answer
-from app.translate.json_scan import KEY, OPEN, SPACE, NotAnObject, value_end
+from app.translate.json_scan import SPACE, NotAnObject, first_item, value_end
 
 # An item of 4,096 dimensions (as the largest embedding models make) is ~100 KB of float JSON.
 HELD_AT_MOST: Final = 4 * 1024 * 1024
@@ -44,7 +44,8 @@ class _Phase(Enum):
 
 
 class EmbeddingsStream:
-    """The client's answer, piece by piece, for `model_id`, its vectors in base64 when `as_base64`.
+    """Make the client's answer for `model_id` piece by piece, its vectors in base64 when
+    `as_base64`.
 
     `held_at_most` and `whole_under` change the module's limits (for tests)."""
 
@@ -67,6 +68,9 @@ class EmbeddingsStream:
         self._after_item = False  # a `,` or the `]` that closes `data` comes next
 
     def feed(self, piece: bytes) -> bytes:
+        """Return what goes to the client for `piece` (b"" while it is held).
+
+        Raise UpstreamBadAnswer when the answer is not embeddings, or holds too much at once."""
         if self._phase is _Phase.RELAY:
             return piece
         self._held += piece
@@ -82,6 +86,7 @@ class EmbeddingsStream:
         return sent
 
     def finish(self) -> bytes:
+        """Return the rest of the client's answer, upstream's having ended; raise as `feed` does."""
         if self._phase is _Phase.RELAY:
             return b""
         if self._phase is _Phase.HEAD:
@@ -92,8 +97,9 @@ class EmbeddingsStream:
         return sent + self._members_after_data()
 
     def _advance(self) -> bytes:
+        """Return what `_held` now makes of the client's answer, the phase moved on as it says."""
         if self._phase is _Phase.HEAD:
-            first = first_item(self._held)
+            first = first_item(self._held, b'"data"')
             if first is None:
                 return b""
             if not self._as_base64:
@@ -180,28 +186,3 @@ class EmbeddingsStream:
 
     def _bad(self, why: str) -> ProxyError:
         return UpstreamBadAnswer(f"OpenRouter's answer for {self._model_id} {why}")
-
-
-def first_item(held: bytes | bytearray) -> int | None:
-    """Return where the first item of the top-level `data` array starts in `held`, or None.
-
-    None when it is not there yet, or the scan cannot tell (an empty `data`, no `data`, not a
-    JSON object, a key spelled with escapes): the whole answer decides those."""
-    opened = OPEN.match(held)
-    if opened is None:
-        return None
-    at = opened.end()
-    while (key := KEY.match(held, at)) is not None:
-        at = key.end()
-        if key[1] == b'"data"' and held[at : at + 1] == b"[":
-            first = SPACE.match(held, at + 1).end()  # type: ignore[union-attr]
-            return first if first < len(held) and held[first] != _CLOSE else None
-        try:
-            at = value_end(held, at)
-        except NotAnObject:
-            return None
-        at = SPACE.match(held, at).end()  # type: ignore[union-attr]
-        if held[at : at + 1] != b",":
-            return None
-        at = SPACE.match(held, at + 1).end()  # type: ignore[union-attr]
-    return None

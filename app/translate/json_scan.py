@@ -1,4 +1,5 @@
-"""A scan of a JSON object's bytes: its top-level members, and where a value ends.
+"""A scan of a JSON object's bytes: its top-level members, where a value ends, and where the first
+item of a top-level array starts.
 
 A scan, not a parse: each string is skipped with one C-level search for its closing quote (a
 base64 image is one `bytes.find`), and brackets are counted, so a body of megabytes is crossed in
@@ -26,6 +27,7 @@ _AFTER_VALUE: Final = re.compile(rb"[ \t\n\r]*([,}])[ \t\n\r]*")
 _SHORT_STRING: Final = re.compile(_SHORT, re.DOTALL)
 _RUN: Final = re.compile(rb'(?:[^"{}\[\]]+|' + _SHORT + rb")*", re.DOTALL)
 _SCALAR_END: Final = re.compile(rb"[ \t\n\r,\]}]")
+_CLOSE_ARRAY: Final = ord("]")
 
 
 class NotAnObject(ValueError):
@@ -45,7 +47,7 @@ class Member(NamedTuple):
 def members(body: bytes) -> tuple[list[Member], int]:
     """Return the top-level members of the object `body`, in order, and its closing brace's index.
 
-    Keys are decoded (`"mod\\u0061lities"` is `modalities`); duplicates are all listed. Raises
+    Keys are decoded (`"mod\\u0061lities"` is `modalities`); duplicates are all listed. Raise
     NotAnObject when `body` does not scan as one object.
     """
     opened = OPEN.match(body)
@@ -78,11 +80,37 @@ def _key(quoted: bytes) -> str:
     return quoted[1:-1].decode()
 
 
+def first_item(held: bytes | bytearray, key: bytes) -> int | None:
+    """Return where the first item of the array of the top-level member `key` (quoted, as in
+    `b'"data"'`) starts in `held`, or None.
+
+    None when it is not there yet, or the scan cannot tell (an empty array, no such member, not
+    a JSON object, a key spelled with escapes): a parse of the whole decides those."""
+    opened = OPEN.match(held)
+    if opened is None:
+        return None
+    at = opened.end()
+    while (found := KEY.match(held, at)) is not None:
+        at = found.end()
+        if found[1] == key and held[at : at + 1] == b"[":
+            first = SPACE.match(held, at + 1).end()  # type: ignore[union-attr]
+            return first if first < len(held) and held[first] != _CLOSE_ARRAY else None
+        try:
+            at = value_end(held, at)
+        except NotAnObject:
+            return None
+        at = SPACE.match(held, at).end()  # type: ignore[union-attr]
+        if held[at : at + 1] != b",":
+            return None
+        at = SPACE.match(held, at + 1).end()  # type: ignore[union-attr]
+    return None
+
+
 def value_end(body: bytes | bytearray, at: int) -> int:
     """Return the index just past the value that starts at `at`.
 
     For a number or a literal, that is the first byte that cannot be in it (`len(body)` when none
-    follows). Raises NotAnObject when the value does not end in `body`.
+    follows). Raise NotAnObject when the value does not end in `body`.
     """
     first = body[at] if at < len(body) else None
     if first == _QUOTE:

@@ -1,14 +1,13 @@
-"""The pooled HTTP client, fixed to one host: it sends requests and downloads, nothing more.
+"""Send requests and downloads upstream on a pooled HTTP client fixed to one host.
 
-With `app.upstream.failures` (which of its errors mean upstream failed), the only module that
-knows the HTTP client library (aiohttp, chosen by measurement: see bench/README.md); everything
-else sees `Upstream` through `app.upstream.interface`.
+The HTTP client library (aiohttp, chosen by measurement: see bench/README.md) is known here and
+in `app.upstream.session` (the pool it sends on), `failures` (which of its errors mean upstream
+failed) and `traced` (a call's span) only; everything else sees `Upstream` through
+`app.upstream.interface`.
 """
 
 import asyncio
-import logging
 import re
-import urllib.request
 from collections.abc import AsyncIterable, Awaitable
 from types import TracebackType
 from typing import Self
@@ -24,27 +23,13 @@ from app.settings import Settings
 from app.upstream import sent_body, traced
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
 from app.upstream.interface import Answer, Incoming
-from app.upstream.relay import Timeouts
-
-logger = logging.getLogger(__name__)
-
-# aiohttp adds these unless told not to; the proxy sends only what the client sent.
-NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
-
-
-def egress_proxy(base_url: str) -> str | None:
-    """The HTTP proxy that the environment (`HTTPS_PROXY`, `NO_PROXY`, ...) sets for the upstream
-    URL, read once at start-up."""
-    url = URL(base_url)
-    if url.host is None or urllib.request.proxy_bypass(url.host):
-        return None
-    return urllib.request.getproxies().get(url.scheme)
+from app.upstream.session import egress_proxy, open_session
 
 
 def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
-    """The part of a request path after `prefix`, still percent-encoded as the client sent it.
+    """Return the part of a request path after `prefix`, percent-encoded as the client sent it.
 
-    Raises ClientError for `.` and `..` segments (in any encoding, between slashes or
+    Raise ClientError for `.` and `..` segments (in any encoding, between slashes or
     backslashes): they would leave the API root.
     """
     rest = raw_path[len(prefix) :]
@@ -58,8 +43,10 @@ def upstream_path(raw_path: bytes, prefix: bytes) -> bytes:
 
 
 async def read_error(answer: Answer, limit: int) -> bytes:
-    """The whole body of an error answer that the proxy must look into; AnswerTooLarge (502)
-    when it is longer than `limit` bytes (OpenRouter's errors are a few hundred)."""
+    """Return the whole body of an error answer that the proxy must look into.
+
+    Raise AnswerTooLarge (502) when it is longer than `limit` bytes (OpenRouter's errors are a
+    few hundred)."""
     chunks, size = [], 0
     async for chunk in answer.content.iter_any():
         size += len(chunk)
@@ -71,8 +58,10 @@ async def read_error(answer: Answer, limit: int) -> bytes:
 
 
 def _header_value(value: bytes) -> str:
-    """A header value as aiohttp takes it: it writes values as UTF-8, so only UTF-8 goes
-    through byte-for-byte; anything else is refused (400) rather than re-encoded."""
+    """Return a header value as aiohttp takes it: it writes values as UTF-8.
+
+    Only UTF-8 goes through byte-for-byte: raise ClientError (400) for anything else, rather
+    than re-encode it."""
     try:
         return value.decode()
     except UnicodeDecodeError:
@@ -81,8 +70,9 @@ def _header_value(value: bytes) -> str:
 
 
 class Upstream:
-    """The pooled client of the app's life, fixed to the upstream API root of the settings: a
-    request path or header can change the path under that root, never the host.
+    """Send requests upstream, to the API root of the settings and no other.
+
+    A request path or header can change the path under that root, never the host.
 
     Use as an async context manager: the connection pool is opened on entry, closed on exit.
     """
@@ -94,33 +84,15 @@ class Upstream:
         self._egress_proxy = egress_proxy(self.base)
         key = settings.openrouter_api_key
         self._server_auth = f"Bearer {key.get_secret_value()}" if key else None
-        # Gateway mode: the client's key is the proxy's to check, never OpenRouter's to see.
-        gateway = settings.gateway
         # The request id replaces the client's X-Request-Id (see app.ops.metrics).
         # Expect: 100-continue was the proxy's to answer (it read the body): upstream would wait.
         not_forwarded = RECOMPUTED_ON_REQUEST | {observe.HEADER, b"expect"}
         # Gateway mode: the client's credentials are the proxy's to check, none goes upstream.
         gateway_only = {b"authorization", b"cookie", b"x-api-key"}
-        self._not_forwarded = not_forwarded | gateway_only if gateway else not_forwarded
-        # aiohttp's own read timeout watches the gaps when the relay does not (see Timeouts).
-        watched = Timeouts.of(settings).idle is None
-        self._native_read_timeout = settings.proxy_read_timeout_seconds if watched else None
+        self._not_forwarded = not_forwarded | gateway_only if settings.gateway else not_forwarded
 
     async def __aenter__(self) -> Self:
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._settings.proxy_max_connections),
-            timeout=aiohttp.ClientTimeout(
-                sock_connect=self._settings.proxy_connect_timeout_seconds,
-                sock_read=self._native_read_timeout,
-            ),
-            auto_decompress=False,  # bodies go back byte-for-byte, compressed or not
-            # One session serves every client: a cookie upstream sets (Cloudflare's `__cf_bm`)
-            # is relayed to its client, never kept and sent upstream for the next one.
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=NO_AUTO_HEADERS,
-            # trust_env would re-read the environment on every request: half the throughput.
-            trust_env=False,
-        )
+        self._session = open_session(self._settings)
         return self
 
     async def __aexit__(
@@ -134,6 +106,7 @@ class Upstream:
 
     @property
     def session(self) -> aiohttp.ClientSession:
+        """Return the open session (`app.upstream.session`)."""
         assert self._session is not None, "use Upstream as an async context manager"
         return self._session
 
@@ -146,9 +119,11 @@ class Upstream:
         content_type: str = "application/json",
         length: int | None = None,
     ) -> Awaitable[aiohttp.ClientResponse]:
-        """Send `content` to `{base}/{path}` with the client's method, query and headers (less
-        hop-by-hop ones; its `Authorization`, or else the server's key; in gateway mode always
-        the server's), and the request id. `content` is bytes, the pieces of an edited body
+        """Send `content` to `{base}/{path}`; return the awaitable of upstream's answer.
+
+        The request has the client's method, query and headers (less hop-by-hop ones; its
+        `Authorization`, or else the server's key; in gateway mode always the server's), and the
+        request id. `content` is bytes, the pieces of an edited body
         (sent one after the other, see `sent_body`), or chunks sent as they come, `length` bytes
         in all. With `proxy_made`, `content` is a body of `content_type` that the proxy made,
         and the answer is asked for uncompressed, for the proxy to read. With tracing on
@@ -189,10 +164,12 @@ class Upstream:
         return sent if trace is None else traced.answered(sent, trace)
 
     async def download(self, url: URL) -> bytes:
-        """The body of `GET url` with the server's key, within `proxy_catalog_timeout_seconds`
-        and `proxy_max_catalog_bytes`, read in chunks that yield to the event loop in between (a
-        megabyte already buffered would otherwise be read in one go). Redirects are not
-        followed: the key goes to the upstream host only. Raises UpstreamUnavailable."""
+        """Return the body of `GET url`, sent with the server's key.
+
+        Read within `proxy_catalog_timeout_seconds` and `proxy_max_catalog_bytes`, in chunks
+        that yield to the event loop in between (a megabyte already buffered would otherwise be
+        read in one go). Redirects are not followed: the key goes to the upstream host only.
+        Raise UpstreamUnavailable when it fails or is over either."""
         headers = {"Authorization": self._server_auth} if self._server_auth else {}
         timeout = aiohttp.ClientTimeout(total=self._settings.proxy_catalog_timeout_seconds)
         chunks = []

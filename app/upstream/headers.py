@@ -10,10 +10,12 @@ HOP_BY_HOP = frozenset(
     b"transfer-encoding upgrade".split()
 )
 RECOMPUTED_ON_REQUEST = frozenset({b"host", b"content-length"})
+# What a reshaped body no longer matches.
+RESHAPED = frozenset({b"content-length", b"content-type", b"content-encoding"})
 
 
 def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]], also: frozenset[bytes]) -> Headers:
-    """`headers` less hop-by-hop ones, those the `Connection` header names, and `also`."""
+    """Return `headers` less hop-by-hop ones, those the `Connection` header names, and `also`."""
     headers = list(headers)
     named = {
         token.strip().lower()
@@ -23,3 +25,11 @@ def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]], also: frozenset[b
     }
     drop = HOP_BY_HOP | also | named
     return [(name, value) for name, value in headers if name.lower() not in drop]
+
+
+def relayed_headers(
+    upstream: Iterable[tuple[bytes, bytes]], own: Headers, reshaped: bool
+) -> Headers:
+    """Return the headers of a relayed answer: upstream's (less those a reshaped body changes),
+    then the proxy's `own`."""
+    return without_hop_by_hop(upstream, RESHAPED if reshaped else frozenset()) + own

@@ -1,6 +1,6 @@
 """What may become of a 200 answer before it reaches the client: collected whole into another
 answer, or mapped event by event (or rewritten piece by piece) as it streams (see
-`app.upstream.relay`). Pure."""
+`app.upstream.relay`, `app.upstream.collect`). Pure."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from app.dev.emulator import load_catalog
+from app.dev.emulator.catalog import load_catalog
 from app.dev.emulator.images import FakeImagesApi
 from app.main import create_app
 from app.settings import Settings

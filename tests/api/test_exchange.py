@@ -22,7 +22,7 @@ from app.settings import OnUnsupported, Settings
 from app.upstream.caps import Caps
 from app.upstream.errors import IMAGES_ENDPOINT_HINT, MODALITY_MESSAGE
 from app.upstream.interface import Incoming
-from app.upstream.relay import Timeouts
+from app.upstream.timeouts import Timeouts
 from tests.fake_upstream import FakeAnswer, FakeUpstream, json_answer
 
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,7 @@ import pytest
 
 from app.catalog import views as catalog_views
 from app.catalog.records import Catalog, Model, parse_page
-from app.cli import load_catalog
+from app.cli.catalog import load_catalog
 from app.dev import demo
 from app.settings import Settings
 from tests.data import DATA_DIR

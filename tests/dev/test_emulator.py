@@ -15,7 +15,8 @@ from typing import Any
 import httpx2
 import pytest
 
-from app.dev.emulator import CATALOG, FakeOpenRouter, load_catalog
+from app.dev.emulator import FakeOpenRouter
+from app.dev.emulator.catalog import CATALOG, load_catalog
 from app.dev.local_server import free_port, serve
 from tests.data import DATA_DIR, load_snapshot
 

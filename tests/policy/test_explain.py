@@ -3,7 +3,7 @@
 import pytest
 
 from app.catalog.records import Catalog, Model
-from app.cli import load_catalog
+from app.cli.catalog import load_catalog
 from app.policy.explain import explain
 from app.settings import OnUnsupported, Settings
 from tests.data import DATA_DIR

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from app.errors import ProxyError
 from app.translate.embeddings import whole_answer
-from app.translate.embeddings_stream import EmbeddingsStream, first_item
+from app.translate.embeddings_stream import EmbeddingsStream
 
 MODEL = "openai/text-embedding-3-large"
 VECTORS = [[0.5, -1.25, 3.0], [0.125, 0.0, -7.75], [1e-3, 2.5e10, -0.0]]
@@ -222,21 +222,3 @@ def test_a_small_answer_is_converted_whole_at_its_end() -> None:
     stream = EmbeddingsStream(MODEL, True)
     assert stream.feed(BODY) == b""
     assert stream.finish() == whole_answer(MODEL, True, BODY)
-
-
-@pytest.mark.parametrize(
-    ("held", "first"),
-    [
-        (b'{"data":[1', 9),
-        (b' { "a" : "\\"data\\"" , "data" : [ \n{', 34),
-        (b'{"a":{"data":[1]},"data":[2', 26),
-        (b'{"data":[', None),  # the first item is not here yet
-        (b'{"data":[]}', None),  # empty: the whole answer says so
-        (b'{"data":null}', None),
-        (b'{"d\\u0061ta":[1]}', None),  # an escaped key: the whole answer converts it
-        (b'{"a":1 "data":[1]}', None),
-        (b"[1]", None),
-    ],
-)
-def test_first_item(held: bytes, first: int | None) -> None:
-    assert first_item(held) == first

@@ -3,7 +3,7 @@ an object, and long strings with escapes, are tested through `edit` (test_json_p
 
 import pytest
 
-from app.translate.json_scan import NotAnObject, members, value_end
+from app.translate.json_scan import NotAnObject, first_item, members, value_end
 
 
 def test_members_span_the_key_and_value() -> None:
@@ -38,3 +38,21 @@ def test_value_end(value: bytes, end: int) -> None:
 def test_a_value_that_does_not_end_is_not_an_object(value: bytes) -> None:
     with pytest.raises(NotAnObject):
         value_end(b"x" + value, 1)
+
+
+@pytest.mark.parametrize(
+    ("held", "first"),
+    [
+        (b'{"data":[1', 9),
+        (b' { "a" : "\\"data\\"" , "data" : [ \n{', 34),
+        (b'{"a":{"data":[1]},"data":[2', 26),
+        (b'{"data":[', None),  # the first item is not here yet
+        (b'{"data":[]}', None),  # empty: the whole answer says so
+        (b'{"data":null}', None),
+        (b'{"d\\u0061ta":[1]}', None),  # an escaped key: the whole answer converts it
+        (b'{"a":1 "data":[1]}', None),
+        (b"[1]", None),
+    ],
+)
+def test_first_item_of_the_data_array(held: bytes, first: int | None) -> None:
+    assert first_item(held, b'"data"') == first

@@ -3,7 +3,7 @@
 import pytest
 
 from app.errors import ProxyError
-from app.upstream.client import egress_proxy, upstream_path
+from app.upstream.client import upstream_path
 from app.upstream.headers import RECOMPUTED_ON_REQUEST, without_hop_by_hop
 
 
@@ -49,22 +49,3 @@ def test_upstream_path_refuses_dot_segments(raw_path: bytes) -> None:
     with pytest.raises(ProxyError) as caught:
         upstream_path(raw_path, b"/v1/")
     assert caught.value.status == 400
-
-
-@pytest.mark.parametrize(
-    ("environment", "proxy"),
-    [
-        ({}, None),
-        ({"HTTPS_PROXY": "http://egress:3128"}, "http://egress:3128"),
-        ({"HTTPS_PROXY": "http://egress:3128", "NO_PROXY": "openrouter.ai"}, None),
-        ({"HTTP_PROXY": "http://egress:3128"}, None),
-    ],
-)
-def test_egress_proxy_comes_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], proxy: str | None
-) -> None:
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    assert egress_proxy("https://openrouter.ai/api/v1") == proxy

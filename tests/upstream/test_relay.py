@@ -21,8 +21,9 @@ from app.settings import Settings
 from app.translate.whole import Mapped
 from app.upstream.caps import Caps, Held
 from app.upstream.interface import Upstreamed
-from app.upstream.relay import RelayResponse, Timeouts
+from app.upstream.relay import RelayResponse
 from app.upstream.reshape import Reshape
+from app.upstream.timeouts import Timeouts
 from tests.fake_upstream import FakeAnswer
 
 pytestmark = pytest.mark.anyio

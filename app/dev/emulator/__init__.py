@@ -1,10 +1,11 @@
-"""A fake OpenRouter (``/api/v1``) for tests and the demo: a Starlette app to run under uvicorn.
+"""Fake OpenRouter (``/api/v1``) for tests and the demo: a Starlette app to run under uvicorn.
 
 It reproduces the OpenRouter behaviour recorded in ``docs/openrouter.md`` that the
 proxy depends on: the catalog's output-modality filter and pagination, chat's output-modality
 routing with the captured 404 body (an exact match, or with ``subsets_served`` any subset),
 OpenRouter's error envelope, and SSE streaming with keep-alive comments and mid-stream errors.
-Special ``test/*`` model ids (not listed in the catalog) trigger failure modes:
+Special ``test/*`` model ids (not listed in the catalog, ``app.dev.emulator.catalog``) trigger
+failure modes:
 ``test/error-429``, ``test/error-402``, ``test/slow``, ``test/stream-slow`` (pauses after its
 first chunk), ``test/stream-forever``, ``test/stream-stall``, ``test/stream-error``,
 ``test/audio-error`` (an audio model that fails mid-stream), and ``test/reset``,
@@ -17,12 +18,9 @@ Anthropic-compatible Messages API in ``app.dev.emulator.messages``.
 
 from __future__ import annotations
 
-import gzip
-import json
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -31,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.dev.emulator.answers import PNG_B64
+from app.dev.emulator.catalog import load_catalog, models_by_id
 from app.dev.emulator.chat import FakeChat
 from app.dev.emulator.embeddings import FakeEmbeddingsApi
 from app.dev.emulator.images import FakeImagesApi
@@ -42,30 +41,9 @@ from app.dev.emulator.speech import FakeAudioApi
 from app.dev.emulator.usage import UsageLedger
 from app.dev.emulator.videos import FakeVideosApi
 
-# OpenRouter's answer to `GET /models?output_modalities=all` of 2026-08-19, gzipped: a copy of
-# tests/data/models-all-2026-08-19.json (tests/data/SOURCES.md; tests/dev/test_emulator.py checks
-# it), the one catalog the emulator serves, at a twelfth of the bytes in the wheel.
-CATALOG = Path(__file__).with_name("catalog.json.gz")
-# Test-only text models: resolvable on chat but never listed by GET /models.
-TEST_MODELS = (
-    "test/slow",
-    "test/stream-slow",
-    "test/stream-forever",
-    "test/stream-stall",
-    "test/stream-error",
-    "test/reset",
-    "test/stream-reset",
-)
-TEST_AUDIO_MODELS = ("test/audio-error", "test/audio-reset")  # likewise, text and audio out
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-def load_catalog() -> list[dict[str, Any]]:
-    """Return the ``data`` list of the emulator's catalog (``CATALOG``)."""
-    models: list[dict[str, Any]] = json.loads(gzip.decompress(CATALOG.read_bytes()))["data"]
-    return models
 
 
 @dataclass
@@ -94,12 +72,7 @@ class FakeOpenRouter:
 
     def __init__(self, models: list[dict[str, Any]] | None = None) -> None:
         self.models = load_catalog() if models is None else models
-        self._by_id = {m["id"]: m for m in self.models}
-        for test_id in TEST_MODELS:
-            self._by_id[test_id] = {"id": test_id, "architecture": {"output_modalities": ["text"]}}
-        audio = {"output_modalities": ["text", "audio"]}
-        for test_id in TEST_AUDIO_MODELS:
-            self._by_id[test_id] = {"id": test_id, "architecture": audio}
+        self._by_id = models_by_id(self.models)
         self.requests: list[ReceivedRequest] = []
         self.stream_cancelled = threading.Event()
         self.fail_models_queries: set[str] = set()
@@ -150,6 +123,7 @@ class FakeOpenRouter:
         )
 
     def _audio_and_embeddings_routes(self) -> list[Route]:
+        """Return the routes of the audio and embeddings APIs."""
         return [
             Route("/api/v1/audio/speech", self._recorded(self.audio.speech), methods=["POST"]),
             Route(
@@ -169,6 +143,8 @@ class FakeOpenRouter:
         self._by_id[model["id"]] = model
 
     def _recorded(self, handler: Handler) -> Handler:
+        """Return `handler`, each request recorded in ``requests`` before it is handled."""
+
         async def endpoint(request: Request) -> Response:
             url, body = request.url, await request.body()
             headers = dict(request.headers)  # Starlette already lower-cases the names
@@ -180,15 +156,18 @@ class FakeOpenRouter:
         return endpoint
 
     def lookup(self, model_id: str) -> dict[str, Any] | None:
-        """Resolve like OpenRouter: exact id, else the id before a ``:variant`` suffix; a ``~``
-        alias then resolves to the model named by its ``alias_target.slug`` when known."""
+        """Return the model `model_id` names, or None, resolved as OpenRouter does.
+
+        The exact id, else the id before a ``:variant`` suffix; a ``~`` alias then resolves to
+        the model named by its ``alias_target.slug`` when known."""
         model = self._by_id.get(model_id) or self._by_id.get(model_id.partition(":")[0])
         if model is not None and "alias_target" in model:
             model = self._by_id.get(model["alias_target"]["slug"], model)
         return model
 
     async def list_models(self, request: Request) -> Response:
-        """GET /models: filter by ``output_modalities``; paginate with offset/limit/page_size."""
+        """Answer GET /models, filtered by ``output_modalities``, paged by offset, limit and
+        ``page_size``."""
         query = request.query_params
         wanted = query.get("output_modalities")
         if self.catalog_down or (wanted or "") in self.fail_models_queries:
@@ -198,8 +177,9 @@ class FakeOpenRouter:
         return paged([m for m in self.models if listed(m, wanted)], request, self.page_size)
 
     async def get_model(self, request: Request) -> Response:
-        """GET /model/{author}/{slug}: one model, aliases and variant suffixes resolved (404 for
-        the ids in ``lookup_misses``, as for a model upstream does not know)."""
+        """Answer GET /model/{author}/{slug} with one model, aliases and variants resolved.
+
+        A 404 for the ids in ``lookup_misses``, as for a model upstream does not know."""
         model_id = request.path_params["rest"]
         model = None if model_id in self.lookup_misses else self.lookup(model_id)
         if model is None:
@@ -207,11 +187,11 @@ class FakeOpenRouter:
         return JSONResponse({"data": model})
 
     async def echo(self, request: Request) -> Response:
-        """Any other /api/v1 path: 200 echo of what arrived, to check passthrough forwarding."""
+        """Answer any other /api/v1 path with a 200 echo of what arrived (passthrough checks)."""
         body = (await request.body()).decode("utf-8", "replace")
         echo = {"method": request.method, "path": request.url.path, "query": request.url.query}
         return JSONResponse({"echo": {**echo, "body": body}})
 
     async def not_found(self, request: Request) -> Response:
-        """Outside /api/v1 nothing exists."""
+        """Answer 404 outside /api/v1: nothing exists there."""
         return error(404, f"Not found: {request.url.path}")

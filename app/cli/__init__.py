@@ -1,6 +1,8 @@
-"""The `modality-proxy` command: serve the proxy (the default), or look into the catalog."""
+"""Run the `modality-proxy` command: serve the proxy (the default), or look into the catalog.
 
-import asyncio
+The catalog the commands look into is loaded by `app.cli.catalog`.
+"""
+
 import os
 import signal
 import sys
@@ -12,25 +14,24 @@ import click
 import orjson
 import uvicorn
 
-from app.catalog import snapshot, video_models, video_views
+from app.catalog import video_models, video_views
 from app.catalog import views as catalog_views
 from app.catalog.filters import Match, ModelFilter
-from app.catalog.records import Catalog, CatalogError, Model, listing_of
-from app.catalog.refresh import CatalogRefresher
+from app.catalog.records import Model, listing_of
 from app.catalog.video_models import VideoModels
+from app.cli.catalog import catalog_option, command_catalog
 from app.dev import DemoExtraMissing
 from app.main import SERVER_OPTIONS
 from app.ops.logging_config import logging_config
 from app.policy import endpoints
 from app.policy.explain import explain as explained
 from app.settings import Settings
-from app.upstream.client import Upstream
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def server_options(command: Command) -> Command:
-    """--host, --port and --workers, for `modality-proxy` alone and `modality-proxy serve`."""
+    """Add --host, --port and --workers to `command` (`modality-proxy` alone, and `serve`)."""
     for option in reversed(
         [
             click.option(
@@ -62,6 +63,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
 
 def serve_proxy(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the proxy under uvicorn until SIGTERM or SIGINT; None takes the setting's value."""
     # Workers are separate processes that read their settings from the environment: options go
     # there too, so that every worker sees the same settings.
     options = {"PROXY_HOST": host, "PROXY_PORT": port, "PROXY_WORKERS": workers}
@@ -82,15 +84,6 @@ def serve_proxy(host: str | None, port: int | None, workers: int | None) -> None
         access_log=False,  # the proxy writes its own line per request, without secrets
         **SERVER_OPTIONS,
     )
-
-
-catalog_option = click.option(
-    "--catalog",
-    "catalog_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the catalog from this file (a GET /models answer or a proxy snapshot) "
-    "instead of fetching it from OPENROUTER_BASE_URL.",
-)
 
 
 @main.command()
@@ -116,7 +109,7 @@ def models(
     query = {"output_modalities": outputs, "input_modalities": inputs, "match": match}
     query |= {"supported_parameters": params, "q": text}
     wanted = ModelFilter.from_query({k: v for k, v in query.items() if v is not None})
-    catalog = _catalog(catalog_file)
+    catalog = command_catalog(catalog_file)
     found = [model for model in catalog.models if wanted.accepts(model)]
     if outputs == "video" and catalog.videos is not None:
         _video_models(catalog.videos, found, as_json)
@@ -128,7 +121,7 @@ def models(
 
 
 def _video_models(videos: VideoModels, found: list[Model], as_json: bool) -> None:
-    """The video models among `found`, with what each takes (the video API's own list)."""
+    """Print the video models among `found`, with what each takes (the video API's own list)."""
     listed = [video for model in found if (video := videos.lookup(model.id)) is not None]
     if as_json:
         listing = orjson.loads(video_models.listing_of(listed))
@@ -153,7 +146,7 @@ def explain(
     """Say what the proxy would send upstream for a chat request to MODEL, and why, and which
     route MODEL is for; for a video model, what its video requests become."""
     asked = None if modalities is None else [m.strip() for m in modalities.split(",") if m.strip()]
-    catalog = _catalog(catalog_file)
+    catalog = command_catalog(catalog_file)
     found = catalog.lookup(model)
     if found is None or endpoints.endpoint_for(found.output_modalities) in (endpoints.CHAT, None):
         click.echo(explained(catalog, model, asked, Settings(), wants_exact))
@@ -176,37 +169,3 @@ def demo_command() -> None:
         raise click.ClickException(str(missing)) from None
 
     click.echo(catalog_views.aligned([demo.COLUMNS, *demo.run()]))
-
-
-# The two ways to look into a catalog without OpenRouter (offline, no key, a DNS failure).
-WITHOUT_UPSTREAM = (
-    "Without OpenRouter: read a saved catalog with --catalog FILE (a GET /models answer or a "
-    "proxy snapshot), or run the emulator (python -m app.dev.emulator) and set "
-    "OPENROUTER_BASE_URL=http://127.0.0.1:8081/api/v1"
-)
-
-
-def _catalog(file: Path | None) -> Catalog:
-    settings = Settings()
-    try:
-        return load_catalog(settings, file)
-    except (CatalogError, OSError) as error:
-        why = " ".join(str(error).split())  # one line
-        if file is not None:
-            raise click.ClickException(f"could not load the catalog: {why}") from None
-        where = settings.upstream_shown()
-        message = f"could not load the catalog from {where}: {why}. {WITHOUT_UPSTREAM}"
-        raise click.ClickException(message) from None
-
-
-def load_catalog(settings: Settings, file: Path | None) -> Catalog:
-    """The catalog from `file` (a `GET /models` answer or a proxy snapshot), or else fetched
-    and merged from `OPENROUTER_BASE_URL` as the proxy does. Raises CatalogError or OSError."""
-    if file is not None:
-        return snapshot.parsed(file.read_bytes(), source=str(file))
-    return asyncio.run(_fetch(settings))
-
-
-async def _fetch(settings: Settings) -> Catalog:
-    async with Upstream(settings) as upstream:
-        return await CatalogRefresher(upstream, settings).refresh()

@@ -1,0 +1,149 @@
+"""Read what an answer says of itself (usage, model, id, finish reasons) from its last bytes.
+
+Pure: `app.translate.usage_read` keeps those bytes as the answer passes and hands them here once
+it has ended. A whole answer is parsed whole; of a longer one, or a stream, the last events that
+name a usage are, and failing those the last `"usage"` member cut out of the bytes around it. A
+count or a cost out of bounds is not read (see `usage_from`).
+"""
+
+import math
+import re
+from typing import Any, Final
+
+import orjson
+
+from app.ops.usage import AnswerFacts, Usage
+from app.translate import sse
+from app.translate.json_scan import NotAnObject, value_end
+
+MAX_COUNT: Final = 10**12  # tokens in one answer: more is not a count to add to a counter
+MAX_COST: Final = 10**6  # credits for one answer: likewise
+_KEY: Final = re.compile(rb'"usage"[ \t\r\n]*:[ \t\r\n]*')
+_FINISH: Final = re.compile(rb'"finish_reason":"([A-Za-z0-9_-]{1,40})"')
+_MOST_FINISH_REASONS: Final = 8
+
+
+def facts_of(text: bytes, stream: bool, whole: bool) -> AnswerFacts:
+    """Return what the end of an answer (`text`: SSE when `stream`, else JSON) says of itself.
+
+    `whole` says `text` is all of the answer. Its usage is `read` when found, else `missing`
+    from a whole answer (never guessed), or `too_large` from a part of one."""
+    facts = AnswerFacts()
+    if stream:
+        _read_events(text, whole, facts)
+    elif whole:
+        _read_document(text, facts)
+    if facts.usage is None:
+        facts.usage = _last_usage(text)
+    if facts.usage is not None:
+        facts.usage_state = "read"
+    else:
+        facts.usage_state = "missing" if whole else "too_large"
+    return facts
+
+
+def usage_from(value: Any) -> Usage | None:
+    """Return an answer's `usage` object as `Usage`, or None when nothing in it is read.
+
+    It names its counts as chat does (`prompt_tokens`, ...) or as the Responses API does
+    (`input_tokens`, ...); each count is read when a whole number up to MAX_COUNT, the cost when
+    a finite number up to MAX_COST."""
+    if not isinstance(value, dict):
+        return None
+    get = value.get
+    prompt = get("prompt_tokens_details") or get("input_tokens_details")
+    completion = get("completion_tokens_details") or get("output_tokens_details")
+    read = (
+        _count(get("prompt_tokens", get("input_tokens"))),
+        _count(get("completion_tokens", get("output_tokens"))),
+        _count(prompt.get("cached_tokens")) if isinstance(prompt, dict) else None,
+        _count(completion.get("reasoning_tokens")) if isinstance(completion, dict) else None,
+        _cost(get("cost")),
+    )
+    return None if read == _NOTHING else Usage(*read)
+
+
+_NOTHING: Final = (None,) * 5
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return value
+    return None
+
+
+def _cost(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if 0 <= value <= MAX_COST and math.isfinite(value) else None
+    return None
+
+
+def _read_document(text: bytes, facts: AnswerFacts) -> None:
+    try:
+        answer = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return  # not JSON: no usage to read in it
+    _read_object(answer, facts)
+
+
+def _read_events(text: bytes, whole: bool, facts: AnswerFacts) -> None:
+    """Take into `facts` what the last events that name a usage say, and the finish reasons of
+    all."""
+    events = text.replace(b"\r\n", b"\n").split(b"\n\n")
+    if not whole:
+        events = events[1:]  # the first may be the end of an event cut by the window
+    for event in reversed(events):
+        if b'"usage"' not in event:
+            continue
+        data = sse.data_of(event)
+        try:
+            _read_object(orjson.loads(data or b""), facts)
+        except orjson.JSONDecodeError:
+            continue
+        if facts.usage is not None:
+            break
+    if not facts.finish_reasons:
+        reasons = dict.fromkeys(m.decode() for m in _FINISH.findall(text))
+        facts.finish_reasons = tuple(reasons)[:_MOST_FINISH_REASONS]
+
+
+def _read_object(answer: Any, facts: AnswerFacts) -> None:
+    """Take what `answer` (a whole answer, a chunk or an event) says of itself into `facts`,
+    unless `facts` already has it. A Responses event carries it in its `response`."""
+    if not isinstance(answer, dict):
+        return
+    if isinstance(answer.get("response"), dict):
+        answer = answer["response"]
+        status = answer.get("status")
+        if isinstance(status, str) and not facts.finish_reasons:
+            facts.finish_reasons = (status[:40],)
+    facts.usage = facts.usage or usage_from(answer.get("usage"))
+    model, answer_id = answer.get("model"), answer.get("id")
+    if isinstance(model, str) and not facts.response_model:
+        facts.response_model = model[:200]
+    if isinstance(answer_id, str) and not facts.response_id:
+        facts.response_id = answer_id[:200]
+    choices = answer.get("choices")
+    if isinstance(choices, list) and not facts.finish_reasons:
+        reasons = [
+            c.get("finish_reason") for c in choices[:_MOST_FINISH_REASONS] if isinstance(c, dict)
+        ]
+        facts.finish_reasons = tuple(r[:40] for r in reasons if isinstance(r, str))
+
+
+def _last_usage(text: bytes) -> Usage | None:
+    """Return the last `"usage": {...}` member in `text` that reads as a usage, or None.
+
+    It is cut out of the bytes around it, which need not be whole JSON."""
+    at = len(text)
+    while (at := text.rfind(b'"usage"', 0, at)) >= 0:
+        key = _KEY.match(text, at)
+        if key is None or text[key.end() : key.end() + 1] != b"{":
+            continue
+        try:
+            value = orjson.loads(text[key.end() : value_end(text, key.end())])
+        except (NotAnObject, orjson.JSONDecodeError):
+            continue
+        if (usage := usage_from(value)) is not None:
+            return usage
+    return None

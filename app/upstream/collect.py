@@ -1,0 +1,51 @@
+"""The collected answer: the whole of upstream's, made into another by a reshape's collector."""
+
+from collections.abc import AsyncIterator
+
+from starlette.responses import Response
+
+from app.errors import AnswerTooLarge, ProxyError
+from app.ops.metrics import Note
+from app.upstream.failures import MID_ANSWER, failure_code, unavailable
+from app.upstream.headers import relayed_headers
+from app.upstream.interface import Upstreamed
+from app.upstream.reshape import Reshape
+from app.upstream.usage_watch import UsageWatch
+
+
+async def collected(
+    exchanged: Upstreamed,
+    reshape: Reshape,
+    body: AsyncIterator[bytes],
+    limit: int | None,
+    usage: UsageWatch | None,
+    note: Note,
+) -> Response:
+    """Return the collector's answer to the whole of upstream's `body`, fed to `usage` too.
+
+    Raise the 502 or 504 when upstream fails before its end (noted in `note.failure`), the 502
+    when it sends more than `limit` bytes (the cap of the answer `reshape.held` says it is), and
+    the collector's `ProxyError` when it makes no answer; each with the proxy's headers."""
+    assert reshape.collect is not None
+    collector = reshape.collect()
+    size = 0
+    try:
+        async for piece in body:
+            size += len(piece)
+            if reshape.held and limit is not None and size > limit:
+                raise AnswerTooLarge(reshape.held.value, limit)
+            if usage is not None:
+                usage.feed(piece)
+            collector.feed(piece)
+    except MID_ANSWER as error:
+        note.failure = failure_code(error)
+        failure = unavailable(error, mid_answer=True)
+        raise failure.with_headers(exchanged.extra_headers) from None
+    try:
+        result = collector.result()
+    except ProxyError as error:
+        raise error.with_headers(exchanged.extra_headers) from None
+    answer = Response(result, media_type=reshape.content_type.decode())
+    raw = exchanged.answer.raw_headers
+    answer.raw_headers.extend(relayed_headers(raw, exchanged.extra_headers, reshaped=True))
+    return answer
