@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     proxy_max_connections: int = Field(default=1000, gt=0)
     proxy_shutdown_grace_seconds: int = Field(default=30, ge=0)
     # Base64 images are big; a body costs about 3.2 times its size while it is planned, and a
-    # value in it up to 32 bytes more: reserved from proxy_memory_budget_bytes (app.ops.budget).
+    # value in it up to 32 bytes more (app.ops.memory_costs): reserved from the memory pool.
     proxy_max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     proxy_max_json_items: int = Field(default=DEFAULT_MAX_JSON_ITEMS, gt=0)
     # Upstream answers the proxy reads whole: errors it looks into, catalog and model lists.

@@ -4,7 +4,7 @@ Starts the fake OpenRouter and the proxy (`python -m app`, of `--repo`: another 
 compared), then, per route of `--route`, sends `--count` bodies of `--mib` MiB at once
 (`app.dev.big_bodies`: a data URL in a chat or Responses body, a long image prompt, an uploaded
 transcription or image edit) and prints the answers' statuses, the proxy's peak RSS, its growth
-over the RSS before, and that growth per byte of body: the parse factor `app.ops.budget` uses
+over the RSS before, and that growth per byte of body: the parse factor `app.ops.memory_costs` holds
 (`--count 1` for one body alone). Uploads spool to `--tmp` (default: a fresh directory).
 """
 

@@ -18,7 +18,7 @@ from app.api.model_check import model_for
 from app.api.outgoing import Outgoing
 from app.api.services import exchange_for, services_of
 from app.errors import ClientError, UpstreamBadAnswer
-from app.ops import budget
+from app.ops import memory_costs
 from app.policy.endpoints import SPEECH, TRANSCRIPTION
 from app.translate import transcode
 from app.translate.speech import SpeechRequest, pcm_answer, speech_request
@@ -36,9 +36,9 @@ from app.upstream.reshape import Reshape, Reshaper
 
 MAX_AUDIO_BYTES = 25 * 1000 * 1000  # OpenRouter's limit on a transcription's file
 # One file, sent on from the spool; OpenAI's fields are short (a prompt of 224 tokens at most),
-# so their memory is bounded whatever the body's size (`app.ops.budget.FORM_FIELDS_BYTES`).
+# so their memory is bounded whatever the body's size (`app.ops.memory_costs.FORM_FIELDS_BYTES`).
 TRANSCRIPTION_FORM = multipart.FormKind(
-    max_files=1, cost=budget.streamed_form_cost, max_fields=32, max_field_bytes=32 * 1024
+    max_files=1, cost=memory_costs.streamed_form_cost, max_fields=32, max_field_bytes=32 * 1024
 )
 
 

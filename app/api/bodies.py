@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from app.api.services import reservations, services_of
 from app.errors import ClientError
-from app.ops import budget
+from app.ops import memory_costs
 from app.settings import DEFAULT_MAX_JSON_ITEMS
 
 RESERVE_STEP = 1024 * 1024  # a body of unknown length is reserved a mebibyte ahead
@@ -22,7 +22,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     its Content-Length or while it arrives, so an oversized body is never read whole.
 
     Before its bytes are read, the memory they may cost is reserved for the rest of the request
-    (`app.ops.budget.json_cost_before_reading`: read, parsed and sent, its values not yet
+    (`app.ops.memory_costs.json_cost_before_reading`: read, parsed and sent, its values not yet
     counted), and once it is read, what its values do not need is given back: Busy (503, with
     Retry-After) when the memory budget has no room for it in time."""
     held = reservations(request)
@@ -31,12 +31,12 @@ async def read_body(request: Request, limit: int) -> bytes:
 
     async def cover(size: int) -> None:
         nonlocal covered, taken
-        cost = budget.json_cost_before_reading(size, max_values)
+        cost = memory_costs.json_cost_before_reading(size, max_values)
         taken += await held.memory(cost - covered)
         covered = cost
 
     body = b"".join([chunk async for chunk in limited_stream(request, limit, cover)])
-    cost = budget.json_cost(len(body), min(json_items(body), max_values))
+    cost = memory_costs.json_cost(len(body), min(json_items(body), max_values))
     held.give_back_memory(taken - cost)
     return body
 

@@ -22,7 +22,7 @@ from app.catalog.image_models import ImageModels
 from app.catalog.records import Model
 from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, UpstreamFailure
-from app.ops import budget
+from app.ops import memory_costs
 from app.ops.labels import USAGE_ROUTES
 from app.ops.metrics import Note
 from app.ops.reservations import Reservations
@@ -113,14 +113,14 @@ class Exchange:
     async def _read_error(self, answer: Answer) -> bytes:
         """Read the whole body of an error `answer`, its memory reserved first.
 
-        What reading it costs, then parsing it as it may inflate (`app.ops.budget`); see
+        What reading it costs, then parsing it as it may inflate (`app.ops.memory_costs`); see
         `app.upstream.client.read_error`."""
         limit = self.caps.error
         try:
-            await self.held.memory(limit * budget.ERROR_READ)
+            await self.held.memory(limit * memory_costs.ERROR_READ)
             body = await read_error(answer, limit)
             parsed = limit if answer.headers.get("Content-Encoding") else len(body)
-            await self.held.memory(parsed * budget.ERROR_PARSE)
+            await self.held.memory(parsed * memory_costs.ERROR_PARSE)
         except ProxyError:
             answer.close()
             raise

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from app.api.bodies import limited_stream
 from app.api.services import reservations
 from app.errors import Busy, ClientError
-from app.ops import budget
+from app.ops import memory_costs
 from app.ops.reservations import RETRY_AFTER_SECONDS
 
 CHUNK = 64 * 1024
@@ -25,10 +25,10 @@ FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 @dataclass(frozen=True)
 class FormKind:
     """What a route's form may hold: files, text fields and the bytes of each, and the memory
-    a form of so many bytes costs (`app.ops.budget`)."""
+    a form of so many bytes costs (`app.ops.memory_costs`)."""
 
     max_files: int
-    cost: Callable[[int], float] = budget.inlined_form_cost
+    cost: Callable[[int], float] = memory_costs.inlined_form_cost
     max_fields: int = 1000
     max_field_bytes: int | None = None  # None: the body's limit
 

@@ -17,32 +17,18 @@ So the most a worker holds is the fixed part plus the memory pool: that must fit
 limit with `HEADROOM` to spare, the `/tmp` pool the sizeLimit likewise, and each single
 reservation at its limit its pool (else it would run alone, beyond the pool).
 
-The factors are measured (peak RSS growth over RSS before, per byte): `python -m
-bench.bodies_at_once --count 1` for bodies, the rest as their comments say.
+What each reservation costs per byte is `app.ops.memory_costs`'s.
 """
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.catalog.memory import list_bytes, refresh_bytes
+from app.ops.memory_costs import FORMS, held_whole, json_cost_before_reading
 from app.settings import Settings
 
 MIB = 1024 * 1024
 HEADROOM = 0.10  # of each limit, for what no row counts: connections, buffers, fragmentation
-
-# One body at 28 MiB alone, memory per body byte (bench.bodies_at_once --count 1: chat 3.10,
-# Responses 2.83, image generation 2.99, transcription form 0.10, image edit form 3.66).
-JSON_BODY = 3.2  # read, parsed, planned and written again for upstream
-# ... and each value parsed (as `app.api.bodies.json_items` counts them) up to 32 bytes more: a
-# float, or a third of a `{}` (bench.body_memory: 31 bytes a byte of `{},`, 3 values counted).
-VALUE_BYTES = 32
-STREAMED_FORM = 0.15  # files spooled and sent from the spool (transcriptions)
-INLINED_FORM = 3.8  # files spooled, then read back and sent as data URLs (image edits, videos)
-# What a streamed form holds in memory whatever its size: its text fields, which the
-# transcription route bounds (32 of 32 KiB: `app.api.audio`), and a file's first MiB, held
-# before it spools; each up to 3 bytes a byte (read, decoded, written again for upstream).
-FORM_FIELDS_BYTES = 1024 * 1024
 
 IDLE_BYTES = 61 * MIB  # the worker with its catalog, before any request (bench.bodies_at_once)
 # Metrics: 816 bytes a series held (prometheus_client, a request counter and a histogram by
@@ -51,87 +37,6 @@ SERIES_BYTES = 1216
 # The series app.ops.metrics may hold: its labels are to come from bounded sets (catalog models,
 # fixed route and status names: issue 22); that bound goes here once it is one.
 METRIC_SERIES = 10_000
-# An upstream error read whole: the pieces and the joined body, inflated; then parsed (up to 21
-# bytes a byte, for `[]` items: 64-byte lists for 3 bytes).
-ERROR_READ = 2.0 + 1.0
-ERROR_PARSE = 21.0
-# Answers collected whole: an SSE event is held in the splitter's buffer, split out, renamed by
-# `bytes.replace` and joined to its blank line (4 copies, reasoned); an image answer, mostly
-# base64 strings, holds 3 copies at once at most (its bytes, orjson's copy of them while it
-# parses, the strings parsed: `app.translate.whole.Parsed`), and the allocator keeps up to 0.7
-# more: measured 2.0 to 3.7 bytes a byte of peak RSS growth, each way one is collected
-# (`pytest -m stress tests/stress/test_image_memory.py`: a 10 MiB image); an audio stream's
-# pieces, its base64 joined and the completion written (3, reasoned). A transcription is JSON
-# parsed whole, counted as an error is (its worst shape, `[]` items).
-SSE_EVENT = 4.0
-IMAGE_ANSWER = 4.0
-AUDIO_ANSWER = 3.0
-
-
-def json_cost(size: int, values: int) -> int:
-    """The memory a JSON body of `size` bytes and `values` values costs, read, parsed and sent."""
-    return math.ceil(size * JSON_BODY) + values * VALUE_BYTES
-
-
-def json_cost_before_reading(size: int, max_values: int) -> int:
-    """The most a JSON body of `size` bytes can cost, its values not yet counted: at most two a
-    byte (`json_items`), and no more than `max_values` (PROXY_MAX_JSON_ITEMS) are parsed."""
-    return json_cost(size, min(2 * size + 1, max_values))
-
-
-def streamed_form_cost(size: int) -> float:
-    """The memory of a form of `size` bytes whose files go upstream from the spool."""
-    return 3 * min(size, FORM_FIELDS_BYTES) + STREAMED_FORM * max(0, size - FORM_FIELDS_BYTES)
-
-
-def inlined_form_cost(size: int) -> float:
-    """The memory of a form of `size` bytes whose files go upstream as data URLs."""
-    return INLINED_FORM * size
-
-
-@dataclass(frozen=True)
-class Body:
-    """A kind of form: the memory of one of so many bytes. Forms spool to `/tmp` too."""
-
-    name: str
-    memory: Callable[[int], float]
-
-
-FORMS = (
-    Body("form, files streamed from the spool (transcriptions)", streamed_form_cost),
-    Body("form, files sent as data URLs (image edits, videos)", inlined_form_cost),
-)
-
-
-@dataclass(frozen=True)
-class Whole:
-    """An answer from upstream the proxy reads whole before it answers: its cap (a setting's
-    bytes) and memory per byte. Each is reserved from the memory pool where it is read."""
-
-    name: str
-    cap: int
-    memory: float
-
-
-def held_whole(settings: Settings) -> tuple[Whole, ...]:
-    """The answers read whole, each at its cap (`app.upstream.caps`). Only the upstream error is
-    reserved (`Reservations.memory`) where it is read; the others are counted here, within the
-    pool, but not yet reserved where the relay collects them."""
-    return (
-        Whole(
-            "upstream error read", settings.proxy_max_upstream_error_bytes, ERROR_READ + ERROR_PARSE
-        ),
-        Whole(
-            "one SSE event split out (image edits)", settings.proxy_max_sse_event_bytes, SSE_EVENT
-        ),
-        Whole("image answer collected", settings.proxy_max_image_answer_bytes, IMAGE_ANSWER),
-        Whole("audio stream assembled", settings.proxy_max_audio_answer_bytes, AUDIO_ANSWER),
-        Whole(
-            "transcription collected",
-            settings.proxy_max_transcription_answer_bytes,
-            ERROR_READ + ERROR_PARSE,
-        ),
-    )
 
 
 @dataclass(frozen=True)

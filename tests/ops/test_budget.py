@@ -7,18 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from app.ops.budget import (
-    HEADROOM,
-    IDLE_BYTES,
-    JSON_BODY,
-    MIB,
-    VALUE_BYTES,
-    Pod,
-    compute,
-    json_cost,
-    json_cost_before_reading,
-    table,
-)
+from app.ops.budget import HEADROOM, IDLE_BYTES, MIB, Pod, compute, table
+from app.ops.memory_costs import JSON_BODY, VALUE_BYTES, json_cost, json_cost_before_reading
 from app.settings import Settings
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"

@@ -7,7 +7,7 @@ each way the proxy collects the Images API's answer whole and rewrites it in mem
 URL, as one `completed` event of a stream the model cannot make, as a chat completion, whole or
 streamed). The proxy's peak RSS growth over its RSS before the request (the peak is reset
 first) must stay within each one's bound: 16 MiB as it comes (the target), else what the memory
-budget reserves for an image answer (`app.ops.budget.IMAGE_ANSWER` bytes a byte).
+budget reserves for an image answer (`app.ops.memory_costs.IMAGE_ANSWER` bytes a byte).
 """
 
 from collections.abc import Iterator
@@ -16,7 +16,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from app.ops.budget import IMAGE_ANSWER
+from app.ops.memory_costs import IMAGE_ANSWER
 from bench.fixtures import AUTHORIZATION
 from bench.upstreams import Service, fake_openrouter, proxy
 from bench.usage import peak_rss_bytes, reset_peak, rss_bytes
