@@ -12,11 +12,10 @@ needs it, and the request's log record. Its work runs inside `RelayResponse`.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
-import orjson
 from starlette.responses import Response
 
+from app.api import images_bridge
 from app.api.outgoing import Outgoing, Replanner
 from app.catalog.image_models import ImageModels
 from app.catalog.records import Model
@@ -28,17 +27,13 @@ from app.ops.metrics import Note
 from app.ops.reservations import Reservations
 from app.policy import fallbacks
 from app.policy.plan import Call
-from app.translate import chat_image_answers as answers
-from app.translate import chat_images
 from app.translate.usage_read import HELD_WINDOWS
-from app.translate.whole import Parsed
 from app.upstream import errors as upstream_errors
-from app.upstream.caps import Caps, Held
+from app.upstream.caps import Caps
 from app.upstream.client import read_error
 from app.upstream.headers import Headers
 from app.upstream.interface import Answer, Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse
-from app.upstream.reshape import Reshape
 from app.upstream.timeouts import Timeouts
 
 
@@ -179,29 +174,10 @@ class Exchange:
         return last
 
     async def through_images(self, model_id: str, first: Outgoing) -> Upstreamed:
-        """Ask the Images API for `first` (a chat body as planned), and return its answer as a
-        chat completion, or as a chat stream's chunks (see `app.translate.chat_images`);
-        ClientError (400) for what the Images API cannot be asked."""
-        content = first.content
-        payload = orjson.loads(content if isinstance(content, bytes) else b"".join(content))
-        headers = [*first.headers, (b"x-served-by", b"images")]
+        """Ask the Images API for `first` (a chat body as planned), and return its answer made
+        into chat's (`app.api.images_bridge`); ClientError (400) for what it cannot be asked."""
         try:
             served = await self.image_models.find(model_id)
         except UpstreamFailure:
             served = None  # the request goes unchecked: upstream says what it cannot take
-        try:
-            images_body = chat_images.images_request_from_chat(payload, served)
-        except ProxyError as refused:
-            raise refused.with_headers(headers) from None
-        streamed = payload.get("stream") is True
-        media_type = b"text/event-stream" if streamed else b"application/json"
-        translate = (
-            answers.chat_chunks_from_images if streamed else answers.chat_completion_from_images
-        )
-
-        def to_chat(images_answer: Any) -> bytes:
-            return translate(images_answer, model=model_id)
-
-        answer = Reshape(media_type, collect=lambda: Parsed(to_chat), held=Held.IMAGES)
-        content = orjson.dumps(images_body)
-        return await self.send(Outgoing(b"images", content, headers, lambda _: answer))
+        return await self.send(images_bridge.images_outgoing(model_id, first, served))
