@@ -13,7 +13,6 @@ from app.errors import ClientError
 from app.ops import memory_costs
 from app.settings import DEFAULT_MAX_JSON_ITEMS
 
-RESERVE_STEP = 1024 * 1024  # a body of unknown length is reserved a mebibyte ahead
 Cover = Callable[[int], Awaitable[None]]  # reserves what so many bytes of body cost, in all
 
 
@@ -44,7 +43,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def limited_stream(request: Request, limit: int, cover: Cover) -> AsyncGenerator[bytes, None]:
     """The request body as it arrives; ClientError (413) as soon as it is known to exceed
     `limit` bytes. `cover(n)` is awaited before the bytes up to the n-th are read: once for all
-    of them when the Content-Length declares them, else `RESERVE_STEP` further whenever the
+    of them when the Content-Length declares them, else a step further
+    (`memory_costs.RESERVE_STEP`) whenever the
     bytes covered are passed."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -57,7 +57,7 @@ async def limited_stream(request: Request, limit: int, cover: Cover) -> AsyncGen
         if size > limit:
             raise _too_large(limit)
         if size > covered:
-            covered = min(max(size, covered + RESERVE_STEP), limit)
+            covered = min(max(size, covered + memory_costs.RESERVE_STEP), limit)
             await cover(covered)
         yield chunk
 

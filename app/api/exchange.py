@@ -54,7 +54,7 @@ class Exchange:
         """Return the answer that runs `run` once served and relays its result.
 
         `headers` go on the proxy's own 502 and 504."""
-        return RelayResponse(run, self.timeouts, self.caps, headers, self.note)
+        return RelayResponse(run, self.timeouts, self.caps, headers, self.note, self.held.memory)
 
     def forward(self, outgoing: Outgoing) -> Response:
         """Return the answer that sends `outgoing` once served and relays upstream's."""

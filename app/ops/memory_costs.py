@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from app.settings import Settings
 
+# What is reserved ahead of what is read, a body of unknown length or an answer collected whole:
+# a reservation a mebibyte at a time, not one a piece.
+RESERVE_STEP = 1024 * 1024
+
 # One body at 28 MiB alone, memory per body byte (bench.bodies_at_once --count 1: chat 3.10,
 # Responses 2.83, image generation 2.99, transcription form 0.10, image edit form 3.66).
 JSON_BODY = 3.2  # read, parsed, planned and written again for upstream
@@ -89,9 +93,12 @@ class Whole:
 
 
 def held_whole(settings: Settings) -> tuple[Whole, ...]:
-    """The answers read whole, each at its cap (`app.upstream.caps`). Only the upstream error is
-    reserved (`Reservations.memory`) where it is read; the others are counted here, within the
-    pool, but not yet reserved where the relay collects them."""
+    """Return the answers read whole, each at its cap (`app.upstream.caps`).
+
+    Each is reserved from the memory pool as it is read (`Reservations.memory`): the upstream
+    error where the exchange reads it, the answers collected whole a step ahead of their bytes
+    (`app.upstream.collect`). One SSE event split out of a stream is counted here, within the
+    pool, but not reserved: the splitter holds at most one, under its cap."""
     return (
         Whole(
             "upstream error read", settings.proxy_max_upstream_error_bytes, ERROR_READ + ERROR_PARSE

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Self
 
+from app.ops import memory_costs
 from app.settings import Settings
 
 
@@ -16,6 +17,18 @@ class Held(Enum):
     IMAGES = "an image answer"
     AUDIO = "an audio stream"  # assembled into one completion
     TRANSCRIPTION = "a transcription"
+
+    @property
+    def per_byte(self) -> float:
+        """Return what one byte of such an answer costs in memory while it is collected."""
+        return PER_BYTE[self]
+
+
+PER_BYTE = {  # app.ops.memory_costs says why each
+    Held.IMAGES: memory_costs.IMAGE_ANSWER,
+    Held.AUDIO: memory_costs.AUDIO_ANSWER,
+    Held.TRANSCRIPTION: memory_costs.ERROR_READ + memory_costs.ERROR_PARSE,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,21 @@
 """The collected answer: the whole of upstream's, made into another by a reshape's collector."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.responses import Response
 
 from app.errors import AnswerTooLarge, ProxyError
+from app.ops.memory_costs import RESERVE_STEP
 from app.ops.metrics import Note
 from app.upstream.failures import MID_ANSWER, failure_code, unavailable
 from app.upstream.headers import relayed_headers
 from app.upstream.interface import Upstreamed
 from app.upstream.reshape import Reshape
 from app.upstream.usage_watch import UsageWatch
+
+# Hold so many more bytes of the request's memory budget: `Reservations.memory`; Busy (503) when
+# they do not come in time.
+Reserve = Callable[[float], Awaitable[int]]
 
 
 async def collected(
@@ -20,20 +25,30 @@ async def collected(
     limit: int | None,
     usage: UsageWatch | None,
     note: Note,
+    reserve: Reserve | None = None,
 ) -> Response:
     """Return the collector's answer to the whole of upstream's `body`, fed to `usage` too.
 
     Raise the 502 or 504 when upstream fails before its end (noted in `note.failure`), the 502
     when it sends more than `limit` bytes (the cap of the answer `reshape.held` says it is), and
-    the collector's `ProxyError` when it makes no answer; each with the proxy's headers."""
+    the collector's `ProxyError` when it makes no answer; each with the proxy's headers.
+
+    What the answer will cost in memory is taken with `reserve` a step ahead of the bytes read
+    (`RESERVE_STEP`, at `reshape.held.per_byte`); its Busy (503) is raised with the headers too.
+    """
     assert reshape.collect is not None
     collector = reshape.collect()
-    size = 0
+    size = covered = 0
     try:
         async for piece in body:
             size += len(piece)
             if reshape.held and limit is not None and size > limit:
                 raise AnswerTooLarge(reshape.held.value, limit)
+            if reserve is not None and reshape.held and size > covered:
+                step = max(size, covered + RESERVE_STEP)
+                more = (min(step, limit) if limit is not None else step) - covered
+                await reserve(more * reshape.held.per_byte)
+                covered += more
             if usage is not None:
                 usage.feed(piece)
             collector.feed(piece)
@@ -41,6 +56,8 @@ async def collected(
         note.failure = failure_code(error)
         failure = unavailable(error, mid_answer=True)
         raise failure.with_headers(exchanged.extra_headers) from None
+    except ProxyError as busy:  # the memory budget's, from `reserve`
+        raise busy.with_headers(exchanged.extra_headers) from None
     try:
         result = collector.result()
     except ProxyError as error:

@@ -21,7 +21,7 @@ from app.errors import AnswerTooLarge, ProxyError
 from app.ops.metrics import Note
 from app.translate import sse
 from app.upstream.caps import Caps
-from app.upstream.collect import collected
+from app.upstream.collect import Reserve, collected
 from app.upstream.disconnect import WATCH_AFTER_SECONDS, DisconnectWatch
 from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, relayed_headers, without_hop_by_hop
@@ -37,7 +37,8 @@ class RelayResponse(Response):
     """Run `run` (the exchange with upstream) when served, and relay its answer.
 
     The answer goes back byte-for-byte, chunk by chunk as it arrives, unless its reshaper
-    reshapes it, holding no more of it than `caps` allow. `headers` go on the proxy's own 502
+    reshapes it, holding no more of it than `caps` allow; an answer collected whole takes its
+    memory with `reserve` as it is read. `headers` go on the proxy's own 502
     and 504 answers; what happens is noted in `note` (the request's log record), which it reads
     only for the route and the request's start; so is what a 2xx answer of a route with usage
     says of itself (`app.upstream.usage_watch`).
@@ -48,8 +49,17 @@ class RelayResponse(Response):
     `WATCH_AFTER_SECONDS`, then (`app.upstream.disconnect`).
     """
 
-    def __init__(self, run: Run, timeouts: Timeouts, caps: Caps, headers: Headers, note: Note):
+    def __init__(
+        self,
+        run: Run,
+        timeouts: Timeouts,
+        caps: Caps,
+        headers: Headers,
+        note: Note,
+        reserve: Reserve | None = None,
+    ):
         self._run = run
+        self._reserve = reserve  # of the request's memory budget, for an answer collected whole
         self._timeouts = timeouts
         self._caps = caps
         self._headers_on_error = headers
@@ -101,7 +111,9 @@ class RelayResponse(Response):
                 note.stream = False  # the client gets one answer
                 held = self._caps.held(reshape.held) if reshape.held else None
                 body = pieces(answer, self._timeouts.idle)
-                whole = await collected(exchanged, reshape, body, held, self._usage, note)
+                whole = await collected(
+                    exchanged, reshape, body, held, self._usage, note, self._reserve
+                )
                 finished = True  # the answer was read to its end
                 await whole(scope, receive, send)
             else:

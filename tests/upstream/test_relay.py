@@ -11,6 +11,7 @@ from starlette.types import Message
 
 from app.errors import (
     AnswerTooLarge,
+    Busy,
     UpstreamBadAnswer,
     UpstreamFailure,
     UpstreamTimeout,
@@ -20,7 +21,7 @@ from app.ops.metrics import Note
 from app.settings import Settings
 from app.translate.whole import Mapped
 from app.upstream.caps import Caps, Held
-from app.upstream.interface import Upstreamed
+from app.upstream.interface import Run, Upstreamed
 from app.upstream.relay import RelayResponse
 from app.upstream.reshape import Reshape
 from app.upstream.timeouts import Timeouts
@@ -217,6 +218,49 @@ async def test_a_collected_answer_over_its_cap_is_raised_and_its_connection_clos
     assert refused.value.headers == [(b"x-served-by", b"images")]
     assert (answer.released, answer.closed) == (False, True)
     assert note.failure == "answer_too_large"
+
+
+def collecting(answer: FakeAnswer, held: Held) -> Run:
+    whole = Reshape(collect=lambda: Mapped(bytes.upper), held=held)
+
+    async def exchange() -> Upstreamed:
+        return Upstreamed(answer, [(b"x-served-by", b"images")], lambda content_type: whole)
+
+    return exchange
+
+
+@pytest.mark.parametrize(
+    ("held", "per_byte"), [(Held.IMAGES, 4.0), (Held.AUDIO, 3.0), (Held.TRANSCRIPTION, 24.0)]
+)
+async def test_an_answer_collected_whole_reserves_its_memory_a_step_ahead_of_its_bytes(
+    held: Held, per_byte: float
+) -> None:
+    mib = 1024 * 1024
+    answer = FakeAnswer(200, [b"a" * (mib // 2), b"b" * mib, b"c" * 10])  # 1.5 MiB and 10 bytes
+    reserved: list[float] = []
+
+    async def reserve(size: float) -> int:
+        reserved.append(size)
+        return int(size)
+
+    response = RelayResponse(collecting(answer, held), TIMEOUTS, CAPS, [], Note("r"), reserve)
+    assert body_of(await served(response)).startswith(b"A" * 10)
+    # A mebibyte ahead at the first piece, the next when the second passes it, none for the last.
+    assert reserved == [mib * per_byte, mib * per_byte]
+
+
+async def test_a_collected_answer_the_budget_has_no_room_for_is_a_503_and_closed() -> None:
+    answer = FakeAnswer(200, [b"a" * 10])
+    note = Note("r")
+
+    async def reserve(size: float) -> int:
+        raise Busy("no room", "memory_budget_full", 1)
+
+    response = RelayResponse(collecting(answer, Held.IMAGES), TIMEOUTS, CAPS, [], note, reserve)
+    with pytest.raises(Busy) as refused:
+        await served(response)
+    assert refused.value.headers[-1] == (b"x-served-by", b"images")
+    assert (answer.released, answer.closed) == (False, True)
 
 
 async def test_a_stream_event_over_its_cap_ends_the_stream_with_an_error_event() -> None:
