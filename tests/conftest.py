@@ -1,6 +1,8 @@
 """Shared fixtures: the fake OpenRouter and the proxy, each under a real uvicorn on 127.0.0.1."""
 
 import base64
+import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
@@ -16,6 +18,7 @@ from app.settings import Settings
 from app.translate.video_jobs import PREFIX
 
 READY_DEADLINE = 15.0
+WAIT_DEADLINE = 20.0  # seconds `wait_for` waits for a condition
 
 ProxyFactory = Callable[..., AbstractContextManager[str]]
 Sdk = Callable[[str], openai.OpenAI]
@@ -89,3 +92,28 @@ def forged_id(model: str) -> str:
     so anyone can forge one (it never reaches upstream unchecked)."""
     packed = base64.urlsafe_b64encode(orjson.dumps([1, "job-1", model, None, None, 0, ""]))
     return PREFIX + packed.rstrip(b"=").decode()
+
+
+def images_of(extra: dict[str, Any] | None) -> list[Any]:
+    """The `images` an SDK's message or delta carries among its extra fields."""
+    images: list[Any] = (extra or {}).get("images", [])
+    return images
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of the sample `name{labels}` in a Prometheus text exposition."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    pattern = rf"^{re.escape(name)}(?:\{{{re.escape(wanted)}\}})? (\S+)$"
+    found = re.search(pattern, text, re.MULTILINE)
+    assert found, f"no {name} {labels} in the metrics"
+    return float(found.group(1))
+
+
+def wait_for(condition: str, check: Callable[[], bool]) -> None:
+    """Wait until `check()` is true; fail, naming `condition`, past `WAIT_DEADLINE`."""
+    deadline = time.monotonic() + WAIT_DEADLINE
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {condition}")

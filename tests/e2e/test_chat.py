@@ -21,7 +21,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import DATA_DIR, FakeOpenRouter, ReceivedRequest
 from app.upstream.sent_body import UNJOINED_BODY_BYTES
-from tests.conftest import ProxyFactory, Sdk, proxy_settings, running_proxy
+from tests.conftest import ProxyFactory, Sdk, images_of, proxy_settings, running_proxy
 from tests.error_codes import proxy_code
 
 FIXED_BY_THE_PROXY = [
@@ -57,11 +57,6 @@ def raw_get(base_url: str, target: str, host: str = "x") -> tuple[int, bytes]:
         answer = b"".join(iter(lambda: connection.recv(65536), b""))
     head, _, body = answer.partition(b"\r\n\r\n")
     return int(head.split()[1]), body
-
-
-def images_of(extra: dict[str, Any] | None) -> list[Any]:
-    images: list[Any] = (extra or {}).get("images", [])
-    return images
 
 
 @pytest.mark.parametrize(("model", "modalities", "sent"), FIXED_BY_THE_PROXY)

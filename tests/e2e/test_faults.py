@@ -8,9 +8,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port, serve
-from tests.conftest import ProxyFactory, proxy_settings, running_proxy
-from tests.e2e.test_cli import wait_for
-from tests.e2e.test_metrics import metric
+from tests.conftest import ProxyFactory, metric, proxy_settings, running_proxy, wait_for
 
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 AUTH = {"Authorization": "Bearer k"}

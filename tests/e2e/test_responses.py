@@ -13,8 +13,7 @@ from openai.types.responses.response_output_item import ImageGenerationCall
 
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.emulator.answers import PNG_B64
-from tests.conftest import ProxyFactory, Sdk
-from tests.e2e.test_metrics import metric
+from tests.conftest import ProxyFactory, Sdk, metric
 
 AUTH = {"Authorization": "Bearer k"}
 FLUX, GEMINI_IMAGE = "black-forest-labs/flux.2-pro", "google/gemini-2.5-flash-image"

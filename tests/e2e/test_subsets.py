@@ -13,8 +13,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.answers import PNG_B64
-from tests.conftest import ProxyFactory, sent_to
-from tests.e2e.test_metrics import metric
+from tests.conftest import ProxyFactory, metric, sent_to
 
 FLUX, GEMINI = "black-forest-labs/flux.2-pro", "google/gemini-2.5-flash-image"
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]

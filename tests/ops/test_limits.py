@@ -18,8 +18,7 @@ from app.dev.raw_http import body_of, connect, exchange, read_until_closed, stat
 from app.main import SERVER_OPTIONS, connection_limits, create_app
 from app.ops.metrics import Metrics
 from app.settings import Settings
-from tests.conftest import ProxyFactory, proxy_settings, running_proxy
-from tests.e2e.test_metrics import metric
+from tests.conftest import ProxyFactory, metric, proxy_settings, running_proxy
 
 REFUSED = "modality_proxy_connections_refused_total"
 MIB = 1024 * 1024
