@@ -1,4 +1,12 @@
-"""Shared fixtures: the fake OpenRouter and the proxy, each under a real uvicorn on 127.0.0.1."""
+"""Shared fixtures: the fake OpenRouter and the proxy, each under a real uvicorn on 127.0.0.1.
+
+Starting servers is most of what end-to-end tests cost, so they are shared where a test cannot
+tell: one fake OpenRouter server per worker, which hands each test's requests to that test's
+own `fake` (fresh state every test); and one default proxy per module in front of it, started
+when a test first asks for `proxy_url`. A test that teaches the proxy something later tests
+would see (a learned model, a counted metric) is marked `fresh_proxy` and gets a proxy of its
+own; `start_proxy` always starts one, with the settings it is given.
+"""
 
 import base64
 import re
@@ -10,6 +18,7 @@ from typing import Any
 import openai
 import orjson
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.local_server import serve, wait_until_ready
@@ -24,9 +33,40 @@ ProxyFactory = Callable[..., AbstractContextManager[str]]
 Sdk = Callable[[str], openai.OpenAI]
 
 
+class CurrentFake:
+    """An ASGI app that hands every request to the fake of the test running now, so that one
+    server serves them all."""
+
+    def __init__(self) -> None:
+        self.fake = FakeOpenRouter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.fake.app(scope, receive, send)
+
+
+class ModuleProxy:
+    """The default proxy of a test module: started on first use, stopped with the module."""
+
+    def __init__(self, servers: ExitStack) -> None:
+        self._servers = servers
+        self._url: str | None = None
+
+    def url(self, upstream_url: str) -> str:
+        if self._url is None:
+            self._url = self._servers.enter_context(running_proxy(proxy_settings(upstream_url)))
+        return self._url
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[tuple[CurrentFake, str]]:
+    current = CurrentFake()
+    with serve(current, lifespan="off") as url:
+        yield current, url
 
 
 @pytest.fixture
@@ -35,9 +75,11 @@ def fake() -> FakeOpenRouter:
 
 
 @pytest.fixture
-def fake_url(fake: FakeOpenRouter) -> Iterator[str]:
-    with serve(fake.app) as url:
-        yield url
+def fake_url(fake: FakeOpenRouter, fake_server: tuple[CurrentFake, str]) -> str:
+    """Where `fake` answers, for this test."""
+    current, url = fake_server
+    current.fake = fake
+    return url
 
 
 def proxy_settings(upstream_url: str, **overrides: Any) -> Settings:
@@ -56,7 +98,7 @@ def running_proxy(settings: Settings, *, ready: bool = True) -> Iterator[str]:
 
 @pytest.fixture
 def start_proxy(fake_url: str) -> ProxyFactory:
-    """Start a proxy in front of the fake, with settings overridden by keyword."""
+    """Start a proxy of its own in front of the fake, with settings overridden by keyword."""
 
     def start(*, ready: bool = True, **overrides: Any) -> AbstractContextManager[str]:
         return running_proxy(proxy_settings(fake_url, **overrides), ready=ready)
@@ -64,9 +106,22 @@ def start_proxy(fake_url: str) -> ProxyFactory:
     return start
 
 
+@pytest.fixture(scope="module")
+def module_proxy() -> Iterator[ModuleProxy]:
+    with ExitStack() as servers:
+        yield ModuleProxy(servers)
+
+
 @pytest.fixture
-def proxy_url(start_proxy: ProxyFactory) -> Iterator[str]:
-    with start_proxy() as url:
+def proxy_url(
+    request: pytest.FixtureRequest, fake_url: str, module_proxy: ModuleProxy
+) -> Iterator[str]:
+    """A proxy with default settings in front of `fake`, loaded: the module's, or with the
+    `fresh_proxy` mark one of the test's own."""
+    if request.node.get_closest_marker("fresh_proxy") is None:
+        yield module_proxy.url(fake_url)
+        return
+    with running_proxy(proxy_settings(fake_url)) as url:
         yield url
 
 

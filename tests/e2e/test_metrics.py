@@ -17,6 +17,7 @@ AUTH = {"Authorization": "Bearer sk-or-client-secret"}
 FLUX = {"model": "black-forest-labs/flux.2-pro", "modalities": ["image", "text"]}
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_requests_decisions_latency_and_catalog_are_counted(proxy_url: str) -> None:
     httpx2.post(f"{proxy_url}/v1/chat/completions", json=FLUX, headers=AUTH)
     httpx2.post(
@@ -34,6 +35,7 @@ def test_requests_decisions_latency_and_catalog_are_counted(proxy_url: str) -> N
     assert "sk-or-client-secret" not in text
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_streams_in_flight_and_their_first_byte(fake: FakeOpenRouter, proxy_url: str) -> None:
     body = {"model": "test/stream-forever", "messages": [], "stream": True}
     url = f"{proxy_url}/v1/chat/completions"

@@ -146,6 +146,7 @@ def test_audio_that_a_model_also_outputs_is_not_asked_for(
     assert images_in(raw.parse().output) == [PNG_B64]
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_what_needs_no_rewrite_goes_upstream_byte_for_byte(
     fake: FakeOpenRouter, proxy_url: str
 ) -> None:

@@ -19,6 +19,10 @@ FLUX, GEMINI = "black-forest-labs/flux.2-pro", "google/gemini-2.5-flash-image"
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 EXACT_SET = ["image", "text"]  # Gemini image's outputs, in the catalog's order
 
+# What each test is about, the proxy learns (which models want their exact set): a proxy of
+# each test's own, so that none starts knowing what an earlier one taught it.
+pytestmark = pytest.mark.fresh_proxy
+
 
 def modalities_sent(fake: FakeOpenRouter, path: str = "chat/completions") -> list[Any]:
     return [orjson.loads(request.body).get("modalities") for request in sent_to(fake, path)]

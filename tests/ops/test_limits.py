@@ -37,6 +37,7 @@ def error_code(answer: bytes) -> str:
     return code
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_a_header_larger_than_the_limit_is_a_431_and_never_reaches_upstream(
     proxy_url: str, fake: object
 ) -> None:
