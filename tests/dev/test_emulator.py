@@ -15,7 +15,7 @@ import httpx2
 import pytest
 
 from app.dev.emulator import FakeOpenRouter, load_snapshot
-from app.dev.local_server import free_port, serve
+from app.dev.local_server import free_port
 
 AUTH = {"Authorization": "Bearer sk-test"}
 FLUX = "black-forest-labs/flux.2-pro"
@@ -34,8 +34,8 @@ def fake(catalog: list[dict[str, Any]]) -> FakeOpenRouter:
 
 
 @pytest.fixture
-def client(fake: FakeOpenRouter) -> Iterator[httpx2.Client]:
-    with serve(fake.app) as url, httpx2.Client(base_url=url, timeout=10) as http:
+def client(fake_url: str) -> Iterator[httpx2.Client]:
+    with httpx2.Client(base_url=fake_url, timeout=10) as http:
         yield http
 
 
