@@ -52,6 +52,7 @@ class ModuleProxy:
         self._url: str | None = None
 
     def url(self, upstream_url: str) -> str:
+        """Its URL; the first call starts it in front of `upstream_url` and waits until ready."""
         if self._url is None:
             self._url = self._servers.enter_context(running_proxy(proxy_settings(upstream_url)))
         return self._url
@@ -64,7 +65,9 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[tuple[CurrentFake, str]]:
+    """The worker's one fake OpenRouter server (see `fake_url`)."""
     current = CurrentFake()
+    # No lifespan: the fake has none, and no one fake's app outlives its test.
     with serve(current, lifespan="off") as url:
         yield current, url
 
