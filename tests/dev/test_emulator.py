@@ -17,7 +17,7 @@ import pytest
 
 from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.catalog import CATALOG, load_catalog
-from app.dev.local_server import free_port, serve
+from app.dev.local_server import free_port
 from tests.data import DATA_DIR, load_snapshot
 
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -37,8 +37,8 @@ def fake(catalog: list[dict[str, Any]]) -> FakeOpenRouter:
 
 
 @pytest.fixture
-def client(fake: FakeOpenRouter) -> Iterator[httpx2.Client]:
-    with serve(fake.app) as url, httpx2.Client(base_url=url, timeout=10) as http:
+def client(fake_url: str) -> Iterator[httpx2.Client]:
+    with httpx2.Client(base_url=fake_url, timeout=10) as http:
         yield http
 
 

@@ -3,28 +3,15 @@ like"): the facts not covered by test_emulator.py."""
 
 import gzip
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2
 import pytest
 
 from app.dev.emulator import FakeOpenRouter
-from app.dev.local_server import serve
 
 AUTH = {"Authorization": "Bearer sk-test"}
 HI = [{"role": "user", "content": "hi"}]
-
-
-@pytest.fixture
-def fake() -> FakeOpenRouter:
-    return FakeOpenRouter()
-
-
-@pytest.fixture
-def url(fake: FakeOpenRouter) -> Iterator[str]:
-    with serve(fake.app) as running:
-        yield running
 
 
 def raw_post(url: str, body: dict[str, Any], headers: dict[str, str]) -> httpx2.Response:
@@ -39,10 +26,10 @@ def raw_post(url: str, body: dict[str, Any], headers: dict[str, str]) -> httpx2.
         return answer
 
 
-def test_chat_answers_are_gzipped_when_accepted_and_name_the_canonical_slug(url: str) -> None:
+def test_chat_answers_are_gzipped_when_accepted_and_name_the_canonical_slug(fake_url: str) -> None:
     body = {"model": "openai/gpt-5", "messages": HI}
-    zipped = raw_post(url, body, {**AUTH, "Accept-Encoding": "gzip"})
-    plain = raw_post(url, body, {**AUTH, "Accept-Encoding": "identity"})
+    zipped = raw_post(fake_url, body, {**AUTH, "Accept-Encoding": "gzip"})
+    plain = raw_post(fake_url, body, {**AUTH, "Accept-Encoding": "identity"})
     assert zipped.headers["content-encoding"] == "gzip"
     assert "content-encoding" not in plain.headers
     completion = json.loads(gzip.decompress(zipped.raw_body))  # type: ignore[attr-defined]
@@ -58,10 +45,12 @@ def test_chat_answers_are_gzipped_when_accepted_and_name_the_canonical_slug(url:
     assert zipped.headers["x-generation-id"] == completion["id"]
 
 
-def test_the_model_list_is_gzipped_and_cached_as_a_cdn_serves_it(url: str) -> None:
+def test_the_model_list_is_gzipped_and_cached_as_a_cdn_serves_it(fake_url: str) -> None:
     with (
         httpx2.Client() as client,
-        client.stream("GET", f"{url}/api/v1/models", headers={"Accept-Encoding": "gzip"}) as answer,
+        client.stream(
+            "GET", f"{fake_url}/api/v1/models", headers={"Accept-Encoding": "gzip"}
+        ) as answer,
     ):
         raw = b"".join(answer.iter_raw())
     assert answer.headers["content-encoding"] == "gzip"
@@ -76,10 +65,12 @@ def test_the_model_list_is_gzipped_and_cached_as_a_cdn_serves_it(url: str) -> No
         ("sk-test", "test/error-402", 402, "This request requires more credits"),
     ],
 )
-def test_the_exact_error_bodies(url: str, key: str, model: str, status: int, message: str) -> None:
+def test_the_exact_error_bodies(
+    fake_url: str, key: str, model: str, status: int, message: str
+) -> None:
     body = {"model": model, "messages": HI}
     answer = httpx2.post(
-        f"{url}/api/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+        f"{fake_url}/api/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
     )
     assert answer.status_code == status
     assert answer.json()["error"]["message"].startswith(message)
@@ -88,11 +79,11 @@ def test_the_exact_error_bodies(url: str, key: str, model: str, status: int, mes
 
 @pytest.mark.parametrize(("shape", "finish"), [("stop", "stop"), ("null", None), ("empty", "-")])
 def test_usage_comes_in_its_own_chunk_in_each_recorded_shape(
-    fake: FakeOpenRouter, url: str, shape: str, finish: str | None
+    fake: FakeOpenRouter, fake_url: str, shape: str, finish: str | None
 ) -> None:
     fake.usage_chunk = shape
     body = {"model": "openai/gpt-5", "messages": HI, "stream": True}
-    answer = httpx2.post(f"{url}/api/v1/chat/completions", json=body, headers=AUTH)
+    answer = httpx2.post(f"{fake_url}/api/v1/chat/completions", json=body, headers=AUTH)
     chunks = [
         json.loads(line.removeprefix("data: "))
         for line in answer.text.split("\n\n")
@@ -106,9 +97,9 @@ def test_usage_comes_in_its_own_chunk_in_each_recorded_shape(
     assert (choices[0]["finish_reason"] if choices else "-") == finish
 
 
-def test_a_responses_stream_has_no_event_lines_and_ends_with_done(url: str) -> None:
+def test_a_responses_stream_has_no_event_lines_and_ends_with_done(fake_url: str) -> None:
     body = {"model": "openai/gpt-5", "input": "hi", "stream": True}
-    answer = httpx2.post(f"{url}/api/v1/responses", json=body, headers=AUTH)
+    answer = httpx2.post(f"{fake_url}/api/v1/responses", json=body, headers=AUTH)
     events = [event for event in answer.text.split("\n\n") if event]
     assert not any(line.startswith("event:") for e in events for line in e.split("\n"))
     assert events[0] == ": "

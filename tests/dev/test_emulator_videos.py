@@ -11,20 +11,14 @@ import pytest
 
 from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.videos import video_bytes
-from app.dev.local_server import serve
 
 AUTH = {"Authorization": "Bearer sk-test"}
 VEO = "google/veo-3.1"
 
 
 @pytest.fixture
-def fake() -> FakeOpenRouter:
-    return FakeOpenRouter()
-
-
-@pytest.fixture
-def client(fake: FakeOpenRouter) -> Iterator[httpx2.Client]:
-    with serve(fake.app) as url, httpx2.Client(base_url=url, timeout=10) as http:
+def client(fake_url: str) -> Iterator[httpx2.Client]:
+    with httpx2.Client(base_url=fake_url, timeout=10) as http:
         yield http
 
 

@@ -1,13 +1,47 @@
-"""The engine and the image the container tests share: built once per run."""
+"""The engine and the image the container tests share (built once per run), and the proxy
+started as a user does, from the command line."""
 
+import os
+import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import openai
 import pytest
 
+from app.dev.local_server import free_port
 from tests.e2e.engine import REPO, Docker, engine
+
+
+@dataclass
+class CommandLineProxy:
+    url: str
+    log: list[bytes]  # grows as the proxy logs
+    process: "subprocess.Popen[bytes]"
+
+
+@contextmanager
+def command_line_proxy(fake_url: str, *options: str) -> Iterator[CommandLineProxy]:
+    """`python -m app --port P *options` in front of the fake, stopped (SIGTERM) on exit."""
+    port = free_port()
+    environment = {**os.environ, "OPENROUTER_BASE_URL": f"{fake_url}/api/v1"}
+    command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *options]
+    log: list[bytes] = []
+    with subprocess.Popen(command, env=environment, stderr=subprocess.PIPE) as process:
+        assert process.stderr is not None
+        reader = threading.Thread(target=log.extend, args=(process.stderr,), daemon=True)
+        reader.start()
+        try:
+            yield CommandLineProxy(f"http://127.0.0.1:{port}", log, process)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+            reader.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

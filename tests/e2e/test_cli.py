@@ -5,11 +5,7 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
@@ -24,48 +20,13 @@ from starlette.routing import Route
 from app.cli import main
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port, serve
+from tests.conftest import wait_for
 from tests.data import DATA_DIR
-
-START_DEADLINE = 20.0
-
-
-@dataclass
-class CommandLineProxy:
-    url: str
-    log: list[bytes]  # grows as the proxy logs
-    process: "subprocess.Popen[bytes]"
-
-
-@contextmanager
-def command_line_proxy(fake_url: str, *options: str) -> Iterator[CommandLineProxy]:
-    """`python -m app --port P *options` in front of the fake, stopped (SIGTERM) on exit."""
-    port = free_port()
-    environment = {**os.environ, "OPENROUTER_BASE_URL": f"{fake_url}/api/v1"}
-    command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *options]
-    log: list[bytes] = []
-    with subprocess.Popen(command, env=environment, stderr=subprocess.PIPE) as process:
-        assert process.stderr is not None
-        reader = threading.Thread(target=log.extend, args=(process.stderr,), daemon=True)
-        reader.start()
-        try:
-            yield CommandLineProxy(f"http://127.0.0.1:{port}", log, process)
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
-            reader.join(timeout=5)
+from tests.e2e.conftest import CommandLineProxy, command_line_proxy
 
 
 def loaded_its_catalog(proxy: CommandLineProxy) -> bool:
     return any(b"catalog loaded" in line for line in proxy.log)
-
-
-def wait_for(condition: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + START_DEADLINE
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {condition}")
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -20,12 +20,12 @@ import orjson
 import pytest
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_openai import ChatOpenAI
-from openai.types.chat import ChatCompletionChunk, ChatCompletionMessage
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessage, ChatCompletionMessageParam
 from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from pydantic import SecretStr
 
 from app.dev.emulator import FakeOpenRouter
-from tests.e2e.test_chat import PROMPT, chat_requests, images_of
+from tests.conftest import images_of, sent_to
 
 MODELS = {"text": "openai/gpt-5", "image": "black-forest-labs/flux.2-pro"}
 EXTRA_BODY = {"modalities": ["image", "text"]}
@@ -35,6 +35,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "text streamed": {"text": "Hello from openai/gpt-5", "images": [], "chunks": 3},
     "image streamed": {"text": "", "images": ["image/png"], "chunks": 0},
 }
+PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 NODE_DIR = Path(__file__).parent / "clients" / "node"
 NODE_TIMEOUT_SECONDS = 60
 
@@ -138,7 +139,9 @@ def test_langchain_fails_straight_and_works_through_the_proxy(
     assert isinstance(streamed, AIMessageChunk)
     assert streamed.usage_metadata is not None
     assert streamed.usage_metadata["total_tokens"] == 15
-    assert orjson.loads(chat_requests(fake)[-1].body)["stream_options"] == {"include_usage": True}
+    assert orjson.loads(sent_to(fake, "chat/completions")[-1].body)["stream_options"] == {
+        "include_usage": True
+    }
 
 
 @pytest.mark.anyio
@@ -210,7 +213,7 @@ def test_node_clients_fail_straight_and_work_through_the_proxy(
     assert proxied["calls"] == {**ANSWERS, **more_answers}
     # Anything else (telemetry, a gateway) would show here as a full URL, refused.
     assert set(proxied["requests"]) <= {f"POST {prefix}/chat/completions", f"GET {prefix}/models"}
-    for request in chat_requests(fake):
+    for request in sent_to(fake, "chat/completions"):
         assert fields_sent.items() <= orjson.loads(request.body).items()
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from app.dev.emulator.embeddings import MAX_DIMENSIONS, vector
 from bench.usage import peak_rss_bytes, reset_peak, rss_bytes
-from tests.e2e.test_cli import command_line_proxy, wait_for
+from tests.conftest import wait_for
+from tests.e2e.conftest import command_line_proxy
 
 MIB = 1024 * 1024
 MODEL = "openai/text-embedding-3-large"

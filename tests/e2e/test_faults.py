@@ -8,9 +8,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port, serve
-from tests.conftest import ProxyFactory, proxy_settings, running_proxy
-from tests.e2e.test_cli import wait_for
-from tests.e2e.test_metrics import metric
+from tests.conftest import ProxyFactory, metric, proxy_settings, running_proxy, wait_for
 
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 AUTH = {"Authorization": "Bearer k"}
@@ -33,6 +31,7 @@ def streamed_text_then_error(proxy_url: str, model: str) -> tuple[str, openai.AP
     return "".join(pieces), raised.value
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_a_stream_that_upstream_breaks_off_ends_with_an_error_event(proxy_url: str) -> None:
     text, error = streamed_text_then_error(proxy_url, "test/stream-reset")
     assert text == "Hello from"
@@ -71,6 +70,7 @@ def test_an_answer_that_upstream_cuts_short_is_cut_short_for_the_client(proxy_ur
     assert answer.choices[0].message.content == "Hello from openai/gpt-5"
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_audio_that_upstream_breaks_off_before_it_is_assembled_is_a_502(proxy_url: str) -> None:
     body = {"model": "test/audio-reset", "modalities": ["text", "audio"], "messages": PROMPT}
     response = httpx2.post(f"{proxy_url}/v1/chat/completions", json=body, headers=AUTH)

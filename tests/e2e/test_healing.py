@@ -21,6 +21,10 @@ PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red s
 AUTH = {"Authorization": "Bearer k"}
 HIDDEN = {"id": "hidden/painter", "architecture": {"output_modalities": ["image"]}}
 
+# What each test is about, the proxy learns (a model healed, one served by the Images API only):
+# a proxy of each test's own, so that none starts knowing what an earlier one taught it.
+pytestmark = pytest.mark.fresh_proxy
+
 
 def chats(fake: FakeOpenRouter) -> list[ReceivedRequest]:
     return [r for r in fake.requests if r.path == "/api/v1/chat/completions"]

@@ -271,6 +271,7 @@ def test_upstream_errors_come_back_as_upstream_sent_them(
     assert answer.json() == {"error": {"code": 400, "message": "'seed' must be one of [1]"}}
 
 
+@pytest.mark.fresh_proxy  # the Images API's models, asked for on first use
 def test_the_images_api_unreachable_is_a_502(fake: FakeOpenRouter, proxy_url: str) -> None:
     fake.images.models_down = True
     body = {"model": "black-forest-labs/flux.2-pro", "prompt": "A red square"}
@@ -279,6 +280,7 @@ def test_the_images_api_unreachable_is_a_502(fake: FakeOpenRouter, proxy_url: st
     assert answer.json()["error"]["code"] == "upstream_unavailable"
 
 
+@pytest.mark.fresh_proxy  # the Images API's models, asked for on first use
 def test_a_chat_answer_without_an_image_is_a_502(fake: FakeOpenRouter, proxy_url: str) -> None:
     fake.images.rows.pop("black-forest-labs/flux.2-pro")  # now reached through chat
     fake.chat_without_images = True

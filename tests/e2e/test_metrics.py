@@ -1,6 +1,5 @@
 """Metrics at /metrics and one JSON log line per request, seen from outside."""
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -11,22 +10,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.dev import raw_http
 from app.dev.emulator import FakeOpenRouter
-from tests.conftest import forged_id
-from tests.e2e.test_cli import command_line_proxy, wait_for
+from tests.conftest import forged_id, metric, wait_for
+from tests.e2e.conftest import command_line_proxy
 
 AUTH = {"Authorization": "Bearer sk-or-client-secret"}
 FLUX = {"model": "black-forest-labs/flux.2-pro", "modalities": ["image", "text"]}
 
 
-def metric(text: str, name: str, **labels: str) -> float:
-    """The value of the sample `name{labels}` in a Prometheus text exposition."""
-    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
-    pattern = rf"^{re.escape(name)}(?:\{{{re.escape(wanted)}\}})? (\S+)$"
-    found = re.search(pattern, text, re.MULTILINE)
-    assert found, f"no {name} {labels} in the metrics"
-    return float(found.group(1))
-
-
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_requests_decisions_latency_and_catalog_are_counted(proxy_url: str) -> None:
     httpx2.post(f"{proxy_url}/v1/chat/completions", json=FLUX, headers=AUTH)
     httpx2.post(
@@ -44,6 +35,7 @@ def test_requests_decisions_latency_and_catalog_are_counted(proxy_url: str) -> N
     assert "sk-or-client-secret" not in text
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_streams_in_flight_and_their_first_byte(fake: FakeOpenRouter, proxy_url: str) -> None:
     body = {"model": "test/stream-forever", "messages": [], "stream": True}
     url = f"{proxy_url}/v1/chat/completions"

@@ -1,5 +1,6 @@
-"""Property-based: whatever body or headers a client sends to the chat route, the proxy answers
-with a well-formed response, and what is not a JSON object never reaches upstream."""
+"""Property-based: whatever body or headers a client sends to the chat route, the answer is
+upstream's as it came, or the proxy's own 4xx in OpenAI's error format, never a 5xx of the
+proxy's; and what is not a JSON object never reaches upstream."""
 
 from collections.abc import Iterator
 
@@ -10,9 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.dev.emulator import FakeOpenRouter
-from app.dev.local_server import serve, wait_until_ready
-from app.main import SERVER_OPTIONS, create_app
-from tests.conftest import proxy_settings
+from tests.conftest import CurrentFake, ModuleProxy
 
 Servers = tuple[FakeOpenRouter, httpx2.Client]
 RUNS = settings(
@@ -43,14 +42,12 @@ header_values = st.from_regex(r"\A[ -~]{0,40}\Z").map(str.strip)
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[Servers]:
-    fake = FakeOpenRouter()
-    with (
-        serve(fake.app) as fake_url,
-        serve(create_app(proxy_settings(fake_url)), **SERVER_OPTIONS) as proxy_url,
-        httpx2.Client(base_url=proxy_url) as client,
-    ):
-        wait_until_ready(proxy_url)
+def servers(fake_server: tuple[CurrentFake, str], module_proxy: ModuleProxy) -> Iterator[Servers]:
+    """One fake for the module, behind the module's proxy: Hypothesis runs a test's examples in
+    one call, so they would share even a fake of the test's own."""
+    current, fake_url = fake_server
+    current.fake = fake = FakeOpenRouter()
+    with httpx2.Client(base_url=module_proxy.url(fake_url)) as client:
         yield fake, client
 
 
@@ -60,20 +57,35 @@ def chat(
     return client.post("/v1/chat/completions", content=body, headers=headers)
 
 
-def chats(fake: FakeOpenRouter) -> list[object]:
-    return [r for r in fake.requests if r.path.endswith("/chat/completions")]
+def chats(fake: FakeOpenRouter) -> int:
+    return sum(r.path.endswith("/chat/completions") for r in fake.requests)
 
 
-def assert_openai_error(response: httpx2.Response) -> None:
-    error = response.json()["error"]
+def assert_well_formed(response: httpx2.Response, forwarded: int) -> None:
+    """`response` is upstream's, from the one request forwarded: a completion, or its error
+    relayed as it came (OpenRouter's envelope, whose `code` is the status); or else the proxy's
+    own refusal: a 4xx in OpenAI's error format, with nothing forwarded. Never a 5xx the proxy
+    made: the fake answers none of these requests with one."""
+    status, error = response.status_code, response.json().get("error")
+    if forwarded:
+        assert forwarded == 1
+        if status == 200:
+            assert response.json()["choices"]
+        else:
+            assert error["code"] == status
+            assert isinstance(error["message"], str)
+        return
+    assert 400 <= status < 500, response.text
+    assert set(error) == {"message", "type", "param", "code"}
     assert isinstance(error["message"], str)
     assert error["message"]
-    assert "code" in error
+    assert error["type"] == "invalid_request_error"
+    assert isinstance(error["code"], str)
 
 
 @RUNS
 @given(body=st.binary(max_size=300))
-def test_any_bytes_that_are_not_a_json_object_get_a_400_and_stay_here(
+def test_any_bytes_get_a_well_formed_answer_and_what_is_not_a_json_object_a_400_here(
     servers: Servers, body: bytes
 ) -> None:
     fake, client = servers
@@ -81,12 +93,13 @@ def test_any_bytes_that_are_not_a_json_object_get_a_400_and_stay_here(
         is_object = isinstance(orjson.loads(body), dict)
     except orjson.JSONDecodeError:
         is_object = False
-    before = len(chats(fake))
+    before = chats(fake)
     response = chat(client, body)
+    forwarded = chats(fake) - before
+    assert_well_formed(response, forwarded)
     if not is_object:
         assert response.status_code == 400
-        assert_openai_error(response)
-        assert len(chats(fake)) == before
+        assert forwarded == 0
 
 
 @RUNS
@@ -95,28 +108,18 @@ def test_any_json_object_gets_a_well_formed_answer(
     servers: Servers, payload: dict[str, object]
 ) -> None:
     fake, client = servers
-    before = len(chats(fake))
+    before = chats(fake)
     response = chat(client, orjson.dumps(payload), {"Authorization": "Bearer k"})
-    assert 200 <= response.status_code < 600
     assert "x-modalities" in response.headers
-    forwarded = len(chats(fake)) - before
-    if response.status_code == 200:
-        assert response.json()["choices"]
-        assert forwarded == 1
-    else:
-        assert_openai_error(response)
-        # The proxy's own refusals carry string codes and call nothing; upstream's carry its
-        # numeric code and came from one forwarded request.
-        local = isinstance(response.json()["error"]["code"], str)
-        assert forwarded == (0 if local else 1)
+    assert_well_formed(response, chats(fake) - before)
 
 
 @RUNS
 @given(headers=st.dictionaries(header_names, header_values, max_size=6))
 def test_any_headers_get_a_well_formed_answer(servers: Servers, headers: dict[str, str]) -> None:
-    _, client = servers
+    fake, client = servers
     body = orjson.dumps({"model": "black-forest-labs/flux.2-pro", "modalities": ["image", "text"]})
+    before = chats(fake)
     response = chat(client, body, headers)
-    assert 200 <= response.status_code < 600
-    if response.status_code != 200:
-        assert_openai_error(response)
+    assert "x-modalities" in response.headers
+    assert_well_formed(response, chats(fake) - before)

@@ -226,6 +226,7 @@ def test_the_proxys_own_errors_under_api_v1_are_openrouters(
     assert isinstance(error["type"], str)
 
 
+@pytest.mark.fresh_proxy  # the Images API's models, asked for on first use
 @pytest.mark.parametrize(
     ("prefix", "schemas", "schema"),
     [("/v1", "openai", "ErrorResponse"), ("/api/v1", "openrouter", "BadGatewayResponse")],

@@ -13,8 +13,7 @@ from openai.types.responses.response_output_item import ImageGenerationCall
 
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.emulator.answers import PNG_B64
-from tests.conftest import ProxyFactory, Sdk
-from tests.e2e.test_metrics import metric
+from tests.conftest import ProxyFactory, Sdk, metric
 
 AUTH = {"Authorization": "Bearer k"}
 FLUX, GEMINI_IMAGE = "black-forest-labs/flux.2-pro", "google/gemini-2.5-flash-image"
@@ -147,6 +146,7 @@ def test_audio_that_a_model_also_outputs_is_not_asked_for(
     assert images_in(raw.parse().output) == [PNG_B64]
 
 
+@pytest.mark.fresh_proxy  # it counts what the proxy did, from nothing
 def test_what_needs_no_rewrite_goes_upstream_byte_for_byte(
     fake: FakeOpenRouter, proxy_url: str
 ) -> None:

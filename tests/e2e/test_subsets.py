@@ -13,12 +13,15 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import FakeOpenRouter
 from app.dev.emulator.answers import PNG_B64
-from tests.conftest import ProxyFactory, sent_to
-from tests.e2e.test_metrics import metric
+from tests.conftest import ProxyFactory, metric, sent_to
 
 FLUX, GEMINI = "black-forest-labs/flux.2-pro", "google/gemini-2.5-flash-image"
 PROMPT: list[ChatCompletionMessageParam] = [{"role": "user", "content": "A red square"}]
 EXACT_SET = ["image", "text"]  # Gemini image's outputs, in the catalog's order
+
+# What each test is about, the proxy learns (which models want their exact set): a proxy of
+# each test's own, so that none starts knowing what an earlier one taught it.
+pytestmark = pytest.mark.fresh_proxy
 
 
 def modalities_sent(fake: FakeOpenRouter, path: str = "chat/completions") -> list[Any]:

@@ -2,6 +2,7 @@
 
 import io
 import math
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -113,5 +114,7 @@ def test_pcm_answer_names_openais_media_type(format_: str, media_type: bytes) ->
     assert isinstance(make(), EncodedWriter)
 
 
-def test_the_extra_is_seen() -> None:
-    assert can_encode()
+def test_the_extra_is_seen_when_installed_and_only_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert can_encode()  # PyAV imports here: this module is skipped without it
+    monkeypatch.setitem(sys.modules, "av", None)  # what an import of a missing package finds
+    assert not can_encode()

@@ -280,11 +280,15 @@ async def test_a_stream_event_over_its_cap_ends_the_stream_with_an_error_event()
 
 
 async def test_a_client_that_leaves_cancels_the_exchange() -> None:
-    started, never = asyncio.Event(), asyncio.Event()
+    started, cancelled = asyncio.Event(), asyncio.Event()
 
     async def exchange() -> Upstreamed:
         started.set()
-        await never.wait()
+        try:
+            await asyncio.Event().wait()  # upstream never answers
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
         raise AssertionError("not reached")
 
     async def receive() -> Message:
@@ -295,4 +299,11 @@ async def test_a_client_that_leaves_cancels_the_exchange() -> None:
         raise AssertionError("nothing is sent to a client that left")
 
     response = RelayResponse(exchange, TIMEOUTS, CAPS, [], Note("r"))
-    await response({"type": "http", "state": {}}, receive, send)  # returns: no error raised
+    serving = asyncio.create_task(response({"type": "http", "state": {}}, receive, send))
+    # Without the cancel the exchange would wait for ever: the deadline makes that a failure
+    # rather than a hang.
+    done, _ = await asyncio.wait([serving], timeout=10)
+    serving.cancel()  # nothing once it is done
+    assert serving in done
+    assert serving.exception() is None  # the client's leaving is no error
+    assert cancelled.is_set()
