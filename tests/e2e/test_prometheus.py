@@ -19,6 +19,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port
 
+pytestmark = pytest.mark.fresh_proxy  # each scrape test counts the metrics from zero
+
 RULES = Path(__file__).parents[2] / "deploy" / "prometheus"
 DEADLINE = 30.0
 

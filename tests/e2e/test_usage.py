@@ -6,10 +6,13 @@ from collections import defaultdict
 
 import httpx2
 import openai
+import pytest
 from openai.types.chat import ChatCompletionMessageParam
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.dev.emulator import FakeOpenRouter
+
+pytestmark = pytest.mark.fresh_proxy  # each test counts the metrics from zero
 
 CHAT = "openai/gpt-5"
 CHAT_IMAGES = "google/gemini-2.5-flash-image"  # edits go through chat (the bridge)
