@@ -1,7 +1,8 @@
 """Hostile loads inside the container as the Kubernetes manifests run it: their memory limit,
-`/tmp` a tmpfs of their sizeLimit (whose pages count against that limit). The proxy must survive
-each (no OOM kill, still running, the next request served), and answer every request: as asked,
-or 503 with Retry-After while its budget is full; never a 500 or a dropped connection.
+`/tmp` a tmpfs of their sizeLimit (whose pages count against that limit). One container takes
+them all in turn; it must survive each (no OOM kill, still running, the next request served), and
+answer every request: as asked, or 503 with Retry-After while its budget is full; never a 500 or
+a dropped connection.
 
 A new hostile load is one more `Hostile` in `HOSTILE`: bodies too large to hold at once, uploads
 beyond `/tmp`, maximal embeddings batches, huge upstream answers of each kind the proxy would
@@ -13,7 +14,6 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx2
 import pytest
@@ -101,13 +101,17 @@ def upstream() -> Iterator[str]:
         yield f"{url}/api/v1"
 
 
-@pytest.fixture
-def proxy(docker: Docker, image: str, upstream: str, tmp_path: Path) -> Iterator[Container]:
+@pytest.fixture(scope="module")
+def proxy(
+    docker: Docker, image: str, upstream: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Container]:
+    """One container for every load of the module, one after another: each must leave it as
+    able to serve as it found it (its budget given back, its memory within the limit)."""
     container = run_hardened(
         docker,
         image,
         free_port(),
-        tmp_path,
+        tmp_path_factory.mktemp("container"),
         OPENROUTER_BASE_URL=upstream,
         OPENROUTER_API_KEY="sk-or-test",
         PROXY_API_KEYS=CLIENT_KEY,
@@ -158,7 +162,7 @@ def test_the_proxy_survives_and_answers_every_request(
     state = docker.inspect(proxy.id, "{{.State.OOMKilled}} {{.State.Running}} {{.State.ExitCode}}")
     assert state == "false true 0", f"{state}: {Counter(answers)}\n{proxy.logs()[-3000:]}"
     statuses = Counter(status for status, _ in answers)
-    peak = peak_memory(docker, proxy)
+    peak = peak_memory(docker, proxy)  # the container's so far: this load's or an earlier one's
     print(f"\n{hostile.name}, {count} at once: {dict(statuses)}, container's peak memory {peak}")
     assert set(statuses) <= hostile.answered, f"{statuses}: {Counter(answers)}"
     if hostile.answered == SERVED:
