@@ -4,9 +4,8 @@ promtool and run by a real Prometheus (`bash deploy/prometheus.sh` installs both
 import os
 import shutil
 import subprocess
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,26 +17,25 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from app.dev.emulator import FakeOpenRouter
 from app.dev.local_server import free_port
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.fresh_proxy  # each scrape test counts the metrics from zero
 
 RULES = Path(__file__).parents[2] / "deploy" / "prometheus"
-DEADLINE = 30.0
 
 
-def wait_for(condition: str, check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
-        time.sleep(0.1)
+def needed(tool: str) -> None:
+    """Skip the test where `tool` is missing, except in CI, where that fails it."""
+    if shutil.which(tool) is None:
+        missing = f"{tool} is missing: bash deploy/prometheus.sh installs it"
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
     """Run promtool in deploy/prometheus; skipped where it is missing, except in CI."""
-    if shutil.which("promtool") is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is missing: bash deploy/prometheus.sh installs it")
-        pytest.skip("promtool is missing: bash deploy/prometheus.sh installs it")
+    needed("promtool")
     return subprocess.run(
         ["promtool", *args], cwd=RULES, capture_output=True, text=True, timeout=60, check=False
     )
@@ -81,10 +79,7 @@ def test_the_scrape_config_is_valid_with_its_key_file(tmp_path: Path) -> None:
 def running_prometheus(tmp_path: Path, target: str) -> Iterator[str]:
     """A real Prometheus scraping `target` (host:port) every 250 ms with deploy/prometheus's
     config and rules, on a free port of 127.0.0.1; yields its URL."""
-    if shutil.which("prometheus") is None:
-        if os.environ.get("CI"):
-            pytest.fail("prometheus is missing: bash deploy/prometheus.sh installs it")
-        pytest.skip("prometheus is missing: bash deploy/prometheus.sh installs it")
+    needed("prometheus")
     key = tmp_path / "key"
     key.write_text("sk-proxy-client")
     config = yaml.safe_load((RULES / "prometheus.yml").read_text())
