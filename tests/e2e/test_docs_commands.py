@@ -66,7 +66,7 @@ NOT_RUNNABLE: dict[tuple[str, str], str] = {
         "README.md",
         "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/ruff check . "
         "&& .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/pytest --cov -n 3 "
-        "--dist loadfile",
+        "--dist worksteal",
     ): "the whole suite, this test among it: .ci/run runs it, word for word",
     ("CONTRIBUTING.md", ".venv/bin/pytest -q tests/translate tests/policy"): (
         "runs parts of the suite, which runs them itself"
