@@ -35,5 +35,5 @@ def test_a_gateway_whose_keys_file_holds_no_key_does_not_start(
         fake_url, openrouter_api_key="sk-or-server", proxy_api_keys_file=empty
     )
     with pytest.raises(RuntimeError, match="exited during startup"), running_proxy(settings):
-        pass
+        raise AssertionError("the proxy started with no usable key")
     assert "no usable key" in caplog.text

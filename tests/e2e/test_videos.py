@@ -15,7 +15,7 @@ from app.api import video_forms
 from app.dev.emulator import FakeOpenRouter, ReceivedRequest
 from app.dev.emulator.answers import PNG_B64
 from app.dev.emulator.videos import video_bytes
-from tests.conftest import ProxyFactory
+from tests.conftest import ProxyFactory, wait_for
 
 PNG = base64.b64decode(PNG_B64)
 PNG_URL = f"data:image/png;base64,{PNG_B64}"
@@ -303,7 +303,7 @@ def test_a_proxy_started_from_its_snapshot_knows_the_video_models(
 ) -> None:
     saved = tmp_path / "catalog.json"
     with start_proxy(proxy_catalog_snapshot=saved):
-        pass
+        wait_for("the snapshot", saved.exists)  # written once the catalog loaded
     fake.catalog_down = fake.videos.models_down = True  # neither list can be had now
     with (
         start_proxy(proxy_catalog_snapshot=saved) as url,

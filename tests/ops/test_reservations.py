@@ -65,7 +65,7 @@ async def test_background_work_holds_while_inside_and_waits_behind_requests() ->
         await request.memory(60)
         with pytest.raises(Busy):
             async with hold(50):
-                pass
+                raise AssertionError("held 50 where 40 were left")
     assert budget.memory.free == 100
 
 

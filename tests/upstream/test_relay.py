@@ -2,7 +2,6 @@
 answer, without servers."""
 
 import asyncio
-from typing import Any
 
 import aiohttp
 import orjson
@@ -18,47 +17,17 @@ from app.errors import (
     UpstreamUnavailable,
 )
 from app.ops.metrics import Note
-from app.settings import Settings
 from app.translate.whole import Mapped
 from app.upstream.caps import Caps, Held
 from app.upstream.interface import Run, Upstreamed
 from app.upstream.relay import RelayResponse
 from app.upstream.reshape import Reshape
-from app.upstream.timeouts import Timeouts
 from tests.fake_upstream import FakeAnswer
+from tests.upstream.relayed import CAPS, TIMEOUTS, body_of, relay, served
 
 pytestmark = pytest.mark.anyio
 
-TIMEOUTS = Timeouts(first_byte=60, idle=None)
-CAPS = Caps.of(Settings())
 CUT = aiohttp.ClientPayloadError("cut")
-
-
-async def served(response: RelayResponse) -> list[Message]:
-    """What the client gets of `response`: every ASGI message it sends."""
-    sent: list[Message] = []
-    later = asyncio.Event()
-
-    async def receive() -> Message:
-        await later.wait()  # the client stays: no http.disconnect
-        return {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await response({"type": "http", "state": {}}, receive, send)
-    return sent
-
-
-def relay(answer: FakeAnswer, note: Note, **upstreamed: Any) -> RelayResponse:
-    async def exchange() -> Upstreamed:
-        return Upstreamed(answer, [(b"x-modalities", b"image")], **upstreamed)
-
-    return RelayResponse(exchange, TIMEOUTS, CAPS, [(b"x-modalities", b"image")], note)
-
-
-def body_of(messages: list[Message]) -> bytes:
-    return b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
 
 
 async def test_an_answer_is_relayed_piece_by_piece_and_its_connection_released() -> None:

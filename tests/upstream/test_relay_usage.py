@@ -11,7 +11,7 @@ from app.ops.usage import Usage
 from app.translate.whole import Mapped
 from app.upstream.reshape import Reshape
 from tests.fake_upstream import FakeAnswer
-from tests.upstream.test_relay import body_of, relay, served
+from tests.upstream.relayed import body_of, relay, served
 
 pytestmark = pytest.mark.anyio
 
