@@ -11,6 +11,7 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
+from app.dev.huge_answers import AUDIO, SPEECH
 from tests.api.conftest import FLUX, ready_client
 from tests.fake_upstream import FakeAnswer, FakeUpstream
 
@@ -73,13 +74,6 @@ def post(client: TestClient, path: str, **request: Any) -> tuple[Any, int]:
         tracemalloc.stop()
 
 
-SPEECH = {"model": "hexgrad/kokoro-82m", "voice": "af_alloy", "input": "Hi"}
-AUDIO_CHAT = {
-    "model": "openai/gpt-audio",
-    "modalities": ["text", "audio"],
-    "audio": {"voice": "alloy", "format": "wav"},
-    "messages": [{"role": "user", "content": "Hi"}],
-}
 TRANSCRIPTION = {"model": "openai/whisper-1", "input_audio": {"data": "AAAA", "format": "wav"}}
 IMAGES_URL = {"model": FLUX, "prompt": "A lighthouse", "response_format": "url"}
 # Each route whose answer the proxy holds whole: upstream's answer, and the request for it.
@@ -92,7 +86,7 @@ CASES: dict[str, tuple[Callable[[], FakeAnswer], str, dict[str, Any]]] = {
     "assembled audio": (
         lambda: FakeAnswer(200, audio_events(), "text/event-stream"),
         "/v1/chat/completions",
-        AUDIO_CHAT,
+        AUDIO,
     ),
     "images with url": (
         lambda: FakeAnswer(200, json_around(b'{"data":[{"b64_json":"', b'"}]}')),
