@@ -22,12 +22,10 @@ from app.catalog.records import Model
 from app.catalog.refresh import CatalogRefresher
 from app.errors import ProxyError, UpstreamFailure
 from app.ops import memory_costs
-from app.ops.labels import USAGE_ROUTES
 from app.ops.metrics import Note
 from app.ops.reservations import Reservations
 from app.policy import fallbacks
 from app.policy.plan import Call
-from app.translate.usage_read import HELD_WINDOWS
 from app.upstream import errors as upstream_errors
 from app.upstream.caps import Caps
 from app.upstream.client import read_error
@@ -61,12 +59,7 @@ class Exchange:
         return self.relay(lambda: self.send(outgoing), outgoing.headers)
 
     async def send(self, outgoing: Outgoing) -> Upstreamed:
-        """Send `outgoing` with the client's request, and return upstream's answer to relay.
-
-        On a route whose answers carry usage, first reserve what the usage reader holds of the
-        answer (`app.translate.usage_read`): Busy (503) when the memory budget has none."""
-        if self.note.route in USAGE_ROUTES:
-            await self.held.memory(HELD_WINDOWS * self.caps.usage)
+        """Send `outgoing` with the client's request, and return upstream's answer to relay."""
         proxy_made = outgoing.reshaper is not None
         answer = await self.upstream.send(
             self.incoming, outgoing.path, outgoing.content, proxy_made

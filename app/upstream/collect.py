@@ -1,6 +1,6 @@
 """The collected answer: the whole of upstream's, made into another by a reshape's collector."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 from starlette.responses import Response
 
@@ -9,13 +9,9 @@ from app.ops.memory_costs import RESERVE_STEP
 from app.ops.metrics import Note
 from app.upstream.failures import MID_ANSWER, failure_code, unavailable
 from app.upstream.headers import relayed_headers
-from app.upstream.interface import Upstreamed
+from app.upstream.interface import Reserve, Upstreamed
 from app.upstream.reshape import Reshape
 from app.upstream.usage_watch import UsageWatch
-
-# Hold so many more bytes of the request's memory budget: `Reservations.memory`; Busy (503) when
-# they do not come in time.
-Reserve = Callable[[float], Awaitable[int]]
 
 
 async def collected(

@@ -110,3 +110,6 @@ class Upstreamed:
 # Sends the request (or requests: a retry happens here, before any byte reaches the client) and
 # gives upstream's answer to relay; raises ProxyError for an answer the proxy makes instead.
 Run = Callable[[], Awaitable[Upstreamed]]
+# Hold so many more bytes of the request's memory budget (`Reservations.memory`); Busy (503) when
+# they do not come in time.
+Reserve = Callable[[float], Awaitable[int]]

@@ -21,11 +21,11 @@ from app.errors import AnswerTooLarge, ProxyError
 from app.ops.metrics import Note
 from app.translate import sse
 from app.upstream.caps import Caps
-from app.upstream.collect import Reserve, collected
+from app.upstream.collect import collected
 from app.upstream.disconnect import WATCH_AFTER_SECONDS, DisconnectWatch
 from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, relayed_headers, without_hop_by_hop
-from app.upstream.interface import Run, Upstreamed
+from app.upstream.interface import Reserve, Run, Upstreamed
 from app.upstream.reshape import Reshape
 from app.upstream.timeouts import Timeouts, pieces
 from app.upstream.usage_watch import UsageWatch
@@ -37,11 +37,10 @@ class RelayResponse(Response):
     """Run `run` (the exchange with upstream) when served, and relay its answer.
 
     The answer goes back byte-for-byte, chunk by chunk as it arrives, unless its reshaper
-    reshapes it, holding no more of it than `caps` allow; an answer collected whole takes its
-    memory with `reserve` as it is read. `headers` go on the proxy's own 502
-    and 504 answers; what happens is noted in `note` (the request's log record), which it reads
-    only for the route and the request's start; so is what a 2xx answer of a route with usage
-    says of itself (`app.upstream.usage_watch`).
+    reshapes it, holding no more of it than `caps` allow, taken from the request's memory budget
+    with `reserve`. `headers` go on the proxy's own 502 and 504 answers; what happens is noted in
+    `note` (the request's log record), as is what a 2xx answer of a route with usage says of
+    itself (`app.upstream.usage_watch`).
 
     The whole exchange runs under a watch for the client's `http.disconnect`: a client that goes
     away, while upstream is still at work or mid-stream, cancels the upstream request (its
@@ -104,9 +103,9 @@ class RelayResponse(Response):
         note.upstream_seconds = time.perf_counter() - sent_at
         note.stream = answer.content_type == "text/event-stream"
         reshape = _reshape_for(exchanged)
-        self._usage = UsageWatch.of(exchanged, note, self._caps)
         finished = False
         try:
+            self._usage = await UsageWatch.reserved(exchanged, note, self._caps, self._reserve)
             if reshape is not None and reshape.collect is not None:
                 note.stream = False  # the client gets one answer
                 held = self._caps.held(reshape.held) if reshape.held else None

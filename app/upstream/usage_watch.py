@@ -3,11 +3,12 @@
 import time
 from typing import Self
 
+from app.errors import ProxyError
 from app.ops.labels import USAGE_ROUTES
 from app.ops.metrics import Note
-from app.translate.usage_read import UsageReader
+from app.translate.usage_read import HELD_WINDOWS, UsageReader
 from app.upstream.caps import Caps
-from app.upstream.interface import Upstreamed
+from app.upstream.interface import Reserve, Upstreamed
 
 
 class UsageWatch:
@@ -30,6 +31,21 @@ class UsageWatch:
         stream = answer.content_type == "text/event-stream"
         encoding = answer.headers.get("Content-Encoding", "")
         return cls(UsageReader(stream, caps.usage, encoding), note)
+
+    @classmethod
+    async def reserved(
+        cls, exchanged: Upstreamed, note: Note, caps: Caps, reserve: Reserve | None
+    ) -> Self | None:
+        """Return `of`'s watch, first taking with `reserve` what its reader may hold.
+
+        Busy (503), when the memory budget has no room, is raised with the proxy's headers."""
+        watch = cls.of(exchanged, note, caps)
+        if watch is not None and reserve is not None:
+            try:
+                await reserve(HELD_WINDOWS * caps.usage)
+            except ProxyError as busy:
+                raise busy.with_headers(exchanged.extra_headers) from None
+        return watch
 
     def feed(self, piece: bytes) -> None:
         """Keep `piece` for the end; note the first token of a stream relayed as one."""

@@ -182,14 +182,3 @@ async def test_an_error_is_read_whole_only_once_the_memory_budget_has_room_for_i
         await exchange.with_one_retry(asked, planned(exchange, asked), CHAT, True)
     assert busy.value.code == "memory_budget_full"
     assert refusal.closed  # its connection dropped, unread
-
-
-@pytest.mark.parametrize(("route", "reserved"), [("chat", 2 * 16 * 1024), ("models", 0)])
-async def test_a_route_with_usage_reserves_what_its_reader_holds_of_the_answer(
-    route: str, reserved: int
-) -> None:
-    exchange = exchange_with(FakeUpstream(FakeAnswer(), downloads={}))
-    exchange.note.route = route
-    pool = exchange.held.pools.memory
-    await exchange.send(Outgoing(b"chat/completions", b"{}", []))
-    assert pool.capacity - pool.free == reserved  # Caps.usage: the 16 KiB default window
