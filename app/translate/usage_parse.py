@@ -48,32 +48,32 @@ def usage_from(value: Any) -> Usage | None:
     It names its counts as chat does (`prompt_tokens`, ...) or as the Responses API does
     (`input_tokens`, ...); each count is read when a whole number up to MAX_COUNT, the cost when
     a finite number up to MAX_COST."""
-    if not isinstance(value, dict):
+    # `type(x) is`, not isinstance: orjson makes exact types, a bool is no count, and it is read
+    # once an answer on the request path (bench/usage_cost.py).
+    if type(value) is not dict:
         return None
     get = value.get
     prompt = get("prompt_tokens_details") or get("input_tokens_details")
     completion = get("completion_tokens_details") or get("output_tokens_details")
-    read = (
+    read = Usage(
         _count(get("prompt_tokens", get("input_tokens"))),
         _count(get("completion_tokens", get("output_tokens"))),
-        _count(prompt.get("cached_tokens")) if isinstance(prompt, dict) else None,
-        _count(completion.get("reasoning_tokens")) if isinstance(completion, dict) else None,
+        _count(prompt.get("cached_tokens")) if type(prompt) is dict else None,
+        _count(completion.get("reasoning_tokens")) if type(completion) is dict else None,
         _cost(get("cost")),
     )
-    return None if read == _NOTHING else Usage(*read)
+    return None if read == _NOTHING else read
 
 
-_NOTHING: Final = (None,) * 5
+_NOTHING: Final = Usage()
 
 
 def _count(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
-        return value
-    return None
+    return value if type(value) is int and 0 <= value <= MAX_COUNT else None
 
 
 def _cost(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if type(value) is float or type(value) is int:
         return float(value) if 0 <= value <= MAX_COST and math.isfinite(value) else None
     return None
 
@@ -110,25 +110,26 @@ def _read_events(text: bytes, whole: bool, facts: AnswerFacts) -> None:
 def _read_object(answer: Any, facts: AnswerFacts) -> None:
     """Take what `answer` (a whole answer, a chunk or an event) says of itself into `facts`,
     unless `facts` already has it. A Responses event carries it in its `response`."""
-    if not isinstance(answer, dict):
+    if type(answer) is not dict:
         return
-    if isinstance(answer.get("response"), dict):
-        answer = answer["response"]
-        status = answer.get("status")
-        if isinstance(status, str) and not facts.finish_reasons:
+    if type(response := answer.get("response")) is dict:
+        answer = response
+        if type(status := answer.get("status")) is str and not facts.finish_reasons:
             facts.finish_reasons = (status[:40],)
-    facts.usage = facts.usage or usage_from(answer.get("usage"))
-    model, answer_id = answer.get("model"), answer.get("id")
-    if isinstance(model, str) and not facts.response_model:
+    if facts.usage is None:
+        facts.usage = usage_from(answer.get("usage"))
+    if type(model := answer.get("model")) is str and not facts.response_model:
         facts.response_model = model[:200]
-    if isinstance(answer_id, str) and not facts.response_id:
+    if type(answer_id := answer.get("id")) is str and not facts.response_id:
         facts.response_id = answer_id[:200]
-    choices = answer.get("choices")
-    if isinstance(choices, list) and not facts.finish_reasons:
-        reasons = [
-            c.get("finish_reason") for c in choices[:_MOST_FINISH_REASONS] if isinstance(c, dict)
-        ]
-        facts.finish_reasons = tuple(r[:40] for r in reasons if isinstance(r, str))
+    if type(choices := answer.get("choices")) is list and not facts.finish_reasons:
+        facts.finish_reasons = tuple(
+            [
+                reason[:40]
+                for choice in choices[:_MOST_FINISH_REASONS]
+                if type(choice) is dict and type(reason := choice.get("finish_reason")) is str
+            ]
+        )
 
 
 def _last_usage(text: bytes) -> Usage | None:

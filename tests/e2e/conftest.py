@@ -27,14 +27,17 @@ class CommandLineProxy:
 
 @contextmanager
 def command_line_proxy(fake_url: str, *options: str) -> Iterator[CommandLineProxy]:
-    """`python -m app --port P *options` in front of the fake, stopped (SIGTERM) on exit."""
+    """`python -m app --port P *options` in front of the fake, stopped (SIGTERM) on exit; its
+    stderr and stdout (the access log) in `log`, not in pytest's output."""
     port = free_port()
     environment = {**os.environ, "OPENROUTER_BASE_URL": f"{fake_url}/api/v1"}
     command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *options]
     log: list[bytes] = []
-    with subprocess.Popen(command, env=environment, stderr=subprocess.PIPE) as process:
-        assert process.stderr is not None
-        reader = threading.Thread(target=log.extend, args=(process.stderr,), daemon=True)
+    with subprocess.Popen(
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
+        assert process.stdout is not None
+        reader = threading.Thread(target=log.extend, args=(process.stdout,), daemon=True)
         reader.start()
         try:
             yield CommandLineProxy(f"http://127.0.0.1:{port}", log, process)

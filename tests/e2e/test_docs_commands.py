@@ -64,7 +64,8 @@ NOT_RUNNABLE: dict[tuple[str, str], str] = {
     ): (INSTALLS + "; the proxy it starts is the one the README's try-it block starts here"),
     (
         "README.md",
-        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/ruff check . "
+        "python3 -m venv .venv && .venv/bin/pip install uv && .venv/bin/uv pip install -p .venv "
+        "-e '.[test]' && .venv/bin/ruff check . "
         "&& .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/pytest --cov -n 3 "
         "--dist worksteal",
     ): "the whole suite, this test among it: .ci/run runs it, word for word",
