@@ -42,6 +42,7 @@ class Note:
     modalities_sent: str = ""  # what went upstream (the `X-Modalities` value), for the traces
     fallback: int | None = None  # the place in a `models` list of the model being asked
     answer: AnswerFacts = field(default_factory=AnswerFacts)  # what the answer said of itself
+    traced: bool = False  # a span records the request: read all `answer`, not its usage alone
     started: float = field(default_factory=time.perf_counter)
 
 

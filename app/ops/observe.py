@@ -60,6 +60,7 @@ class Observe:
         trace: RequestTrace | None = None
         if self.tracing is not None:
             trace = state["trace"] = self.tracing.start(scope, note)
+            note.traced = True
 
         async def observed(message: Message) -> None:
             if message["type"] == "http.response.start":

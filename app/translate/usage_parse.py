@@ -23,15 +23,17 @@ _FINISH: Final = re.compile(rb'"finish_reason":"([A-Za-z0-9_-]{1,40})"')
 _MOST_FINISH_REASONS: Final = 8
 
 
-def facts_of(text: bytes, stream: bool, whole: bool) -> AnswerFacts:
+def facts_of(text: bytes, stream: bool, whole: bool, usage_only: bool = False) -> AnswerFacts:
     """Return what the end of an answer (`text`: SSE when `stream`, else JSON) says of itself.
 
     `whole` says `text` is all of the answer. Its usage is `read` when found, else `missing`
-    from a whole answer (never guessed), or `too_large` from a part of one."""
+    from a whole answer (never guessed), or `too_large` from a part of one. `usage_only` reads
+    the usage alone (its model, id and finish reasons are for traces): of a whole JSON answer,
+    only its `usage` member is parsed, not all of it."""
     facts = AnswerFacts()
     if stream:
-        _read_events(text, whole, facts)
-    elif whole:
+        _read_events(text, whole, facts, usage_only)
+    elif whole and not usage_only:
         _read_document(text, facts)
     if facts.usage is None:
         facts.usage = _last_usage(text)
@@ -86,9 +88,9 @@ def _read_document(text: bytes, facts: AnswerFacts) -> None:
     _read_object(answer, facts)
 
 
-def _read_events(text: bytes, whole: bool, facts: AnswerFacts) -> None:
-    """Take into `facts` what the last events that name a usage say, and the finish reasons of
-    all."""
+def _read_events(text: bytes, whole: bool, facts: AnswerFacts, usage_only: bool) -> None:
+    """Take into `facts` what the last events that name a usage say, and (unless `usage_only`)
+    the finish reasons of all."""
     events = text.replace(b"\r\n", b"\n").split(b"\n\n")
     if not whole:
         events = events[1:]  # the first may be the end of an event cut by the window
@@ -102,7 +104,7 @@ def _read_events(text: bytes, whole: bool, facts: AnswerFacts) -> None:
             continue
         if facts.usage is not None:
             break
-    if not facts.finish_reasons:
+    if not facts.finish_reasons and not usage_only:
         reasons = dict.fromkeys(m.decode() for m in _FINISH.findall(text))
         facts.finish_reasons = tuple(reasons)[:_MOST_FINISH_REASONS]
 
@@ -141,10 +143,27 @@ def _last_usage(text: bytes) -> Usage | None:
         key = _KEY.match(text, at)
         if key is None or text[key.end() : key.end() + 1] != b"{":
             continue
-        try:
-            value = orjson.loads(text[key.end() : value_end(text, key.end())])
-        except (NotAnObject, orjson.JSONDecodeError):
-            continue
+        value = _object_to_the_end(text, key.end())
+        if value is None:
+            try:
+                value = orjson.loads(text[key.end() : value_end(text, key.end())])
+            except (NotAnObject, orjson.JSONDecodeError):
+                continue
         if (usage := usage_from(value)) is not None:
             return usage
     return None
+
+
+def _object_to_the_end(text: bytes, at: int) -> Any:
+    """Return the object that opens at `at` if it closes where the object around it does, at
+    the end of `text` (as a whole answer's last member, its usage, does); else None.
+
+    A parse of the two, without a scan for where the object ends: the scan costs more than
+    reading the usage itself."""
+    tail = text[at:].rstrip()
+    if not tail.endswith(b"}"):
+        return None
+    try:
+        return orjson.loads(tail[:-1])
+    except orjson.JSONDecodeError:
+        return None  # more members follow it

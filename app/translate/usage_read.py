@@ -33,10 +33,14 @@ INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate"})
 
 class UsageReader:
     """Keep the last `window` bytes of one 200 answer (`stream`: SSE, else one JSON document),
-    fed each piece as it is relayed; `finish` reads them (see the module's docstring)."""
+    fed each piece as it is relayed; `finish` reads them (see the module's docstring), the
+    usage alone when `usage_only`."""
 
-    def __init__(self, stream: bool, window: int, encoding: str = "") -> None:
+    def __init__(
+        self, stream: bool, window: int, encoding: str = "", usage_only: bool = False
+    ) -> None:
         self._stream = stream
+        self._usage_only = usage_only  # see `usage_parse.facts_of`
         self._unread = bool(encoding) and encoding.lower() not in INFLATED  # can't be inflated
         # 32 + 15: a zlib or a gzip header, told apart by the stream's first bytes
         self._inflate = zlib.decompressobj(47) if encoding and not self._unread else None
@@ -103,4 +107,5 @@ class UsageReader:
         """Return what the answer, ended, says of itself (`app.translate.usage_parse`)."""
         text = b"".join(self._last)
         self._last.clear()
-        return facts_of(text, self._stream, whole=not self._cut and not self._unread)
+        whole = not self._cut and not self._unread
+        return facts_of(text, self._stream, whole, self._usage_only)

@@ -30,7 +30,8 @@ class UsageWatch:
             return None
         stream = answer.content_type == "text/event-stream"
         encoding = answer.headers.get("Content-Encoding", "")
-        return cls(UsageReader(stream, caps.usage, encoding), note)
+        reader = UsageReader(stream, caps.usage, encoding, usage_only=not note.traced)
+        return cls(reader, note)
 
     @classmethod
     async def reserved(

@@ -64,9 +64,15 @@ STREAMS = {
 }
 
 
-def read(body: bytes, stream: bool, cut: int | None = None, window: int = 64 * 1024) -> Any:
+def read(
+    body: bytes,
+    stream: bool,
+    cut: int | None = None,
+    window: int = 64 * 1024,
+    usage_only: bool = False,
+) -> Any:
     """The reader's facts of `body` fed in pieces of `cut` bytes (None: whole)."""
-    reader = UsageReader(stream, window)
+    reader = UsageReader(stream, window, usage_only=usage_only)
     step = cut or len(body) or 1
     firsts = [reader.feed(body[at : at + step]) for at in range(0, len(body), step)]
     return reader.finish(), firsts
@@ -174,11 +180,12 @@ WHOLE_READ = {
 }
 
 
+@pytest.mark.parametrize("usage_only", [False, True])
 @pytest.mark.parametrize("window", [1024 * 1024, 1024])  # the body within it, and not
 @pytest.mark.parametrize("kind", list(WHOLE))
-def test_a_whole_answers_usage_is_read_at_its_end(kind: str, window: int) -> None:
+def test_a_whole_answers_usage_is_read_at_its_end(kind: str, window: int, usage_only: bool) -> None:
     body = orjson.dumps({**WHOLE[kind], "usage": WHOLE_USAGE[kind]})
-    facts, firsts = read(body, stream=False, cut=1000, window=window)
+    facts, firsts = read(body, stream=False, cut=1000, window=window, usage_only=usage_only)
     assert (facts.usage, facts.usage_state) == (WHOLE_READ[kind], "read")
     assert not any(firsts)  # no first token in an answer that is not a stream
 
@@ -187,6 +194,22 @@ def test_a_whole_chat_answers_own_facts_are_read() -> None:
     facts, _ = read(orjson.dumps({**WHOLE["chat"], "usage": CHAT_USAGE}), stream=False)
     assert (facts.response_id, facts.response_model) == (BASE["id"], BASE["model"])
     assert facts.finish_reasons == ("stop",)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        orjson.dumps({**WHOLE["chat"], "usage": CHAT_USAGE}),  # last, as OpenRouter puts it
+        orjson.dumps({**WHOLE["chat"], "usage": CHAT_USAGE}) + b"\n",
+        orjson.dumps({"usage": CHAT_USAGE, **WHOLE["chat"]}),  # first: cut out by a scan
+        orjson.dumps({**WHOLE["chat"], "usage": CHAT_USAGE, "x": {"y": 1}}),
+        orjson.dumps({**WHOLE["chat"], "usage": CHAT_USAGE}, option=orjson.OPT_INDENT_2),
+    ],
+)
+def test_the_usage_alone_is_read_wherever_it_is_and_nothing_else(body: bytes) -> None:
+    facts, _ = read(body, stream=False, usage_only=True)
+    assert (facts.usage, facts.usage_state) == (READ, "read")
+    assert (facts.response_id, facts.response_model, facts.finish_reasons) == ("", "", ())
 
 
 def test_a_whole_answer_without_usage_is_missing() -> None:
@@ -222,8 +245,9 @@ def test_a_usage_member_longer_than_the_window_is_too_large() -> None:
         b"\xff\xfe",
     ],
 )
-def test_broken_or_odd_bodies_are_missing_not_a_crash(body: bytes) -> None:
-    facts, _ = read(body, stream=False)
+@pytest.mark.parametrize("usage_only", [False, True])
+def test_broken_or_odd_bodies_are_missing_not_a_crash(body: bytes, usage_only: bool) -> None:
+    facts, _ = read(body, stream=False, usage_only=usage_only)
     assert (facts.usage, facts.usage_state) == (None, "missing")
 
 

@@ -30,10 +30,8 @@ STREAM = [
 WHOLE = orjson.dumps({"id": "gen-2", "model": "m/y", "choices": [], "usage": USAGE})
 
 
-def note_for(route: str = "chat") -> Note:
-    note = Note("r")
-    note.route = route
-    return note
+def note_for(route: str = "chat", traced: bool = True) -> Note:
+    return Note("r", route=route, traced=traced)
 
 
 async def test_a_streams_usage_is_noted_and_every_byte_relayed_as_it_came() -> None:
@@ -45,12 +43,16 @@ async def test_a_streams_usage_is_noted_and_every_byte_relayed_as_it_came() -> N
     assert note.first_token_seconds is not None
 
 
-async def test_a_whole_answers_usage_is_noted_and_its_bytes_relayed_as_they_came() -> None:
-    note = note_for()
+@pytest.mark.parametrize(("traced", "answer_id"), [(True, "gen-2"), (False, "")])
+async def test_a_whole_answers_usage_is_noted_and_its_bytes_relayed_as_they_came(
+    traced: bool, answer_id: str
+) -> None:
+    """Untraced, the usage alone is read: the answer's id is for its span."""
+    note = note_for(traced=traced)
     pieces = [WHOLE[:30], WHOLE[30:]]
     messages = await served(relay(FakeAnswer(200, pieces), note))
     assert body_of(messages) == WHOLE
-    assert (note.answer.usage, note.answer.response_id) == (READ, "gen-2")
+    assert (note.answer.usage, note.answer.response_id) == (READ, answer_id)
     assert note.first_token_seconds is None  # not a stream
 
 
