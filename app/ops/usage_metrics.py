@@ -1,42 +1,44 @@
 """What answers said they used, as Prometheus metrics and access-log fields: tokens by model and
 type, cost by model, whether the usage was read, by route, and a stream's time to its first token
-and per output token, by model (issue 25). Labels come bounded from `app.ops.metrics.Metrics`."""
+and per output token, by model (issue 25). Labels come bounded from `app.ops.metrics.Metrics`.
 
+The three counters are sums in plain dicts, exposed as counter families when /metrics is
+scraped (a custom collector, prometheus_client's own way to expose numbers kept elsewhere):
+counting an answer is then a few dict updates, not a `Counter.inc` (a lock taken) per number,
+which cost three times as much on every request (docs/internals.md, "Usage counters")."""
+
+from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from app.ops.labels import USAGE_STATES, named
 from app.ops.usage import AnswerFacts, Usage
 
 FIRST_TOKEN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
 PER_TOKEN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 1)
-TOKEN_TYPES = ("input", "output", "cached", "reasoning")
+TOKEN_TYPES = ("input", "output", "cached", "reasoning")  # in `Usage`'s order
+TOKENS_HELP = (
+    "Tokens that answers reported, by model and type (input, output, and of those the cached "
+    "input and the reasoning output)."
+)
+COST_HELP = "Cost that answers reported (usage.cost), in OpenRouter credits, by model."
+ANSWERS_HELP = "Answers by whether their usage was read: read, missing, too_large."
+NO_USAGE = Usage()
+Sums = defaultdict[tuple[str, ...], float]
 
 
-class UsageMetrics:
+class UsageMetrics(Collector):
     """The usage metrics, in `registry`."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.tokens = Counter(
-            "modality_proxy_tokens",
-            "Tokens that answers reported, by model and type (input, output, and of those the "
-            "cached input and the reasoning output).",
-            ["model", "type"],
-            registry=registry,
-        )
-        self.cost = Counter(
-            "modality_proxy_cost_credits",
-            "Cost that answers reported (usage.cost), in OpenRouter credits, by model.",
-            ["model"],
-            registry=registry,
-        )
-        self.answers = Counter(
-            "modality_proxy_usage_answers",
-            "Answers by whether their usage was read: read, missing, too_large.",
-            ["route", "usage"],
-            registry=registry,
-        )
+        # Sums by label values, floats as prometheus_client's own counters keep them.
+        self.tokens: Sums = defaultdict(float)  # by (model, type)
+        self.cost: Sums = defaultdict(float)  # by (model,)
+        self.answers: Sums = defaultdict(float)  # by (route, usage state)
         self.first_token = Histogram(
             "modality_proxy_time_to_first_token_seconds",
             "Streams: time from the request's arrival to upstream's first data event.",
@@ -51,10 +53,7 @@ class UsageMetrics:
             buckets=PER_TOKEN_BUCKETS,
             registry=registry,
         )
-        # Each label set's children, looked up once (`labels()` costs a microsecond or two each
-        # time); as bounded as the labels.
-        self._answers: dict[tuple[str, str], Any] = {}
-        self._of_model: dict[str, tuple[tuple[Any, ...], Any]] = {}
+        registry.register(self)
 
     def count(
         self, route: str, model: str, answer: AnswerFacts, first_token: float | None, seconds: float
@@ -63,18 +62,14 @@ class UsageMetrics:
         `first_token` (a stream's, else None) and `seconds` since the request arrived."""
         if not answer.usage_state:
             return  # not an answer whose usage is looked for
-        key = (route, named(answer.usage_state, USAGE_STATES))
-        if (answers := self._answers.get(key)) is None:
-            answers = self._answers[key] = self.answers.labels(*key)
-        answers.inc()
+        self.answers[route, named(answer.usage_state, USAGE_STATES)] += 1
         usage = answer.usage
         if usage is not None:
-            tokens, cost = self._children(model)
-            for child, count in zip(tokens, _counts(usage), strict=True):
+            for kind, count in zip(TOKEN_TYPES, usage[:4], strict=True):
                 if count:
-                    child.inc(count)
+                    self.tokens[model, kind] += count
             if usage.cost:
-                cost.inc(usage.cost)
+                self.cost[(model,)] += usage.cost
         if first_token is None:
             return
         self.first_token.labels(model).observe(first_token)
@@ -82,21 +77,25 @@ class UsageMetrics:
         if output is not None and output > 1:
             self.per_token.labels(model).observe(max(seconds - first_token, 0) / (output - 1))
 
-    def _children(self, model: str) -> tuple[tuple[Any, ...], Any]:
-        """The token counters of `model` (in `TOKEN_TYPES`' order) and its cost counter."""
-        if (found := self._of_model.get(model)) is None:
-            tokens = tuple(self.tokens.labels(model, kind) for kind in TOKEN_TYPES)
-            found = self._of_model[model] = (tokens, self.cost.labels(model))
-        return found
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        """The three counters as they stand (called by the registry when /metrics renders)."""
+        yield _family("modality_proxy_tokens", TOKENS_HELP, ["model", "type"], self.tokens)
+        yield _family("modality_proxy_cost_credits", COST_HELP, ["model"], self.cost)
+        yield _family(
+            "modality_proxy_usage_answers", ANSWERS_HELP, ["route", "usage"], self.answers
+        )
 
 
-def _counts(usage: Usage) -> tuple[int | None, ...]:
-    return usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.reasoning_tokens
+def _family(name: str, documentation: str, labels: list[str], sums: Sums) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=labels)
+    for label_values, value in list(sums.items()):  # a copy: counting may go on meanwhile
+        family.add_metric(label_values, value)
+    return family
 
 
 def log_fields(answer: AnswerFacts, first_token: float | None) -> dict[str, Any]:
     """The access-log line's usage fields (null where the answer did not say)."""
-    usage = answer.usage or Usage()
+    usage = answer.usage or NO_USAGE
     return {
         "usage": answer.usage_state,
         "input_tokens": usage.input_tokens,
