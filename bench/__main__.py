@@ -74,12 +74,12 @@ NOTES = [
 @click.option(
     "--streams",
     type=click.IntRange(1, 2000),
-    help="Concurrent SSE streams.  [default: 256, or 64 with --compare]",
+    help=f"Concurrent SSE streams.  [default: 256, or {compare.STREAMS_AT_ONCE} with --compare]",
 )
 @click.option(
     "--chunks",
     type=click.IntRange(1),
-    help="Chunks per stream.  [default: 200, or 50 with --quick]",
+    help=f"Chunks per stream.  [default: 200, 50 with --quick, {compare.CHUNKS} with --compare]",
 )
 @click.option(
     "--interval-ms",
@@ -111,9 +111,16 @@ NOTES = [
 @click.option(
     "--rounds",
     type=click.IntRange(6),
-    default=15,
+    default=compare.ROUNDS,
     show_default=True,
     help="With --compare: rounds counted (each scenario on both proxies), after one warm-up.",
+)
+@click.option(
+    "--pin/--no-pin",
+    default=True,
+    show_default=True,
+    help="With --compare: both proxies on one core, the stand-in and the load generator on the "
+    "other(s).",
 )
 @click.option(
     "--output",
@@ -134,6 +141,7 @@ def main(
     repo: Path | None,
     before: Path | None,
     rounds: int,
+    pin: bool,
     output: Path | None,
 ) -> None:
     """Benchmark the proxy against direct requests and nginx proxy_pass, all on 127.0.0.1."""
@@ -151,13 +159,13 @@ def main(
         upstream="nginx" if upstream != "python" and nginx is not None and not paired else "python",
         tool=chosen_tool,
         nginx=nginx,
-        streams=streams or (64 if paired else 256),
-        chunks=chunks or (50 if quick else 200),
+        streams=streams or (compare.STREAMS_AT_ONCE if paired else 256),
+        chunks=chunks or (50 if quick else compare.CHUNKS if paired else 200),
         interval_ms=interval_ms,
         repo=(repo or REPO).resolve(),
     )
     if before is not None:
-        _compare(options, before.resolve(), rounds, output or COMPARED)
+        _compare(options, before.resolve(), rounds, pin, output or COMPARED)
         return
     if scaling:
         _scaling(options, output or SCALING)
@@ -203,18 +211,19 @@ def _scaling(options: Options, output: Path) -> None:
     click.echo(f"\nWritten to {output}")
 
 
-def _compare(options: Options, before: Path, rounds: int, output: Path) -> None:
+def _compare(options: Options, before: Path, rounds: int, pin: bool, output: Path) -> None:
     """`--compare`: measure, print and write the paired table (see `bench.compare`)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="modality-bench-compare-") as workdir:
         samples = compare.run(
-            options, before, rounds, Path(workdir), lambda line: click.echo(line, err=True)
+            options, before, rounds, pin, Path(workdir), lambda line: click.echo(line, err=True)
         )
     click.echo()
     click.echo(compare.table(options, samples))
     for warning in compare.failures(samples):
         click.echo(f"WARNING: {warning}", err=True)
     document = compare.document(options, before, rounds, samples)
+    document["settings"]["pinned"] = pin
     document["elapsed_seconds"] = round(time.monotonic() - started, 1)
     write_json(output, document)
     click.echo(f"\nWritten to {output} ({document['elapsed_seconds']:.0f} s in all)")

@@ -9,9 +9,11 @@ per request answered or chunk relayed; `bench.paired` turns the rounds into medi
 of the per-round ratios after/before, its interval and a verdict.
 """
 
+import os
 import statistics
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from bench.fixtures import CHAT_PATH, Fixtures, write_fixtures
 from bench.paired import CONFIDENCE, LIMIT, Side, Summary, order, ratios, summarize
 from bench.report import machine
 from bench.run import Progress, measure_load, settle, stream_limit, verify
+from bench.scaling import pin, pinned_here
 from bench.scenarios import SCENARIOS, Options, Scenario
 from bench.streams import run_round
 from bench.upstreams import Service, proxy, python_stand_in
@@ -33,6 +36,8 @@ SMALL = tuple(
     if s.body in ("rewrite", "no_rewrite") and not s.big_response and s.connections <= 32
 )
 STREAMS = "SSE streams"
+ROUNDS = 20  # defaults: see bench/README.md for what fewer or shorter rounds resolve
+STREAMS_AT_ONCE, CHUNKS = 64, 400  # 2 s of streams at 5 ms a chunk, ~0.6 s of the proxy's CPU
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,11 @@ Samples = dict[str, dict[Side, list[Sample]]]  # by scenario name, then side, in
 Measure = Callable[[Service], Sample]
 
 
-def run(options: Options, before: Path, rounds: int, workdir: Path, progress: Progress) -> Samples:
-    """Measure `rounds` rounds (after one unmeasured); `options.repo` is the after side."""
+def run(
+    options: Options, before: Path, rounds: int, pinned: bool, workdir: Path, progress: Progress
+) -> Samples:
+    """Measure `rounds` rounds (after one unmeasured); `options.repo` is the after side.
+    `pinned`: see `_pinned`."""
     fixtures = write_fixtures(workdir)
     with (
         python_stand_in(workdir, fixtures, options.chunks, options.interval_ms) as upstream,
@@ -62,14 +70,31 @@ def run(options: Options, before: Path, rounds: int, workdir: Path, progress: Pr
             verify(side, service, fixtures, proxied=True)
         measures = _measures(options, workdir, fixtures)
         samples: Samples = {name: {"before": [], "after": []} for name in measures}
-        for round_index in range(rounds + 1):
-            for scenario_index, (name, measure) in enumerate(measures.items()):
-                for side in order(round_index, scenario_index):
-                    sample = measure(proxies[side])
-                    if round_index:
-                        samples[name][side].append(sample)
-            progress(_round_line(round_index, rounds, samples))
+        with _pinned(pinned, upstream, proxies.values()):
+            for round_index in range(rounds + 1):
+                for scenario_index, (name, measure) in enumerate(measures.items()):
+                    for side in order(round_index, scenario_index):
+                        sample = measure(proxies[side])
+                        if round_index:
+                            samples[name][side].append(sample)
+                progress(_round_line(round_index, rounds, samples))
     return samples
+
+
+@contextmanager
+def _pinned(pinned: bool, upstream: Service, proxies: Iterable[Service]) -> Iterator[None]:
+    """With `pinned` (and 2 cores or more): both proxies on the last core, the stand-in and this
+    process (the load generator) on the others, so that every load crosses cores the same way
+    (unpinned, the scheduler puts a 1-connection exchange on one core or two, by turns)."""
+    cores = sorted(os.sched_getaffinity(0))
+    if not pinned or len(cores) < 2:
+        yield
+        return
+    for service in proxies:
+        pin(service.pid, frozenset(cores[-1:]))
+    pin(upstream.pid, frozenset(cores[:-1]))
+    with pinned_here(frozenset(cores[:-1])):
+        yield
 
 
 def _measures(options: Options, workdir: Path, fixtures: Fixtures) -> dict[str, Measure]:
