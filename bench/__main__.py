@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import click
 
-from bench import load, scaling, targets, upstreams
+from bench import compare, load, scaling, targets, upstreams
 from bench.fixtures import REPO, write_fixtures
 from bench.report import machine, micro_table, table, write_json
 from bench.run import Results, run
@@ -25,6 +25,7 @@ from bench.scenarios import Options
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 SCALING = RESULTS.with_name("scaling.json")
+COMPARED = RESULTS.with_name("compare.json")
 NOTES = [
     "direct: the stand-in upstream asked directly; its CPU and RSS figures are the stand-in's own "
     "(nginx: its one worker).",
@@ -47,7 +48,7 @@ NOTES = [
 @click.option(
     "--seconds",
     type=click.IntRange(1, 60),
-    help="Seconds of each measured load.  [default: 5, or 2 with --quick]",
+    help="Seconds of each measured load.  [default: 5, or 2 with --quick or --compare]",
 )
 @click.option(
     "--warmup",
@@ -73,14 +74,12 @@ NOTES = [
 @click.option(
     "--streams",
     type=click.IntRange(1, 2000),
-    default=256,
-    show_default=True,
-    help="Concurrent SSE streams.",
+    help=f"Concurrent SSE streams.  [default: 256, or {compare.STREAMS_AT_ONCE} with --compare]",
 )
 @click.option(
     "--chunks",
     type=click.IntRange(1),
-    help="Chunks per stream.  [default: 200, or 50 with --quick]",
+    help=f"Chunks per stream.  [default: 200, 50 with --quick, {compare.CHUNKS} with --compare]",
 )
 @click.option(
     "--interval-ms",
@@ -102,10 +101,32 @@ NOTES = [
     "the same harness, to compare.  [default: this one]",
 )
 @click.option(
+    "--compare",
+    "before",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Instead: the proxy of checkout DIR (before) against this one's, or --repo's (after), "
+    "in the same run, loads interleaved round by round: CPU per small request and per SSE "
+    "chunk, their ratio and whether it is within 3% (see bench/compare.py).",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(6),
+    default=compare.ROUNDS,
+    show_default=True,
+    help="With --compare: rounds counted (each scenario on both proxies), after one warm-up.",
+)
+@click.option(
+    "--pin/--no-pin",
+    default=True,
+    show_default=True,
+    help="With --compare: both proxies on one core, the stand-in and the load generator on the "
+    "other(s).",
+)
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help=f"Where to write the JSON results.  [default: {RESULTS.name}, or {SCALING.name} "
-    "with --scaling, in bench/results]",
+    f"with --scaling, {COMPARED.name} with --compare, in bench/results]",
 )
 def main(
     quick: bool,
@@ -113,11 +134,14 @@ def main(
     warmup: int,
     upstream: Literal["auto", "nginx", "python"],
     tool: load.Tool | Literal["auto"],
-    streams: int,
+    streams: int | None,
     chunks: int | None,
     interval_ms: float,
     scaling: bool,
     repo: Path | None,
+    before: Path | None,
+    rounds: int,
+    pin: bool,
     output: Path | None,
 ) -> None:
     """Benchmark the proxy against direct requests and nginx proxy_pass, all on 127.0.0.1."""
@@ -128,17 +152,21 @@ def main(
         chosen_tool = load.pick_tool(tool)
     except LookupError as missing:
         raise click.UsageError(f"--tool {tool}: {missing}") from None
+    paired = before is not None
     options = Options(
-        seconds=seconds or (2 if quick else 5),
-        warmup_seconds=warmup,
-        upstream="nginx" if upstream != "python" and nginx is not None else "python",
+        seconds=seconds or (2 if quick or paired else 5),
+        warmup_seconds=0 if paired else warmup,  # --compare warms up with a round of its own
+        upstream="nginx" if upstream != "python" and nginx is not None and not paired else "python",
         tool=chosen_tool,
         nginx=nginx,
-        streams=streams,
-        chunks=chunks or (50 if quick else 200),
+        streams=streams or (compare.STREAMS_AT_ONCE if paired else 256),
+        chunks=chunks or (50 if quick else compare.CHUNKS if paired else 200),
         interval_ms=interval_ms,
         repo=(repo or REPO).resolve(),
     )
+    if before is not None:
+        _compare(options, before.resolve(), rounds, pin, output or COMPARED)
+        return
     if scaling:
         _scaling(options, output or SCALING)
         return
@@ -181,6 +209,24 @@ def _scaling(options: Options, output: Path) -> None:
     }
     write_json(output, document)
     click.echo(f"\nWritten to {output}")
+
+
+def _compare(options: Options, before: Path, rounds: int, pin: bool, output: Path) -> None:
+    """`--compare`: measure, print and write the paired table (see `bench.compare`)."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="modality-bench-compare-") as workdir:
+        samples = compare.run(
+            options, before, rounds, pin, Path(workdir), lambda line: click.echo(line, err=True)
+        )
+    click.echo()
+    click.echo(compare.table(options, samples))
+    for warning in compare.failures(samples):
+        click.echo(f"WARNING: {warning}", err=True)
+    document = compare.document(options, before, rounds, samples)
+    document["settings"]["pinned"] = pin
+    document["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    write_json(output, document)
+    click.echo(f"\nWritten to {output} ({document['elapsed_seconds']:.0f} s in all)")
 
 
 def _document(options: Options, results: Results, date: datetime, elapsed: float) -> dict[str, Any]:

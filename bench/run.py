@@ -62,11 +62,11 @@ def run(options: Options, workdir: Path, progress: Progress) -> Results:
     fixtures = write_fixtures(workdir)
     with _servers(options, workdir, fixtures) as targets:
         for name, service in targets.items():
-            _verify(name, service, fixtures)
+            verify(name, service, fixtures, proxied=name == "proxy")
         idle = {name: rss_bytes(service.pid) / MIB for name, service in targets.items()}
         loads, again = [
             [
-                _measure(options, workdir, fixtures, scenario, name, service, progress)
+                measure_load(options, workdir, fixtures, scenario, name, service, progress)
                 for scenario in scenarios
                 for name, service in targets.items()
             ]
@@ -123,9 +123,10 @@ def _servers(options: Options, workdir: Path, fixtures: Fixtures) -> Iterator[di
         yield targets
 
 
-def _verify(name: str, service: Service, fixtures: Fixtures) -> None:
+def verify(name: str, service: Service, fixtures: Fixtures, proxied: bool) -> None:
     """One request per kind before any load: each target must answer every scenario with 200,
-    the expected body, and (the proxy) the expected `X-Modalities`. Raises RuntimeError."""
+    the expected body, and (a proxy: `proxied`) the expected `X-Modalities`. Raises
+    RuntimeError."""
     sizes = {
         False: fixtures.completion.stat().st_size,
         True: fixtures.big_completion.stat().st_size,
@@ -141,7 +142,7 @@ def _verify(name: str, service: Service, fixtures: Fixtures) -> None:
         wrong = (
             answer.status_code != 200
             or len(answer.content) != sizes[scenario.big_response]
-            or (name == "proxy" and modalities != EXPECTED_MODALITIES[scenario.body])
+            or (proxied and modalities != EXPECTED_MODALITIES[scenario.body])
         )
         if wrong:
             raise RuntimeError(
@@ -150,7 +151,7 @@ def _verify(name: str, service: Service, fixtures: Fixtures) -> None:
             )
 
 
-def _measure(
+def measure_load(
     options: Options,
     workdir: Path,
     fixtures: Fixtures,
@@ -170,9 +171,9 @@ def _measure(
         return load.run(options.tool, service.url, spec, workdir)
 
     if options.warmup_seconds:
-        _settle(service.pid)
+        settle(service.pid)
         apply(options.warmup_seconds)
-    _settle(service.pid)
+    settle(service.pid)
     before = cpu_seconds(service.pid)
     result = apply(options.seconds)
     measured = Measured(
@@ -191,7 +192,13 @@ def _measure(
     return measured
 
 
-def _settle(pid: int) -> None:
+def stream_limit(options: Options) -> float:
+    """Seconds after which a round's unfinished streams are cut. Generous: a saturated proxy may
+    relay the streams several times slower than they are sent."""
+    return 60 + 20 * options.chunks * options.interval_ms / 1000
+
+
+def settle(pid: int) -> None:
     """Wait until `pid` is idle (under 10% of a core for 0.2 s; 5 s at most).
 
     A load generator that exits leaves the server finishing abandoned requests and closing its
@@ -211,14 +218,13 @@ def _measure_streams(
     options: Options, fixtures: Fixtures, name: str, service: Service, progress: Progress
 ) -> StreamsMeasured:
     body = fixtures.bodies["stream"].read_bytes()
-    # Generous: a saturated proxy may relay the streams several times slower than they are sent.
-    limit = 60 + 20 * options.chunks * options.interval_ms / 1000
+    limit = stream_limit(options)
     # The first round fills the proxy's upstream pool; the next are measured and pooled: near
     # saturation, one round's percentiles swing by a factor of 3 from one round to the next.
     run_round(service.url, CHAT_PATH, body, options.streams, limit)
     rounds, cpu = [], 0.0
     for _ in range(STREAM_ROUNDS):
-        _settle(service.pid)
+        settle(service.pid)
         before = cpu_seconds(service.pid)
         rounds.append(run_round(service.url, CHAT_PATH, body, options.streams, limit))
         cpu += cpu_seconds(service.pid) - before

@@ -105,8 +105,8 @@ def _measure(
         _stand_in(nginx, run_dir, fixtures) as upstream,
         proxy("proxy", run_dir, upstream, workers=layout.workers) as service,
     ):
-        _pin(upstream.pid, layout.stand_in)
-        _pin(service.pid, layout.proxy)
+        pin(upstream.pid, layout.stand_in)
+        pin(service.pid, layout.proxy)
         spec = load.Load(
             CHAT_PATH,
             fixtures.bodies["rewrite"],
@@ -114,7 +114,7 @@ def _measure(
             CONNECTIONS_PER_WORKER * layout.workers,
             seconds,
         )
-        with _pinned_here(layout.load):  # the Python client runs here; wrk and hey inherit it
+        with pinned_here(layout.load):  # the Python client runs here; wrk and hey inherit it
             load.run(tool, service.url, spec, run_dir)  # warm-up: every worker's pool filled
             result = load.run(tool, service.url, spec, run_dir)
     return Scaled(layout.workers, result.per_second, result.errors)
@@ -130,7 +130,7 @@ def _stand_in(nginx: str | None, workdir: Path, fixtures: Fixtures) -> Iterator[
             yield service
 
 
-def _pin(pid: int, cores: frozenset[int]) -> None:
+def pin(pid: int, cores: frozenset[int]) -> None:
     """Pin every thread of `pid` and of its descendants to `cores`."""
     process = psutil.Process(pid)
     for each in [process, *process.children(recursive=True)]:
@@ -139,7 +139,7 @@ def _pin(pid: int, cores: frozenset[int]) -> None:
 
 
 @contextmanager
-def _pinned_here(cores: frozenset[int]) -> Iterator[None]:
+def pinned_here(cores: frozenset[int]) -> Iterator[None]:
     before = os.sched_getaffinity(0)
     os.sched_setaffinity(0, cores)
     try:
