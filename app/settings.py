@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     proxy_catalog_refresh_seconds: float = Field(default=300.0, gt=0)
     proxy_catalog_snapshot: Path | None = None
     proxy_catalog_max_age_seconds: float = Field(default=86400.0, gt=0)
+    # After each catalog load, its objects frozen out of full garbage collections (catalog/heap.py).
+    proxy_gc_freeze: bool = True
     proxy_unknown_model_refresh_seconds: float = Field(default=30.0, ge=0)
     proxy_unknown_model_wait_seconds: float = Field(default=5.0, ge=0)
     # How often one model may be looked up again after upstream refused its modalities.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cachetools import TTLCache
 
-from app.catalog import listings, snapshot
+from app.catalog import heap, listings, snapshot
 from app.catalog.memory import Hold, no_hold, refresh_bytes
 from app.catalog.records import Catalog, Model
 from app.catalog.relearn import LEARNED_MODELS, Relearner
@@ -176,18 +176,26 @@ class CatalogRefresher:
         """Start from the snapshot of `proxy_catalog_snapshot`, if there is a good one."""
         path = self._settings.proxy_catalog_snapshot
         if path is not None and self.current is None:
-            self.current = await asyncio.to_thread(snapshot.load, path)
-            if self.current is not None:
-                logger.info("catalog snapshot loaded: %d models", len(self.current.models))
+            catalog = await asyncio.to_thread(snapshot.load, path)
+            if catalog is not None:
+                self._install(catalog)
+                logger.info("catalog snapshot loaded: %d models", len(catalog.models))
 
     async def _load_and_swap(self) -> Catalog:
         base = self._settings.openrouter_base_url
         async with self._hold(refresh_bytes(self._settings.proxy_max_catalog_bytes)):
             catalog = await listings.load(self._upstream, base, self.current)
-        self.current, self.last_failure = catalog, None
+        self._install(catalog)
+        self.last_failure = None
         logger.info("catalog loaded: %d models", len(catalog.models))
         await self._save_snapshot(catalog)
         return catalog
+
+    def _install(self, catalog: Catalog) -> None:
+        """Make `catalog` the current one; freeze it (`app.catalog.heap`) if the settings say so."""
+        self.current = catalog
+        if self._settings.proxy_gc_freeze:
+            heap.freeze_long_lived()
 
     async def _save_snapshot(self, catalog: Catalog) -> None:
         path = self._settings.proxy_catalog_snapshot
