@@ -14,7 +14,7 @@ def cpu_seconds(pid: int) -> float:
 
     Read from the process's CPU-time clock (what `clock_getcpuclockid(pid)` names on Linux), to
     the nanosecond: the same sum psutil reads from /proc/PID/stat, but there in 10 ms ticks, which
-    is 1-4% of the CPU a 2-second load or a round of streams costs the proxy.
+    is 1-2% of the CPU a 2-second load costs the proxy, and more of a shorter one.
     """
     return time.clock_gettime(_process_cpu_clock(pid))
 
