@@ -1,9 +1,9 @@
 """`python -m bench.gc_cost`: what CPython's garbage collections cost the proxy per small
 request, with the catalog frozen out of them (PROXY_GC_FREEZE, the default) and without.
 
-The proxy of this tree in front of the Python stand-in, 32 connections of small chat requests
-(no rewrite) for `--seconds`, after as long again to warm up; `bench/gc_site` (on the proxy's
-PYTHONPATH) times each collection by generation.
+The proxy of this tree in front of the Python stand-in, 32 connections (`--connections`) of
+small chat requests (no rewrite) for `--seconds`, after as long again to warm up;
+`bench/gc_site` (on the proxy's PYTHONPATH) times each collection by generation.
 """
 
 import argparse
@@ -23,7 +23,9 @@ SITE = Path(__file__).resolve().parent / "gc_site"
 SCENARIO = next(s for s in SCENARIOS if s.name == "no rewrite, 32 conns")
 
 
-def measure(workdir: Path, freeze: bool, seconds: int) -> tuple[int, dict[str, list[float]]]:
+def measure(
+    workdir: Path, freeze: bool, seconds: int, connections: int
+) -> tuple[int, dict[str, list[float]]]:
     """Requests answered and the collections' counts and seconds by generation."""
     fixtures = write_fixtures(workdir)
     stats = workdir / "gc"
@@ -37,7 +39,7 @@ def measure(workdir: Path, freeze: bool, seconds: int) -> tuple[int, dict[str, l
         proxy("proxy", workdir, upstream, settings=settings) as served,
     ):
         body = fixtures.bodies[SCENARIO.body]
-        spec = load.Load(CHAT_PATH, body, SCENARIO.headers, SCENARIO.connections, seconds)
+        spec = load.Load(CHAT_PATH, body, SCENARIO.headers, connections, seconds)
         load.run("python", served.url, spec, workdir)  # warm up
         os.kill(served.pid, signal.SIGUSR2)
         result = load.run("python", served.url, spec, workdir)
@@ -52,11 +54,13 @@ def measure(workdir: Path, freeze: bool, seconds: int) -> tuple[int, dict[str, l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8)
-    seconds = parser.parse_args().seconds
+    parser.add_argument("--connections", type=int, default=SCENARIO.connections)
+    arguments = parser.parse_args()
+    seconds, connections = arguments.seconds, arguments.connections
     print("PROXY_GC_FREEZE  requests  collections (gen 0/1/2)  ms (gen 0/1/2)  us a request")
     for freeze in (False, True):
         with tempfile.TemporaryDirectory() as work:
-            requests, stats = measure(Path(work), freeze, seconds)
+            requests, stats = measure(Path(work), freeze, seconds, connections)
         counts = "/".join(str(n) for n in stats["collections"])
         ms = "/".join(f"{s * 1000:.0f}" for s in stats["seconds"])
         per_request = sum(stats["seconds"]) / requests * 1e6
