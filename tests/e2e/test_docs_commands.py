@@ -65,7 +65,7 @@ NOT_RUNNABLE: dict[tuple[str, str], str] = {
     (
         "README.md",
         "python3 -m venv .venv && .venv/bin/pip install uv && .venv/bin/uv pip install -p .venv "
-        "-e '.[test]' && .venv/bin/ruff check . "
+        "--compile-bytecode -e '.[test]' && .venv/bin/ruff check . "
         "&& .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/pytest --cov -n 3 "
         "--dist worksteal",
     ): "the whole suite, this test among it: .ci/run runs it, word for word",
