@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from app.api.error_answers import ErrorAnswers
 from app.api.routes import routes
 from app.api.services import Services
+from app.catalog import heap
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
 from app.ops import limits
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
                 settings.proxy_budget_wait_seconds,
             )
             hold = background_hold(pools)
-            refresher = CatalogRefresher(client, settings, hold)
+            freezer = stack.enter_context(heap.Freezer(settings.proxy_gc_freeze))
+            refresher = CatalogRefresher(client, settings, hold, freezer.catalog_installed)
             metrics.catalog.source = refresher
             await refresher.load_snapshot()
             refresher.start()

@@ -88,9 +88,9 @@ def fake_url(fake: FakeOpenRouter, fake_server: tuple[CurrentFake, str]) -> str:
 def proxy_settings(upstream_url: str, **overrides: Any) -> Settings:
     """Settings for a proxy in front of `upstream_url` (a server root, without /api/v1).
 
-    The catalog is not frozen out of the garbage collector (`proxy_gc_freeze`) unless a test
-    says so: in the test process, each load would collect all of pytest's objects. Proxies run
-    as processes (`python -m app`) freeze it, as deployed."""
+    The heap is not frozen out of the garbage collector (`proxy_gc_freeze`) unless a test says
+    so: in the test process, it would freeze all of pytest's objects with the app's. Proxies run
+    as processes (`python -m app`) freeze theirs, as deployed."""
     defaults: dict[str, Any] = {"proxy_gc_freeze": False}
     return Settings(openrouter_base_url=f"{upstream_url}/api/v1", **defaults | overrides)
 

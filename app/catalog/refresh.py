@@ -8,11 +8,12 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachetools import TTLCache
 
-from app.catalog import heap, listings, snapshot
+from app.catalog import listings, snapshot
 from app.catalog.memory import Hold, no_hold, refresh_bytes
 from app.catalog.records import Catalog, Model
 from app.catalog.relearn import LEARNED_MODELS, Relearner
@@ -41,13 +42,20 @@ class CatalogRefresher:
     last good catalog kept.
     """
 
-    def __init__(self, upstream: Source, settings: Settings, hold: Hold = no_hold) -> None:
+    def __init__(
+        self,
+        upstream: Source,
+        settings: Settings,
+        hold: Hold = no_hold,
+        on_install: Callable[[], None] = lambda: None,
+    ) -> None:
         self.current: Catalog | None = None
         self.refresh_failures = 0  # since start-up, for the metrics
         self.last_failure: RefreshFailure | None = None  # None once a refresh has succeeded
         self._upstream = upstream
         self._settings = settings
         self._hold = hold
+        self._on_install = on_install  # called with each catalog made current
         self._inflight: asyncio.Task[Catalog] | None = None
         self._running: asyncio.Task[None] | None = None
         self._last_miss_refresh = -float("inf")
@@ -192,10 +200,9 @@ class CatalogRefresher:
         return catalog
 
     def _install(self, catalog: Catalog) -> None:
-        """Make `catalog` the current one; freeze it (`app.catalog.heap`) if the settings say so."""
+        """Make `catalog` the current one, and say so to `on_install` (`app.catalog.heap`)."""
         self.current = catalog
-        if self._settings.proxy_gc_freeze:
-            heap.freeze_long_lived()
+        self._on_install()
 
     async def _save_snapshot(self, catalog: Catalog) -> None:
         path = self._settings.proxy_catalog_snapshot

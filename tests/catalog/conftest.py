@@ -20,11 +20,14 @@ async def make_refresher(fake_url: str) -> AsyncIterator[MakeRefresher]:
     async with contextlib.AsyncExitStack() as stack:
 
         async def make(
-            upstream_url: str = fake_url, hold: Hold = no_hold, **overrides: Any
+            upstream_url: str = fake_url,
+            hold: Hold = no_hold,
+            on_install: Callable[[], None] = lambda: None,
+            **overrides: Any,
         ) -> CatalogRefresher:
             settings = proxy_settings(upstream_url, **overrides)
             upstream = await stack.enter_async_context(Upstream(settings))
-            refresher = CatalogRefresher(upstream, settings, hold)
+            refresher = CatalogRefresher(upstream, settings, hold, on_install)
             stack.push_async_callback(refresher.aclose)
             return refresher
 
