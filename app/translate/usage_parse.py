@@ -141,12 +141,13 @@ def _last_usage(text: bytes) -> Usage | None:
     at = len(text)
     while (at := text.rfind(b'"usage"', 0, at)) >= 0:
         key = _KEY.match(text, at)
-        if key is None or text[key.end() : key.end() + 1] != b"{":
+        start = key.end() if key else 0
+        if key is None or text[start : start + 1] != b"{":
             continue
-        value = _object_to_the_end(text, key.end())
+        value = _object_to_the_end(text, start)
         if value is None:
             try:
-                value = orjson.loads(text[key.end() : value_end(text, key.end())])
+                value = orjson.loads(text[start : value_end(text, start)])
             except (NotAnObject, orjson.JSONDecodeError):
                 continue
         if (usage := usage_from(value)) is not None:

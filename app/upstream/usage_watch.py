@@ -24,13 +24,13 @@ class UsageWatch:
 
     @classmethod
     def of(cls, exchanged: Upstreamed, note: Note, caps: Caps) -> Self | None:
-        """Return a watch of a 2xx answer of a route whose answers carry a usage, else None."""
+        """Return a watch of a 2xx answer of a route whose answers carry a usage, else None;
+        `note.stream` says whether the answer is SSE (as the relay notes it first)."""
         answer = exchanged.answer
         if note.route not in USAGE_ROUTES or not 200 <= answer.status < 300:
             return None
-        stream = answer.content_type == "text/event-stream"
         encoding = answer.headers.get("Content-Encoding", "")
-        reader = UsageReader(stream, caps.usage, encoding, usage_only=not note.traced)
+        reader = UsageReader(note.stream, caps.usage, encoding, usage_only=not note.traced)
         return cls(reader, note)
 
     @classmethod
