@@ -66,7 +66,8 @@ NOT_RUNNABLE: dict[tuple[str, str], str] = {
         "README.md",
         "python3 -m venv .venv && .venv/bin/pip install uv && .venv/bin/uv pip install -p .venv "
         "--compile-bytecode -e '.[test]' && .venv/bin/ruff check . "
-        "&& .venv/bin/ruff format --check . && .venv/bin/pytest --cov -n 3 --dist worksteal",
+        "&& .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/pytest --cov -n 3 "
+        "--dist worksteal",
     ): "the whole suite, this test among it: .ci/run runs it, word for word",
     ("CONTRIBUTING.md", ".venv/bin/pytest -q tests/translate tests/policy"): (
         "runs parts of the suite, which runs them itself"
