@@ -4,7 +4,8 @@ the pod's limits (the Kubernetes manifests' memory limit and `/tmp` sizeLimit). 
 table.
 
 What a worker holds:
-- fixed: the idle process (with its catalog), the metrics' series;
+- fixed: the idle process (with its catalog), the metrics' series, and with tracing on the spans
+  waiting for export;
 - reserved (`app.ops.reservations`): what a request holds whole is taken from the memory pool
   (PROXY_MEMORY_BUDGET_BYTES) before it is read, and given back when its answer is done: its
   body as read, parsed and sent (`json_cost`, `FORMS`), an upstream answer read whole
@@ -37,6 +38,11 @@ SERIES_BYTES = 1216
 # The series app.ops.metrics may hold: its labels are to come from bounded sets (catalog models,
 # fixed route and status names: issue 22); that bound goes here once it is one.
 METRIC_SERIES = 10_000
+# With tracing on, finished spans wait in the OpenTelemetry SDK's queue to be exported: 3.3 KB a
+# span as the proxy makes them (`python -m bench.span_memory`), the queue's 2,048 and one batch
+# of 512 in export, that batch counted twice for its encoding (OTEL_BSP_* at their defaults).
+SPAN_BYTES = 3400
+SPANS_HELD = 2048 + 2 * 512
 
 
 @dataclass(frozen=True)
@@ -85,11 +91,13 @@ class Budget:
         )
 
 
-def compute(settings: Settings, pod: Pod) -> Budget:
-    """The budget of one worker with `settings` in `pod` (see the module's docstring)."""
+def compute(settings: Settings, pod: Pod, tracing: bool = False) -> Budget:
+    """The budget of one worker with `settings` in `pod`, `tracing` on or not (see the module's
+    docstring)."""
     fixed = (
         Row("idle worker with its catalog", IDLE_BYTES),
         Row("metrics series", SERIES_BYTES, METRIC_SERIES),
+        *([Row("trace spans waiting for export", SPAN_BYTES, SPANS_HELD)] if tracing else []),
     )
     pools = (
         Row("memory pool (PROXY_MEMORY_BUDGET_BYTES)", settings.proxy_memory_budget_bytes),

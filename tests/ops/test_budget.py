@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.ops.budget import HEADROOM, IDLE_BYTES, MIB, Pod, compute, table
+from app.ops.budget import HEADROOM, IDLE_BYTES, MIB, SPAN_BYTES, SPANS_HELD, Pod, compute, table
 from app.ops.memory_costs import JSON_BODY, VALUE_BYTES, json_cost, json_cost_before_reading
 from app.settings import Settings
 
@@ -73,6 +73,16 @@ def test_the_most_held_is_the_fixed_part_and_the_memory_pool() -> None:
     assert large.memory_held - small.memory_held == 100 * MIB
     assert small.memory_held > IDLE_BYTES + 200 * MIB
     assert small.memory_limit == int(512 * MIB * (1 - HEADROOM))
+
+
+def test_tracing_on_holds_its_spans_and_needs_a_smaller_pool_in_the_manifests_pod() -> None:
+    pod = Pod(256 * MIB, 36 * MIB)
+    assert compute(settings(), pod).fits
+    traced = compute(settings(), pod, tracing=True)
+    assert not traced.fits
+    assert traced.memory_held == compute(settings(), pod).memory_held + SPAN_BYTES * SPANS_HELD
+    pool = settings().proxy_memory_budget_bytes - 9 * MIB
+    assert compute(settings(proxy_memory_budget_bytes=pool), pod, tracing=True).fits
 
 
 def test_a_tmpfs_counts_uploads_in_memory_too() -> None:
