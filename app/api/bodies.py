@@ -44,8 +44,7 @@ async def limited_stream(request: Request, limit: int, cover: Cover) -> AsyncGen
     """The request body as it arrives; ClientError (413) as soon as it is known to exceed
     `limit` bytes. `cover(n)` is awaited before the bytes up to the n-th are read: once for all
     of them when the Content-Length declares them, else a step further
-    (`memory_costs.RESERVE_STEP`) whenever the
-    bytes covered are passed."""
+    (`memory_costs.covered_ahead`) whenever the bytes covered are passed."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
@@ -57,7 +56,7 @@ async def limited_stream(request: Request, limit: int, cover: Cover) -> AsyncGen
         if size > limit:
             raise _too_large(limit)
         if size > covered:
-            covered = min(max(size, covered + memory_costs.RESERVE_STEP), limit)
+            covered = memory_costs.covered_ahead(size, covered, limit)
             await cover(covered)
         yield chunk
 

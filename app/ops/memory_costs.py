@@ -47,6 +47,13 @@ IMAGE_ANSWER = 4.0
 AUDIO_ANSWER = 3.0
 
 
+def covered_ahead(size: int, covered: int, limit: int | None) -> int:
+    """Return how many bytes to have covered once `size` have been read past `covered`: a
+    `RESERVE_STEP` ahead (or `size`, if more), never past `limit` (None: no limit)."""
+    ahead = max(size, covered + RESERVE_STEP)
+    return ahead if limit is None else min(ahead, limit)
+
+
 def json_cost(size: int, values: int) -> int:
     """The memory a JSON body of `size` bytes and `values` values costs, read, parsed and sent."""
     return math.ceil(size * JSON_BODY) + values * VALUE_BYTES

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from starlette.responses import Response
 
 from app.errors import AnswerTooLarge, ProxyError
-from app.ops.memory_costs import RESERVE_STEP
+from app.ops.memory_costs import covered_ahead
 from app.ops.metrics import Note
 from app.upstream.failures import MID_ANSWER, failure_code, unavailable
 from app.upstream.headers import relayed_headers
@@ -30,7 +30,7 @@ async def collected(
     the collector's `ProxyError` when it makes no answer; each with the proxy's headers.
 
     What the answer will cost in memory is taken with `reserve` a step ahead of the bytes read
-    (`RESERVE_STEP`, at `reshape.held.per_byte`); its Busy (503) is raised with the headers too.
+    (`covered_ahead`, at `reshape.held.per_byte`); its Busy (503) is raised with the headers too.
     """
     assert reshape.collect is not None
     collector = reshape.collect()
@@ -41,10 +41,9 @@ async def collected(
             if reshape.held and limit is not None and size > limit:
                 raise AnswerTooLarge(reshape.held.value, limit)
             if reserve is not None and reshape.held and size > covered:
-                step = max(size, covered + RESERVE_STEP)
-                more = (min(step, limit) if limit is not None else step) - covered
-                await reserve(more * reshape.held.per_byte)
-                covered += more
+                ahead = covered_ahead(size, covered, limit)
+                await reserve((ahead - covered) * reshape.held.per_byte)
+                covered = ahead
             if usage is not None:
                 usage.feed(piece)
             collector.feed(piece)

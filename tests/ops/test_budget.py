@@ -8,7 +8,13 @@ import pytest
 import yaml
 
 from app.ops.budget import HEADROOM, IDLE_BYTES, MIB, SPAN_BYTES, SPANS_HELD, Pod, compute, table
-from app.ops.memory_costs import JSON_BODY, VALUE_BYTES, json_cost, json_cost_before_reading
+from app.ops.memory_costs import (
+    JSON_BODY,
+    VALUE_BYTES,
+    covered_ahead,
+    json_cost,
+    json_cost_before_reading,
+)
 from app.settings import Settings
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
@@ -116,6 +122,22 @@ def test_a_json_body_costs_its_bytes_and_its_values(
         assert json_cost_before_reading(size, max_values) == cost
     else:
         assert json_cost(size, values) == cost
+
+
+@pytest.mark.parametrize(
+    ("size", "covered", "limit", "ahead"),
+    [
+        (1, 0, None, MIB),  # a step ahead of the first byte
+        (MIB + 1, MIB, None, 2 * MIB),
+        (5 * MIB, MIB, None, 5 * MIB),  # a piece longer than a step: all of it
+        (MIB + 1, MIB, MIB + 10, MIB + 10),  # never past the limit
+        (1, 0, 100, 100),
+    ],
+)
+def test_reservations_go_a_step_ahead_of_the_bytes_read_never_past_the_limit(
+    size: int, covered: int, limit: int | None, ahead: int
+) -> None:
+    assert covered_ahead(size, covered, limit) == ahead
 
 
 def test_a_json_body_at_the_limit_is_reserved_before_its_values_are_counted() -> None:
