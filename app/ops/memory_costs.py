@@ -45,6 +45,7 @@ ERROR_PARSE = 21.0
 SSE_EVENT = 4.0
 IMAGE_ANSWER = 4.0
 AUDIO_ANSWER = 3.0
+TRANSCRIPTION_ANSWER = ERROR_READ + ERROR_PARSE
 
 
 def covered_ahead(size: int, covered: int, limit: int | None) -> int:
@@ -118,6 +119,6 @@ def held_whole(settings: Settings) -> tuple[Whole, ...]:
         Whole(
             "transcription collected",
             settings.proxy_max_transcription_answer_bytes,
-            ERROR_READ + ERROR_PARSE,
+            TRANSCRIPTION_ANSWER,
         ),
     )

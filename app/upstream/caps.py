@@ -27,7 +27,7 @@ class Held(Enum):
 PER_BYTE = {  # app.ops.memory_costs says why each
     Held.IMAGES: memory_costs.IMAGE_ANSWER,
     Held.AUDIO: memory_costs.AUDIO_ANSWER,
-    Held.TRANSCRIPTION: memory_costs.ERROR_READ + memory_costs.ERROR_PARSE,
+    Held.TRANSCRIPTION: memory_costs.TRANSCRIPTION_ANSWER,
 }
 
 
