@@ -141,9 +141,9 @@ def _last_usage(text: bytes) -> Usage | None:
     at = len(text)
     while (at := text.rfind(b'"usage"', 0, at)) >= 0:
         key = _KEY.match(text, at)
-        start = key.end() if key else 0
-        if key is None or text[start : start + 1] != b"{":
+        if key is None or not text.startswith(b"{", key.end()):
             continue
+        start = key.end()
         value = _object_to_the_end(text, start)
         if value is None:
             try:
