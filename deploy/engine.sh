@@ -4,9 +4,11 @@
 # everything is already there:
 #   1. Debian's docker.io (dockerd 20.10, whose own client speaks BuildKit without buildx),
 #      docker-compose and debootstrap, installed only when dockerd is missing;
-#   2. dockerd started only when no engine answers: vfs storage, no iptables and no bridge (the
-#      tests run containers on --network host), its data root under /tmp so that it outlives
-#      this script but not the machine;
+#   2. dockerd started only when no engine answers: overlay2 storage where the kernel mounts it
+#      (a container starts in 0.2 s, against 5-8 s on vfs, which copies the image's files for
+#      each container), else vfs; no iptables and no bridge (the tests run containers on
+#      --network host); its data root under /tmp so that it outlives this script but not the
+#      machine. Each storage driver keeps its own images: a switch builds them again;
 #   3. the Dockerfile's base image: kept when present, else pulled, else (no registry reachable)
 #      stood in for by a Debian root made by debootstrap, with python and pip on the PATH and
 #      this machine's CA bundle (so `docker build --network host` reaches the package index as
@@ -36,17 +38,23 @@ start_engine() {
     return
   fi
   mkdir -p "$data_root"
-  log "starting dockerd (data root $data_root, log $data_root/dockerd.log)"
-  setsid dockerd --data-root "$data_root/data" --exec-root "$data_root/exec" \
-    --pidfile "$data_root/dockerd.pid" --storage-driver=vfs \
-    --iptables=false --ip6tables=false --bridge=none \
-    >"$data_root/dockerd.log" 2>&1 </dev/null &
-  for _ in $(seq 60); do
-    docker info >/dev/null 2>&1 && return
-    sleep 0.5
+  local driver
+  for driver in overlay2 vfs; do
+    log "starting dockerd ($driver storage, data root $data_root, log $data_root/dockerd.log)"
+    setsid dockerd --data-root "$data_root/data" --exec-root "$data_root/exec" \
+      --pidfile "$data_root/dockerd.pid" --storage-driver="$driver" \
+      --iptables=false --ip6tables=false --bridge=none \
+      >"$data_root/dockerd.log" 2>&1 </dev/null &
+    local pid=$!
+    for _ in $(seq 60); do
+      docker info >/dev/null 2>&1 && return
+      kill -0 "$pid" 2>/dev/null || break  # it refused the driver: try the next
+      sleep 0.5
+    done
+    log "dockerd did not answer with $driver storage; its log ends:"
+    tail -n 5 "$data_root/dockerd.log" >&2
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   done
-  log "dockerd did not answer within 30 s; its log:"
-  tail -n 20 "$data_root/dockerd.log" >&2
   exit 1
 }
 
