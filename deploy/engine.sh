@@ -8,7 +8,7 @@
 #      (a container starts in 0.2 s, against 5-8 s on vfs, which copies the image's files for
 #      each container), else vfs; no iptables and no bridge (the tests run containers on
 #      --network host); its data root under /tmp so that it outlives this script but not the
-#      machine. Each storage driver keeps its own images: a switch builds them again;
+#      machine, a data root per driver (BuildKit's cache of one is no cache of the other);
 #   3. the Dockerfile's base image: kept when present, else pulled, else (no registry reachable)
 #      stood in for by a Debian root made by debootstrap, with python and pip on the PATH and
 #      this machine's CA bundle (so `docker build --network host` reaches the package index as
@@ -41,7 +41,7 @@ start_engine() {
   local driver
   for driver in overlay2 vfs; do
     log "starting dockerd ($driver storage, data root $data_root, log $data_root/dockerd.log)"
-    setsid dockerd --data-root "$data_root/data" --exec-root "$data_root/exec" \
+    setsid dockerd --data-root "$data_root/$driver" --exec-root "$data_root/exec" \
       --pidfile "$data_root/dockerd.pid" --storage-driver="$driver" \
       --iptables=false --ip6tables=false --bridge=none \
       >"$data_root/dockerd.log" 2>&1 </dev/null &
