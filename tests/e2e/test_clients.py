@@ -13,19 +13,21 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 import orjson
 import pytest
-from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_openai import ChatOpenAI
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessage, ChatCompletionMessageParam
 from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from pydantic import SecretStr
 
 from app.dev.emulator import FakeOpenRouter
 from tests.conftest import images_of, sent_to
+
+if TYPE_CHECKING:  # imported where used: 0.6 s off the collection of every xdist worker
+    from langchain_core.messages import BaseMessage
+    from langchain_openai import ChatOpenAI
 
 MODELS = {"text": "openai/gpt-5", "image": "black-forest-labs/flux.2-pro"}
 EXTRA_BODY = {"modalities": ["image", "text"]}
@@ -100,8 +102,10 @@ async def test_openai_python_async_fails_straight_and_works_through_the_proxy(
     assert MODELS["image"] in models
 
 
-def chat_openai(base_url: str, model: str, **http_clients: Any) -> ChatOpenAI:
+def chat_openai(base_url: str, model: str, **http_clients: Any) -> "ChatOpenAI":
     """LangChain's ChatOpenAI as its docs say to pass `modalities`, with usage in streams."""
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(
         base_url=base_url,
         api_key=SecretStr("sk-or-test"),
@@ -114,7 +118,7 @@ def chat_openai(base_url: str, model: str, **http_clients: Any) -> ChatOpenAI:
     )
 
 
-def langchain_answer(messages: Sequence[BaseMessage], *, streamed: bool) -> dict[str, Any]:
+def langchain_answer(messages: "Sequence[BaseMessage]", *, streamed: bool) -> dict[str, Any]:
     """Messages in the shape of ANSWERS. ChatOpenAI keeps no `images` (OpenRouter's field): the
     image reaches it, and it drops it."""
     summary = {"text": "".join(m.text for m in messages), "images": []}
@@ -125,6 +129,8 @@ def langchain_answer(messages: Sequence[BaseMessage], *, streamed: bool) -> dict
 def test_langchain_fails_straight_and_works_through_the_proxy(
     fake: FakeOpenRouter, fake_url: str, proxy_url: str, name: str, sent: str
 ) -> None:
+    from langchain_core.messages import AIMessageChunk
+
     with openai.DefaultHttpxClient() as http_client:
         straight = chat_openai(f"{fake_url}/api/v1", MODELS[name], http_client=http_client)
         with pytest.raises(openai.NotFoundError, match="No endpoints found that support"):
