@@ -4,9 +4,9 @@
 # everything is already there:
 #   1. Debian's docker.io (dockerd 20.10, whose own client speaks BuildKit without buildx),
 #      docker-compose and debootstrap, installed only when dockerd is missing;
-#   2. dockerd started only when no engine answers: overlay2 storage where the kernel mounts it
-#      (a container starts in 0.2 s, against 5-8 s on vfs, which copies the image's files for
-#      each container), else vfs; no iptables and no bridge (the tests run containers on
+#   2. dockerd started only when no engine answers: overlay2 storage where the kernel mounts it,
+#      else vfs, which copies the image's files for every container (bench/README.md, "The test
+#      suite", has what that costs); no iptables and no bridge (the tests run containers on
 #      --network host); its data root under /tmp so that it outlives this script but not the
 #      machine, a data root per driver (BuildKit's cache of one is no cache of the other);
 #   3. the Dockerfile's base image: kept when present, else pulled, else (no registry reachable)
