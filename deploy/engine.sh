@@ -45,7 +45,7 @@ start_engine() {
       --pidfile "$data_root/dockerd.pid" --storage-driver="$driver" \
       --iptables=false --ip6tables=false --bridge=none \
       >"$data_root/dockerd.log" 2>&1 </dev/null &
-    local pid=$!
+    local pid=$!  # dockerd's own: setsid execs it, in a script (no job control, no own group)
     for _ in $(seq 60); do
       docker info >/dev/null 2>&1 && return
       kill -0 "$pid" 2>/dev/null || break  # it refused the driver: try the next
