@@ -110,8 +110,9 @@ def test_the_image_carries_the_proxy_only(docker: Docker, image: str) -> None:
     """No test fixtures (the emulator's catalog is the one data file), neither the demo's client
     nor uvicorn[standard]'s extras; and the demo says how to get what it needs."""
     unused = ("httpx2", "websockets", "watchfiles", "yaml")
-    # One container for both questions (each `docker run` costs seconds): the app's files that
-    # are not code, on one line, then the unused packages installed, on the next (empty).
+    # One container for both questions (each `docker run` is a container and a Python started):
+    # the app's files that are not code, on one line, then the unused packages installed, on the
+    # next (empty).
     looked_up = (
         "import app, pathlib, importlib.util as u; "
         "print(*(p.name for p in pathlib.Path(app.__file__).parent.rglob('*')"
