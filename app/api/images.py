@@ -14,7 +14,7 @@ from starlette.responses import Response
 from app.api import multipart
 from app.api.bodies import parse_json_object, read_body
 from app.api.outgoing import Outgoing
-from app.api.services import Services, exchange_for, services_of
+from app.api.services import Services, exchange_for, note_of, services_of
 from app.catalog.image_models import ImageModel
 from app.catalog.records import Model
 from app.errors import ClientError, UpstreamFailure, UpstreamUnavailable
@@ -63,7 +63,7 @@ async def generate(
     if not isinstance(model_id, str) or not model_id:
         raise ClientError(f"`model` is required: {FIND_IMAGE_MODELS}", "invalid_model")
     model = await services.refresher.find(model_id)
-    request.state.note.model = model.id if model else model_id  # labelled "unknown"
+    note_of(request).model = model.id if model else model_id  # labelled "unknown"
     if model is not None and "image" not in model.output_modalities:
         outputs = ", ".join(model.output_modalities)
         message = f"{model.id} does not make images (it outputs {outputs}); {FIND_IMAGE_MODELS}"

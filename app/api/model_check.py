@@ -5,7 +5,7 @@ called when it is made for another route."""
 
 from starlette.requests import Request
 
-from app.api.services import services_of
+from app.api.services import note_of, services_of
 from app.catalog.records import Model
 from app.errors import ClientError
 from app.policy.endpoints import Endpoint, refuse_on
@@ -21,7 +21,7 @@ async def model_for(request: Request, model_id: object, endpoint: Endpoint) -> M
         message = f"`model` is required: pick one from {endpoint.listing}"
         raise ClientError(message, "invalid_model")
     model = await services_of(request).refresher.find(model_id)
-    request.state.note.model = model.id if model else model_id  # labelled "unknown"
+    note_of(request).model = model.id if model else model_id  # labelled "unknown"
     if model is not None:
         refusal = refuse_on(model_id, model.output_modalities, endpoint)
         if refusal is not None:

@@ -27,7 +27,7 @@ from app.api.forward import forward_as_is
 from app.api.images import image_edits, image_generations
 from app.api.models import get_model, list_models
 from app.api.probes import guarded_metrics, healthz, readyz
-from app.api.services import services_of
+from app.api.services import Services
 from app.api.video_native import create_native
 from app.api.videos import create_video, not_offered, retrieve_video, video_content
 from app.ops.reservations import Reservations
@@ -66,11 +66,12 @@ class ApiEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request.state.note.route = self.route
-        services = services_of(request)
+        state = scope["state"]  # see `app.api.services`
+        state["note"].route = self.route
+        services: Services = state["services"]
         json_body = not self.form and request.method in BODY_METHODS
         guards.admit(request, services, json_body)
-        async with Reservations(services.pools) as request.state.held:
+        async with Reservations(services.pools) as state["held"]:
             response = await self.handler(request)
             await response(scope, receive, send)
 

@@ -10,7 +10,7 @@ from app.api.exchange import Exchange
 from app.api.modality_routes import ModalityRoute, chat_route, responses_route
 from app.catalog.image_models import ImageModels
 from app.catalog.refresh import CatalogRefresher
-from app.ops.metrics import Metrics
+from app.ops.metrics import Metrics, Note
 from app.ops.reservations import Pools, Reservations
 from app.settings import Settings
 from app.upstream.caps import Caps
@@ -47,26 +47,36 @@ class Services:
         object.__setattr__(self, "responses_route", responses_route(settings))
 
 
+# Read from the scope's `state` (ASGI's lifespan state), not `request.state`: each attribute of
+# that is a property, a failed lookup and `State.__getattr__` (0.46 us against 0.03, timeit), and
+# these are read ten times a request.
 def services_of(request: Request) -> Services:
     """Return the services of the app that serves `request`."""
-    found: Services = request.state.services
+    found: Services = request.scope["state"]["services"]
     return found
+
+
+def note_of(request: Request) -> Note:
+    """Return the log record of `request` (`app.ops.observe` puts it in the scope's state)."""
+    note: Note = request.scope["state"]["note"]
+    return note
 
 
 def reservations(request: Request) -> Reservations:
     """Return what `request` holds of the pools (`app.api.routes.ApiEndpoint` gives it all back
     when the answer is done)."""
-    held: Reservations = request.state.held
+    held: Reservations = request.scope["state"]["held"]
     return held
 
 
 def exchange_for(request: Request) -> Exchange:
     """Build the exchange with upstream for `request`: the services, the client's request as
     upstream needs it, and its log record."""
-    services = services_of(request)
-    note = request.state.note
     scope = request.scope
-    trace = scope["state"].get("trace")
+    state = scope["state"]
+    services: Services = state["services"]
+    note: Note = state["note"]
+    trace = state.get("trace")
     incoming = Incoming(
         scope["method"], scope["query_string"], scope["headers"], note.request_id, trace
     )
@@ -78,5 +88,5 @@ def exchange_for(request: Request) -> Exchange:
         incoming,
         note,
         services.caps,
-        request.state.held,
+        state["held"],
     )

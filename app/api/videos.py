@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from app.api.model_check import model_for
 from app.api.outgoing import Outgoing
-from app.api.services import exchange_for, services_of
+from app.api.services import exchange_for, note_of, services_of
 from app.api.video_forms import read_create
 from app.catalog.video_models import VideoModel
 from app.errors import ClientError, NotReady
@@ -121,7 +121,7 @@ async def listed_video_model(request: Request, model_id: Any) -> VideoModel | No
 
 def _ref(request: Request) -> VideoRef:
     ref = video_jobs.decode_id(request.path_params["video_id"])
-    request.state.note.model = ref.model
+    note_of(request).model = ref.model
     return ref
 
 

@@ -1,7 +1,7 @@
 """`Observe`, the outermost of the app's ASGI middlewares (inside it CORS when origins are
 allowed, then `ErrorAnswers`: see `app.main.create_app`). For each HTTP request it picks the id
 (the client's `X-Request-Id` when it looks like one, else a new one) and returns it on the
-answer; handlers and the relay note what they know (`Note`, in `request.state.note`); when the
+answer; handlers and the relay note what they know (`Note`, in the scope's `state`); when the
 answer is done it counts it in `Metrics` and builds its JSON line for `app.ops.access_log`.
 With tracing on (`app.ops.tracing`), it starts the request's spans (`scope["state"]["trace"]`)
 and ends them, and the log line carries the trace id."""
