@@ -54,8 +54,9 @@ class ModalityRoute:
         # the log line and the spans show what was asked.
         note.model = model.id if model else (call.model_id or "unknown")
         note.decision = decision.action
-        note.modalities_asked = asked(call.requested)
-        note.modalities_sent = sent[0][1].decode()
+        if note.traced:  # what only the spans show
+            note.modalities_asked = asked(call.requested)
+            note.modalities_sent = sent[0][1].decode()
         if decision.action in (Action.INVALID, Action.REJECT):
             refusal = ClientError(decision.reason, f"modalities_{decision.action}")
             raise refusal.with_headers(sent)

@@ -14,13 +14,14 @@ from prometheus_client.registry import Collector
 from app.catalog.records import Catalog
 from app.ops.labels import DECISIONS, FAILURES, REFUSALS, ROUTES, model_label, named, status_label
 from app.ops.limits import Refusal
+from app.ops.sums import SummedCounter
 from app.ops.usage import AnswerFacts
 from app.ops.usage_metrics import UsageMetrics
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 
-@dataclass
+@dataclass(slots=True)
 class Note:
     """What is known of one request, filled in as it is served."""
 
@@ -38,8 +39,8 @@ class Note:
     bytes_out: int = 0
     failure: str = ""  # why an answer already under way was cut short
     retried: str = ""  # why the request was sent upstream a second time
-    modalities_asked: str = ""  # the request's `modalities`, comma-separated, for the traces
-    modalities_sent: str = ""  # what went upstream (the `X-Modalities` value), for the traces
+    modalities_asked: str = ""  # the request's `modalities`, comma-separated: traced ones only
+    modalities_sent: str = ""  # what went upstream (the `X-Modalities` value): traced ones only
     fallback: int | None = None  # the place in a `models` list of the model being asked
     answer: AnswerFacts = field(default_factory=AnswerFacts)  # what the answer said of itself
     traced: bool = False  # a span records the request: read all `answer`, not its usage alone
@@ -53,8 +54,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.catalog = CatalogCollector()
         labels = ["route", "model", "status", "decision"]
-        self.requests = Counter(
-            "modality_proxy_requests", "Requests answered.", labels, registry=self.registry
+        self.requests = SummedCounter(
+            "modality_proxy_requests", "Requests answered.", labels, self.registry
         )
         self.upstream_seconds = Histogram(
             "modality_proxy_upstream_seconds",
@@ -92,7 +93,7 @@ class Metrics:
         route = named(note.route, ROUTES)
         model = self.model_label(note.model)
         status, decision = status_label(note.status), named(note.decision, DECISIONS)
-        self.requests.labels(route, model, status, decision).inc()
+        self.requests.sums[route, model, status, decision] += 1
         if note.upstream_seconds is not None:
             self.upstream_seconds.labels(route).observe(note.upstream_seconds)
         if note.stream and note.first_byte_seconds is not None:

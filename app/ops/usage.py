@@ -18,7 +18,7 @@ class Usage(NamedTuple):
     cost: float | None = None  # in OpenRouter credits (usage.cost)
 
 
-@dataclass
+@dataclass(slots=True)
 class AnswerFacts:
     """What one answer reported of itself, as far as it was read.
 

@@ -1,21 +1,14 @@
 """What answers said they used, as Prometheus metrics and access-log fields: tokens by model and
 type, cost by model, whether the usage was read, by route, and a stream's time to its first token
-and per output token, by model (issue 25). Labels come bounded from `app.ops.metrics.Metrics`.
+and per output token, by model (issue 25). Labels come bounded from `app.ops.metrics.Metrics`;
+the three counters are plain sums (`app.ops.sums`)."""
 
-The three counters are sums in plain dicts, exposed as counter families when /metrics is
-scraped (a custom collector, prometheus_client's own way to expose numbers kept elsewhere):
-counting an answer is then a few dict updates, not a `Counter.inc` (a lock taken) per number,
-which cost three times as much on every request (docs/internals.md, "Usage counters")."""
-
-from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram
-from prometheus_client.core import CounterMetricFamily
-from prometheus_client.registry import Collector
 
 from app.ops.labels import USAGE_STATES, named
+from app.ops.sums import SummedCounter
 from app.ops.usage import AnswerFacts, Usage
 
 FIRST_TOKEN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
@@ -28,17 +21,17 @@ TOKENS_HELP = (
 COST_HELP = "Cost that answers reported (usage.cost), in OpenRouter credits, by model."
 ANSWERS_HELP = "Answers by whether their usage was read: read, missing, too_large."
 NO_USAGE = Usage()
-Sums = defaultdict[tuple[str, ...], float]
 
 
-class UsageMetrics(Collector):
+class UsageMetrics:
     """The usage metrics, in `registry`."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        # Sums by label values, floats as prometheus_client's own counters keep them.
-        self.tokens: Sums = defaultdict(float)  # by (model, type)
-        self.cost: Sums = defaultdict(float)  # by (model,)
-        self.answers: Sums = defaultdict(float)  # by (route, usage state)
+        labels = ["model", "type"]
+        self.tokens = SummedCounter("modality_proxy_tokens", TOKENS_HELP, labels, registry)
+        self.cost = SummedCounter("modality_proxy_cost_credits", COST_HELP, ["model"], registry)
+        labels = ["route", "usage"]
+        self.answers = SummedCounter("modality_proxy_usage_answers", ANSWERS_HELP, labels, registry)
         self.first_token = Histogram(
             "modality_proxy_time_to_first_token_seconds",
             "Streams: time from the request's arrival to upstream's first data event.",
@@ -53,7 +46,6 @@ class UsageMetrics(Collector):
             buckets=PER_TOKEN_BUCKETS,
             registry=registry,
         )
-        registry.register(self)
 
     def count(
         self, route: str, model: str, answer: AnswerFacts, first_token: float | None, seconds: float
@@ -62,35 +54,21 @@ class UsageMetrics(Collector):
         `first_token` (a stream's, else None) and `seconds` since the request arrived."""
         if not answer.usage_state:
             return  # not an answer whose usage is looked for
-        self.answers[route, named(answer.usage_state, USAGE_STATES)] += 1
+        self.answers.sums[route, named(answer.usage_state, USAGE_STATES)] += 1
         usage = answer.usage
         if usage is not None:
+            tokens = self.tokens.sums
             for kind, count in zip(TOKEN_TYPES, usage[:4], strict=True):
                 if count:
-                    self.tokens[model, kind] += count
+                    tokens[model, kind] += count
             if usage.cost:
-                self.cost[(model,)] += usage.cost
+                self.cost.sums[(model,)] += usage.cost
         if first_token is None:
             return
         self.first_token.labels(model).observe(first_token)
         output = usage.output_tokens if usage is not None else None
         if output is not None and output > 1:
             self.per_token.labels(model).observe(max(seconds - first_token, 0) / (output - 1))
-
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        """The three counters as they stand (called by the registry when /metrics renders)."""
-        yield _family("modality_proxy_tokens", TOKENS_HELP, ["model", "type"], self.tokens)
-        yield _family("modality_proxy_cost_credits", COST_HELP, ["model"], self.cost)
-        yield _family(
-            "modality_proxy_usage_answers", ANSWERS_HELP, ["route", "usage"], self.answers
-        )
-
-
-def _family(name: str, documentation: str, labels: list[str], sums: Sums) -> CounterMetricFamily:
-    family = CounterMetricFamily(name, documentation, labels=labels)
-    for label_values, value in list(sums.items()):  # a copy: counting may go on meanwhile
-        family.add_metric(label_values, value)
-    return family
 
 
 def log_fields(answer: AnswerFacts, first_token: float | None) -> dict[str, Any]:
