@@ -186,8 +186,10 @@ def proxy(
     repo: Path = REPO,
     workers: int = 1,
     settings: dict[str, str] | None = None,
+    module: str = "app",
 ) -> Iterator[Service]:
-    """`python -m app` (of `repo`: another checkout may be compared) in front of `upstream`,
+    """`python -m app` (of `repo`: another checkout may be compared; or `module`, that runs it)
+    in front of `upstream`,
     ready (catalog loaded), with default settings whatever the environment says, except three:
 
     - the upstream;
@@ -210,7 +212,7 @@ def proxy(
         "PROXY_CATALOG_REFRESH_SECONDS": "86400",
     }
     env |= settings or {}
-    command = [sys.executable, "-m", "app", "--port", str(port)]
+    command = [sys.executable, "-m", module, "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     log = workdir / f"{name}.log"
     with run_process(name, command, f"{url}/readyz", log, env, repo) as process:

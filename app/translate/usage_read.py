@@ -31,41 +31,38 @@ INFLATED_WINDOWS: Final = 512  # of output inflated at most: 8 MiB with the defa
 INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate"})
 
 
+def reader_for(
+    stream: bool, window: int, encoding: str = "", usage_only: bool = False
+) -> "UsageReader":
+    """Return the reader of one 200 answer sent with `encoding` (its Content-Encoding): read as it
+    comes, inflated on the side, or (in another encoding) not read at all: `too_large`."""
+    if not encoding:
+        return UsageReader(stream, window, usage_only)
+    reader = InflatingReader(stream, window, usage_only)
+    if encoding.lower() not in INFLATED:
+        reader.give_up()
+    return reader
+
+
 class UsageReader:
     """Keep the last `window` bytes of one 200 answer (`stream`: SSE, else one JSON document),
     fed each piece as it is relayed; `finish` reads them (see the module's docstring), the
     usage alone when `usage_only`."""
 
-    def __init__(
-        self, stream: bool, window: int, encoding: str = "", usage_only: bool = False
-    ) -> None:
+    def __init__(self, stream: bool, window: int, usage_only: bool = False) -> None:
         self._stream = stream
         self._usage_only = usage_only  # see `usage_parse.facts_of`
-        self._unread = bool(encoding) and encoding.lower() not in INFLATED  # can't be inflated
-        # 32 + 15: a zlib or a gzip header, told apart by the stream's first bytes
-        self._inflate = zlib.decompressobj(47) if encoding and not self._unread else None
-        self._inflate_left = window * INFLATED_WINDOWS
         self._window = window
         self._last: deque[bytes] = deque()  # the last pieces, `_held` bytes in all
         self._held = 0
         self._cut = False  # pieces before `_last` were let go
+        self._unread = False  # pieces were not kept (`InflatingReader` gave up)
         self._first_data = not stream  # a stream's first data event is still to come
         self._seam = b""  # the end of the last piece, until then: `data:` cut between two
 
     def feed(self, piece: bytes) -> bool:
         """Keep `piece` in the window; return True when it holds a stream's first data event (its
         first token: a keep-alive comment is none)."""
-        if self._inflate is not None:
-            first = False
-            for inflated in self._inflated(piece):
-                first = self._keep(inflated) or first
-            return first
-        if self._unread:
-            return False
-        return self._keep(piece)
-
-    def _keep(self, piece: bytes) -> bool:
-        """Keep `piece` (as it came, or inflated) in the window; return as `feed` does."""
         self._last.append(piece)
         self._held += len(piece)
         if self._held >= HELD_WINDOWS * self._window:  # let go now and then, not each time
@@ -84,6 +81,35 @@ class UsageReader:
             self._held -= len(last.popleft())
             self._cut = True
 
+    def finish(self) -> AnswerFacts:
+        """Return what the answer, ended, says of itself (`app.translate.usage_parse`)."""
+        text = b"".join(self._last)
+        self._last.clear()
+        whole = not self._cut and not self._unread
+        return facts_of(text, self._stream, whole, self._usage_only)
+
+
+class InflatingReader(UsageReader):
+    """The reader of a compressed answer: each piece inflated on the side, a window at a time,
+    and its output kept as `UsageReader` keeps pieces, up to `INFLATED_WINDOWS` windows of
+    output in all; past that, or when it cannot be inflated, nothing more is kept."""
+
+    def __init__(self, stream: bool, window: int, usage_only: bool = False) -> None:
+        super().__init__(stream, window, usage_only)
+        # 32 + 15: a zlib or a gzip header, told apart by the stream's first bytes
+        self._inflate: zlib._Decompress | None = zlib.decompressobj(47)
+        self._inflate_left = window * INFLATED_WINDOWS
+
+    def feed(self, piece: bytes) -> bool:
+        first = False
+        for inflated in self._inflated(piece):
+            first = super().feed(inflated) or first
+        return first
+
+    def give_up(self) -> None:
+        """Keep nothing more: the answer's usage is `too_large`."""
+        self._inflate, self._unread = None, True
+
     def _inflated(self, piece: bytes) -> Iterator[bytes]:
         """Yield `piece` inflated a window at a time, within what may be inflated in all.
 
@@ -94,18 +120,11 @@ class UsageReader:
             try:
                 out = self._inflate.decompress(data, min(self._window, self._inflate_left))
             except zlib.error:
-                self._inflate, self._unread = None, True
+                self.give_up()
                 return
             self._inflate_left -= len(out)
             data = self._inflate.unconsumed_tail
             if self._inflate_left <= 0 and data:
-                self._inflate, self._unread = None, True  # more than it may inflate: given up
+                self.give_up()  # more than it may inflate
                 return
             yield out
-
-    def finish(self) -> AnswerFacts:
-        """Return what the answer, ended, says of itself (`app.translate.usage_parse`)."""
-        text = b"".join(self._last)
-        self._last.clear()
-        whole = not self._cut and not self._unread
-        return facts_of(text, self._stream, whole, self._usage_only)

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from app.ops.usage import Usage
-from app.translate.usage_read import UsageReader
+from app.translate.usage_read import reader_for
 
 CHAT_USAGE = {
     "prompt_tokens": 12,
@@ -72,7 +72,7 @@ def read(
     usage_only: bool = False,
 ) -> Any:
     """The reader's facts of `body` fed in pieces of `cut` bytes (None: whole)."""
-    reader = UsageReader(stream, window, usage_only=usage_only)
+    reader = reader_for(stream, window, usage_only=usage_only)
     step = cut or len(body) or 1
     firsts = [reader.feed(body[at : at + step]) for at in range(0, len(body), step)]
     return reader.finish(), firsts
@@ -267,7 +267,7 @@ def test_a_compressed_answers_usage_is_read_from_it_inflated(
     encoding: str, cut: int | None
 ) -> None:
     packed = gzip.compress(GZIPPED) if encoding == "gzip" else zlib.compress(GZIPPED)
-    reader = UsageReader(False, 64 * 1024, encoding)
+    reader = reader_for(False, 64 * 1024, encoding)
     step = cut or len(packed)
     for at in range(0, len(packed), step):
         reader.feed(packed[at : at + step])
@@ -286,14 +286,14 @@ def test_a_compressed_answers_usage_is_read_from_it_inflated(
 def test_a_compressed_answer_that_cannot_be_inflated_is_too_large(
     encoding: str, body: bytes
 ) -> None:
-    reader = UsageReader(False, 1024, encoding)
+    reader = reader_for(False, 1024, encoding)
     reader.feed(body)
     assert reader.finish().usage_state == "too_large"
 
 
 def test_a_bomb_is_inflated_a_window_at_a_time_never_whole() -> None:
     bomb = gzip.compress(bytes(16 * 1024 * 1024) + GZIPPED)  # 16 MiB of zeros: 16 KiB packed
-    reader = UsageReader(False, 64 * 1024, "gzip")
+    reader = reader_for(False, 64 * 1024, "gzip")
     tracemalloc.start()
     try:
         reader.feed(bomb)
