@@ -20,14 +20,18 @@ from app.errors import AuthError, ClientError
 
 def admit(request: Request, services: Services, json_body: bool = False) -> None:
     """Raise ClientError unless `request` may be served (see the module's docstring)."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin not in services.cors_origins:
+    # The first header of each name, as `request.headers.get` finds it, in one dict made in C:
+    # `headers.get` raises and catches a KeyError for each header absent (`Origin`, mostly).
+    headers = dict(reversed(request.scope["headers"]))
+    origin = headers.get(b"origin")
+    if origin is not None and origin.decode("latin-1") not in services.cors_origins:
         message = "Requests from web pages are refused; allow an origin with PROXY_CORS_ORIGINS"
         raise ClientError(message, "origin_not_allowed", 403)
     if services.client_keys and not bears_one_of(request, services.client_keys):
         message = "A valid API key for this proxy is required: Authorization: Bearer <key>"
         raise AuthError(message)
-    if json_body and not is_json(request.headers.get("content-type")):
+    content_type = headers.get(b"content-type")
+    if json_body and not is_json(None if content_type is None else content_type.decode("latin-1")):
         message = "This route takes JSON: send Content-Type: application/json"
         raise ClientError(message, "unsupported_media_type", 415)
 
