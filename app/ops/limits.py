@@ -135,7 +135,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _head_size(self) -> int:
         """The request line and headers as parsed, from what uvicorn has kept of them: summed
-        once, not counted in an override of each header's callback (8 calls a request)."""
+        once, rather than counted in overrides of `on_url` and `on_header`, called for each
+        header of every request."""
         lines = sum(len(name) + len(value) for name, value in self.headers)
         return len(self.url) + lines + 4 * len(self.headers)  # each with ": " and CRLF
 

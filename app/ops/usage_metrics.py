@@ -27,11 +27,13 @@ class UsageMetrics:
     """The usage metrics, in `registry`."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        labels = ["model", "type"]
-        self.tokens = SummedCounter("modality_proxy_tokens", TOKENS_HELP, labels, registry)
+        self.tokens = SummedCounter(
+            "modality_proxy_tokens", TOKENS_HELP, ["model", "type"], registry
+        )
         self.cost = SummedCounter("modality_proxy_cost_credits", COST_HELP, ["model"], registry)
-        labels = ["route", "usage"]
-        self.answers = SummedCounter("modality_proxy_usage_answers", ANSWERS_HELP, labels, registry)
+        self.answers = SummedCounter(
+            "modality_proxy_usage_answers", ANSWERS_HELP, ["route", "usage"], registry
+        )
         self.first_token = Histogram(
             "modality_proxy_time_to_first_token_seconds",
             "Streams: time from the request's arrival to upstream's first data event.",
