@@ -30,7 +30,9 @@ from app.api.probes import guarded_metrics, healthz, readyz
 from app.api.services import Services
 from app.api.video_native import create_native
 from app.api.videos import create_video, not_offered, retrieve_video, video_content
+from app.ops.labels import USAGE_ROUTES
 from app.ops.reservations import Reservations
+from app.translate.usage_read import HELD_WINDOWS
 
 API_PREFIXES = ("/v1", "/api/v1")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
@@ -54,7 +56,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 class ApiEndpoint:
     """An ASGI app: `handler`, named `route` in the metrics and logs, for the requests that
     `guards.admit` lets through (a JSON body unless the route takes a `form`); what it reserves
-    (`app.ops.reservations`) is given back once its answer is done.
+    (`app.ops.reservations`: for a route whose answers carry a usage, first what reading it
+    holds, `app.translate.usage_read`) is given back once its answer is done.
 
     An app rather than a function, so that Starlette calls it as it is: a function would be
     wrapped in an exception handler of Starlette's and a send wrapper, paid on every chunk
@@ -71,7 +74,11 @@ class ApiEndpoint:
         services: Services = state["services"]
         json_body = not self.form and request.method in BODY_METHODS
         guards.admit(request, services, json_body)
-        async with Reservations(services.pools) as state["held"]:
+        async with Reservations(services.pools) as held:
+            state["held"] = held
+            if self.route in USAGE_ROUTES:  # what reading its answer's usage holds, taken
+                # before upstream is asked: a full budget is a 503 before an answer is paid for
+                await held.memory(HELD_WINDOWS * services.caps.usage)
             response = await self.handler(request)
             await response(scope, receive, send)
 

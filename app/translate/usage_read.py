@@ -24,8 +24,8 @@ from typing import Final
 from app.ops.usage import AnswerFacts
 from app.translate.usage_parse import facts_of
 
-# What a reader holds at most, in windows, beyond the piece being relayed: the memory each answer
-# read reserves (app.api.exchange).
+# What a reader holds at most, in windows, beyond the piece being relayed: the memory a request
+# to a route with usage reserves (app.api.routes).
 HELD_WINDOWS: Final = 2
 INFLATED_WINDOWS: Final = 512  # of output inflated at most: 8 MiB with the default window
 INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate"})

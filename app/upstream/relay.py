@@ -105,7 +105,7 @@ class RelayResponse(Response):
         reshape = _reshape_for(exchanged)
         finished = False
         try:
-            self._usage = await UsageWatch.reserved(exchanged, note, self._caps, self._reserve)
+            self._usage = UsageWatch.of(exchanged, note, self._caps)
             if reshape is not None and reshape.collect is not None:
                 note.stream = False  # the client gets one answer
                 held = self._caps.held(reshape.held) if reshape.held else None

@@ -4,12 +4,11 @@ import time
 from collections.abc import Callable
 from typing import Self
 
-from app.errors import ProxyError
 from app.ops.labels import USAGE_ROUTES
 from app.ops.metrics import Note
-from app.translate.usage_read import HELD_WINDOWS, UsageReader, reader_for
+from app.translate.usage_read import UsageReader, reader_for
 from app.upstream.caps import Caps
-from app.upstream.interface import Reserve, Upstreamed
+from app.upstream.interface import Upstreamed
 
 
 class UsageWatch:
@@ -36,21 +35,6 @@ class UsageWatch:
         encoding = answer.headers.get("Content-Encoding", "")
         reader = reader_for(note.stream, caps.usage, encoding, usage_only=not note.traced)
         return cls(reader, note)
-
-    @classmethod
-    async def reserved(
-        cls, exchanged: Upstreamed, note: Note, caps: Caps, reserve: Reserve | None
-    ) -> Self | None:
-        """Return `of`'s watch, first taking with `reserve` what its reader may hold.
-
-        Busy (503), when the memory budget has no room, is raised with the proxy's headers."""
-        watch = cls.of(exchanged, note, caps)
-        if watch is not None and reserve is not None:
-            try:
-                await reserve(HELD_WINDOWS * caps.usage)
-            except ProxyError as busy:
-                raise busy.with_headers(exchanged.extra_headers) from None
-        return watch
 
     def _until_first_token(self, piece: bytes) -> bool:
         """Feed `piece` to the reader; when it holds the stream's first token, note when it came

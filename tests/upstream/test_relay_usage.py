@@ -6,15 +6,12 @@ from typing import Any
 import orjson
 import pytest
 
-from app.errors import Busy
 from app.ops.metrics import Note
 from app.ops.usage import Usage
 from app.translate.whole import Mapped
-from app.upstream.interface import Upstreamed
-from app.upstream.relay import RelayResponse
 from app.upstream.reshape import Reshape
 from tests.fake_upstream import FakeAnswer
-from tests.upstream.relayed import CAPS, TIMEOUTS, body_of, relay, served
+from tests.upstream.relayed import body_of, relay, served
 
 pytestmark = pytest.mark.anyio
 
@@ -80,36 +77,3 @@ async def test_errors_and_routes_without_usage_are_not_read(
     note = note_for(route)
     await served(relay(FakeAnswer(status, WHOLE), note, **read))
     assert (note.answer.usage, note.answer.usage_state) == (None, "")
-
-
-@pytest.mark.parametrize(("route", "reserved"), [("chat", [2 * 16 * 1024]), ("models", [])])
-async def test_an_answer_whose_usage_is_read_reserves_what_its_reader_holds(
-    route: str, reserved: list[float]
-) -> None:
-    taken: list[float] = []
-
-    async def reserve(size: float) -> int:
-        taken.append(size)
-        return int(size)
-
-    async def exchange() -> Upstreamed:
-        return Upstreamed(FakeAnswer(200, [WHOLE]), [])
-
-    relayed = RelayResponse(exchange, TIMEOUTS, CAPS, [], note_for(route), reserve)
-    assert body_of(await served(relayed)) == WHOLE
-    assert taken == reserved  # two windows of PROXY_MAX_USAGE_READ_BYTES' 16 KiB, once
-
-
-async def test_an_answer_the_budget_has_no_room_to_read_is_a_503_and_closed() -> None:
-    answer = FakeAnswer(200, [WHOLE])
-
-    async def reserve(size: float) -> int:
-        raise Busy("no room", "memory_budget_full", 1)
-
-    async def exchange() -> Upstreamed:
-        return Upstreamed(answer, [(b"x-modalities", b"image")])
-
-    with pytest.raises(Busy) as refused:
-        await served(RelayResponse(exchange, TIMEOUTS, CAPS, [], note_for(), reserve))
-    assert refused.value.headers[-1] == (b"x-modalities", b"image")
-    assert (answer.released, answer.closed) == (False, True)
