@@ -76,8 +76,9 @@ class ApiEndpoint:
         guards.admit(request, services, json_body)
         async with Reservations(services.pools) as held:
             state["held"] = held
-            if self.route in USAGE_ROUTES:  # what reading its answer's usage holds, taken
-                # before upstream is asked: a full budget is a 503 before an answer is paid for
+            # What reading its answer's usage holds, taken before upstream is asked: a budget
+            # with no room is a 503 before an answer is paid for.
+            if self.route in USAGE_ROUTES:
                 await held.memory(HELD_WINDOWS * services.caps.usage)
             response = await self.handler(request)
             await response(scope, receive, send)
