@@ -55,8 +55,9 @@ class UsageReader:
         self._window = window
         self._last: deque[bytes] = deque()  # the last pieces, `_held` bytes in all
         self._held = 0
-        self._cut = False  # pieces before `_last` were let go
-        self._unread = False  # pieces were not kept (`InflatingReader` gave up)
+        # `_last` is not all of the answer: pieces before it were let go, or (`InflatingReader`
+        # gave up) pieces after it were not kept
+        self._partial = False
         self._first_data = not stream  # a stream's first data event is still to come
         self._seam = b""  # the end of the last piece, until then: `data:` cut between two
 
@@ -79,14 +80,13 @@ class UsageReader:
         last = self._last
         while self._held - len(last[0]) >= self._window:
             self._held -= len(last.popleft())
-            self._cut = True
+            self._partial = True
 
     def finish(self) -> AnswerFacts:
         """Return what the answer, ended, says of itself (`app.translate.usage_parse`)."""
         text = b"".join(self._last)
         self._last.clear()
-        whole = not self._cut and not self._unread
-        return facts_of(text, self._stream, whole, self._usage_only)
+        return facts_of(text, self._stream, not self._partial, self._usage_only)
 
 
 class InflatingReader(UsageReader):
@@ -108,7 +108,7 @@ class InflatingReader(UsageReader):
 
     def give_up(self) -> None:
         """Keep nothing more: the answer's usage is `too_large`."""
-        self._inflate, self._unread = None, True
+        self._inflate, self._partial = None, True
 
     def _inflated(self, piece: bytes) -> Iterator[bytes]:
         """Yield `piece` inflated a window at a time, within what may be inflated in all.
