@@ -29,7 +29,7 @@ STREAM = [CHUNK] * 200 + [b"data: " + END + b"\n\ndata: [DONE]\n\n"]
 SMALL = [orjson.dumps(_completion({"role": "assistant", "content": "x" * 300}))]
 ROUNDS = 5
 CAPS = Caps.of(Settings())
-TIMEOUTS = Timeouts(60, None)
+TIMEOUTS = Timeouts(60, 600)
 
 
 async def _relayed(route: str, pieces: list[bytes], content_type: str) -> None:

@@ -23,6 +23,7 @@ class FakeBody:
     def __init__(self, pieces: Iterable[Piece]) -> None:
         self._pieces = iter(pieces)
         self._next = next(self._pieces, None)
+        self.total_bytes = 0
 
     async def iter_any(self) -> AsyncIterator[bytes]:
         while piece := await self.readany():
@@ -32,6 +33,7 @@ class FakeBody:
         piece, self._next = self._next, next(self._pieces, None)
         if isinstance(piece, BaseException):
             raise piece
+        self.total_bytes += len(piece or b"")
         return piece or b""
 
     def at_eof(self) -> bool:

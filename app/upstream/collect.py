@@ -1,6 +1,7 @@
 """The collected answer: the whole of upstream's, made into another by a reshape's collector."""
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 
 from starlette.responses import Response
 
@@ -17,13 +18,14 @@ from app.upstream.usage_watch import UsageWatch
 async def collected(
     exchanged: Upstreamed,
     reshape: Reshape,
-    body: AsyncIterator[bytes],
+    body: AbstractAsyncContextManager[AsyncIterator[bytes]],
     limit: int | None,
     usage: UsageWatch | None,
     note: Note,
     reserve: Reserve | None = None,
 ) -> Response:
-    """Return the collector's answer to the whole of upstream's `body`, fed to `usage` too.
+    """Return the collector's answer to the whole of upstream's `body` (read in that context,
+    `app.upstream.timeouts`), fed to `usage` too.
 
     Raise the 502 or 504 when upstream fails before its end (noted in `note.failure`), the 502
     when it sends more than `limit` bytes (the cap of the answer `reshape.held` says it is), and
@@ -36,17 +38,18 @@ async def collected(
     collector = reshape.collect()
     size = covered = 0
     try:
-        async for piece in body:
-            size += len(piece)
-            if reshape.held and limit is not None and size > limit:
-                raise AnswerTooLarge(reshape.held.value, limit)
-            if reserve is not None and reshape.held and size > covered:
-                ahead = covered_ahead(size, covered, limit)
-                await reserve((ahead - covered) * reshape.held.per_byte)
-                covered = ahead
-            if usage is not None:
-                usage.feed(piece)
-            collector.feed(piece)
+        async with body as pieces:
+            async for piece in pieces:
+                size += len(piece)
+                if reshape.held and limit is not None and size > limit:
+                    raise AnswerTooLarge(reshape.held.value, limit)
+                if reserve is not None and reshape.held and size > covered:
+                    ahead = covered_ahead(size, covered, limit)
+                    await reserve((ahead - covered) * reshape.held.per_byte)
+                    covered = ahead
+                if usage is not None:
+                    usage.feed(piece)
+                collector.feed(piece)
     except MID_ANSWER as error:
         note.failure = failure_code(error)
         failure = unavailable(error, mid_answer=True)

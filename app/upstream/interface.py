@@ -32,7 +32,9 @@ class Incoming:
 
 
 class Body(Protocol):
-    """An answer's body as it arrives."""
+    """An answer's body as it arrives; `total_bytes` counts what has been received of it."""
+
+    total_bytes: int
 
     def iter_any(self) -> AsyncIterator[bytes]:
         """Each piece as it comes, until the end."""

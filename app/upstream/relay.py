@@ -27,7 +27,7 @@ from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, relayed_headers, without_hop_by_hop
 from app.upstream.interface import Reserve, Run, Upstreamed
 from app.upstream.reshape import Reshape
-from app.upstream.timeouts import Timeouts, pieces
+from app.upstream.timeouts import Timeouts
 from app.upstream.usage_watch import UsageWatch
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class RelayResponse(Response):
             if reshape is not None and reshape.collect is not None:
                 note.stream = False  # the client gets one answer
                 held = self._caps.held(reshape.held) if reshape.held else None
-                body = pieces(answer, self._timeouts.idle)
+                body = self._timeouts.stalls.watched(answer.content)
                 whole = await collected(
                     exchanged, reshape, body, held, self._usage, note, self._reserve
                 )
@@ -149,23 +149,25 @@ class RelayResponse(Response):
         last, ended = b"\n\n", False
         usage = self._usage
         try:
-            async for piece in pieces(answer, self._timeouts.idle):
-                if usage is not None:
-                    usage.feed(piece)
-                if each_event is not None:
-                    piece = b"".join(map(each_event, events.feed(piece)))
-                elif rewriter is not None:
-                    piece = rewriter.feed(piece)
-                    if not started:
-                        if not piece:
-                            continue
-                        await send(start)
-                        started = True
-                # The last piece ends the answer: one write and one `send` fewer (a small
-                # answer comes whole with its headers, and is all of it).
-                ended = rewriter is None and answer.content.at_eof()
-                await send({"type": "http.response.body", "body": piece, "more_body": not ended})
-                last = piece or last
+            async with self._timeouts.stalls.watched(answer.content) as body:
+                async for piece in body:
+                    if usage is not None:
+                        usage.feed(piece)
+                    if each_event is not None:
+                        piece = b"".join(map(each_event, events.feed(piece)))
+                    elif rewriter is not None:
+                        piece = rewriter.feed(piece)
+                        if not started:
+                            if not piece:
+                                continue
+                            await send(start)
+                            started = True
+                    # The last piece ends the answer: one write and one `send` fewer (a small
+                    # answer comes whole with its headers, and is all of it).
+                    ended = rewriter is None and answer.content.at_eof()
+                    more = not ended
+                    await send({"type": "http.response.body", "body": piece, "more_body": more})
+                    last = piece or last
             tail = rewriter.finish() if rewriter is not None else b""
         except (*FAILURES, ProxyError) as error:  # a ProxyError: the rewriter's, or a cap
             self._note.failure = failure_code(error)

@@ -6,7 +6,6 @@ import aiohttp
 from yarl import URL
 
 from app.settings import Settings
-from app.upstream.timeouts import Timeouts
 
 # aiohttp adds these unless told not to; the proxy sends only what the client sent.
 NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
@@ -25,15 +24,11 @@ def open_session(settings: Settings) -> aiohttp.ClientSession:
     """Return a new session with the connection pool and the timeouts of `settings`.
 
     Bodies go back byte-for-byte (never decompressed), no cookie is kept, and no header is
-    added that the client did not send. Its read timeout watches the gaps of an answer when
-    the relay does not (see `Timeouts`)."""
-    watched = Timeouts.of(settings).idle is None
+    added that the client did not send. It has no read timeout: the relay watches the gaps of
+    an answer (`app.upstream.timeouts`)."""
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=settings.proxy_max_connections),
-        timeout=aiohttp.ClientTimeout(
-            sock_connect=settings.proxy_connect_timeout_seconds,
-            sock_read=settings.proxy_read_timeout_seconds if watched else None,
-        ),
+        timeout=aiohttp.ClientTimeout(sock_connect=settings.proxy_connect_timeout_seconds),
         auto_decompress=False,  # bodies go back byte-for-byte, compressed or not
         # One session serves every client: a cookie upstream sets (Cloudflare's `__cf_bm`)
         # is relayed to its client, never kept and sent upstream for the next one.

@@ -13,7 +13,7 @@ from app.upstream.relay import RelayResponse
 from app.upstream.timeouts import Timeouts
 from tests.fake_upstream import FakeAnswer
 
-TIMEOUTS = Timeouts(first_byte=60, idle=None)
+TIMEOUTS = Timeouts(first_byte=60, idle=600)
 CAPS = Caps.of(Settings())
 
 
