@@ -22,7 +22,8 @@ from app.upstream.caps import Caps, Held
 from app.upstream.interface import Run, Upstreamed
 from app.upstream.relay import RelayResponse
 from app.upstream.reshape import Reshape
-from tests.fake_upstream import FakeAnswer
+from app.upstream.timeouts import Timeouts
+from tests.fake_upstream import FakeAnswer, FakeBody
 from tests.upstream.relayed import CAPS, TIMEOUTS, body_of, relay, served
 
 pytestmark = pytest.mark.anyio
@@ -110,6 +111,30 @@ async def test_a_collected_answer_cut_short_is_raised_and_its_connection_closed(
         await served(relay(answer, note, reshaper=lambda content_type: whole))
     assert (answer.released, answer.closed) == (False, True)
     assert note.failure == "upstream_unavailable"
+
+
+class Stalls(FakeBody):
+    """A body that, once its pieces are read, gives nothing more and does not end."""
+
+    async def readany(self) -> bytes:
+        piece = await super().readany()
+        if not piece:
+            await asyncio.Event().wait()
+        return piece
+
+
+async def test_a_collected_answer_that_stalls_is_a_504_and_its_connection_closed() -> None:
+    answer, note = FakeAnswer(200), Note("r")
+    answer.content = Stalls([b"{"])
+    whole = Reshape(collect=lambda: Mapped(bytes.upper))
+
+    async def exchange() -> Upstreamed:
+        return Upstreamed(answer, [], reshaper=lambda content_type: whole)
+
+    with pytest.raises(UpstreamTimeout):
+        await served(RelayResponse(exchange, Timeouts(60, 0.2), CAPS, [], note))
+    assert (answer.released, answer.closed) == (False, True)
+    assert note.failure == "upstream_timeout"
 
 
 class HeldBack:
