@@ -55,9 +55,7 @@ class UsageReader:
         self._window = window
         self._last: deque[bytes] = deque()  # the last pieces, `_held` bytes in all
         self._held = 0
-        # `_last` is not all of the answer: pieces before it were let go, or (`InflatingReader`
-        # gave up) pieces after it were not kept
-        self._partial = False
+        self._partial = False  # `_last` is not all of the answer: pieces before it were let go
         self._first_data = not stream  # a stream's first data event is still to come
         self._seam = b""  # the end of the last piece, until then: `data:` cut between two
 
@@ -108,7 +106,13 @@ class InflatingReader(UsageReader):
 
     def give_up(self) -> None:
         """Keep nothing more: the answer's usage is `too_large`."""
-        self._inflate, self._partial = None, True
+        self._inflate = None
+
+    def finish(self) -> AnswerFacts:
+        if self._inflate is None:  # what it kept is not the answer's end: an earlier usage
+            self._last.clear()  # of an image stream, say, would be read for the last one
+            return AnswerFacts(usage_state="too_large")
+        return super().finish()
 
     def _inflated(self, piece: bytes) -> Iterator[bytes]:
         """Yield `piece` inflated a window at a time, within what may be inflated in all.

@@ -291,6 +291,15 @@ def test_a_compressed_answer_that_cannot_be_inflated_is_too_large(
     assert reader.finish().usage_state == "too_large"
 
 
+def test_a_compressed_stream_that_breaks_after_a_usage_is_too_large_not_that_usage() -> None:
+    packer = zlib.compressobj(wbits=31)  # gzip
+    first = b'data: {"usage":{"prompt_tokens":1}}\n\n'  # an image stream's first image's usage
+    reader = reader_for(True, 1024, "gzip")
+    reader.feed(packer.compress(first) + packer.flush(zlib.Z_SYNC_FLUSH))
+    reader.feed(b"\xff" * 8)  # a reserved block type: the rest cannot be inflated
+    assert reader.finish().usage_state == "too_large"
+
+
 def test_a_bomb_is_inflated_a_window_at_a_time_never_whole() -> None:
     bomb = gzip.compress(bytes(16 * 1024 * 1024) + GZIPPED)  # 16 MiB of zeros: 16 KiB packed
     reader = reader_for(False, 64 * 1024, "gzip")
