@@ -1,8 +1,5 @@
 """The collected answer: the whole of upstream's, made into another by a reshape's collector."""
 
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
-
 from starlette.responses import Response
 
 from app.errors import AnswerTooLarge, ProxyError
@@ -12,20 +9,21 @@ from app.upstream.failures import MID_ANSWER, failure_code, unavailable
 from app.upstream.headers import relayed_headers
 from app.upstream.interface import Reserve, Upstreamed
 from app.upstream.reshape import Reshape
+from app.upstream.timeouts import Reading
 from app.upstream.usage_watch import UsageWatch
 
 
 async def collected(
     exchanged: Upstreamed,
     reshape: Reshape,
-    body: AbstractAsyncContextManager[AsyncIterator[bytes]],
+    body: Reading,
     limit: int | None,
     usage: UsageWatch | None,
     note: Note,
     reserve: Reserve | None = None,
 ) -> Response:
-    """Return the collector's answer to the whole of upstream's `body` (read in that context,
-    `app.upstream.timeouts`), fed to `usage` too.
+    """Return the collector's answer to the whole of upstream's `body` (read within its
+    timeout, `app.upstream.timeouts`), fed to `usage` too.
 
     Raise the 502 or 504 when upstream fails before its end (noted in `note.failure`), the 502
     when it sends more than `limit` bytes (the cap of the answer `reshape.held` says it is), and
@@ -38,8 +36,8 @@ async def collected(
     collector = reshape.collect()
     size = covered = 0
     try:
-        async with body as pieces:
-            async for piece in pieces:
+        with body:
+            async for piece in body.pieces:
                 size += len(piece)
                 if reshape.held and limit is not None and size > limit:
                     raise AnswerTooLarge(reshape.held.value, limit)

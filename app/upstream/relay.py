@@ -73,7 +73,7 @@ class RelayResponse(Response):
         assert serving is not None
         watch = DisconnectWatch(receive, serving, WATCH_AFTER_SECONDS)
         try:
-            await self._serve(scope, receive, send)
+            await self._serve(scope, receive, send, serving)
         except asyncio.CancelledError:
             if not watch.saw_disconnect:
                 raise  # not the client's leaving: the server's own cancellation
@@ -81,14 +81,18 @@ class RelayResponse(Response):
         finally:
             watch.stop()
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the exchange, then relay its answer, or collect it into another.
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, serving: asyncio.Task[None]
+    ) -> None:
+        """Run the exchange, then relay its answer, or collect it into another, in `serving`
+        (the task that the timeouts cut, `app.upstream.timeouts`).
 
         The connection goes back to the pool when all of the answer was read, and is dropped
         (upstream sees the request cancelled) when it was not."""
         sent_at = time.perf_counter()
+        deadlines = self._timeouts.deadlines
         try:
-            async with asyncio.timeout(self._timeouts.first_byte):
+            with deadlines.starting(serving):
                 exchanged = await self._run()
         except FAILURES as error:
             raise unavailable(error).with_headers(self._headers_on_error) from None
@@ -109,14 +113,14 @@ class RelayResponse(Response):
             if reshape is not None and reshape.collect is not None:
                 note.stream = False  # the client gets one answer
                 held = self._caps.held(reshape.held) if reshape.held else None
-                body = self._timeouts.stalls.watched(answer.content)
+                body = deadlines.reading(answer.content, serving)
                 whole = await collected(
                     exchanged, reshape, body, held, self._usage, note, self._reserve
                 )
                 finished = True  # the answer was read to its end
                 await whole(scope, receive, send)
             else:
-                finished = await self._relay(exchanged, send, reshape)
+                finished = await self._relay(exchanged, send, reshape, serving)
         finally:
             if finished:
                 answer.release()  # the connection goes back to the pool
@@ -125,7 +129,13 @@ class RelayResponse(Response):
             else:
                 answer.close()  # the connection is dropped: upstream sees the cancel
 
-    async def _relay(self, exchanged: Upstreamed, send: Send, reshape: Reshape | None) -> bool:
+    async def _relay(
+        self,
+        exchanged: Upstreamed,
+        send: Send,
+        reshape: Reshape | None,
+        serving: asyncio.Task[None],
+    ) -> bool:
         """Relay the answer, each SSE event mapped or rewritten piece by piece if `reshape` says
         so; return True when all of it went.
 
@@ -149,8 +159,8 @@ class RelayResponse(Response):
         last, ended = b"\n\n", False
         usage = self._usage
         try:
-            async with self._timeouts.stalls.watched(answer.content) as body:
-                async for piece in body:
+            with self._timeouts.deadlines.reading(answer.content, serving) as reading:
+                async for piece in reading.pieces:
                     if usage is not None:
                         usage.feed(piece)
                     if each_event is not None:

@@ -1,17 +1,20 @@
 """Timeouts of upstream's answer: for its start, and for the gaps between its pieces.
 
-The wait for the start is one `asyncio.timeout` (`app.upstream.relay`). The gaps are watched by
-`StallWatch` with no timer per piece (a timer re-armed at each piece, as aiohttp's read timeout
-does, was an eighth of the proxy's CPU per SSE chunk: bench/README.md, "Gaps watched without a
-timer per piece"). While answers are being read, one timer every `idle / CHECKS` seconds looks
-at how many bytes each has received (aiohttp counts them): an answer that received nothing for
-`CHECKS` checks in a row is cut by its `asyncio.Timeout`, which raises TimeoutError where it is
-read. So an answer is cut after between `idle` and `idle * (1 + 1 / CHECKS)` seconds of silence.
-A client that reads nothing holds upstream back (aiohttp stops reading once its buffer is full),
-and is cut the same way: nothing the client or upstream does holds a request for longer.
+Both are kept by one `Deadlines` per app, with no timer per request or per piece (a timer
+re-armed at each piece, as aiohttp's read timeout does, was an eighth of the proxy's CPU per SSE
+chunk, and an `asyncio.Timeout` a request ~2% of a small one at one connection: bench/README.md,
+"Timeouts without a timer per request"). While requests wait for or read an answer, one timer
+every `min(first_byte, idle) / CHECKS` seconds looks at each: one whose answer has not started
+within `first_byte` seconds is cut, and so is one whose answer received no byte at `CHECKS`
+checks in a row (aiohttp counts what each has received). A wait that is cut raises TimeoutError
+where it is, as `asyncio.timeout` would: after between `first_byte` and a check more, or between
+`idle` and `idle * (1 + 1 / CHECKS)` seconds of silence. A client that reads nothing holds
+upstream back (aiohttp stops reading once its buffer is full), and is cut the same way.
 """
 
 import asyncio
+import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -20,19 +23,20 @@ from typing import Final, Self
 from app.settings import Settings
 from app.upstream.interface import Body
 
-CHECKS: Final = 4  # checks in `idle` seconds: how late past `idle` an answer may be cut
+CHECKS: Final = 4  # checks in the shorter timeout: how late past it a wait may be cut
 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Seconds to wait for upstream's answer to start, and the watch on the gaps after that."""
+    """Seconds to wait for upstream's answer to start, and then for each next piece of it, and
+    the watch that keeps both (`deadlines`)."""
 
     first_byte: float
     idle: float
-    stalls: "StallWatch" = field(init=False, compare=False)
+    deadlines: "Deadlines" = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "stalls", StallWatch(self.idle))
+        object.__setattr__(self, "deadlines", Deadlines(self.first_byte, self.idle))
 
     @classmethod
     def of(cls, settings: Settings) -> Self:
@@ -40,19 +44,27 @@ class Timeouts:
         return cls(settings.proxy_first_byte_timeout_seconds, settings.proxy_read_timeout_seconds)
 
 
-class StallWatch:
-    """Cut each answer being read that has received no byte for `idle` seconds (see the
-    module). Its timer runs only while an answer is being read."""
+class Deadlines:
+    """Cut each wait for an answer to start that outlives `first_byte` seconds, and each answer
+    being read that receives nothing for `idle` seconds (see the module). Its timer runs only
+    while something is watched."""
 
-    def __init__(self, idle: float) -> None:
-        self._every = idle / CHECKS
+    def __init__(self, first_byte: float, idle: float) -> None:
+        self._first_byte = first_byte
+        self._idle_checks = max(CHECKS, round(CHECKS * idle / min(first_byte, idle)))
+        self._every = min(first_byte, idle) / CHECKS
         self._watched: set[Watched] = set()
         self._timer: asyncio.TimerHandle | None = None
 
-    def watched(self, body: Body) -> "Watched":
-        """Return the context in which `body` is read, watched: it gives its pieces, and raises
-        TimeoutError on leaving when they stopped coming."""
-        return Watched(self, body)
+    def starting(self, task: asyncio.Task[None]) -> "Starting":
+        """Return the context in which `task` waits for an answer to start; leaving it raises
+        TimeoutError when that took too long."""
+        return Starting(self, task, time.monotonic() + self._first_byte)
+
+    def reading(self, body: Body, task: asyncio.Task[None]) -> "Reading":
+        """Return the context in which `task` reads `body` (its `pieces`); leaving it raises
+        TimeoutError when they stopped coming."""
+        return Reading(self, task, body, self._idle_checks)
 
     def close(self) -> None:
         """Stop the timer (the app's lifespan ends)."""
@@ -60,58 +72,106 @@ class StallWatch:
             self._timer.cancel()
             self._timer = None
 
-    def _add(self, watched: "Watched") -> None:
+    def add(self, watched: "Watched") -> None:
+        """Watch `watched` until `discard`."""
         self._watched.add(watched)
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._every, self._check)
 
-    def _discard(self, watched: "Watched") -> None:
+    def discard(self, watched: "Watched") -> None:
+        """Stop watching `watched`."""
         self._watched.discard(watched)
 
     def _check(self) -> None:
-        """Look at each answer being read (as many as requests in flight, a bounded few µs)."""
+        """Check each wait (as many as requests in flight: a bounded few µs)."""
+        now = time.monotonic()
         for watched in self._watched:
-            watched.check()
+            watched.check(now)
         self._timer = None
         if self._watched:
             self._timer = asyncio.get_running_loop().call_later(self._every, self._check)
 
 
-class Watched:
-    """One answer's body read under a `StallWatch`: an async context manager that gives the
-    body's pieces, and raises TimeoutError on leaving if they stopped coming (`asyncio.Timeout`
-    cancelled the task that read them)."""
+class Watched(ABC):
+    """One wait of `task`, watched: a context manager that cuts it by cancelling `task` when
+    `check` finds it too long, and on leaving raises TimeoutError for that cancellation, and for
+    no other (as `asyncio.Timeout` does; a plain `with`, so that entering and leaving cost no
+    coroutine)."""
 
-    __slots__ = ("_body", "_deadline", "_quiet", "_seen", "_watch")
+    __slots__ = ("_cancelling", "_cut", "_deadlines", "_task")
 
-    def __init__(self, watch: StallWatch, body: Body) -> None:
-        self._watch = watch
-        self._body = body
-        self._deadline = asyncio.timeout(None)  # set to now when the checks find it stalled
-        self._seen = 0  # bytes received when a check last saw some come
-        self._quiet = 0  # checks in a row that saw none come
+    def __init__(self, deadlines: Deadlines, task: asyncio.Task[None]) -> None:
+        self._deadlines = deadlines
+        self._task = task
+        self._cancelling = 0  # the task's cancel requests when the wait began
+        self._cut = False
 
-    async def __aenter__(self) -> AsyncIterator[bytes]:
-        await self._deadline.__aenter__()
-        self._seen = self._body.total_bytes
-        self._watch._add(self)
-        return self._body.iter_any()
+    def __enter__(self) -> Self:
+        self._cancelling = self._task.cancelling()
+        self._deadlines.add(self)
+        return self
 
-    async def __aexit__(
+    def __exit__(
         self,
         kind: type[BaseException] | None,
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._watch._discard(self)
-        await self._deadline.__aexit__(kind, error, tb)
+        self._deadlines.discard(self)
+        if self._cut:  # its cancel request is taken back whatever ended the wait
+            others = self._task.uncancel() > self._cancelling
+            if kind is asyncio.CancelledError and not others:
+                raise TimeoutError from error
 
-    def check(self) -> None:
-        """Count one more check without a byte received, and cut the answer at `CHECKS`."""
+    @abstractmethod
+    def check(self, now: float) -> None:
+        """Cut the wait if it has lasted too long (`now`: `time.monotonic`)."""
+
+    def cut(self) -> None:
+        """Cut the wait: cancel its task, once."""
+        if not self._cut:
+            self._cut = True
+            self._task.cancel()
+
+
+class Starting(Watched):
+    """A wait for an answer to start, cut at `deadline` (`time.monotonic`)."""
+
+    __slots__ = ("_deadline",)
+
+    def __init__(self, deadlines: Deadlines, task: asyncio.Task[None], deadline: float) -> None:
+        super().__init__(deadlines, task)
+        self._deadline = deadline
+
+    def check(self, now: float) -> None:
+        if now >= self._deadline:
+            self.cut()
+
+
+class Reading(Watched):
+    """The reading of an answer's `body`, cut after `checks` checks in a row without a byte."""
+
+    __slots__ = ("_body", "_checks", "_quiet", "_seen")
+
+    def __init__(
+        self, deadlines: Deadlines, task: asyncio.Task[None], body: Body, checks: int
+    ) -> None:
+        super().__init__(deadlines, task)
+        self._body = body
+        self._checks = checks
+        self._seen = body.total_bytes  # bytes received when a check last saw some come
+        self._quiet = 0  # checks in a row that saw none come
+
+    @property
+    def pieces(self) -> AsyncIterator[bytes]:
+        """The body's pieces as they come."""
+        return self._body.iter_any()
+
+    def check(self, now: float) -> None:
         received = self._body.total_bytes
         if received != self._seen:
             self._seen, self._quiet = received, 0
             return
         self._quiet += 1
-        if self._quiet == CHECKS:  # once: the task is being cancelled
-            self._deadline.reschedule(asyncio.get_running_loop().time())
+        if self._quiet >= self._checks:
+            self.cut()

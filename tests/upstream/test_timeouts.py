@@ -1,14 +1,16 @@
-"""The watch on the gaps of an answer (`app.upstream.timeouts.StallWatch`), on a real event loop
-with a short `idle`: an answer that stops is cut, one that keeps coming is not, however long."""
+"""The timeouts of an answer (`app.upstream.timeouts.Deadlines`), on a real event loop with short
+ones: a wait for a start or an answer that stops is cut with a TimeoutError, an answer that keeps
+coming is not, however long, and no other cancellation is taken for a timeout."""
 
 import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
-from app.upstream.timeouts import CHECKS, StallWatch, Timeouts
+from app.upstream.timeouts import CHECKS, Deadlines, Timeouts
 
 IDLE = 0.2  # seconds: the watch checks every IDLE / CHECKS
+LONG = 3600.0
 
 
 class TrickleBody:
@@ -27,42 +29,64 @@ class TrickleBody:
             await asyncio.Event().wait()
 
     async def readany(self) -> bytes:
-        raise NotImplementedError  # the watch reads by iter_any
+        raise NotImplementedError  # the relay reads by iter_any
 
     def at_eof(self) -> bool:
         return False
 
 
-async def read_all(watch: StallWatch, body: TrickleBody) -> bytes:
-    async with watch.watched(body) as pieces:
-        return b"".join([piece async for piece in pieces])
+def this_task() -> "asyncio.Task[None]":
+    task = asyncio.current_task()
+    assert task is not None
+    return task
+
+
+async def read_all(deadlines: Deadlines, body: TrickleBody) -> bytes:
+    with deadlines.reading(body, this_task()) as reading:
+        return b"".join([piece async for piece in reading.pieces])
 
 
 def test_an_answer_that_keeps_coming_is_not_cut_however_long_it_takes() -> None:
     # 12 pieces, IDLE / 4 apart: three times IDLE in all.
     body = TrickleBody(IDLE / 4, 12)
-    assert asyncio.run(read_all(StallWatch(IDLE), body)) == b"x" * 12
+    assert asyncio.run(read_all(Deadlines(LONG, IDLE), body)) == b"x" * 12
 
 
 def test_an_answer_that_stops_coming_is_cut_with_a_timeout() -> None:
     async def main() -> None:
         with pytest.raises(TimeoutError):
-            await asyncio.wait_for(read_all(StallWatch(IDLE), TrickleBody(0, 3, True)), 5)
+            await asyncio.wait_for(read_all(Deadlines(LONG, IDLE), TrickleBody(0, 3, True)), 5)
 
     asyncio.run(main())
 
 
-async def checks_until_cut(received: list[int]) -> int | None:
+def test_a_wait_for_the_start_is_cut_at_its_timeout_and_not_before() -> None:
+    async def waited(seconds: float) -> str:
+        with Deadlines(IDLE, LONG).starting(this_task()):
+            await asyncio.sleep(seconds)
+        return "started"
+
+    async def main() -> None:
+        assert await waited(IDLE / 4) == "started"
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(waited(LONG), 5)
+
+    asyncio.run(main())
+
+
+async def checks_until_cut(
+    received: list[int], first_byte: float = LONG, idle: float = LONG
+) -> int | None:
     """Run a check for each count of bytes received; return after how many the answer was
     cut, or None."""
     body = TrickleBody(0, 0)
-    watched = StallWatch(3600).watched(body)  # its own timer never comes: checks run here
+    reading = Deadlines(first_byte, idle).reading(body, this_task())  # no timer of its own comes
     done = 0
     try:
-        async with watched:
+        with reading:
             for count in received:
                 body.total_bytes = count
-                watched.check()
+                reading.check(0)
                 done += 1
                 await asyncio.sleep(0)  # a cut cancels this task here
     except TimeoutError:
@@ -87,9 +111,17 @@ def test_a_silent_answer_is_cut_after_checks_in_a_row_saw_nothing_come(
     assert asyncio.run(checks_until_cut(received)) == cut_at
 
 
-def test_another_cancellation_is_not_taken_for_a_stall() -> None:
+@pytest.mark.parametrize(("first_byte", "idle", "checks"), [(10, 10, CHECKS), (10, 600, 240)])
+def test_the_silence_is_counted_in_checks_of_the_shorter_timeout(
+    first_byte: float, idle: float, checks: int
+) -> None:
+    assert asyncio.run(checks_until_cut([0] * 1000, first_byte, idle)) == checks
+
+
+def test_another_cancellation_is_not_taken_for_a_timeout() -> None:
     async def main() -> None:
-        reading = asyncio.create_task(read_all(StallWatch(3600), TrickleBody(0, 1, True)))
+        deadlines = Deadlines(LONG, LONG)
+        reading = asyncio.create_task(read_all(deadlines, TrickleBody(0, 1, True)))
         await asyncio.sleep(0.01)
         reading.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -98,19 +130,36 @@ def test_another_cancellation_is_not_taken_for_a_stall() -> None:
     asyncio.run(main())
 
 
-def test_the_timer_runs_only_while_answers_are_read_and_stops_with_the_app() -> None:
-    async def main() -> tuple[bool, bool, bool]:
-        watch = StallWatch(IDLE)
-        idle_at_first = watch._timer is None
-        await read_all(watch, TrickleBody(0, 2))
-        armed_after_a_read = watch._timer is not None
-        await asyncio.sleep(IDLE)  # a check finds nothing being read: no next one
-        return idle_at_first, armed_after_a_read, watch._timer is None
+def test_a_cancellation_that_comes_with_a_cut_stays_a_cancellation() -> None:
+    async def main() -> None:
+        async def cut_and_cancelled() -> None:
+            with Deadlines(LONG, LONG).starting(this_task()) as starting:
+                this_task().cancel()  # someone else's: the server's shutdown, say
+                starting.cut()
+                await asyncio.sleep(LONG)
 
-    assert asyncio.run(main()) == (True, True, True)
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.create_task(cut_and_cancelled())
+
+    asyncio.run(main())
+
+
+def test_the_timer_runs_only_while_something_is_watched_and_stops_with_the_app() -> None:
+    async def main() -> tuple[bool, bool, bool, bool]:
+        deadlines = Deadlines(LONG, IDLE)
+        idle_at_first = deadlines._timer is None
+        await read_all(deadlines, TrickleBody(0, 2))
+        armed_after_a_read = deadlines._timer is not None
+        await asyncio.sleep(IDLE)  # a check finds nothing watched: no next one
+        stopped_by_itself = deadlines._timer is None
+        await read_all(deadlines, TrickleBody(0, 2))
+        deadlines.close()
+        return idle_at_first, armed_after_a_read, stopped_by_itself, deadlines._timer is None
+
+    assert asyncio.run(main()) == (True, True, True, True)
 
 
 def test_timeouts_come_from_the_settings_with_their_watch() -> None:
     timeouts = Timeouts(30, 120)
     assert (timeouts.first_byte, timeouts.idle) == (30, 120)
-    assert isinstance(timeouts.stalls, StallWatch)
+    assert isinstance(timeouts.deadlines, Deadlines)
