@@ -116,6 +116,14 @@ NOTES = [
     help="With --compare: rounds counted (each scenario on both proxies), after one warm-up.",
 )
 @click.option(
+    "--pairs",
+    type=click.IntRange(1),
+    default=compare.PAIRS,
+    show_default=True,
+    help="With --compare: pairs of proxy processes, each started afresh, that the rounds are "
+    "spread over (two processes of the same code differ by about 1%: more pairs sample that).",
+)
+@click.option(
     "--pin/--no-pin",
     default=True,
     show_default=True,
@@ -141,6 +149,7 @@ def main(
     repo: Path | None,
     before: Path | None,
     rounds: int,
+    pairs: int,
     pin: bool,
     output: Path | None,
 ) -> None:
@@ -165,7 +174,7 @@ def main(
         repo=(repo or REPO).resolve(),
     )
     if before is not None:
-        _compare(options, before.resolve(), rounds, pin, output or COMPARED)
+        _compare(options, before.resolve(), rounds, pairs, pin, output or COMPARED)
         return
     if scaling:
         _scaling(options, output or SCALING)
@@ -211,12 +220,20 @@ def _scaling(options: Options, output: Path) -> None:
     click.echo(f"\nWritten to {output}")
 
 
-def _compare(options: Options, before: Path, rounds: int, pin: bool, output: Path) -> None:
+def _compare(
+    options: Options, before: Path, rounds: int, pairs: int, pin: bool, output: Path
+) -> None:
     """`--compare`: measure, print and write the paired table (see `bench.compare`)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="modality-bench-compare-") as workdir:
         samples = compare.run(
-            options, before, rounds, pin, Path(workdir), lambda line: click.echo(line, err=True)
+            options,
+            before,
+            rounds,
+            pin,
+            Path(workdir),
+            lambda line: click.echo(line, err=True),
+            pairs,
         )
     click.echo()
     click.echo(compare.table(options, samples))
@@ -224,6 +241,7 @@ def _compare(options: Options, before: Path, rounds: int, pin: bool, output: Pat
         click.echo(f"WARNING: {warning}", err=True)
     document = compare.document(options, before, rounds, samples)
     document["settings"]["pinned"] = pin
+    document["settings"]["pairs"] = pairs
     document["elapsed_seconds"] = round(time.monotonic() - started, 1)
     write_json(output, document)
     click.echo(f"\nWritten to {output} ({document['elapsed_seconds']:.0f} s in all)")

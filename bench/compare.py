@@ -2,8 +2,9 @@
 ("after") in one run, loaded by turns, so that the machine's drift hits both alike.
 
 One streaming stand-in upstream (it answers the small requests too) and the two proxies in front
-of it, same settings, all on 127.0.0.1. A first round warms both up and is not counted; then in
-each round, for each scenario, the two proxies get the same load back to back, in the order
+of it, same settings, all on 127.0.0.1; the proxies are started afresh a few times in the run
+(`--pairs`), and a first round warms each pair up, not counted. In each round, for each
+scenario, the two proxies get the same load back to back, in the order
 `bench.paired.order` gives. Each load's figure is that proxy's CPU (`bench.usage.cpu_seconds`)
 per request answered or chunk relayed; `bench.paired` turns the rounds into medians, the median
 of the per-round ratios after/before, its interval and a verdict.
@@ -37,6 +38,7 @@ SMALL = tuple(
 )
 STREAMS = "SSE streams"
 ROUNDS = 20  # defaults: see bench/README.md for what fewer or shorter rounds resolve
+PAIRS = 4  # pairs of proxy processes the rounds are spread over (see `run`)
 STREAMS_AT_ONCE, CHUNKS = 64, 400  # 2 s of streams at 5 ms a chunk, ~0.6 s of the proxy's CPU
 
 
@@ -55,30 +57,50 @@ Measure = Callable[[Service], Sample]
 
 
 def run(
-    options: Options, before: Path, rounds: int, pinned: bool, workdir: Path, progress: Progress
+    options: Options,
+    before: Path,
+    rounds: int,
+    pinned: bool,
+    workdir: Path,
+    progress: Progress,
+    pairs: int = PAIRS,
 ) -> Samples:
-    """Measure `rounds` rounds (after one unmeasured); `options.repo` is the after side.
-    `pinned`: see `_pinned`."""
+    """Measure `rounds` rounds, spread over `pairs` pairs of proxy processes started in turn,
+    each pair after one round of its own not counted; `options.repo` is the after side.
+    `pinned`: see `_pinned`.
+
+    Two processes of the same code differ by about 1% for good (where their objects and hash
+    seeds fall): with one pair, that offset is in every round's ratio, and no number of rounds
+    shows it; with several, the rounds sample it, and the interval says so."""
     fixtures = write_fixtures(workdir)
-    with (
-        python_stand_in(workdir, fixtures, options.chunks, options.interval_ms) as upstream,
-        proxy("before", workdir, upstream, before) as before_proxy,
-        proxy("after", workdir, upstream, options.repo) as after_proxy,
-    ):
-        proxies: dict[Side, Service] = {"before": before_proxy, "after": after_proxy}
-        for side, service in proxies.items():
-            verify(side, service, fixtures, proxied=True)
-        measures = _measures(options, workdir, fixtures)
-        samples: Samples = {name: {"before": [], "after": []} for name in measures}
-        with _pinned(pinned, upstream, proxies.values()):
-            for round_index in range(rounds + 1):
-                for scenario_index, (name, measure) in enumerate(measures.items()):
-                    for side in order(round_index, scenario_index):
-                        sample = measure(proxies[side])
-                        if round_index:
-                            samples[name][side].append(sample)
-                progress(_round_line(round_index, rounds, samples))
+    measures = _measures(options, workdir, fixtures)
+    samples: Samples = {name: {"before": [], "after": []} for name in measures}
+    counted = 0
+    with python_stand_in(workdir, fixtures, options.chunks, options.interval_ms) as upstream:
+        for block in rounds_per_pair(rounds, pairs):
+            with (
+                proxy("before", workdir, upstream, before) as before_proxy,
+                proxy("after", workdir, upstream, options.repo) as after_proxy,
+            ):
+                proxies: dict[Side, Service] = {"before": before_proxy, "after": after_proxy}
+                for side, service in proxies.items():
+                    verify(side, service, fixtures, proxied=True)
+                with _pinned(pinned, upstream, proxies.values()):
+                    for warm_up in [True] + [False] * block:
+                        for scenario_index, (name, measure) in enumerate(measures.items()):
+                            for side in order(counted, scenario_index):
+                                sample = measure(proxies[side])
+                                if not warm_up:
+                                    samples[name][side].append(sample)
+                        counted += not warm_up
+                        progress(_round_line(0 if warm_up else counted, rounds, samples))
     return samples
+
+
+def rounds_per_pair(rounds: int, pairs: int) -> list[int]:
+    """`rounds` split into `pairs` runs of rounds as even as can be (none empty)."""
+    pairs = max(1, min(pairs, rounds))
+    return [rounds // pairs + (index < rounds % pairs) for index in range(pairs)]
 
 
 @contextmanager
@@ -125,7 +147,7 @@ def _measures(options: Options, workdir: Path, fixtures: Fixtures) -> dict[str, 
 
 def _round_line(round_index: int, rounds: int, samples: Samples) -> str:
     if not round_index:
-        return "warm-up round done (not counted)"
+        return "warm-up round of a new pair of proxies done (not counted)"
     last = "  ".join(
         f"{name}: {sides['after'][-1].cpu_us / sides['before'][-1].cpu_us:.3f}"
         for name, sides in samples.items()

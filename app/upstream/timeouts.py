@@ -1,15 +1,14 @@
 """Timeouts of upstream's answer: for its start, and for the gaps between its pieces.
 
-Both are kept by one `Deadlines` per app, with no timer per request or per piece (a timer
-re-armed at each piece, as aiohttp's read timeout does, was an eighth of the proxy's CPU per SSE
-chunk, and an `asyncio.Timeout` a request ~2% of a small one at one connection: bench/README.md,
-"Timeouts without a timer per request"). While requests wait for or read an answer, one timer
-every `min(first_byte, idle) / CHECKS` seconds looks at each: one whose answer has not started
-within `first_byte` seconds is cut, and so is one whose answer received no byte at `CHECKS`
-checks in a row (aiohttp counts what each has received). A wait that is cut raises TimeoutError
-where it is, as `asyncio.timeout` would: after between `first_byte` and a check more, or between
-`idle` and `idle * (1 + 1 / CHECKS)` seconds of silence. A client that reads nothing holds
-upstream back (aiohttp stops reading once its buffer is full), and is cut the same way.
+Both are kept by one `Deadlines` per app, with no timer per request or per piece (aiohttp's read
+timeout re-arms one at each piece, an `asyncio.timeout` arms one a request; what they cost:
+bench/README.md, "Timeouts without a timer per request"). While requests wait for or read an
+answer, one timer every `min(first_byte, idle) / CHECKS` seconds looks at each: one whose answer
+has not started within `first_byte` seconds is cut, and so is one whose answer received no byte
+for `idle` seconds of checks (aiohttp counts what each has received). A wait that is cut raises
+TimeoutError where it is, as `asyncio.timeout` would, at most a check late. A client that reads
+nothing holds upstream back (aiohttp stops reading once its buffer is full), and is cut the
+same way.
 """
 
 import asyncio
