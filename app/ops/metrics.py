@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from app.catalog.records import Catalog
 from app.ops.labels import DECISIONS, FAILURES, REFUSALS, ROUTES, model_label, named, status_label
 from app.ops.limits import Refusal
-from app.ops.sums import SummedCounter
+from app.ops.sums import SummedCounter, SummedHistogram
 from app.ops.usage import AnswerFacts
 from app.ops.usage_metrics import UsageMetrics
 
@@ -57,18 +57,19 @@ class Metrics:
         self.requests = SummedCounter(
             "modality_proxy_requests", "Requests answered.", labels, self.registry
         )
-        self.upstream_seconds = Histogram(
+        self.upstream_seconds = SummedHistogram(
             "modality_proxy_upstream_seconds",
             "Time from sending a request upstream to its response headers.",
             ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
+            LATENCY_BUCKETS,
+            self.registry,
         )
-        self.stream_first_byte_seconds = Histogram(
+        self.stream_first_byte_seconds = SummedHistogram(
             "modality_proxy_stream_first_byte_seconds",
             "Time from a streamed request's arrival to its first byte to the client.",
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
+            [],
+            LATENCY_BUCKETS,
+            self.registry,
         )
         self.cut_short = Counter(
             "modality_proxy_answers_cut_short",
@@ -85,7 +86,6 @@ class Metrics:
         self.streams_in_flight = Gauge(
             "modality_proxy_streams_in_flight", "SSE streams being relayed.", registry=self.registry
         )
-        self._upstream_seconds_by_route: dict[str, Histogram] = {}  # its children
         self.usage = UsageMetrics(self.registry)
         self.registry.register(self.catalog)
 
@@ -96,22 +96,13 @@ class Metrics:
         status, decision = status_label(note.status), named(note.decision, DECISIONS)
         self.requests.sums[route, model, status, decision] += 1
         if note.upstream_seconds is not None:
-            self._upstream_seconds_of(route).observe(note.upstream_seconds)
+            self.upstream_seconds.observe((route,), note.upstream_seconds)
         if note.stream and note.first_byte_seconds is not None:
-            self.stream_first_byte_seconds.observe(note.first_byte_seconds)
+            self.stream_first_byte_seconds.observe((), note.first_byte_seconds)
         if note.failure:
             self.cut_short.labels(route, named(note.failure, FAILURES)).inc()
         seconds = time.perf_counter() - note.started
         self.usage.count(route, model, note.answer, note.first_token_seconds, seconds)
-
-    def _upstream_seconds_of(self, route: str) -> Histogram:
-        """Return `upstream_seconds`' child for `route`, made once: `labels` checks the label
-        values and takes a lock each time (4 us a request at one connection, bench/README.md,
-        "The request path at one connection")."""
-        child = self._upstream_seconds_by_route.get(route)
-        if child is None:
-            child = self._upstream_seconds_by_route[route] = self.upstream_seconds.labels(route)
-        return child
 
     def model_label(self, model_id: str) -> str:
         """The label of `model_id` in these metrics (`app.ops.labels.model_label`)."""

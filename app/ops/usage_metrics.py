@@ -5,10 +5,10 @@ the three counters are plain sums (`app.ops.sums`)."""
 
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry
 
 from app.ops.labels import USAGE_STATES, named
-from app.ops.sums import SummedCounter
+from app.ops.sums import SummedCounter, SummedHistogram
 from app.ops.usage import AnswerFacts, Usage
 
 FIRST_TOKEN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
@@ -34,19 +34,19 @@ class UsageMetrics:
         self.answers = SummedCounter(
             "modality_proxy_usage_answers", ANSWERS_HELP, ["route", "usage"], registry
         )
-        self.first_token = Histogram(
+        self.first_token = SummedHistogram(
             "modality_proxy_time_to_first_token_seconds",
             "Streams: time from the request's arrival to upstream's first data event.",
             ["model"],
-            buckets=FIRST_TOKEN_BUCKETS,
-            registry=registry,
+            FIRST_TOKEN_BUCKETS,
+            registry,
         )
-        self.per_token = Histogram(
+        self.per_token = SummedHistogram(
             "modality_proxy_time_per_output_token_seconds",
             "Streams: time from the first data event to the end, per output token after the first.",
             ["model"],
-            buckets=PER_TOKEN_BUCKETS,
-            registry=registry,
+            PER_TOKEN_BUCKETS,
+            registry,
         )
 
     def count(
@@ -67,10 +67,10 @@ class UsageMetrics:
                 self.cost.sums[(model,)] += usage.cost
         if first_token is None:
             return
-        self.first_token.labels(model).observe(first_token)
+        self.first_token.observe((model,), first_token)
         output = usage.output_tokens if usage is not None else None
         if output is not None and output > 1:
-            self.per_token.labels(model).observe(max(seconds - first_token, 0) / (output - 1))
+            self.per_token.observe((model,), max(seconds - first_token, 0) / (output - 1))
 
 
 def log_fields(answer: AnswerFacts, first_token: float | None) -> dict[str, Any]:

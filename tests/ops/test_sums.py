@@ -1,9 +1,11 @@
-"""Counters kept as plain sums (app.ops.sums): exposed as a prometheus_client `Counter` would be."""
+"""Counters and histograms kept as plain sums (app.ops.sums): exposed as prometheus_client's
+`Counter` and `Histogram` would be."""
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+import pytest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.ops.sums import SummedCounter
+from app.ops.sums import SummedCounter, SummedHistogram
 
 
 def samples(registry: CollectorRegistry) -> list[tuple[str, dict[str, str], float]]:
@@ -43,3 +45,30 @@ def test_counting_while_the_family_is_built_does_not_break_the_scrape() -> None:
     counter.sums[("b",)] += 1  # a request counted as /metrics renders
     [family] = list(families)
     assert [s.labels for s in family.samples] == [{"kind": "a"}, {"kind": "b"}]
+
+
+BOUNDS = (0.01, 0.1, 1.0, 10.0)
+
+
+@pytest.mark.parametrize("labels", [["route"], []])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        # Below, on and between the bounds, and above all of them.
+        [0.001, 0.01, 0.05, 0.1, 3.0, 10.0, 99.0],
+    ],
+)
+def test_the_counts_are_exposed_as_a_histograms_buckets_count_and_sum(
+    labels: list[str], values: list[float]
+) -> None:
+    summed, observed = CollectorRegistry(), CollectorRegistry()
+    mine = SummedHistogram("waits", "Waits.", labels, BOUNDS, summed)
+    theirs = Histogram("waits", "Waits.", labels, buckets=BOUNDS, registry=observed)
+    for index, value in enumerate(values):
+        label_values = ("chat" if index % 2 else "images",) if labels else ()
+        mine.observe(label_values, value)
+        (theirs.labels(*label_values) if labels else theirs).observe(value)
+    expected = [s for s in samples(observed) if not s[0].endswith("_created")]
+    assert samples(summed) == expected
+    assert len(expected) == (len(BOUNDS) + 3) * (2 if labels and values else 0 if labels else 1)
