@@ -38,11 +38,18 @@ class BytePool:
         self.free = capacity
         self._waiters: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
 
+    def take_now(self, size: int, first: bool) -> bool:
+        """Take `size` bytes if they are free and nobody waits for them first; whether it did.
+        A request's bytes are mostly taken so: no coroutine of `take` for them."""
+        if size <= self.free and (first or not self._waiters):
+            self.free -= size
+            return True
+        return False
+
     async def take(self, size: int, first: bool, seconds: float) -> None:
         """Take `size` bytes (at most `capacity`), waiting up to `seconds` for them (`first`:
         ahead of the requests that hold nothing yet); `Busy` (503) when they do not come."""
-        if size <= self.free and (first or not self._waiters):
-            self.free -= size
+        if self.take_now(size, first):
             return
         granted = asyncio.get_running_loop().create_future()
         waiter = (size, granted)
@@ -153,7 +160,8 @@ class Reservations(contextlib.AbstractAsyncContextManager["Reservations"]):
         size = min(size, pool.capacity - held)  # one request larger than the pool runs alone
         if size <= 0:
             return 0
-        await pool.take(size, first=held > 0, seconds=self.pools.wait_seconds)
+        if not pool.take_now(size, first=held > 0):
+            await pool.take(size, first=held > 0, seconds=self.pools.wait_seconds)
         self._held[pool] = held + size
         return size
 

@@ -86,6 +86,20 @@ async def test_a_request_that_holds_already_goes_before_those_that_hold_nothing(
     await newcomer
 
 
+async def test_bytes_are_taken_at_once_only_when_free_and_nobody_waits_before() -> None:
+    pool = BytePool("memory", 100)
+    assert pool.take_now(60, first=False)
+    waiting = asyncio.create_task(pool.take(60, first=False, seconds=5))
+    await asyncio.sleep(0)  # it waits: 40 are free
+    assert not pool.take_now(10, first=False)  # behind the one that waits
+    assert pool.take_now(10, first=True)  # a request that holds some already goes first
+    assert not pool.take_now(31, first=True)  # more than is free
+    assert pool.free == 30
+    pool.give_back(70)
+    await waiting
+    assert pool.free == 40
+
+
 async def test_a_request_larger_than_the_pool_runs_alone() -> None:
     budget = pools(memory=100)
     async with Reservations(budget) as huge:
