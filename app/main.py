@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, upstream: UpstreamApi | None = 
                 settings.cors_origins(),
                 settings.gateway_forwards(),
             )
-            stack.callback(services.timeouts.deadlines.close)
+            stack.callback(services.deadlines.close)
             yield {"services": services, limits.STATE_KEY: connection_limits(settings, metrics)}
 
     # A redirect to add a slash would be built from the client's Host header: none, a 404.

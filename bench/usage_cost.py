@@ -18,7 +18,7 @@ from app.settings import Settings
 from app.upstream.caps import Caps
 from app.upstream.interface import Upstreamed
 from app.upstream.relay import RelayResponse
-from app.upstream.timeouts import Timeouts
+from app.upstream.timeouts import Deadlines
 from bench.fixtures import _completion
 from tests.fake_upstream import FakeAnswer
 
@@ -29,7 +29,7 @@ STREAM = [CHUNK] * 200 + [b"data: " + END + b"\n\ndata: [DONE]\n\n"]
 SMALL = [orjson.dumps(_completion({"role": "assistant", "content": "x" * 300}))]
 ROUNDS = 5
 CAPS = Caps.of(Settings())
-TIMEOUTS = Timeouts(60, 600)
+DEADLINES = Deadlines(60, 600)
 
 
 async def _relayed(route: str, pieces: list[bytes], content_type: str) -> None:
@@ -43,7 +43,7 @@ async def _relayed(route: str, pieces: list[bytes], content_type: str) -> None:
     async def send(message: Message) -> None:
         pass
 
-    relay = RelayResponse(run, TIMEOUTS, CAPS, [], Note("r", route=route))
+    relay = RelayResponse(run, DEADLINES, CAPS, [], Note("r", route=route))
     await relay({"type": "http", "state": {}}, receive, send)
 
 

@@ -32,7 +32,7 @@ from app.upstream.client import read_error
 from app.upstream.headers import Headers
 from app.upstream.interface import Answer, Incoming, Run, UpstreamApi, Upstreamed
 from app.upstream.relay import RelayResponse
-from app.upstream.timeouts import Timeouts
+from app.upstream.timeouts import Deadlines
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class Exchange:
     upstream: UpstreamApi
     refresher: CatalogRefresher
     image_models: ImageModels
-    timeouts: Timeouts
+    deadlines: Deadlines
     incoming: Incoming
     note: Note
     caps: Caps  # what of upstream's answers the proxy holds at most
@@ -52,7 +52,7 @@ class Exchange:
         """Return the answer that runs `run` once served and relays its result.
 
         `headers` go on the proxy's own 502 and 504."""
-        return RelayResponse(run, self.timeouts, self.caps, headers, self.note, self.held.memory)
+        return RelayResponse(run, self.deadlines, self.caps, headers, self.note, self.held.memory)
 
     def forward(self, outgoing: Outgoing) -> Response:
         """Return the answer that sends `outgoing` once served and relays upstream's."""

@@ -15,7 +15,7 @@ from app.ops.reservations import Pools, Reservations
 from app.settings import Settings
 from app.upstream.caps import Caps
 from app.upstream.interface import Incoming, UpstreamApi
-from app.upstream.timeouts import Timeouts
+from app.upstream.timeouts import Deadlines
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,14 @@ class Services:
     client_keys: tuple[bytes, ...] = ()  # gateway mode when not empty
     cors_origins: frozenset[str] = frozenset()  # the web pages that may call the proxy
     gateway_forwards: frozenset[str] = frozenset()  # "METHOD /path" the catch-all forwards
-    timeouts: Timeouts = field(init=False)
+    deadlines: Deadlines = field(init=False)  # of upstream's answers: its start, its gaps
     caps: Caps = field(init=False)  # what of upstream's answers the proxy holds at most
     chat_route: ModalityRoute = field(init=False)
     responses_route: ModalityRoute = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.settings
-        object.__setattr__(self, "timeouts", Timeouts.of(settings))
+        object.__setattr__(self, "deadlines", Deadlines.of(settings))
         object.__setattr__(self, "caps", Caps.of(settings))
         object.__setattr__(self, "chat_route", chat_route(settings))
         object.__setattr__(self, "responses_route", responses_route(settings))
@@ -84,7 +84,7 @@ def exchange_for(request: Request) -> Exchange:
         services.upstream,
         services.refresher,
         services.image_models,
-        services.timeouts,
+        services.deadlines,
         incoming,
         note,
         services.caps,

@@ -27,7 +27,7 @@ from app.upstream.failures import FAILURES, failure_code, sse_error, unavailable
 from app.upstream.headers import Headers, relayed_headers, without_hop_by_hop
 from app.upstream.interface import Reserve, Run, Upstreamed
 from app.upstream.reshape import Reshape
-from app.upstream.timeouts import Timeouts
+from app.upstream.timeouts import Deadlines
 from app.upstream.usage_watch import UsageWatch
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class RelayResponse(Response):
     def __init__(
         self,
         run: Run,
-        timeouts: Timeouts,
+        deadlines: Deadlines,
         caps: Caps,
         headers: Headers,
         note: Note,
@@ -59,7 +59,7 @@ class RelayResponse(Response):
     ):
         self._run = run
         self._reserve = reserve  # of the request's memory budget, for an answer collected whole
-        self._timeouts = timeouts
+        self._deadlines = deadlines  # of the answer's start and gaps
         self._caps = caps
         self._headers_on_error = headers
         self._note = note
@@ -90,9 +90,8 @@ class RelayResponse(Response):
         The connection goes back to the pool when all of the answer was read, and is dropped
         (upstream sees the request cancelled) when it was not."""
         sent_at = time.perf_counter()
-        deadlines = self._timeouts.deadlines
         try:
-            with deadlines.starting(serving):
+            with self._deadlines.starting(serving):
                 exchanged = await self._run()
         except FAILURES as error:
             raise unavailable(error).with_headers(self._headers_on_error) from None
@@ -113,7 +112,7 @@ class RelayResponse(Response):
             if reshape is not None and reshape.collect is not None:
                 note.stream = False  # the client gets one answer
                 held = self._caps.held(reshape.held) if reshape.held else None
-                body = deadlines.reading(answer.content, serving)
+                body = self._deadlines.reading(answer.content, serving)
                 whole = await collected(
                     exchanged, reshape, body, held, self._usage, note, self._reserve
                 )
@@ -159,7 +158,7 @@ class RelayResponse(Response):
         last, ended = b"\n\n", False
         usage = self._usage
         try:
-            with self._timeouts.deadlines.reading(answer.content, serving) as reading:
+            with self._deadlines.reading(answer.content, serving) as reading:
                 async for piece in reading.pieces:
                     if usage is not None:
                         usage.feed(piece)

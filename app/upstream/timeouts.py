@@ -15,7 +15,6 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, Self
 
@@ -23,24 +22,6 @@ from app.settings import Settings
 from app.upstream.interface import Body
 
 CHECKS: Final = 4  # checks in the shorter timeout: how late past it a wait may be cut
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds to wait for upstream's answer to start, and then for each next piece of it, and
-    the watch that keeps both (`deadlines`)."""
-
-    first_byte: float
-    idle: float
-    deadlines: "Deadlines" = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "deadlines", Deadlines(self.first_byte, self.idle))
-
-    @classmethod
-    def of(cls, settings: Settings) -> Self:
-        """Return the timeouts of `settings`."""
-        return cls(settings.proxy_first_byte_timeout_seconds, settings.proxy_read_timeout_seconds)
 
 
 class Deadlines:
@@ -54,6 +35,11 @@ class Deadlines:
         self._every = min(first_byte, idle) / CHECKS
         self._watched: set[Watched] = set()
         self._timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Self:
+        """Return the deadlines of `settings`' two timeouts."""
+        return cls(settings.proxy_first_byte_timeout_seconds, settings.proxy_read_timeout_seconds)
 
     def starting(self, task: asyncio.Task[None]) -> "Starting":
         """Return the context in which `task` waits for an answer to start; leaving it raises

@@ -22,7 +22,7 @@ from app.settings import OnUnsupported, Settings
 from app.upstream.caps import Caps
 from app.upstream.errors import IMAGES_ENDPOINT_HINT, MODALITY_MESSAGE
 from app.upstream.interface import Incoming
-from app.upstream.timeouts import Timeouts
+from app.upstream.timeouts import Deadlines
 from tests.fake_upstream import FakeAnswer, FakeUpstream, json_answer
 
 pytestmark = pytest.mark.anyio
@@ -52,7 +52,7 @@ def exchange_with(upstream: FakeUpstream) -> Exchange:
         upstream,
         CatalogRefresher(upstream, settings),
         ImageModels(upstream, 60),
-        Timeouts.of(settings),
+        Deadlines.of(settings),
         incoming,
         Note("req-1"),
         Caps.of(settings),

@@ -10,10 +10,10 @@ from app.settings import Settings
 from app.upstream.caps import Caps
 from app.upstream.interface import Upstreamed
 from app.upstream.relay import RelayResponse
-from app.upstream.timeouts import Timeouts
+from app.upstream.timeouts import Deadlines
 from tests.fake_upstream import FakeAnswer
 
-TIMEOUTS = Timeouts(first_byte=60, idle=600)
+DEADLINES = Deadlines(first_byte=60, idle=600)
 CAPS = Caps.of(Settings())
 
 
@@ -37,7 +37,7 @@ def relay(answer: FakeAnswer, note: Note, **upstreamed: Any) -> RelayResponse:
     async def exchange() -> Upstreamed:
         return Upstreamed(answer, [(b"x-modalities", b"image")], **upstreamed)
 
-    return RelayResponse(exchange, TIMEOUTS, CAPS, [(b"x-modalities", b"image")], note)
+    return RelayResponse(exchange, DEADLINES, CAPS, [(b"x-modalities", b"image")], note)
 
 
 def body_of(messages: list[Message]) -> bytes:

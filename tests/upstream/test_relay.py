@@ -22,9 +22,9 @@ from app.upstream.caps import Caps, Held
 from app.upstream.interface import Run, Upstreamed
 from app.upstream.relay import RelayResponse
 from app.upstream.reshape import Reshape
-from app.upstream.timeouts import Timeouts
+from app.upstream.timeouts import Deadlines
 from tests.fake_upstream import FakeAnswer, FakeBody
-from tests.upstream.relayed import CAPS, TIMEOUTS, body_of, relay, served
+from tests.upstream.relayed import CAPS, DEADLINES, body_of, relay, served
 
 pytestmark = pytest.mark.anyio
 
@@ -96,7 +96,7 @@ async def test_an_upstream_that_does_not_answer_is_raised_with_the_proxys_header
     async def exchange() -> Upstreamed:
         raise failure
 
-    response = RelayResponse(exchange, TIMEOUTS, CAPS, [(b"x-modalities", b"image")], Note("r"))
+    response = RelayResponse(exchange, DEADLINES, CAPS, [(b"x-modalities", b"image")], Note("r"))
     with pytest.raises(raised) as error:
         await served(response)
     assert error.value.code == code
@@ -132,7 +132,7 @@ async def test_a_collected_answer_that_stalls_is_a_504_and_its_connection_closed
         return Upstreamed(answer, [], reshaper=lambda content_type: whole)
 
     with pytest.raises(UpstreamTimeout):
-        await served(RelayResponse(exchange, Timeouts(60, 0.2), CAPS, [], note))
+        await served(RelayResponse(exchange, Deadlines(60, 0.2), CAPS, [], note))
     assert (answer.released, answer.closed) == (False, True)
     assert note.failure == "upstream_timeout"
 
@@ -207,7 +207,7 @@ async def test_a_collected_answer_over_its_cap_is_raised_and_its_connection_clos
         return Upstreamed(answer, [(b"x-served-by", b"images")], lambda content_type: whole)
 
     with pytest.raises(AnswerTooLarge) as refused:
-        await served(RelayResponse(exchange, TIMEOUTS, SMALL_CAPS, [], note))
+        await served(RelayResponse(exchange, DEADLINES, SMALL_CAPS, [], note))
     assert refused.value.message.startswith("OpenRouter sent a transcription of more than 8 bytes")
     assert refused.value.headers == [(b"x-served-by", b"images")]
     assert (answer.released, answer.closed) == (False, True)
@@ -237,7 +237,7 @@ async def test_an_answer_collected_whole_reserves_its_memory_a_step_ahead_of_its
         reserved.append(size)
         return int(size)
 
-    response = RelayResponse(collecting(answer, held), TIMEOUTS, CAPS, [], Note("r"), reserve)
+    response = RelayResponse(collecting(answer, held), DEADLINES, CAPS, [], Note("r"), reserve)
     assert body_of(await served(response)).startswith(b"A" * 10)
     # A mebibyte ahead at the first piece, the next when the second passes it, none for the last.
     assert reserved == [mib * per_byte, mib * per_byte]
@@ -250,7 +250,7 @@ async def test_a_collected_answer_the_budget_has_no_room_for_is_a_503_and_closed
     async def reserve(size: float) -> int:
         raise Busy("no room", "memory_budget_full", 1)
 
-    response = RelayResponse(collecting(answer, Held.IMAGES), TIMEOUTS, CAPS, [], note, reserve)
+    response = RelayResponse(collecting(answer, Held.IMAGES), DEADLINES, CAPS, [], note, reserve)
     with pytest.raises(Busy) as refused:
         await served(response)
     assert refused.value.headers[-1] == (b"x-served-by", b"images")
@@ -265,7 +265,7 @@ async def test_a_stream_event_over_its_cap_ends_the_stream_with_an_error_event()
         return Upstreamed(answer, [], lambda content_type: renamed)
 
     note = Note("r")
-    messages = await served(RelayResponse(exchange, TIMEOUTS, SMALL_CAPS, [], note))
+    messages = await served(RelayResponse(exchange, DEADLINES, SMALL_CAPS, [], note))
     assert messages[1]["body"] == b"data: 1\n\n"
     last = orjson.loads(messages[-1]["body"].removeprefix(b"data: "))
     assert last["error"]["code"] == 502
@@ -292,7 +292,7 @@ async def test_a_client_that_leaves_cancels_the_exchange() -> None:
     async def send(message: Message) -> None:
         raise AssertionError("nothing is sent to a client that left")
 
-    response = RelayResponse(exchange, TIMEOUTS, CAPS, [], Note("r"))
+    response = RelayResponse(exchange, DEADLINES, CAPS, [], Note("r"))
     serving = asyncio.create_task(response({"type": "http", "state": {}}, receive, send))
     # Without the cancel the exchange would wait for ever: the deadline makes that a failure
     # rather than a hang.

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.upstream.timeouts import CHECKS, Deadlines, Timeouts
+from app.settings import Settings
+from app.upstream.timeouts import CHECKS, Deadlines
 
 IDLE = 0.2  # seconds: the watch checks every IDLE / CHECKS
 LONG = 3600.0
@@ -74,13 +75,12 @@ def test_a_wait_for_the_start_is_cut_at_its_timeout_and_not_before() -> None:
     asyncio.run(main())
 
 
-async def checks_until_cut(
-    received: list[int], first_byte: float = LONG, idle: float = LONG
-) -> int | None:
+async def checks_until_cut(received: list[int], deadlines: Deadlines | None = None) -> int | None:
     """Run a check for each count of bytes received; return after how many the answer was
     cut, or None."""
     body = TrickleBody(0, 0)
-    reading = Deadlines(first_byte, idle).reading(body, this_task())  # no timer of its own comes
+    deadlines = deadlines or Deadlines(LONG, LONG)  # no timer of their own comes in the test
+    reading = deadlines.reading(body, this_task())
     done = 0
     try:
         with reading:
@@ -115,7 +115,7 @@ def test_a_silent_answer_is_cut_after_checks_in_a_row_saw_nothing_come(
 def test_the_silence_is_counted_in_checks_of_the_shorter_timeout(
     first_byte: float, idle: float, checks: int
 ) -> None:
-    assert asyncio.run(checks_until_cut([0] * 1000, first_byte, idle)) == checks
+    assert asyncio.run(checks_until_cut([0] * 1000, Deadlines(first_byte, idle))) == checks
 
 
 def test_another_cancellation_is_not_taken_for_a_timeout() -> None:
@@ -159,7 +159,7 @@ def test_the_timer_runs_only_while_something_is_watched_and_stops_with_the_app()
     assert asyncio.run(main()) == (True, True, True, True)
 
 
-def test_timeouts_come_from_the_settings_with_their_watch() -> None:
-    timeouts = Timeouts(30, 120)
-    assert (timeouts.first_byte, timeouts.idle) == (30, 120)
-    assert isinstance(timeouts.deadlines, Deadlines)
+def test_the_deadlines_are_the_settings_timeouts() -> None:
+    settings = Settings(proxy_first_byte_timeout_seconds=10, proxy_read_timeout_seconds=600)
+    # Checks every 10 / CHECKS seconds: 600 seconds of silence is 60 * CHECKS of them.
+    assert asyncio.run(checks_until_cut([0] * 1000, Deadlines.of(settings))) == 60 * CHECKS
